@@ -1,0 +1,3 @@
+"""Orders, accounts, matching, storage, validators and the ``darkmatch`` CLI (top layer)."""
+
+__all__: list = []

@@ -1,0 +1,49 @@
+"""Layering rule: ledger → prover → circuits → verifier; imports go downward only."""
+
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+ORDER = ["verifier", "circuits", "prover", "ledger"]   # lowest first
+
+
+def _imports(path: pathlib.Path):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0], node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module.split(".")[0], node.lineno
+
+
+def violations(root: pathlib.Path):
+    found = []
+    for layer_idx, layer in enumerate(ORDER):
+        for path in sorted((root / layer).rglob("*.py")):
+            for top, line in _imports(path):
+                if top in ORDER and ORDER.index(top) > layer_idx:
+                    found.append(f"{path.relative_to(root)}:{line} imports {top} (upward)")
+    return found
+
+
+def test_layers_import_downward_only():
+    assert violations(ROOT) == []
+
+
+def test_checker_catches_an_upward_import(tmp_path):
+    for layer in ORDER:
+        (tmp_path / layer).mkdir()
+    (tmp_path / "verifier" / "bad.py").write_text("from prover import kernels\n")
+    (tmp_path / "prover" / "ok.py").write_text("import verifier.fields\n")
+    assert violations(tmp_path) == ["verifier/bad.py:1 imports prover (upward)"]
+
+
+@pytest.mark.parametrize("pkg", ORDER)
+def test_verifier_has_no_numba(pkg):
+    if pkg != "verifier":
+        return
+    for path in (ROOT / "verifier").rglob("*.py"):
+        assert "numba" not in {t for t, _ in _imports(path)}, f"{path} imports numba"
