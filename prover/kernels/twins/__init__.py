@@ -1,0 +1,9 @@
+"""Readable pure-Python twins of the Numba kernels (Python ints, textbook formulas).
+
+Tests run each kernel and its twin on the same random and edge inputs.  Twins
+favour clarity over speed and never import Numba.
+"""
+
+from . import field
+
+__all__ = ["field"]
