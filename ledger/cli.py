@@ -1,14 +1,27 @@
 """The ``darkmatch`` command line.
 
-Every sub-command answers bad input with one line on stderr and a non-zero
-exit; no traceback reaches a user (DESIGN §8).
+Each sub-command lives in ``ledger/commands/<name>.py`` and exposes
+``register(subparsers)``, which adds its parser and sets ``func``.  Every
+command answers bad input with one line on stderr and exit status 2 (DESIGN §8):
+commands raise ``UserError`` (or ``ValueError``/``OSError`` from lower layers),
+and ``main`` turns those into the one-line message.  No traceback reaches a user.
 """
 
 import argparse
+import importlib
+import json
 import sys
 from importlib import metadata
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "UserError", "COMMAND_MODULES"]
+
+#: Modules under ledger.commands that register a sub-command, in help order.
+COMMAND_MODULES = [
+]
+
+
+class UserError(Exception):
+    """A problem with the user's input, reported as one line without a traceback."""
 
 
 def _version() -> str:
@@ -18,23 +31,40 @@ def _version() -> str:
         return "0+unknown"
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):   # argparse's own usage errors: one line, exit 2
+        raise UserError(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="darkmatch",
-        description="Private order flow and verifiable settlement for perpetual swaps.",
-    )
+    p = _Parser(prog="darkmatch",
+                description="Private order flow and verifiable settlement for perpetual swaps.")
     p.add_argument("--version", action="version", version=f"darkmatch {_version()}")
-    p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"ledger.commands.{name}").register(sub)
     return p
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    return 0
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "func", None) is None:
+            parser.print_help()
+            return 0
+        return int(args.func(args) or 0)
+    except UserError as e:
+        print(f"darkmatch: error: {e}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError, json.JSONDecodeError, KeyError) as e:
+        detail = e.strerror + f": {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
+        print(f"darkmatch: error: {detail.splitlines()[0] if detail else type(e).__name__}",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("darkmatch: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
