@@ -1,3 +1,5 @@
 """Constraint system, builder, witness solver and gadgets (imports only ``verifier``)."""
 
-__all__: list = []
+from .builder import Circuit, CircuitError, ConstraintSystem, UnsatisfiedError, Var
+
+__all__ = ["Circuit", "CircuitError", "ConstraintSystem", "UnsatisfiedError", "Var"]

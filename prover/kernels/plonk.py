@@ -1,0 +1,125 @@
+"""Fused PLONK kernels: permutation fractions, grand product, quotient on the coset, axpy.
+
+All inputs are (n, 4) Fr Montgomery arrays; challenges are (4,) elements.
+
+* ``permutation_fractions`` — for each row i (GWC19 round 2):
+      numᵢ = (aᵢ + βωⁱ + γ)(bᵢ + βk₁ωⁱ + γ)(cᵢ + βk₂ωⁱ + γ)
+      denᵢ = (aᵢ + βσ₁ᵢ + γ)(bᵢ + βσ₂ᵢ + γ)(cᵢ + βσ₃ᵢ + γ)
+* ``grand_product`` — z₀ = 1, zᵢ₊₁ = zᵢ·numᵢ·denᵢ⁻¹, and the full product
+  (1 exactly when the copy constraints hold).
+* ``quotient_evals`` — on the coset points xᵢ = g·ω₄ₙⁱ (GWC19 round 3):
+      t(x) = [ a b qM + a qL + b qR + c qO + PI + qC
+             + α((a+βx+γ)(b+βk₁x+γ)(c+βk₂x+γ)·z(x) − (a+βσ₁+γ)(b+βσ₂+γ)(c+βσ₃+γ)·z(xω))
+             + α²(z(x) − 1)L₀(x) ] / Z_H(x)
+  where z(xω) is z's evaluation four slots later (ωₙ = ω₄ₙ⁴) and Z_H(x) = gⁿω₄ⁱ − 1
+  takes four values, passed inverted.
+* ``axpy`` — acc[:len(x)] += s·x in place, the building block of the
+  linearisation and opening polynomials.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .fr import add, mul, sub
+
+__all__ = ["permutation_fractions", "grand_product", "quotient_evals", "axpy", "add_const"]
+
+
+@njit(cache=True)
+def _ld(x, i):
+    return x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+
+
+@njit(cache=True)
+def _m(x, y):
+    return mul(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
+
+
+@njit(cache=True)
+def _a(x, y):
+    return add(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
+
+
+@njit(cache=True)
+def _s(x, y):
+    return sub(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
+
+
+@njit(cache=True)
+def _st(out, i, v):
+    out[i, 0], out[i, 1], out[i, 2], out[i, 3] = v[0], v[1], v[2], v[3]
+
+
+@njit(cache=True)
+def _lin(w, beta, x, gamma):
+    """w + β·x + γ."""
+    return _a(_a(w, _m(beta, x)), gamma)
+
+
+@njit(cache=True, parallel=True)
+def permutation_fractions(a, b, c, s1, s2, s3, omegas, beta, gamma, k1, k2):
+    n = a.shape[0]
+    num = np.empty_like(a)
+    den = np.empty_like(a)
+    be, ga = _ld(beta.reshape(1, 4), 0), _ld(gamma.reshape(1, 4), 0)
+    bk1, bk2 = _m(be, _ld(k1.reshape(1, 4), 0)), _m(be, _ld(k2.reshape(1, 4), 0))
+    for i in prange(n):
+        ai, bi, ci, w = _ld(a, i), _ld(b, i), _ld(c, i), _ld(omegas, i)
+        nu = _m(_m(_lin(ai, be, w, ga), _lin(bi, bk1, w, ga)), _lin(ci, bk2, w, ga))
+        de = _m(_m(_lin(ai, be, _ld(s1, i), ga), _lin(bi, be, _ld(s2, i), ga)),
+                _lin(ci, be, _ld(s3, i), ga))
+        _st(num, i, nu)
+        _st(den, i, de)
+    return num, den
+
+
+@njit(cache=True)
+def grand_product(num, den_inv, one):
+    """z values on H and the product of all n fractions."""
+    n = num.shape[0]
+    z = np.empty_like(num)
+    acc = _ld(one.reshape(1, 4), 0)
+    for i in range(n):
+        _st(z, i, acc)
+        acc = _m(acc, _m(_ld(num, i), _ld(den_inv, i)))
+    total = np.empty(4, dtype=np.uint64)
+    _st(total.reshape(1, 4), 0, acc)
+    return z, total
+
+
+@njit(cache=True, parallel=True)
+def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
+                   beta, gamma, alpha, k1, k2, one):
+    N = a.shape[0]
+    t = np.empty_like(a)
+    be, ga, al = _ld(beta.reshape(1, 4), 0), _ld(gamma.reshape(1, 4), 0), _ld(alpha.reshape(1, 4), 0)
+    bk1, bk2 = _m(be, _ld(k1.reshape(1, 4), 0)), _m(be, _ld(k2.reshape(1, 4), 0))
+    al2 = _m(al, al)
+    o = _ld(one.reshape(1, 4), 0)
+    for i in prange(N):
+        ai, bi, ci, zi, xi = _ld(a, i), _ld(b, i), _ld(c, i), _ld(z, i), _ld(x, i)
+        zw = _ld(z, (i + 4) % N)
+        gate = _a(_a(_a(_m(_m(ai, bi), _ld(qm, i)), _m(ai, _ld(ql, i))),
+                     _a(_m(bi, _ld(qr, i)), _m(ci, _ld(qo, i)))),
+                  _a(_ld(pi, i), _ld(qc, i)))
+        p1 = _m(_m(_m(_lin(ai, be, xi, ga), _lin(bi, bk1, xi, ga)), _lin(ci, bk2, xi, ga)), zi)
+        p2 = _m(_m(_m(_lin(ai, be, _ld(s1, i), ga), _lin(bi, be, _ld(s2, i), ga)),
+                   _lin(ci, be, _ld(s3, i), ga)), zw)
+        l0t = _m(_s(zi, o), _ld(l0, i))
+        num = _a(_a(gate, _m(al, _s(p1, p2))), _m(al2, l0t))
+        _st(t, i, _m(num, _ld(zh_inv, i % 4)))
+    return t
+
+
+@njit(cache=True, parallel=True)
+def axpy(acc, x, s):
+    """acc[i] += s·x[i] for i < len(x), in place."""
+    sv = _ld(s.reshape(1, 4), 0)
+    for i in prange(x.shape[0]):
+        _st(acc, i, _a(_ld(acc, i), _m(sv, _ld(x, i))))
+
+
+@njit(cache=True)
+def add_const(acc, k):
+    """acc[0] += k (a constant term), in place."""
+    _st(acc, 0, _a(_ld(acc, 0), _ld(k.reshape(1, 4), 0)))

@@ -1,0 +1,76 @@
+"""Preprocessing (GWC19 §8.1 "preprocessed input"): circuit + SRS → proving and verifying keys.
+
+Domain: n = 2^power with power = max(3, ⌈log₂ rows⌉), as snarkjs chooses it.
+The selectors qM, qL, qR, qO, qC and the permutation σ₁, σ₂, σ₃ are
+interpolated on H (iNTT) and committed with the SRS; their evaluations on the
+4n coset are kept in the proving key for round 3.  Deterministic: the same
+circuit and SRS always give the same keys (snarkjs's vk when the gate lists
+agree).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from circuits.builder import Circuit, ConstraintSystem
+from verifier.marshal import VerifyingKey
+
+from .commit import commit
+from .domain import Domain
+from .kernels.convert import fr_from_ints
+from .permutation import K1, K2, sigma_values
+
+__all__ = ["ProvingKey", "setup", "SELECTORS", "SIGMAS"]
+
+SELECTORS = ("qm", "ql", "qr", "qo", "qc")
+SIGMAS = ("s1", "s2", "s3")
+
+
+@dataclass
+class ProvingKey:
+    circuit: Circuit
+    cs: ConstraintSystem
+    domain: Domain
+    vk: VerifyingKey
+    srs_g1: np.ndarray                       #: [τʲ]₁ for j < n + 6
+    coeffs: dict = field(default_factory=dict)   #: name → coefficients (n, 4)
+    coset: dict = field(default_factory=dict)    #: name → values on the 4n coset
+    sigma_h: dict = field(default_factory=dict)  #: s1/s2/s3 → values on H
+    wires: tuple = ()                        #: (a, b, c) variable index arrays, length n
+
+
+def _domain_power(rows: int) -> int:
+    return max(3, (max(rows, 1) - 1).bit_length())
+
+
+def setup(circuit: Circuit, srs):
+    """Preprocess ``circuit`` with ``srs``; returns ``(pk, vk)``."""
+    if not isinstance(circuit, Circuit):
+        raise TypeError("setup expects a circuits.Circuit")
+    cs = circuit.compile()
+    power = _domain_power(cs.n_rows)
+    dom = Domain(power)
+    n = dom.n
+    if srs.g1.shape[0] < n + 6:
+        raise ValueError(f"SRS too small: the circuit has {cs.n_rows} rows (domain 2^{power}), "
+                         f"which needs {n + 6} powers of tau; the SRS has {srs.g1.shape[0]}")
+    srs_g1 = np.ascontiguousarray(srs.g1[: n + 6])
+    pk = ProvingKey(circuit=circuit, cs=cs, domain=dom, vk=None, srs_g1=srs_g1)
+    pad = n - cs.n_rows
+    for name in SELECTORS:
+        values = fr_from_ints(getattr(cs, name) + [0] * pad)
+        pk.coeffs[name] = dom.to_coefficients(values)
+    wires = tuple(np.array(getattr(cs, w) + [0] * pad, dtype=np.int64) for w in "abc")
+    pk.wires = wires
+    for name, values in zip(SIGMAS, sigma_values(*wires, dom.omegas)):
+        pk.sigma_h[name] = values
+        pk.coeffs[name] = dom.to_coefficients(values)
+    for name in SELECTORS + SIGMAS:
+        pk.coset[name] = dom.to_coset(pk.coeffs[name])
+    commitments = {name: commit(srs_g1, pk.coeffs[name]) for name in SELECTORS + SIGMAS}
+    pk.vk = VerifyingKey(
+        n_public=cs.n_public, power=power, k1=K1, k2=K2,
+        Qm=commitments["qm"], Ql=commitments["ql"], Qr=commitments["qr"], Qo=commitments["qo"],
+        Qc=commitments["qc"], S1=commitments["s1"], S2=commitments["s2"], S3=commitments["s3"],
+        X_2=srs.g2[1])
+    return pk, pk.vk
