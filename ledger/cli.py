@@ -17,6 +17,7 @@ __all__ = ["main", "build_parser", "UserError", "COMMAND_MODULES"]
 
 #: Modules under ledger.commands that register a sub-command, in help order.
 COMMAND_MODULES = [
+    "verify",
 ]
 
 

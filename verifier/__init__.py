@@ -4,5 +4,7 @@ Nothing here uses Numba, so a validator can check proofs with py_ecc alone.
 """
 
 from . import fields
+from .marshal import FormatError, Proof, VerifyingKey
+from .verify import Verdict, check, verify
 
-__all__ = ["fields"]
+__all__ = ["fields", "verify", "check", "Verdict", "Proof", "VerifyingKey", "FormatError"]
