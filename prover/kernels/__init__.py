@@ -6,5 +6,6 @@ Everything here is ``@njit(cache=True)`` code that takes and returns numpy
 """
 
 from . import convert, fq, fr
+from . import g1, msm
 
-__all__ = ["fr", "fq", "convert"]
+__all__ = ["fr", "fq", "convert", "g1", "msm"]

@@ -1,0 +1,315 @@
+"""Multi-scalar multiplication Σ kᵢ·Pᵢ on BN254 G1: Pippenger, signed digits, batch-affine buckets.
+
+Role: the prover's hottest kernel (every KZG commitment is one MSM).
+
+Maths.  Split each scalar k < 2²⁵⁴ into nw = ⌈255/c⌉ windows of c bits and
+recode to signed digits dᵥ ∈ [−2^(c−1), 2^(c−1)] with k = Σ dᵥ·2^(cv):
+
+    dᵥ = bits[cv, cv+c)(k) + bit(cv − 1)(k) − 2^c·bit(cv + c − 1)(k)
+
+(the carry into window v is bit cv − 1 because the recoded low part lies in
+[−2^(cv−1), 2^(cv−1))).  A point with digit d goes to bucket |d| with sign
+sgn(d) (negation is free in affine: (x, −y)), so a window needs only 2^(c−1)
+buckets instead of 2^c − 1.  Window sum Wᵥ = Σ_b b·B_b by the running-sum trick
+(S += B_b, T += S for b from the top), then Σ 2^(cv)·Wᵥ by Horner (c doublings
+per window).
+
+Batch-affine buckets (the gnark-crypto / Constantine idea, here in the
+"sort then tree-reduce" form): per window, points are counting-sorted by
+bucket into one buffer, then every bucket list is halved per round by adding
+neighbours (P₂ⱼ + P₂ⱼ₊₁) in AFFINE coordinates.  An affine addition needs
+λ = (y₂ − y₁)/(x₂ − x₁) (or 3x₁²/(2y₁) when P₁ = P₂), x₃ = λ² − x₁ − x₂,
+y₃ = λ(x₁ − x₃) − y₁; all denominators of a round share ONE inversion by
+Montgomery's trick (3 multiplications each), so an addition costs ~6M
+instead of the 11M of a mixed Jacobian addition.  Cases: either operand at
+infinity (copy), P + P (tangent), P + (−P) (denominator 0: result infinity,
+left out of the product).  Buckets end affine, so the running sum uses mixed
+additions.
+
+Parallelism: windows are independent; each worker thread owns one scratch
+set and takes windows t, t + T, t + 2T, … (``prange`` over threads, one
+parallel region).
+"""
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from verifier.fields import R_MOD
+
+from . import convert, fq, g1
+from .g1 import _F0, _F1, INF_J, _a, _d, _inv, _load_a, _load_j, _m, _s, _store, _x2, _z
+
+__all__ = ["window_bits", "msm_jac", "msm", "msm_g1"]
+
+_ONE = np.uint64(1)
+#: points per reduction block (buffer ≈ 64 B/point stays in L2/L3)
+BLOCK = 8192
+_TOP_LIMIT = np.uint64(1 << 62)   # scalars must be < 2²⁵⁴
+
+
+def window_bits(n: int) -> int:
+    """Window width c minimising ⌈255/c⌉·(9n + 27·2^(c−1)) (affine add ≈ 9M incl. overhead,
+    bucket running-sum step ≈ 27M)."""
+    if n <= 1:
+        return 2
+    best = min(range(2, 21), key=lambda c: -(-255 // c) * (9 * n + 27 * (1 << (c - 1))))
+    return best
+
+
+@njit(cache=True)
+def _bit(scalars, i, pos):
+    if pos < 0 or pos >= 256:
+        return 0
+    return np.int64((scalars[i, pos >> 6] >> np.uint64(pos & 63)) & _ONE)
+
+
+@njit(cache=True)
+def _digit(scalars, i, w, c):
+    """Signed digit of window w (see module docstring)."""
+    lo = c * w
+    if lo >= 256:
+        return 0
+    idx = lo >> 6
+    off = lo & 63
+    v = scalars[i, idx] >> np.uint64(off)
+    if off + c > 64 and idx < 3:
+        v |= scalars[i, idx + 1] << np.uint64(64 - off)
+    raw = np.int64(v & ((_ONE << np.uint64(c)) - _ONE))
+    d = raw + _bit(scalars, i, lo - 1)
+    if raw >= (1 << (c - 1)):
+        d -= 1 << c
+    return d
+
+
+@njit(cache=True)
+def _is_inf(p):
+    return _z(p[0]) and _z(p[1])
+
+
+@njit(cache=True)
+def _pair_den(p, q):
+    """Denominator of the affine sum p + q: x_q − x_p, 2y_p (p = q), or 0 (copy / p = −q)."""
+    if _is_inf(p) or _is_inf(q):
+        return _F0
+    dx = _d(q[0], p[0])
+    if not _z(dx):
+        return dx
+    if p[1] == q[1]:
+        return _x2(p[1])
+    return _F0
+
+
+@njit(cache=True)
+def _pair_add(p, q, dinv):
+    """Affine p + q given dinv = 1/den from ``_pair_den`` (0 when den was 0)."""
+    if _is_inf(p):
+        return q
+    if _is_inf(q):
+        return p
+    if _z(dinv):
+        return (_F0, _F0)                      # p = −q
+    if p[0] == q[0]:
+        xx = _s(p[0])
+        lam = _m(_a(_x2(xx), xx), dinv)        # 3x²/(2y)
+    else:
+        lam = _m(_d(q[1], p[1]), dinv)         # (y₂ − y₁)/(x₂ − x₁)
+    x3 = _d(_d(_s(lam), p[0]), q[0])
+    y3 = _d(_m(lam, _d(p[0], x3)), p[1])
+    return (x3, y3)
+
+
+@njit(cache=True)
+def _get4(a, k):
+    return (a[k, 0], a[k, 1], a[k, 2], a[k, 3])
+
+
+@njit(cache=True)
+def _set4(a, k, v):
+    a[k, 0], a[k, 1], a[k, 2], a[k, 3] = v[0], v[1], v[2], v[3]
+
+
+@njit(cache=True)
+def _round(buf, start, ln, active, na, st, pre):
+    """One halving round over the active buckets (len ≥ 2) at element stride st.
+
+    Bucket b's i-th element lives at start[b] + i·st; the pair (2i, 2i+1) is
+    summed into slot 2i, which is element i at stride 2·st (an odd last element
+    is already in place).  Forward: denominators' prefix products; one
+    inversion; backward: peel off each 1/den and add.  Returns the new active
+    count (buckets still holding ≥ 2 elements)."""
+    acc = _F1
+    k = 0
+    for a in range(na):
+        b = active[a]
+        s0 = start[b]
+        for i in range(ln[b] // 2):
+            p0 = s0 + 2 * i * st
+            dd = _pair_den(_load_a(buf, p0), _load_a(buf, p0 + st))
+            _set4(pre, k, acc)
+            if not _z(dd):
+                acc = _m(acc, dd)
+            k += 1
+    inv = _inv(acc)
+    for a in range(na - 1, -1, -1):
+        b = active[a]
+        s0 = start[b]
+        for i in range(ln[b] // 2 - 1, -1, -1):
+            k -= 1
+            p0 = s0 + 2 * i * st
+            p = _load_a(buf, p0)
+            q = _load_a(buf, p0 + st)
+            dd = _pair_den(p, q)
+            dinv = _F0
+            if not _z(dd):
+                dinv = _m(inv, _get4(pre, k))
+                inv = _m(inv, dd)
+            _store(buf, p0, _pair_add(p, q, dinv))
+    na2 = 0
+    for a in range(na):
+        b = active[a]
+        ln[b] = (ln[b] + 1) // 2
+        if ln[b] >= 2:
+            active[na2] = b
+            na2 += 1
+    return na2
+
+
+@njit(cache=True)
+def _reduce_buckets(buf, start, ln, active, pre, nb, block):
+    """Tree-reduce every bucket to one affine point at buf[start[b]], a block of
+    buckets (about ``block`` points, so it stays in cache) at a time."""
+    b = 1
+    while b <= nb:
+        na = 0
+        size = 0
+        while b <= nb and size < block:
+            if ln[b] >= 2:
+                active[na] = b
+                na += 1
+                size += ln[b]
+            b += 1
+        st = 1
+        while na > 0:
+            na = _round(buf, start, ln, active, na, st, pre)
+            st *= 2
+
+
+@njit(cache=True)
+def _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre):
+    """Σ_b b·B_b for window w, as a Jacobian tuple."""
+    n = points.shape[0]
+    nb = 1 << (c - 1)
+    cnt[:] = 0
+    for i in range(n):
+        d = 0
+        if not inf[i]:
+            d = _digit(scalars, i, w, c)
+        dig[i] = d
+        if d != 0:
+            cnt[abs(d)] += 1
+    s = 0
+    for b in range(1, nb + 1):
+        start[b] = s
+        ln[b] = cnt[b]
+        s += cnt[b]
+        cnt[b] = start[b]                      # now the scatter cursor
+    for i in range(n):
+        d = dig[i]
+        if d == 0:
+            continue
+        j = cnt[abs(d)]
+        cnt[abs(d)] += 1
+        x, y = _load_a(points, i)
+        if d < 0:
+            y = fq.neg(y[0], y[1], y[2], y[3])
+        _store(buf, j, (x, y))
+    _reduce_buckets(buf, start, ln, active, pre, nb, block)
+    S = INF_J
+    T = INF_J
+    for b in range(nb, 0, -1):
+        if ln[b] == 1:
+            S = g1.jadd_mixed(S, _load_a(buf, start[b]))
+        T = g1.jadd(T, S)
+    return T
+
+
+@njit(cache=True)
+def _inf_mask(points):
+    n = points.shape[0]
+    inf = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        inf[i] = _is_inf(_load_a(points, i))
+    return inf
+
+
+@njit(parallel=True, cache=True)
+def msm_jac(points, scalars, c, nt, block):
+    """Σ kᵢ·Pᵢ as a (3, 4) Jacobian array; points (n, 2, 4) affine Montgomery,
+    scalars (n, 4) plain limbs < 2²⁵⁴, window width c ≥ 2, nt worker threads
+    (``numba.get_num_threads()``; passed in because reading it inside a kernel
+    defeats ``cache=True``), block: points per cache-resident reduction block."""
+    n = points.shape[0]
+    nw = (255 + c - 1) // c
+    nb = 1 << (c - 1)
+    inf = _inf_mask(points)
+    sums = np.zeros((nw, 3, 4), dtype=np.uint64)
+    nt = max(1, min(nt, nw))
+    for t in prange(nt):
+        dig = np.empty(n, dtype=np.int32)
+        cnt = np.empty(nb + 1, dtype=np.int64)
+        start = np.zeros(nb + 1, dtype=np.int64)
+        ln = np.zeros(nb + 1, dtype=np.int64)
+        active = np.empty(nb + 1, dtype=np.int64)
+        buf = np.empty((n, 2, 4), dtype=np.uint64)
+        pre = np.empty((n // 2 + 1, 4), dtype=np.uint64)
+        for w in range(t, nw, nt):
+            T = _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre)
+            _store(sums, w, T)
+    acc = _load_j(sums, nw - 1)
+    for w in range(nw - 2, -1, -1):
+        for _ in range(c):
+            acc = g1.jdouble(acc)
+        acc = g1.jadd(acc, _load_j(sums, w))
+    out = np.empty((3, 4), dtype=np.uint64)
+    for i in range(3):
+        for j in range(4):
+            out[i, j] = acc[i][j]
+    return out
+
+
+def msm(points, scalars, c: int = 0) -> np.ndarray:
+    """Σ kᵢ·Pᵢ → affine (2, 4) Montgomery (all-zero = infinity).
+
+    points: (n, 2, 4) uint64 affine Montgomery (all-zero rows = infinity);
+    scalars: (n, 4) uint64 plain (not Montgomery) limbs, each < r (< 2²⁵⁴ suffices).
+    c: window width, 0 = choose from n.
+    """
+    points = np.ascontiguousarray(points, dtype=np.uint64)
+    scalars = np.ascontiguousarray(scalars, dtype=np.uint64)
+    if points.ndim != 3 or points.shape[1:] != (2, 4):
+        raise ValueError(f"msm: points must have shape (n, 2, 4), got {points.shape}")
+    if scalars.shape != (points.shape[0], 4):
+        raise ValueError(f"msm: scalars must have shape ({points.shape[0]}, 4), got {scalars.shape}")
+    n = points.shape[0]
+    if n == 0:
+        return np.zeros((2, 4), dtype=np.uint64)
+    if (scalars[:, 3] >= _TOP_LIMIT).any():
+        raise ValueError("msm: scalars must be reduced (< 2^254)")
+    c = c or window_bits(n)
+    if not 2 <= c <= 24:
+        raise ValueError(f"msm: window width {c} outside [2, 24]")
+    J = msm_jac(points, scalars, c, numba.get_num_threads(), BLOCK)
+    return g1.jac_to_affine(J.reshape(1, 3, 4))[0]
+
+
+def msm_g1(points, scalars) -> tuple:
+    """Convenience on ``verifier.curve`` objects: Σ kᵢ·Pᵢ for int scalars (reduced mod r)."""
+    points, scalars = list(points), list(scalars)
+    if len(points) != len(scalars):
+        raise ValueError(f"msm_g1: {len(points)} points but {len(scalars)} scalars")
+    if not points:
+        return None
+    P = g1.points_to_array(points)
+    K = convert.ints_to_limbs(int(k) % R_MOD for k in scalars)
+    return g1.array_to_points(msm(P, K))[0]
