@@ -22,7 +22,7 @@ from verifier.verify import Challenges, lagrange_evals, public_input_eval, r0
 from .kernels import plonk, poly
 from .kernels.convert import fr_scalar, fr_to_ints
 
-__all__ = ["evaluate", "linearisation", "open_at"]
+__all__ = ["evaluate", "linearisation", "open_at", "check_exact"]
 
 
 def evaluate(coeffs: np.ndarray, x: int) -> int:
@@ -72,6 +72,11 @@ def open_at(R, polys, pk, ev, ch: Challenges):
     zw = np.array(polys["z"], copy=True)
     plonk.add_const(zw, fr_scalar(-ev.eval_zw % R_MOD))
     w_zeta_omega, rem2 = poly.div_by_linear(zw, fr_scalar(ch.zeta * pk.domain.omega % R_MOD))
-    if np.asarray(rem).any() or np.asarray(rem2).any():
-        raise ValueError("opening division is not exact: inconsistent evaluations")
+    check_exact(rem, rem2)
     return w_zeta, w_zeta_omega
+
+
+def check_exact(*remainders) -> None:
+    """Both openings divide exactly (R(ζ) = 0 and the claimed evaluations are the real ones)."""
+    if any(np.asarray(r).any() for r in remainders):
+        raise ValueError("opening division is not exact: inconsistent evaluations")

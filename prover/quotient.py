@@ -17,13 +17,12 @@ import numpy as np
 from .kernels import fr, plonk
 from .kernels.convert import fr_one, fr_scalar
 
-__all__ = ["quotient", "split"]
+__all__ = ["quotient", "split", "check_degree"]
 
 
 def quotient(pk, a, b, c, z, pi, beta: int, gamma: int, alpha: int) -> np.ndarray:
     """Coefficients of t (length 4n) from the blinded a, b, c, z and PI coefficients."""
     dom = pk.domain
-    n = dom.n
     cs = pk.coset
     ev = [dom.to_coset(p) for p in (a, b, c, z, pi)]
     t_evals = plonk.quotient_evals(
@@ -32,9 +31,14 @@ def quotient(pk, a, b, c, z, pi, beta: int, gamma: int, alpha: int) -> np.ndarra
         fr_scalar(beta), fr_scalar(gamma), fr_scalar(alpha),
         fr_scalar(pk.vk.k1), fr_scalar(pk.vk.k2), fr_one())
     t = dom.from_coset(t_evals)
+    check_degree(t, dom.n)
+    return t
+
+
+def check_degree(t: np.ndarray, n: int) -> None:
+    """deg t ≤ 3n + 5, i.e. Z_H divided the numerator exactly; fails on an unsatisfied witness."""
     if t[3 * n + 6:].any():
         raise ValueError("quotient is not a polynomial: the witness does not satisfy the circuit")
-    return t
 
 
 def split(t: np.ndarray, n: int, b10: int, b11: int):

@@ -1,0 +1,145 @@
+"""PLONK end to end: the documented interface, refusal of bad witnesses, zero knowledge."""
+
+import numpy as np
+import pytest
+
+from circuits import Circuit, CircuitError, UnsatisfiedError
+from prover import prove as prove_mod
+from prover.prove import prove
+from prover.setup import setup
+from verifier import Proof, VerifyingKey, verify
+from verifier.fields import R_MOD
+from verifier.marshal import PROOF_EVALS, PROOF_POINTS
+
+
+def square_circuit():
+    c = Circuit()
+    x = c.private("x")
+    out = c.public("out")
+    y = c.mul(x, x)
+    c.assert_equal(c.add(y, 5), out)
+    return c
+
+
+def test_documented_interface(srs):
+    c = square_circuit()
+    pk, vk = setup(c, srs)
+    proof, public = prove(pk, {"x": 3, "out": 14})
+    assert public == [14]
+    assert verify(vk, public, proof)
+    assert verify(VerifyingKey.from_json(vk.to_json()), public, Proof.from_json(proof.to_json()))
+    assert c.is_satisfied({"x": 3, "out": 14}) and not c.is_satisfied({"x": 3, "out": 15})
+    assert c.n_gates == 4
+
+
+def mixed_circuit():
+    """Every builder operation, a long linear combination, constants, a hint and booleans."""
+    c = Circuit()
+    a, b = c.public("a"), c.public("b")
+    s = c.private("s")
+    bits = c.hint(lambda v: [(v >> i) & 1 for i in range(4)], [s], n_out=4)
+    for bit in bits:
+        c.assert_bool(bit)
+    with c.labelled("s from bits"):
+        c.assert_equal(c.lincomb([(bit, 1 << i) for i, bit in enumerate(bits)]), s)
+    prod = c.mul(c.sub(a, b), c.add(s, 7))
+    inv = c.hint(lambda v: pow(v, -1, R_MOD), [prod])
+    c.assert_mul(prod, inv, c.constant(1))
+    c.assert_equal(c.lincomb([(a, 3), (b, -2), (s, 5), (prod, 1)], const=11), c.public("out"))
+    c.assert_zero(c.sub(c.mul(s, 2), c.add(s, s)))
+    return c
+
+
+def test_mixed_circuit_proves(srs):
+    c = mixed_circuit()
+    a, b, s = 20, 6, 11
+    out = (3 * a - 2 * b + 5 * s + (a - b) * (s + 7) + 11) % R_MOD
+    pk, vk = setup(c, srs)
+    proof, public = prove(pk, {"a": a, "b": b, "s": s, "out": out})
+    assert public == [a, b, out]
+    assert verify(vk, public, proof)
+
+
+def test_unsatisfying_witness_is_refused_with_its_label(srs):
+    c = mixed_circuit()
+    pk, _ = setup(c, srs)
+    with pytest.raises(UnsatisfiedError, match="s from bits"):
+        prove(pk, {"a": 20, "b": 6, "s": 17, "out": 0})   # 17 needs 5 bits
+    with pytest.raises(UnsatisfiedError, match="gate 3"):
+        prove(setup(square_circuit(), srs)[0], {"x": 3, "out": 15})
+
+
+def test_missing_and_unknown_inputs_are_named(srs):
+    pk, _ = setup(square_circuit(), srs)
+    with pytest.raises(CircuitError, match="missing value for input 'out'"):
+        prove(pk, {"x": 3})
+    with pytest.raises(CircuitError, match="unknown input 'y'"):
+        prove(pk, {"x": 3, "out": 14, "y": 1})
+
+
+def test_malicious_prover_skipping_checks_produces_no_valid_proof(srs, monkeypatch):
+    """Bypass the solver's gate check and the prover's own sanity checks: the proof must not verify."""
+    c = square_circuit()
+    pk, vk = setup(c, srs)
+    monkeypatch.setattr(type(c), "check", lambda self, assignment, cs=None: self.solve(assignment))
+    with pytest.raises(ValueError, match="quotient is not a polynomial"):
+        prove(pk, {"x": 3, "out": 15})
+    monkeypatch.setattr(prove_mod.quotient, "check_degree", lambda t, n: None)
+    with pytest.raises(ValueError, match="opening division is not exact"):
+        prove(pk, {"x": 3, "out": 15})
+    monkeypatch.setattr(prove_mod.opening, "check_exact", lambda *r: None)
+    proof, public = prove(pk, {"x": 3, "out": 15})
+    assert public == [15]
+    assert not verify(vk, public, proof)
+    assert not verify(vk, [14], proof)
+
+
+def test_circuit_without_public_inputs(srs):
+    c = Circuit()
+    x = c.private("x")
+    c.assert_equal(c.mul(x, x), 49)
+    pk, vk = setup(c, srs)
+    proof, public = prove(pk, {"x": 7})
+    assert public == [] and verify(vk, public, proof)
+
+
+def test_two_proofs_of_one_statement_share_no_commitment(srs):
+    pk, vk = setup(square_circuit(), srs)
+    p1, pub = prove(pk, {"x": 3, "out": 14})
+    p2, _ = prove(pk, {"x": 3, "out": 14})
+    assert verify(vk, pub, p1) and verify(vk, pub, p2)
+    for k in PROOF_POINTS + PROOF_EVALS:
+        assert getattr(p1, k) != getattr(p2, k), k
+
+
+def test_blinding_comes_from_the_csprng(srs, monkeypatch):
+    """With the CSPRNG pinned, the proof is reproducible: nothing else is random."""
+    pk, vk = setup(square_circuit(), srs)
+    monkeypatch.setattr(prove_mod.secrets, "randbelow", lambda bound: 12345 % bound)
+    p1, _ = prove(pk, {"x": 3, "out": 14})
+    p2, _ = prove(pk, {"x": 3, "out": 14})
+    assert p1 == p2
+
+
+def test_setup_is_deterministic(srs):
+    _, vk1 = setup(square_circuit(), srs)
+    _, vk2 = setup(square_circuit(), srs)
+    assert vk1 == vk2
+    assert vk1.power == 3 and vk1.n_public == 1
+
+
+def test_setup_rejects_a_too_small_srs(srs):
+    c = Circuit()
+    x = c.private("x")
+    for _ in range(300):                  # > 256 rows: needs domain 2^9
+        x = c.add(x, 1)
+    c.public("p")
+    with pytest.raises(ValueError, match="SRS too small"):
+        setup(c, srs)
+
+
+def test_wire_layout_public_rows_first():
+    cs = mixed_circuit().compile()
+    assert cs.n_public == 3
+    assert cs.ql[:3] == [1, 1, 1] and cs.qm[:3] == cs.qr[:3] == cs.qo[:3] == cs.qc[:3] == [0] * 3
+    assert np.all(np.array(cs.b[:3]) == 0) and np.all(np.array(cs.c[:3]) == 0)
