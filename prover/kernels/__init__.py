@@ -9,3 +9,7 @@ from . import convert, fq, fr
 from . import g1, msm
 
 __all__ = ["fr", "fq", "convert", "g1", "msm"]
+
+from . import ntt, poly  # noqa: E402  (appended: NTT and polynomial kernels)
+
+__all__ += ["ntt", "poly"]

@@ -7,3 +7,7 @@ favour clarity over speed and never import Numba.
 from . import field, g1, msm
 
 __all__ = ["field", "g1", "msm"]
+
+from . import ntt, poly  # noqa: E402  (appended: NTT and polynomial twins)
+
+__all__ += ["ntt", "poly"]
