@@ -96,6 +96,8 @@ E1 = np.uint64({e1})
 E2 = np.uint64({e2})
 E3 = np.uint64({e3})
 ONE = np.uint64(1)
+#: vectors shorter than this run on one thread (a parallel launch costs more than the work)
+PARALLEL_MIN = 1 << 14
 
 ONE_LIMBS = np.array([ONE0, ONE1, ONE2, ONE3], dtype=np.uint64)
 MODULUS_LIMBS = np.array([Q0, Q1, Q2, Q3], dtype=np.uint64)
@@ -201,79 +203,7 @@ def from_mont(a0, a1, a2, a3):
     return mul(a0, a1, a2, a3, ONE, Z, Z, Z)
 
 
-# ----------------------------------------------------------------- vectors
-
-
-@njit(cache=True, parallel={par})
-def mul_vec(a, b):
-    """Elementwise a·b over (n, 4) arrays."""
-    out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(
-            a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
-    return out
-
-
-@njit(cache=True, parallel={par})
-def sqr_vec(a):
-    out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sqr(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
-    return out
-
-
-@njit(cache=True, parallel={par})
-def add_vec(a, b):
-    out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = add(
-            a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
-    return out
-
-
-@njit(cache=True, parallel={par})
-def sub_vec(a, b):
-    out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sub(
-            a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
-    return out
-
-
-@njit(cache=True, parallel={par})
-def neg_vec(a):
-    out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = neg(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
-    return out
-
-
-@njit(cache=True, parallel={par})
-def scale_vec(a, s):
-    """a[i]·s for one element s of shape (4,)."""
-    out = np.empty_like(a)
-    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(
-            a[i, 0], a[i, 1], a[i, 2], a[i, 3], s0, s1, s2, s3)
-    return out
-
-
-@njit(cache=True, parallel={par})
-def to_mont_vec(a):
-    """Plain limbs (each < p) → Montgomery form."""
-    out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = to_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
-    return out
-
-
-@njit(cache=True, parallel={par})
-def from_mont_vec(a):
-    out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = from_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
-    return out
+{vectors}
 
 
 @njit(cache=True)
@@ -311,11 +241,9 @@ def _inv_chunk(a, out, lo, hi):
 
 
 @njit(cache=True, parallel={par})
-def inv_vec(a):
-    """Batch inversion of an (n, 4) array (one inversion per chunk); zeros map to 0."""
+def _inv_vec_chunked(a, chunks):
     n = a.shape[0]
     out = np.empty_like(a)
-    chunks = 1 if n < 4096 else 8
     step = (n + chunks - 1) // chunks
     for c in prange(chunks):
         lo = c * step
@@ -323,6 +251,20 @@ def inv_vec(a):
         if lo < hi:
             _inv_chunk(a, out, lo, hi)
     return out
+
+
+@njit(cache=True)
+def _inv_vec_serial(a):
+    out = np.empty_like(a)
+    _inv_chunk(a, out, 0, a.shape[0])
+    return out
+
+
+def inv_vec(a):
+    """Batch inversion of an (n, 4) array (Montgomery's trick, one inversion per chunk); 0 ↦ 0."""
+    if a.shape[0] < PARALLEL_MIN:
+        return _inv_vec_serial(a)
+    return _inv_vec_chunked(a, 8)
 
 
 @njit(cache=True)
@@ -337,10 +279,57 @@ def powers(base, n):
 '''
 
 
+#: vector kernels: name → (arguments, docstring, expression over element i; s0..s3 is the scalar s)
+VECTOR_OPS = [
+    ("mul_vec", "a, b", "Elementwise a·b over (n, 4) arrays.", "mul({A}, {B})"),
+    ("sqr_vec", "a", "Elementwise a².", "sqr({A})"),
+    ("add_vec", "a, b", "Elementwise a + b.", "add({A}, {B})"),
+    ("sub_vec", "a, b", "Elementwise a − b.", "sub({A}, {B})"),
+    ("neg_vec", "a", "Elementwise −a.", "neg({A})"),
+    ("scale_vec", "a, s", "a[i]·s for one element s of shape (4,).", "mul({A}, s[0], s[1], s[2], s[3])"),
+    ("to_mont_vec", "a", "Plain limbs (each < p) → Montgomery form.", "to_mont({A})"),
+    ("from_mont_vec", "a", "Montgomery form → plain limbs.", "from_mont({A})"),
+]
+
+_VEC_BODY = '''
+@njit(cache=True, parallel={par})
+def _{name}_{kind}({args}):
+    out = np.empty_like(a)
+    for i in {rng}(a.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = {expr}
+    return out
+'''
+
+_VEC_DISPATCH = '''
+def {name}({args}):
+    """{doc}"""
+    if a.shape[0] < PARALLEL_MIN:
+        return _{name}_serial({args})
+    return _{name}_parallel({args})
+'''
+
+
+def gen_vectors(parallel):
+    """Each vector kernel once serial and, for a parallel field, once with prange behind a size switch."""
+    A = "a[i, 0], a[i, 1], a[i, 2], a[i, 3]"
+    B = "b[i, 0], b[i, 1], b[i, 2], b[i, 3]"
+    out = []
+    for name, args, doc, expr in VECTOR_OPS:
+        e = expr.format(A=A, B=B)
+        out.append(_VEC_BODY.format(par="False", name=name, kind="serial", args=args, rng="range", expr=e))
+        if parallel:
+            out.append(_VEC_BODY.format(par="True", name=name, kind="parallel", args=args, rng="prange",
+                                        expr=e))
+            out.append(_VEC_DISPATCH.format(name=name, args=args, doc=doc))
+        else:
+            out.append(f"\n{name} = _{name}_serial\n")
+    return "\n".join(x.strip("\n") + "\n\n" for x in out).rstrip("\n")
+
+
 def render(name):
     p, desc, par = FIELDS[name]
     R = 1 << 256
-    fields = dict(desc=desc, mul=gen_mul(), par=str(par), inv=(-pow(p, -1, 1 << 64)) % (1 << 64))
+    fields = dict(desc=desc, mul=gen_mul(), par=str(par), vectors=gen_vectors(par), inv=(-pow(p, -1, 1 << 64)) % (1 << 64))
     for tag, val in (("q", p), ("r2", R * R % p), ("o", R % p), ("e", p - 2)):
         for i, v in enumerate(limbs(val)):
             fields[f"{tag}{i}"] = hex(v)

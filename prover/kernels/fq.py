@@ -45,6 +45,8 @@ E1 = np.uint64(0x97816a916871ca8d)
 E2 = np.uint64(0xb85045b68181585d)
 E3 = np.uint64(0x30644e72e131a029)
 ONE = np.uint64(1)
+#: vectors shorter than this run on one thread (a parallel launch costs more than the work)
+PARALLEL_MIN = 1 << 14
 
 ONE_LIMBS = np.array([ONE0, ONE1, ONE2, ONE3], dtype=np.uint64)
 MODULUS_LIMBS = np.array([Q0, Q1, Q2, Q3], dtype=np.uint64)
@@ -193,79 +195,92 @@ def from_mont(a0, a1, a2, a3):
     return mul(a0, a1, a2, a3, ONE, Z, Z, Z)
 
 
-# ----------------------------------------------------------------- vectors
-
-
 @njit(cache=True, parallel=False)
-def mul_vec(a, b):
-    """Elementwise a·b over (n, 4) arrays."""
+def _mul_vec_serial(a, b):
     out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(
-            a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+    for i in range(a.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
     return out
 
 
+mul_vec = _mul_vec_serial
+
+
 @njit(cache=True, parallel=False)
-def sqr_vec(a):
+def _sqr_vec_serial(a):
     out = np.empty_like(a)
-    for i in prange(a.shape[0]):
+    for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sqr(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
     return out
 
 
+sqr_vec = _sqr_vec_serial
+
+
 @njit(cache=True, parallel=False)
-def add_vec(a, b):
+def _add_vec_serial(a, b):
     out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = add(
-            a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+    for i in range(a.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = add(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
     return out
 
 
+add_vec = _add_vec_serial
+
+
 @njit(cache=True, parallel=False)
-def sub_vec(a, b):
+def _sub_vec_serial(a, b):
     out = np.empty_like(a)
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sub(
-            a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+    for i in range(a.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sub(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
     return out
 
 
+sub_vec = _sub_vec_serial
+
+
 @njit(cache=True, parallel=False)
-def neg_vec(a):
+def _neg_vec_serial(a):
     out = np.empty_like(a)
-    for i in prange(a.shape[0]):
+    for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = neg(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
     return out
 
 
+neg_vec = _neg_vec_serial
+
+
 @njit(cache=True, parallel=False)
-def scale_vec(a, s):
-    """a[i]·s for one element s of shape (4,)."""
+def _scale_vec_serial(a, s):
     out = np.empty_like(a)
-    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
-    for i in prange(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(
-            a[i, 0], a[i, 1], a[i, 2], a[i, 3], s0, s1, s2, s3)
+    for i in range(a.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], s[0], s[1], s[2], s[3])
     return out
 
 
+scale_vec = _scale_vec_serial
+
+
 @njit(cache=True, parallel=False)
-def to_mont_vec(a):
-    """Plain limbs (each < p) → Montgomery form."""
+def _to_mont_vec_serial(a):
     out = np.empty_like(a)
-    for i in prange(a.shape[0]):
+    for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = to_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
     return out
 
 
+to_mont_vec = _to_mont_vec_serial
+
+
 @njit(cache=True, parallel=False)
-def from_mont_vec(a):
+def _from_mont_vec_serial(a):
     out = np.empty_like(a)
-    for i in prange(a.shape[0]):
+    for i in range(a.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = from_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
     return out
+
+
+from_mont_vec = _from_mont_vec_serial
 
 
 @njit(cache=True)
@@ -303,11 +318,9 @@ def _inv_chunk(a, out, lo, hi):
 
 
 @njit(cache=True, parallel=False)
-def inv_vec(a):
-    """Batch inversion of an (n, 4) array (one inversion per chunk); zeros map to 0."""
+def _inv_vec_chunked(a, chunks):
     n = a.shape[0]
     out = np.empty_like(a)
-    chunks = 1 if n < 4096 else 8
     step = (n + chunks - 1) // chunks
     for c in prange(chunks):
         lo = c * step
@@ -315,6 +328,20 @@ def inv_vec(a):
         if lo < hi:
             _inv_chunk(a, out, lo, hi)
     return out
+
+
+@njit(cache=True)
+def _inv_vec_serial(a):
+    out = np.empty_like(a)
+    _inv_chunk(a, out, 0, a.shape[0])
+    return out
+
+
+def inv_vec(a):
+    """Batch inversion of an (n, 4) array (Montgomery's trick, one inversion per chunk); 0 ↦ 0."""
+    if a.shape[0] < PARALLEL_MIN:
+        return _inv_vec_serial(a)
+    return _inv_vec_chunked(a, 8)
 
 
 @njit(cache=True)

@@ -20,7 +20,7 @@ All inputs are (n, 4) Fr Montgomery arrays; challenges are (4,) elements.
 import numpy as np
 from numba import njit, prange
 
-from .fr import add, mul, sub
+from .fr import PARALLEL_MIN, add, mul, sub
 
 __all__ = ["permutation_fractions", "grand_product", "quotient_evals", "axpy", "add_const"]
 
@@ -112,11 +112,25 @@ def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv
 
 
 @njit(cache=True, parallel=True)
-def axpy(acc, x, s):
-    """acc[i] += s·x[i] for i < len(x), in place."""
+def _axpy_parallel(acc, x, s):
     sv = _ld(s.reshape(1, 4), 0)
     for i in prange(x.shape[0]):
         _st(acc, i, _a(_ld(acc, i), _m(sv, _ld(x, i))))
+
+
+@njit(cache=True)
+def _axpy_serial(acc, x, s):
+    sv = _ld(s.reshape(1, 4), 0)
+    for i in range(x.shape[0]):
+        _st(acc, i, _a(_ld(acc, i), _m(sv, _ld(x, i))))
+
+
+def axpy(acc, x, s):
+    """acc[i] += s·x[i] for i < len(x), in place."""
+    if x.shape[0] < PARALLEL_MIN:
+        _axpy_serial(acc, x, s)
+    else:
+        _axpy_parallel(acc, x, s)
 
 
 @njit(cache=True)
