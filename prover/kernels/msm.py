@@ -17,18 +17,26 @@ per window).
 Batch-affine buckets (the gnark-crypto / Constantine idea, here in the
 "sort then tree-reduce" form): per window, points are counting-sorted by
 bucket into one buffer, then every bucket list is halved per round by adding
-neighbours (P₂ⱼ + P₂ⱼ₊₁) in AFFINE coordinates.  An affine addition needs
+neighbours (P₂ᵢ + P₂ᵢ₊₁, written back into P₂ᵢ's slot, so round j works at
+stride 2ʲ in place) in AFFINE coordinates.  An affine addition needs
 λ = (y₂ − y₁)/(x₂ − x₁) (or 3x₁²/(2y₁) when P₁ = P₂), x₃ = λ² − x₁ − x₂,
 y₃ = λ(x₁ − x₃) − y₁; all denominators of a round share ONE inversion by
 Montgomery's trick (3 multiplications each), so an addition costs ~6M
 instead of the 11M of a mixed Jacobian addition.  Cases: either operand at
 infinity (copy), P + P (tangent), P + (−P) (denominator 0: result infinity,
-left out of the product).  Buckets end affine, so the running sum uses mixed
+left out of the product).  Buckets are reduced a block of ~``BLOCK`` points
+at a time so that all rounds of a block run in cache (one inversion per
+block and round).  Buckets end affine, so the running sum uses mixed
 additions.
 
 Parallelism: windows are independent; each worker thread owns one scratch
 set and takes windows t, t + T, t + 2T, … (``prange`` over threads, one
-parallel region).
+parallel region; the work itself lives in ``_windows`` so that the parallel
+function stays small).
+
+Measured on the 2-core dev machine (shared, so ±20 %): 2¹⁶ points 0.18–0.23 s,
+2²⁰ points 2.4–2.8 s wall with both cores; about 230 ns per point and window
+for sort + tree additions, 1 µs per bucket for the running sum.
 """
 
 import numba
@@ -243,39 +251,49 @@ def _inf_mask(points):
     return inf
 
 
+@njit(cache=True)
+def _windows(points, inf, scalars, c, block, t, nt, sums):
+    """Worker t: windows t, t + nt, … into sums[w], with one scratch set reused."""
+    n = points.shape[0]
+    nb = 1 << (c - 1)
+    dig = np.empty(n, dtype=np.int32)
+    cnt = np.empty(nb + 1, dtype=np.int64)
+    start = np.zeros(nb + 1, dtype=np.int64)
+    ln = np.zeros(nb + 1, dtype=np.int64)
+    active = np.empty(nb + 1, dtype=np.int64)
+    buf = np.empty((n, 2, 4), dtype=np.uint64)
+    pre = np.empty((n // 2 + 1, 4), dtype=np.uint64)
+    for w in range(t, sums.shape[0], nt):
+        T = _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre)
+        _store(sums, w, T)
+
+
+@njit(cache=True)
+def _horner(sums, c):
+    """Σ 2^(cw)·sums[w] as a (3, 4) Jacobian array."""
+    acc = _load_j(sums, sums.shape[0] - 1)
+    for w in range(sums.shape[0] - 2, -1, -1):
+        for _ in range(c):
+            acc = g1.jdouble(acc)
+        acc = g1.jadd(acc, _load_j(sums, w))
+    out = np.empty((1, 3, 4), dtype=np.uint64)
+    _store(out, 0, acc)
+    return out[0]
+
+
 @njit(parallel=True, cache=True)
 def msm_jac(points, scalars, c, nt, block):
     """Σ kᵢ·Pᵢ as a (3, 4) Jacobian array; points (n, 2, 4) affine Montgomery,
     scalars (n, 4) plain limbs < 2²⁵⁴, window width c ≥ 2, nt worker threads
     (``numba.get_num_threads()``; passed in because reading it inside a kernel
     defeats ``cache=True``), block: points per cache-resident reduction block."""
-    n = points.shape[0]
     nw = (255 + c - 1) // c
-    nb = 1 << (c - 1)
     inf = _inf_mask(points)
     sums = np.zeros((nw, 3, 4), dtype=np.uint64)
     nt = max(1, min(nt, nw))
     for t in prange(nt):
-        dig = np.empty(n, dtype=np.int32)
-        cnt = np.empty(nb + 1, dtype=np.int64)
-        start = np.zeros(nb + 1, dtype=np.int64)
-        ln = np.zeros(nb + 1, dtype=np.int64)
-        active = np.empty(nb + 1, dtype=np.int64)
-        buf = np.empty((n, 2, 4), dtype=np.uint64)
-        pre = np.empty((n // 2 + 1, 4), dtype=np.uint64)
-        for w in range(t, nw, nt):
-            T = _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre)
-            _store(sums, w, T)
-    acc = _load_j(sums, nw - 1)
-    for w in range(nw - 2, -1, -1):
-        for _ in range(c):
-            acc = g1.jdouble(acc)
-        acc = g1.jadd(acc, _load_j(sums, w))
-    out = np.empty((3, 4), dtype=np.uint64)
-    for i in range(3):
-        for j in range(4):
-            out[i, j] = acc[i][j]
-    return out
+        _windows(points, inf, scalars, c, block, t, nt, sums)
+    return _horner(sums, c)
 
 
 def msm(points, scalars, c: int = 0) -> np.ndarray:
