@@ -1,0 +1,166 @@
+"""Kernel benchmarks: field multiply, G1 mixed add, NTT, MSM, JIT compile — against peers.
+
+    python benchmarks/kernels.py [--quick] [--repeat K]
+
+Prints a table, then as its LAST line one JSON object with fr_mul_ns,
+g1_mixed_add_ns, ntt_2_16_s, ntt_2_20_s, msm_2_16_s, msm_2_20_s,
+msm_2_16_vs_pyecc, jit_cold_s, jit_cached_s and the peers measured in the same
+run (Python-int and galois multiply, py_ecc scalar multiply).  ``--quick``
+skips the 2^20 sizes.  Times are medians of K runs after a warm-up; on a
+shared 2-core machine compare ratios, not absolute numbers.
+
+Single-thread figures (fr_mul_ns, g1_mixed_add_ns) use the serial kernels;
+NTT and MSM use both cores.  The MSM peer is py_ecc doing the same MSM point
+by point (scalar multiply + add), timed on a subset and scaled to 2^16.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from prover.kernels import fr, g1, msm, ntt  # noqa: E402
+from prover.kernels import srs_kernels as sk  # noqa: E402
+from prover.kernels.convert import fr_from_ints, ints_to_limbs  # noqa: E402
+from prover.kernels.warmup import warmup  # noqa: E402
+from verifier.fields import R_MOD  # noqa: E402
+
+
+def median_time(fn, repeat):
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def rand_fr(n, seed=1):
+    rng = np.random.default_rng(seed)
+    limbs = rng.integers(0, 2**63, size=(n, 4), dtype=np.uint64)
+    limbs[:, 3] &= np.uint64((1 << 60) - 1)             # < 2^252 < r
+    return fr.to_mont_vec(limbs)
+
+
+def rand_scalars(n, seed=2):
+    rng = random.Random(seed)
+    return ints_to_limbs(rng.randrange(R_MOD) for _ in range(n))
+
+
+def rand_points(n, seed=3):
+    table = sk.fixed_base_table(g1.points_to_array([(1, 2)])[0])
+    return sk.fixed_base_affine(table, rand_scalars(n, seed))
+
+
+def bench_field(repeat):
+    n = 1 << 20
+    a, b = rand_fr(n, 1), rand_fr(n, 2)
+    mul_ns = median_time(lambda: fr._mul_vec_serial(a, b), repeat) / n * 1e9
+    import galois
+    GF = galois.GF(R_MOD, primitive_element=5, verify=False)
+    xs = [random.randrange(R_MOD) for _ in range(20000)]
+    ys = [random.randrange(R_MOD) for _ in range(20000)]
+    py_ns = median_time(lambda: [x * y % R_MOD for x, y in zip(xs, ys)], repeat) / len(xs) * 1e9
+    ga, gb = GF(xs), GF(ys)
+    gal_ns = median_time(lambda: ga * gb, repeat) / len(xs) * 1e9
+    return {"fr_mul_ns": mul_ns, "pyint_mul_ns": py_ns, "galois_mul_ns": gal_ns}
+
+
+def bench_g1(repeat):
+    n = 1 << 16
+    P = rand_points(n, 4)
+    J = g1.affine_to_jac(rand_points(n, 5))
+    add_ns = median_time(lambda: g1.add_mixed_vec(J, P), repeat) / n * 1e9
+    return {"g1_mixed_add_ns": add_ns}
+
+
+def bench_ntt(repeat, quick):
+    out = {}
+    for p in (16,) if quick else (16, 20):
+        a = rand_fr(1 << p, p)
+        out[f"ntt_2_{p}_s"] = median_time(lambda: ntt.ntt(a), repeat)
+    return out
+
+
+def bench_msm(repeat, quick):
+    out = {}
+    for p in (16,) if quick else (16, 20):
+        pts, sc = rand_points(1 << p, 10 + p), rand_scalars(1 << p, 20 + p)
+        out[f"msm_2_{p}_s"] = median_time(lambda: msm.msm(pts, sc), max(1, repeat if p < 20 else 2))
+    # py_ecc point by point on a subset, scaled to 2^16
+    from py_ecc import optimized_bn128 as bn
+    k = 16
+    ints = [random.randrange(R_MOD) for _ in range(k)]
+    pts = [bn.multiply(bn.G1, random.randrange(R_MOD)) for _ in range(k)]
+
+    def pyecc():
+        acc = bn.Z1
+        for p_, s_ in zip(pts, ints):
+            acc = bn.add(acc, bn.multiply(p_, s_))
+        return acc
+    per_point = median_time(pyecc, max(1, repeat // 2)) / k
+    out["pyecc_msm_2_16_s_scaled"] = per_point * (1 << 16)
+    out["msm_2_16_vs_pyecc"] = out["pyecc_msm_2_16_s_scaled"] / out["msm_2_16_s"]
+    return out
+
+
+def bench_jit():
+    """Cold compile of every kernel into an empty cache, then a start from that cache."""
+    code = "from prover.kernels.warmup import warmup; warmup()"
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=ROOT)
+        for key in ("jit_cold_s", "jit_cached_s"):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+            out[key] = time.perf_counter() - t
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="skip the 2^20 sizes")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    args = ap.parse_args(argv)
+    warmup()
+    res = {}
+    res.update(bench_field(args.repeat))
+    res.update(bench_g1(args.repeat))
+    res.update(bench_ntt(args.repeat, args.quick))
+    res.update(bench_msm(args.repeat, args.quick))
+    res.update(bench_jit())
+    rows = [
+        ("Fr mul (1 thread)", f"{res['fr_mul_ns']:.1f} ns", f"Python int {res['pyint_mul_ns']:.0f} ns, "
+         f"galois {res['galois_mul_ns']:.0f} ns"),
+        ("G1 mixed add (1 thread)", f"{res['g1_mixed_add_ns']:.0f} ns", ""),
+    ]
+    for p in (16, 20):
+        if f"ntt_2_{p}_s" in res:
+            rows.append((f"NTT 2^{p}", f"{res[f'ntt_2_{p}_s']:.3f} s", ""))
+    for p in (16, 20):
+        if f"msm_2_{p}_s" in res:
+            peer = (f"py_ecc {res['pyecc_msm_2_16_s_scaled']:.0f} s → {res['msm_2_16_vs_pyecc']:.0f}× faster"
+                    if p == 16 else "")
+            rows.append((f"MSM 2^{p}", f"{res[f'msm_2_{p}_s']:.3f} s", peer))
+    rows.append(("JIT cold compile (all kernels)", f"{res['jit_cold_s']:.1f} s", ""))
+    rows.append(("JIT cached start", f"{res['jit_cached_s']:.2f} s", ""))
+    w = max(len(r[0]) for r in rows)
+    print(f"{'kernel':<{w}}  {'median':>12}  peer")
+    for name, val, peer in rows:
+        print(f"{name:<{w}}  {val:>12}  {peer}")
+    print(json.dumps({k: round(v, 4) for k, v in res.items()}))
+
+
+if __name__ == "__main__":
+    main()
