@@ -17,7 +17,9 @@ __all__ = ["main", "build_parser", "UserError", "COMMAND_MODULES"]
 
 #: Modules under ledger.commands that register a sub-command, in help order.
 COMMAND_MODULES = [
+    "demo",
     "verify",
+    "ceremony",
 ]
 
 
