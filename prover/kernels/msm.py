@@ -11,7 +11,7 @@ recode to signed digits dᵥ ∈ [−2^(c−1), 2^(c−1)] with k = Σ dᵥ·2^(
 [−2^(cv−1), 2^(cv−1))).  A point with digit d goes to bucket |d| with sign
 sgn(d) (negation is free in affine: (x, −y)), so a window needs only 2^(c−1)
 buckets instead of 2^c − 1.  Window sum Wᵥ = Σ_b b·B_b by the running-sum trick
-(S += B_b, T += S for b from the top), then Σ 2^(cv)·Wᵥ by Horner (c doublings
+(see "Bucket sum" below), then Σ 2^(cv)·Wᵥ by Horner (c doublings
 per window).
 
 Batch-affine buckets (the gnark-crypto / Constantine idea, here in the
@@ -26,8 +26,10 @@ instead of the 11M of a mixed Jacobian addition.  Cases: either operand at
 infinity (copy), P + P (tangent), P + (−P) (denominator 0: result infinity,
 left out of the product).  Buckets are reduced a block of ~``BLOCK`` points
 at a time so that all rounds of a block run in cache (one inversion per
-block and round).  Buckets end affine, so the running sum uses mixed
-additions.
+block and round).  Bucket sum: with j = hi·L + lo (L = 2^⌊(c−1)/2⌋),
+Σ j·B_j = L·Σ hi·A_hi + Σ lo·C_lo where A_hi, C_lo are plain sums of buckets
+(batch-affine again), leaving two short Jacobian running sums (S += A, T += S)
+instead of one over all 2^(c−1) buckets.
 
 Parallelism: windows are independent; each worker thread owns one scratch
 set and takes windows t, t + T, t + 2T, … (``prange`` over threads, one
@@ -57,12 +59,11 @@ _TOP_LIMIT = np.uint64(1 << 62)   # scalars must be < 2²⁵⁴
 
 
 def window_bits(n: int) -> int:
-    """Window width c minimising ⌈255/c⌉·(9n + 27·2^(c−1)) (affine add ≈ 9M incl. overhead,
-    bucket running-sum step ≈ 27M)."""
+    """Window width c minimising ⌈255/c⌉·(n + 2·2^(c−1)): per window, about one batch-affine
+    addition per point and two per bucket (``_bucket_sum``)."""
     if n <= 1:
         return 2
-    best = min(range(2, 21), key=lambda c: -(-255 // c) * (9 * n + 27 * (1 << (c - 1))))
-    return best
+    return min(range(2, 21), key=lambda c: -(-255 // c) * (n + 2 * (1 << (c - 1))))
 
 
 @njit(cache=True)
@@ -204,7 +205,8 @@ def _reduce_buckets(buf, start, ln, active, pre, nb, block):
 
 
 @njit(cache=True)
-def _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre):
+def _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre,
+                sbuf, sstart, sln, sact):
     """Σ_b b·B_b for window w, as a Jacobian tuple."""
     n = points.shape[0]
     nb = 1 << (c - 1)
@@ -233,13 +235,60 @@ def _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, 
             y = fq.neg(y[0], y[1], y[2], y[3])
         _store(buf, j, (x, y))
     _reduce_buckets(buf, start, ln, active, pre, nb, block)
+    return _bucket_sum(buf, start, ln, nb, c, block, sbuf, sstart, sln, sact, pre)
+
+
+@njit(cache=True)
+def _running_sum(sbuf, sstart, sln, first, count):
+    """Σ_{i=1}^{count−1} i·A_i for segments A_i = sbuf[sstart[first + i]] (sln 0 or 1)."""
     S = INF_J
     T = INF_J
-    for b in range(nb, 0, -1):
-        if ln[b] == 1:
-            S = g1.jadd_mixed(S, _load_a(buf, start[b]))
+    for i in range(count - 1, 0, -1):
+        if sln[first + i] == 1:
+            S = g1.jadd_mixed(S, _load_a(sbuf, sstart[first + i]))
         T = g1.jadd(T, S)
     return T
+
+
+@njit(cache=True)
+def _bucket_sum(buf, start, ln, nb, c, block, sbuf, sstart, sln, sact, pre):
+    """Σ_j j·B_j over the reduced buckets, splitting j = hi·L + lo (L = 2^h):
+
+        Σ_j j·B_j = L·Σ_hi hi·A_hi + Σ_lo lo·C_lo,
+        A_hi = Σ_lo B_(hi·L+lo),  C_lo = Σ_hi B_(hi·L+lo).
+
+    The ≤ 2·nb plain sums are batch-affine tree reductions (segment ids hi and
+    nhi + lo); the two Jacobian running sums are only nb/L and L long."""
+    h = (c - 1) // 2
+    L = 1 << h
+    nhi = (nb >> h) + 1
+    nseg = nhi + L
+    sln[:nseg + 1] = 0
+    for j in range(1, nb + 1):
+        if ln[j] == 1 and not _is_inf(_load_a(buf, start[j])):
+            if j >> h:
+                sln[j >> h] += 1
+            if j & (L - 1):
+                sln[nhi + (j & (L - 1))] += 1
+    k = 0
+    for g in range(1, nseg):
+        sstart[g] = k
+        sact[g] = k                            # fill cursor
+        k += sln[g]
+    for j in range(1, nb + 1):
+        if ln[j] == 1 and not _is_inf(_load_a(buf, start[j])):
+            p = _load_a(buf, start[j])
+            if j >> h:
+                _store(sbuf, sact[j >> h], p)
+                sact[j >> h] += 1
+            if j & (L - 1):
+                _store(sbuf, sact[nhi + (j & (L - 1))], p)
+                sact[nhi + (j & (L - 1))] += 1
+    _reduce_buckets(sbuf, sstart, sln, sact, pre, nseg - 1, block)
+    T = _running_sum(sbuf, sstart, sln, 0, nhi)
+    for _ in range(h):
+        T = g1.jdouble(T)
+    return g1.jadd(T, _running_sum(sbuf, sstart, sln, nhi, L))
 
 
 @njit(cache=True)
@@ -262,9 +311,14 @@ def _windows(points, inf, scalars, c, block, t, nt, sums):
     ln = np.zeros(nb + 1, dtype=np.int64)
     active = np.empty(nb + 1, dtype=np.int64)
     buf = np.empty((n, 2, 4), dtype=np.uint64)
-    pre = np.empty((n // 2 + 1, 4), dtype=np.uint64)
+    pre = np.empty((max(n, 2 * nb) // 2 + 1, 4), dtype=np.uint64)
+    sbuf = np.empty((2 * nb, 2, 4), dtype=np.uint64)
+    sstart = np.zeros(nb + 5, dtype=np.int64)
+    sln = np.zeros(nb + 5, dtype=np.int64)
+    sact = np.empty(nb + 5, dtype=np.int64)
     for w in range(t, sums.shape[0], nt):
-        T = _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre)
+        T = _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre,
+                        sbuf, sstart, sln, sact)
         _store(sums, w, T)
 
 

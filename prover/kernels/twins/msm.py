@@ -3,22 +3,23 @@
 Mirrors the kernel step by step on Python ints (see ``msm.py`` for the maths):
 signed digits dᵥ = bits[cv, cv+c) + bit(cv−1) − 2^c·bit(cv+c−1), buckets
 1..2^(c−1) holding ±P, every bucket list halved per round by affine additions
-whose denominators share one inversion (Montgomery's trick), running sum
-Σ b·B_b, Horner over windows.  ``msm_naive`` is the obvious Σ [kᵢ]Pᵢ.
+whose denominators share one inversion (Montgomery's trick), the bucket sum
+Σ j·B_j = L·Σ hi·A_hi + Σ lo·C_lo (j = hi·L + lo, A and C plain sums reduced
+the same way, then two short running sums), Horner over windows.  ``msm_naive`` is the obvious Σ [kᵢ]Pᵢ.
 """
 
 from verifier.fields import Q_MOD as Q
 
 from . import g1
 
-__all__ = ["window_bits", "signed_digits", "msm", "msm_naive"]
+__all__ = ["window_bits", "signed_digits", "bucket_sum", "msm", "msm_naive"]
 
 
 def window_bits(n: int) -> int:
-    """Same choice as the kernel: minimise ⌈255/c⌉·(9n + 27·2^(c−1))."""
+    """Same choice as the kernel: minimise ⌈255/c⌉·(n + 2·2^(c−1))."""
     if n <= 1:
         return 2
-    return min(range(2, 21), key=lambda c: -(-255 // c) * (9 * n + 27 * (1 << (c - 1))))
+    return min(range(2, 21), key=lambda c: -(-255 // c) * (n + 2 * (1 << (c - 1))))
 
 
 def signed_digits(k: int, c: int, nw: int) -> list:
@@ -81,6 +82,35 @@ def _halve_all(buckets):
     return new
 
 
+def _tree_sum(lists):
+    """Reduce every list to its sum (None for empty) by halving rounds."""
+    while any(len(lst) >= 2 for lst in lists):
+        lists = _halve_all(lists)
+    return [lst[0] if lst else None for lst in lists]
+
+
+def _running_sum(points):
+    """Σ i·points[i] (index 0 has weight 0): S += Pᵢ, T += S from the top."""
+    S, T = g1.INF_J, g1.INF_J
+    for p in reversed(points[1:]):
+        S = g1.jadd_mixed(S, p)
+        T = g1.jadd(T, S)
+    return T
+
+
+def bucket_sum(B, c):
+    """Σ j·B[j] for j = 1..2^(c−1) (B[0] unused) via j = hi·L + lo, L = 2^⌊(c−1)/2⌋."""
+    h = (c - 1) // 2
+    L, nb = 1 << h, 1 << (c - 1)
+    A = _tree_sum([[B[j] for j in range(hi * L, min(hi * L + L, nb + 1)) if j and B[j]]
+                   for hi in range(nb // L + 1)])
+    C = _tree_sum([[B[j] for j in range(lo, nb + 1, L) if j and B[j]] for lo in range(L)])
+    T = _running_sum(A)
+    for _ in range(h):
+        T = g1.jdouble(T)
+    return g1.jadd(T, _running_sum(C))
+
+
 def msm(points, scalars, c: int = 0):
     """Σ kᵢ·Pᵢ (affine (x, y) | None) for scalars 0 ≤ k < 2²⁵⁴."""
     n = len(points)
@@ -91,19 +121,12 @@ def msm(points, scalars, c: int = 0):
     digits = [signed_digits(k, c, nw) for k in scalars]
     sums = []
     for v in range(nw):
-        buckets = [[] for _ in range(1 << (c - 1))]     # bucket b + 1 at index b
+        buckets = [[] for _ in range((1 << (c - 1)) + 1)]   # index = |digit|; 0 unused
         for p, ds in zip(points, digits):
             d = ds[v]
             if p is not None and d != 0:
-                buckets[abs(d) - 1].append(p if d > 0 else g1.affine_neg(p))
-        while any(len(lst) >= 2 for lst in buckets):
-            buckets = _halve_all(buckets)
-        S, T = g1.INF_J, g1.INF_J
-        for lst in reversed(buckets):                   # running sum: Σ b·B_b
-            if lst:
-                S = g1.jadd_mixed(S, lst[0])
-            T = g1.jadd(T, S)
-        sums.append(T)
+                buckets[abs(d)].append(p if d > 0 else g1.affine_neg(p))
+        sums.append(bucket_sum(_tree_sum(buckets), c))
     acc = sums[-1]
     for T in reversed(sums[:-1]):
         for _ in range(c):

@@ -11,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from prover.kernels import convert as cv
 from prover.kernels import g1, msm
+from prover.kernels.twins import g1 as twin_g1
 from prover.kernels.twins import msm as twin
 from verifier import curve
 from verifier.fields import R_MOD as R
@@ -139,3 +140,18 @@ def test_4096_vs_twin_pippenger():
     assert kernel(pts, ks) == want
     # and the convenience wrapper reduces int scalars mod r
     assert msm.msm_g1(pts[:50], [k + R for k in ks[:50]]) == twin.msm(pts[:50], ks[:50])
+
+
+@pytest.mark.parametrize("c", [2, 3, 4, 6])
+def test_twin_bucket_sum_split(c):
+    nb = 1 << (c - 1)
+    pts = random_points(nb, RNG)
+    B = [None] + [p if RNG.random() < 0.8 else None for p in pts]
+    want = curve.g1_lincomb(B[1:], list(range(1, nb + 1)))
+    assert twin_g1.to_affine(twin.bucket_sum(B, c)) == want
+
+
+def test_window_choice_matches_twin():
+    for k in range(0, 23):
+        assert msm.window_bits(1 << k) == twin.window_bits(1 << k)
+    assert 2 <= msm.window_bits(1) and msm.window_bits(1 << 20) >= 15
