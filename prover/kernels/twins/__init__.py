@@ -11,3 +11,7 @@ __all__ = ["field", "g1", "msm"]
 from . import ntt, poly  # noqa: E402  (appended: NTT and polynomial twins)
 
 __all__ += ["ntt", "poly"]
+
+from . import srs  # noqa: E402  (appended: SRS kernel twins)
+
+__all__ += ["srs"]

@@ -1,0 +1,270 @@
+"""G1 kernels for the structured reference string: point checks, fixed-base and
+batch scalar multiplication, and the inverse FFT over G1 (Lagrange points).
+
+Role: everything ``prover/srs.py`` and ``prover/ceremony.py`` do to many G1
+points at once.  Layouts are those of ``g1.py``: affine ``(n, 2, 4)`` uint64
+Montgomery Fq with all-zero = infinity, Jacobian ``(n, 3, 4)`` with Z = 0 =
+infinity; scalars are ``(n, 4)`` uint64 *plain* (not Montgomery) limbs.
+
+Kernels
+  check_points      first invalid point of an affine array: a coordinate ≥ q
+                    (non-canonical encoding), infinity (when not allowed), or
+                    y² ≠ x³ + 3 (all in Montgomery form: ỹ·ỹ·R⁻¹ = x̃³R⁻² + 3R).
+  fixed_base_table  T[w, d] = d·2^(8w)·B for w < 32, d < 256 (affine, one batch
+                    normalisation) — the comb of a fixed base B.
+  fixed_base_mul    [kᵢ]B = Σ_w T[w, byte_w(kᵢ)]: at most 32 mixed additions a point,
+                    no doublings; ``prange`` over points.
+  batch_mul         [kᵢ]Pᵢ for different points: 4-bit fixed windows (a 15-entry
+                    Jacobian table per point, 252 doublings, ≤ 63 additions).
+  g1_ifft           [yᵢ] = (1/M)·Σⱼ ω_M^(−ij)·[xⱼ] for M = 2^p: radix-2 decimation in
+                    time, the inverse DFT of the scalar ``ntt.intt`` but with point
+                    additions for field additions and ``batch_mul``-style scalar
+                    multiplications by the twiddles ω_{2m}^(−j).  Each stage is one
+                    ``prange`` over its M/2 butterflies (a butterfly costs a whole
+                    scalar multiplication, so the parallel grain is coarse); the
+                    trivial twiddle 1 is skipped.  Applied to [τʲ]₁ it gives
+                    [L_i(τ)]₁, the Lagrange basis at τ (snarkjs's ptau section 12).
+The readable twins are in ``twins/srs.py``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from verifier.fields import R_MOD, fr_inv, root_of_unity
+
+from . import convert, fq, g1
+from .g1 import _F1, INF_J, _load_a, _load_j, _m, _s, _store, _z
+
+__all__ = [
+    "BAD_NONE", "BAD_RANGE", "BAD_INFINITY", "BAD_CURVE",
+    "check_points", "fixed_base_table", "fixed_base_mul", "batch_mul", "g1_ifft_jac",
+    "ifft_twiddles", "g1_ifft", "fixed_base_affine", "batch_mul_affine",
+]
+
+#: check_points result kinds
+BAD_NONE, BAD_RANGE, BAD_INFINITY, BAD_CURVE = 0, 1, 2, 3
+
+_Z = np.uint64(0)
+_ONE = np.uint64(1)
+_NIB = np.uint64(15)
+_BYTE = np.uint64(255)
+_U4 = np.uint64(4)
+_U8 = np.uint64(8)
+#: 3·R mod q: the curve constant b = 3 in Montgomery form
+_B0 = np.uint64(0x7a17caa950ad28d7)
+_B1 = np.uint64(0x1f6ac17ae15521b9)
+_B2 = np.uint64(0x334bea4e696bd284)
+_B3 = np.uint64(0x2a1f6744ce179d8e)
+_CHUNK = 2048
+
+
+# ----------------------------------------------------------------- validation
+
+@njit(cache=True)
+def _below_q(a0, a1, a2, a3):
+    """a < q, comparing limbs from the top."""
+    if a3 != fq.Q3:
+        return a3 < fq.Q3
+    if a2 != fq.Q2:
+        return a2 < fq.Q2
+    if a1 != fq.Q1:
+        return a1 < fq.Q1
+    return a0 < fq.Q0
+
+
+@njit(cache=True)
+def _point_kind(P, i, allow_inf):
+    x, y = _load_a(P, i)
+    if not (_below_q(x[0], x[1], x[2], x[3]) and _below_q(y[0], y[1], y[2], y[3])):
+        return BAD_RANGE
+    if _z(x) and _z(y):
+        return BAD_NONE if allow_inf else BAD_INFINITY
+    x3 = _m(_s(x), x)
+    rhs = fq.add(x3[0], x3[1], x3[2], x3[3], _B0, _B1, _B2, _B3)
+    lhs = _s(y)
+    if lhs[0] == rhs[0] and lhs[1] == rhs[1] and lhs[2] == rhs[2] and lhs[3] == rhs[3]:
+        return BAD_NONE
+    return BAD_CURVE
+
+
+@njit(cache=True, parallel=True)
+def check_points(P, allow_inf):
+    """(index, kind) of the first invalid affine point in P (n, 2, 4), or (−1, 0)."""
+    n = P.shape[0]
+    nch = (n + _CHUNK - 1) // _CHUNK
+    first = np.full(nch, -1, dtype=np.int64)
+    kinds = np.zeros(nch, dtype=np.int64)
+    for c in prange(nch):
+        for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
+            k = _point_kind(P, i, allow_inf)
+            if k != BAD_NONE:
+                first[c] = i
+                kinds[c] = k
+                break
+    out = np.array([-1, 0], dtype=np.int64)
+    for c in range(nch):
+        if first[c] >= 0:
+            out[0] = first[c]
+            out[1] = kinds[c]
+            break
+    return out
+
+
+# ----------------------------------------------------------------- fixed base
+
+@njit(cache=True)
+def fixed_base_table(B):
+    """T (32·256, 2, 4) affine: T[256w + d] = d·2^(8w)·B for an affine base B (2, 4)."""
+    J = np.empty((32 * 256, 3, 4), dtype=np.uint64)
+    bx, by = _load_a(B.reshape(1, 2, 4), 0)
+    base = (bx, by, _F1)
+    for w in range(32):
+        acc = INF_J
+        for d in range(256):
+            _store(J, 256 * w + d, acc)
+            acc = g1.jadd(acc, base)
+        for _ in range(8):
+            base = g1.jdouble(base)
+    return g1.jac_to_affine(J)
+
+
+@njit(cache=True, parallel=True)
+def fixed_base_mul(T, K):
+    """(n, 3, 4) Jacobian [kᵢ]B from the table of ``fixed_base_table`` and plain scalars K (n, 4)."""
+    n = K.shape[0]
+    out = np.empty((n, 3, 4), dtype=np.uint64)
+    for i in prange(n):
+        acc = INF_J
+        for limb in range(4):
+            k = K[i, limb]
+            for b in range(8):
+                d = np.int64((k >> (_U8 * np.uint64(b))) & _BYTE)
+                if d != 0:
+                    acc = g1.jadd_mixed(acc, _load_a(T, 256 * (8 * limb + b) + d))
+        _store(out, i, acc)
+    return out
+
+
+# ----------------------------------------------------------------- variable base
+
+@njit(cache=True)
+def _jmul(P, k0, k1, k2, k3, tab):
+    """[k]P for a Jacobian point P and plain limbs k: 4-bit fixed windows; tab is (16, 3, 4) scratch."""
+    _store(tab, 1, P)
+    _store(tab, 2, g1.jdouble(P))
+    for d in range(3, 16):
+        _store(tab, d, g1.jadd(_load_j(tab, d - 1), P))
+    acc = INF_J
+    started = False
+    for k in (k3, k2, k1, k0):
+        for w in range(15, -1, -1):
+            d = np.int64((k >> (_U4 * np.uint64(w))) & _NIB)
+            if started:
+                acc = g1.jdouble(g1.jdouble(g1.jdouble(g1.jdouble(acc))))
+            if d != 0:
+                acc = g1.jadd(acc, _load_j(tab, d))
+                started = True
+    return acc
+
+
+@njit(cache=True, parallel=True)
+def batch_mul(P, K):
+    """(n, 3, 4) Jacobian [kᵢ]Pᵢ for affine P (n, 2, 4) and plain scalars K (n, 4)."""
+    n = P.shape[0]
+    out = np.empty((n, 3, 4), dtype=np.uint64)
+    for i in prange(n):
+        tab = np.empty((16, 3, 4), dtype=np.uint64)
+        x, y = _load_a(P, i)
+        if _z(x) and _z(y):
+            _store(out, i, INF_J)
+        else:
+            _store(out, i, _jmul((x, y, _F1), K[i, 0], K[i, 1], K[i, 2], K[i, 3], tab))
+    return out
+
+
+# ----------------------------------------------------------------- G1 inverse FFT
+
+@njit(cache=True)
+def _neg_j(P):
+    X, Y, Z = P
+    return (X, fq.neg(Y[0], Y[1], Y[2], Y[3]), Z)
+
+
+@njit(cache=True, parallel=True)
+def g1_ifft_jac(P, tw, inv_m):
+    """(M, 3, 4) Jacobian (1/M)·Σⱼ ω^(−ij)[Pⱼ] for affine P (M, 2, 4), M = 2^p.
+
+    tw (M, 4) plain limbs: tw[m + j] = ω_{2m}^(−j) (see ``ifft_twiddles``);
+    inv_m (4,) plain limbs of M⁻¹ mod r.
+    """
+    M = P.shape[0]
+    logm = 0
+    while (1 << logm) < M:
+        logm += 1
+    X = np.empty((M, 3, 4), dtype=np.uint64)
+    for i in range(M):                                    # bit-reversed load
+        r = 0
+        for b in range(logm):
+            r |= ((i >> b) & 1) << (logm - 1 - b)
+        x, y = _load_a(P, i)
+        if _z(x) and _z(y):
+            _store(X, r, INF_J)
+        else:
+            _store(X, r, (x, y, _F1))
+    m = 1
+    while m < M:
+        for b in prange(M // 2):
+            j = b % m
+            lo = (b // m) * 2 * m + j
+            u = _load_j(X, lo)
+            v = _load_j(X, lo + m)
+            if j != 0:
+                tab = np.empty((16, 3, 4), dtype=np.uint64)
+                v = _jmul(v, tw[m + j, 0], tw[m + j, 1], tw[m + j, 2], tw[m + j, 3], tab)
+            _store(X, lo, g1.jadd(u, v))
+            _store(X, lo + m, g1.jadd(u, _neg_j(v)))
+        m *= 2
+    if M > 1:
+        for i in prange(M):
+            tab = np.empty((16, 3, 4), dtype=np.uint64)
+            _store(X, i, _jmul(_load_j(X, i), inv_m[0], inv_m[1], inv_m[2], inv_m[3], tab))
+    return X
+
+
+# ----------------------------------------------------------------- Python wrappers
+
+def ifft_twiddles(p: int) -> np.ndarray:
+    """(2^p, 4) plain limbs: entry m + j = ω_{2m}^(−j) for m = 1, 2, …, 2^(p−1), j < m."""
+    M = 1 << p
+    vals = [1] * M
+    m = 1
+    while m < M:
+        w = fr_inv(root_of_unity(m.bit_length()))       # ω_{2m}^(−1); 2m = 2^(log2 m + 1)
+        acc = 1
+        for j in range(m):
+            vals[m + j] = acc
+            acc = acc * w % R_MOD
+        m *= 2
+    return convert.ints_to_limbs(vals)
+
+
+def g1_ifft(points: np.ndarray) -> np.ndarray:
+    """Affine (M, 2, 4) → affine (M, 2, 4) inverse DFT over G1 (M a power of two)."""
+    points = np.ascontiguousarray(points, dtype=np.uint64)
+    M = points.shape[0]
+    if M == 0 or M & (M - 1):
+        raise ValueError(f"g1_ifft: length {M} is not a power of two")
+    p = M.bit_length() - 1
+    inv_m = convert.ints_to_limbs([fr_inv(M)])[0]
+    return g1.jac_to_affine(g1_ifft_jac(points, ifft_twiddles(p), inv_m))
+
+
+def fixed_base_affine(table: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+    """Affine (n, 2, 4) [kᵢ]B (batch-normalised) for plain scalars (n, 4)."""
+    return g1.jac_to_affine(fixed_base_mul(table, np.ascontiguousarray(scalars, dtype=np.uint64)))
+
+
+def batch_mul_affine(points: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+    """Affine (n, 2, 4) [kᵢ]Pᵢ (batch-normalised)."""
+    return g1.jac_to_affine(batch_mul(np.ascontiguousarray(points, dtype=np.uint64),
+                                      np.ascontiguousarray(scalars, dtype=np.uint64)))
