@@ -1,5 +1,6 @@
 """Constraint system, builder, witness solver and gadgets (imports only ``verifier``)."""
 
+from . import bits
 from .builder import Circuit, CircuitError, ConstraintSystem, UnsatisfiedError, Var
 
-__all__ = ["Circuit", "CircuitError", "ConstraintSystem", "UnsatisfiedError", "Var"]
+__all__ = ["Circuit", "CircuitError", "ConstraintSystem", "UnsatisfiedError", "Var", "bits"]
