@@ -1,6 +1,9 @@
 """Constraint system, builder, witness solver and gadgets (imports only ``verifier``)."""
 
-from . import bits
+from . import babyjub, bits, pedersen
 from .builder import Circuit, CircuitError, ConstraintSystem, UnsatisfiedError, Var
 
-__all__ = ["Circuit", "CircuitError", "ConstraintSystem", "UnsatisfiedError", "Var", "bits"]
+__all__ = [
+    "Circuit", "CircuitError", "ConstraintSystem", "UnsatisfiedError", "Var",
+    "babyjub", "bits", "pedersen",
+]
