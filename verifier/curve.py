@@ -25,9 +25,10 @@ b₂ = 3/(9 + u), both generators lie on their curves and G2_GEN has order r.
 """
 
 from py_ecc import optimized_bn128 as bn
-from py_ecc.optimized_bn128 import optimized_pairing as _pairing
 
 from .fields import Q_MOD, R_MOD
+from .lincomb import g1_lincomb as _msm
+from .pairing import pairing_product_is_one as _product_is_one
 
 __all__ = [
     "CurveError", "G1", "G2", "G1_GEN", "G2_GEN", "B1", "B2",
@@ -106,10 +107,7 @@ def g1_neg(p):
 
 def g1_mul(p, k: int):
     """[k]P for any int k (reduced mod r)."""
-    k %= R_MOD
-    if p is None or k == 0:
-        return None
-    return _from1(bn.multiply(_to1(p), k))
+    return _msm([p], [k])
 
 
 def g1_sum(points):
@@ -122,15 +120,7 @@ def g1_sum(points):
 
 def g1_lincomb(points, scalars):
     """Σ [kᵢ]Pᵢ (lengths must match)."""
-    points, scalars = list(points), list(scalars)
-    if len(points) != len(scalars):
-        raise ValueError(f"g1_lincomb: {len(points)} points but {len(scalars)} scalars")
-    acc = bn.Z1
-    for p, k in zip(points, scalars):
-        k %= R_MOD
-        if p is not None and k:
-            acc = bn.add(acc, bn.multiply(_to1(p), k))
-    return _from1(acc)
+    return _msm(points, scalars)   # verifier.lincomb: Straus–Shamir with wNAF, plain ints
 
 
 def _check_coord(name, v):
@@ -216,17 +206,14 @@ def g2_validate(x, y, allow_infinity: bool = False, name: str = "G2 point"):
 
 def pairing_check(pairs) -> bool:
     """True iff Π e(Pᵢ, Qᵢ) = 1 over pairs of (G1, G2); pairs with infinity add 1."""
-    f = bn.FQ12.one()
+    pairs = list(pairs)
     for p, q in pairs:
         if not g1_is_on_curve(p):
             raise CurveError("pairing_check: G1 point is not on the curve")
         if not g2_is_on_curve(q):
             raise CurveError("pairing_check: G2 point is not on the twist curve")
-        if p is None or q is None:
-            continue
-        f = f * _pairing.miller_loop(
-            bn.twist(_to2(q)), _pairing.cast_point_to_fq12(_to1(p)), final_exponentiate=False)
-    return bn.final_exponentiate(f) == bn.FQ12.one()
+    # verifier.pairing: multi-Miller loop + one final exponentiation on plain ints
+    return _product_is_one(pairs)
 
 
 # ----------------------------------------------------------------- import checks
