@@ -1,9 +1,9 @@
 """Constraint system, builder, witness solver and gadgets (imports only ``verifier``)."""
 
-from . import babyjub, bits, pedersen
+from . import babyjub, bits, pedersen, poseidon
 from .builder import Circuit, CircuitError, ConstraintSystem, UnsatisfiedError, Var
 
 __all__ = [
     "Circuit", "CircuitError", "ConstraintSystem", "UnsatisfiedError", "Var",
-    "babyjub", "bits", "pedersen",
+    "babyjub", "bits", "pedersen", "poseidon",
 ]
