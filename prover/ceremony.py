@@ -53,7 +53,7 @@ from verifier.curve import (G1_GEN, G2_GEN, CurveError, g1_add, g1_mul, g1_neg, 
                             g2_mul, g2_validate, pairing_check)
 from verifier.fields import R_MOD
 
-from .kernels import convert, fr, g1
+from .kernels import g1
 from .kernels import srs_kernels as sk
 from .srs import (MAX_POWER, PtauError, SRS, export_ptau, g1_from_lem, g1_to_lem, g2_from_lem,
                   g2_to_lem, load_ptau, read_section, scan_ptau, write_ptau)
@@ -201,7 +201,9 @@ def contribute(in_path, out_path, *, name: str = "", entropy: bytes = b"",
         raise CeremonyError(f"contribution name longer than {_MAX_NAME} bytes")
     srs, records = _load(in_path)
     s = _scalar(rng, entropy)
-    pows = fr.from_mont_vec(fr.powers(convert.fr_scalar(s), srs.g1.shape[0]))
+    pows = [1] * srs.g1.shape[0]
+    for i in range(1, len(pows)):
+        pows[i] = pows[i - 1] * s % R_MOD
     g1_new = sk.batch_mul_affine(srs.g1, pows)
     t1 = g1.array_to_points(g1_new[1:2])[0]
     t2 = g2_mul(srs.g2[1], s)

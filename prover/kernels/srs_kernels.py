@@ -14,12 +14,17 @@ Kernels
                     normalisation) — the comb of a fixed base B.
   fixed_base_mul    [kᵢ]B = Σ_w T[w, byte_w(kᵢ)]: at most 32 mixed additions a point,
                     no doublings; ``prange`` over points.
-  batch_mul         [kᵢ]Pᵢ for different points: 4-bit fixed windows (a 15-entry
-                    Jacobian table per point, 252 doublings, ≤ 63 additions).
+  batch_mul         [kᵢ]Pᵢ for different points, with the GLV endomorphism
+                    φ(x, y) = (βx, y) = [λ](x, y) (β³ = 1 in Fq, λ² + λ + 1 = 0 in Fr):
+                    k = k₁ + k₂λ with |kᵢ| < 2¹²⁷ (``glv_split``, Babai rounding in
+                    a reduced lattice basis), then ±[|k₁|]P ± [|k₂|]φ(P) on one
+                    chain of 4-bit windows: a 15-entry Jacobian table of P,
+                    ≤ 124 doublings, ≤ 64 additions (half the doublings of a
+                    plain 254-bit ladder).
   g1_ifft           [yᵢ] = (1/M)·Σⱼ ω_M^(−ij)·[xⱼ] for M = 2^p: radix-2 decimation in
                     time, the inverse DFT of the scalar ``ntt.intt`` but with point
                     additions for field additions and ``batch_mul``-style scalar
-                    multiplications by the twiddles ω_{2m}^(−j).  Each stage is one
+                    (GLV) multiplications by the twiddles ω_{2m}^(−j).  Each stage is one
                     ``prange`` over its M/2 butterflies (a butterfly costs a whole
                     scalar multiplication, so the parallel grain is coarse); the
                     trivial twiddle 1 is skipped.  Applied to [τʲ]₁ it gives
@@ -38,7 +43,8 @@ from .g1 import _F1, INF_J, _load_a, _load_j, _m, _s, _store, _z
 __all__ = [
     "BAD_NONE", "BAD_RANGE", "BAD_INFINITY", "BAD_CURVE",
     "check_points", "fixed_base_table", "fixed_base_mul", "batch_mul", "g1_ifft_jac",
-    "ifft_twiddles", "g1_ifft", "fixed_base_affine", "batch_mul_affine",
+    "glv_split", "ifft_twiddles", "ifft_twiddle_ints", "g1_ifft", "fixed_base_affine",
+    "batch_mul_affine", "GLV_BETA", "GLV_LAMBDA",
 ]
 
 #: check_points result kinds
@@ -56,6 +62,18 @@ _B1 = np.uint64(0x1f6ac17ae15521b9)
 _B2 = np.uint64(0x334bea4e696bd284)
 _B3 = np.uint64(0x2a1f6744ce179d8e)
 _CHUNK = 2048
+_TWO = np.uint64(2)
+#: β: a primitive cube root of unity in Fq (Montgomery form) with (βx, y) = [λ](x, y)
+_BETA0 = np.uint64(0x3350c88e13e80b9c)
+_BETA1 = np.uint64(0x7dce557cdb5e56b9)
+_BETA2 = np.uint64(0x6001b4b8b615564a)
+_BETA3 = np.uint64(0x2682e617020217e0)
+#: λ (λ² + λ + 1 = 0 mod r) and the reduced basis (a₁, b₁), (a₂, b₂) of {(x, y): x + yλ ≡ 0}
+GLV_BETA = 21888242871839275220042445260109153167277707414472061641714758635765020556616
+GLV_LAMBDA = 21888242871839275217838484774961031246154997185409878258781734729429964517155
+_GA1, _GB1 = 147946756881789319000765030803803410728, -9931322734385697763
+_GA2, _GB2 = 9931322734385697763, 147946756881789319010696353538189108491
+_M64 = (1 << 64) - 1
 
 
 # ----------------------------------------------------------------- validation
@@ -145,31 +163,59 @@ def fixed_base_mul(T, K):
     return out
 
 
-# ----------------------------------------------------------------- variable base
+# ----------------------------------------------------------------- variable base (GLV)
 
 @njit(cache=True)
-def _jmul(P, k0, k1, k2, k3, tab):
-    """[k]P for a Jacobian point P and plain limbs k: 4-bit fixed windows; tab is (16, 3, 4) scratch."""
+def _neg_j(P):
+    X, Y, Z = P
+    return (X, fq.neg(Y[0], Y[1], Y[2], Y[3]), Z)
+
+
+@njit(cache=True)
+def _phi(P):
+    """The endomorphism φ(x, y) = (βx, y) = [λ]P, in Jacobian coordinates (βX, Y, Z)."""
+    X, Y, Z = P
+    return (fq.mul(X[0], X[1], X[2], X[3], _BETA0, _BETA1, _BETA2, _BETA3), Y, Z)
+
+
+@njit(cache=True)
+def _jmul(P, k, tab):
+    """[k]P for a Jacobian P and a GLV-split scalar k = (|k₁| lo, hi, |k₂| lo, hi, signs).
+
+    [k]P = ±[|k₁|]P ± [|k₂|]φ(P): one shared chain of 4-bit windows over 128 bits
+    (≤ 124 doublings, ≤ 64 additions) and a 15-entry table of P; φ and the signs
+    are applied to table entries on the fly (one Fq multiplication / negation).
+    tab is (16, 3, 4) scratch.
+    """
     _store(tab, 1, P)
     _store(tab, 2, g1.jdouble(P))
     for d in range(3, 16):
         _store(tab, d, g1.jadd(_load_j(tab, d - 1), P))
+    neg1 = (k[4] & _ONE) != _Z
+    neg2 = (k[4] & _TWO) != _Z
     acc = INF_J
     started = False
-    for k in (k3, k2, k1, k0):
+    for limb in (1, 0):
         for w in range(15, -1, -1):
-            d = np.int64((k >> (_U4 * np.uint64(w))) & _NIB)
+            sh = _U4 * np.uint64(w)
+            d1 = np.int64((k[limb] >> sh) & _NIB)
+            d2 = np.int64((k[2 + limb] >> sh) & _NIB)
             if started:
                 acc = g1.jdouble(g1.jdouble(g1.jdouble(g1.jdouble(acc))))
-            if d != 0:
-                acc = g1.jadd(acc, _load_j(tab, d))
+            if d1 != 0:
+                t = _load_j(tab, d1)
+                acc = g1.jadd(acc, _neg_j(t) if neg1 else t)
+                started = True
+            if d2 != 0:
+                t = _phi(_load_j(tab, d2))
+                acc = g1.jadd(acc, _neg_j(t) if neg2 else t)
                 started = True
     return acc
 
 
 @njit(cache=True, parallel=True)
 def batch_mul(P, K):
-    """(n, 3, 4) Jacobian [kᵢ]Pᵢ for affine P (n, 2, 4) and plain scalars K (n, 4)."""
+    """(n, 3, 4) Jacobian [kᵢ]Pᵢ for affine P (n, 2, 4) and GLV-split scalars K (n, 5)."""
     n = P.shape[0]
     out = np.empty((n, 3, 4), dtype=np.uint64)
     for i in prange(n):
@@ -178,24 +224,18 @@ def batch_mul(P, K):
         if _z(x) and _z(y):
             _store(out, i, INF_J)
         else:
-            _store(out, i, _jmul((x, y, _F1), K[i, 0], K[i, 1], K[i, 2], K[i, 3], tab))
+            _store(out, i, _jmul((x, y, _F1), K[i], tab))
     return out
 
 
 # ----------------------------------------------------------------- G1 inverse FFT
 
-@njit(cache=True)
-def _neg_j(P):
-    X, Y, Z = P
-    return (X, fq.neg(Y[0], Y[1], Y[2], Y[3]), Z)
-
-
 @njit(cache=True, parallel=True)
 def g1_ifft_jac(P, tw, inv_m):
     """(M, 3, 4) Jacobian (1/M)·Σⱼ ω^(−ij)[Pⱼ] for affine P (M, 2, 4), M = 2^p.
 
-    tw (M, 4) plain limbs: tw[m + j] = ω_{2m}^(−j) (see ``ifft_twiddles``);
-    inv_m (4,) plain limbs of M⁻¹ mod r.
+    tw (M, 5) GLV-split scalars: tw[m + j] = ω_{2m}^(−j) (see ``ifft_twiddles``);
+    inv_m (5,) the GLV split of M⁻¹ mod r.
     """
     M = P.shape[0]
     logm = 0
@@ -220,21 +260,45 @@ def g1_ifft_jac(P, tw, inv_m):
             v = _load_j(X, lo + m)
             if j != 0:
                 tab = np.empty((16, 3, 4), dtype=np.uint64)
-                v = _jmul(v, tw[m + j, 0], tw[m + j, 1], tw[m + j, 2], tw[m + j, 3], tab)
+                v = _jmul(v, tw[m + j], tab)
             _store(X, lo, g1.jadd(u, v))
             _store(X, lo + m, g1.jadd(u, _neg_j(v)))
         m *= 2
     if M > 1:
         for i in prange(M):
             tab = np.empty((16, 3, 4), dtype=np.uint64)
-            _store(X, i, _jmul(_load_j(X, i), inv_m[0], inv_m[1], inv_m[2], inv_m[3], tab))
+            _store(X, i, _jmul(_load_j(X, i), inv_m, tab))
     return X
 
 
 # ----------------------------------------------------------------- Python wrappers
 
+def glv_split(scalars) -> np.ndarray:
+    """Ints → (n, 5) uint64 [|k₁| lo, hi, |k₂| lo, hi, signs] with k ≡ k₁ + k₂·λ (mod r).
+
+    Babai rounding in the reduced lattice basis: c₁ = ⌊b₂k/r⌉, c₂ = ⌊−b₁k/r⌉,
+    k₁ = k − c₁a₁ − c₂a₂, k₂ = −c₁b₁ − c₂b₂; |kᵢ| < 2¹²⁷ (checked).
+    """
+    rows = []
+    for k in scalars:
+        k = int(k) % R_MOD
+        c1 = (_GB2 * k + R_MOD // 2) // R_MOD
+        c2 = (-_GB1 * k + R_MOD // 2) // R_MOD
+        k1, k2 = k - c1 * _GA1 - c2 * _GA2, -c1 * _GB1 - c2 * _GB2
+        if max(abs(k1), abs(k2)) >> 128:
+            raise AssertionError("GLV split out of range")
+        rows.append((abs(k1) & _M64, abs(k1) >> 64, abs(k2) & _M64, abs(k2) >> 64,
+                     (k1 < 0) | ((k2 < 0) << 1)))
+    return np.array(rows, dtype=np.uint64).reshape(-1, 5)
+
+
 def ifft_twiddles(p: int) -> np.ndarray:
-    """(2^p, 4) plain limbs: entry m + j = ω_{2m}^(−j) for m = 1, 2, …, 2^(p−1), j < m."""
+    """(2^p, 5) GLV-split scalars: entry m + j = ω_{2m}^(−j) for m = 1, 2, …, 2^(p−1), j < m."""
+    return glv_split(ifft_twiddle_ints(p))
+
+
+def ifft_twiddle_ints(p: int) -> list:
+    """The twiddles of ``ifft_twiddles`` as ints (entry 0 unused, set to 1)."""
     M = 1 << p
     vals = [1] * M
     m = 1
@@ -245,7 +309,7 @@ def ifft_twiddles(p: int) -> np.ndarray:
             vals[m + j] = acc
             acc = acc * w % R_MOD
         m *= 2
-    return convert.ints_to_limbs(vals)
+    return vals
 
 
 def g1_ifft(points: np.ndarray) -> np.ndarray:
@@ -255,7 +319,7 @@ def g1_ifft(points: np.ndarray) -> np.ndarray:
     if M == 0 or M & (M - 1):
         raise ValueError(f"g1_ifft: length {M} is not a power of two")
     p = M.bit_length() - 1
-    inv_m = convert.ints_to_limbs([fr_inv(M)])[0]
+    inv_m = glv_split([fr_inv(M)])[0]
     return g1.jac_to_affine(g1_ifft_jac(points, ifft_twiddles(p), inv_m))
 
 
@@ -264,7 +328,7 @@ def fixed_base_affine(table: np.ndarray, scalars: np.ndarray) -> np.ndarray:
     return g1.jac_to_affine(fixed_base_mul(table, np.ascontiguousarray(scalars, dtype=np.uint64)))
 
 
-def batch_mul_affine(points: np.ndarray, scalars: np.ndarray) -> np.ndarray:
-    """Affine (n, 2, 4) [kᵢ]Pᵢ (batch-normalised)."""
+def batch_mul_affine(points: np.ndarray, scalars) -> np.ndarray:
+    """Affine (n, 2, 4) [kᵢ]Pᵢ (batch-normalised) for int scalars (any size; used mod r)."""
     return g1.jac_to_affine(batch_mul(np.ascontiguousarray(points, dtype=np.uint64),
-                                      np.ascontiguousarray(scalars, dtype=np.uint64)))
+                                      glv_split(scalars)))

@@ -307,7 +307,7 @@ def test_batch_mul_matches_twin():
     rng = random.Random(7)
     ks = EDGE_SCALARS + [rng.randrange(R_MOD) for _ in range(4)]
     pts = _rand_points(rng, len(ks) - 2) + [None, G1_GEN]
-    got = g1.array_to_points(sk.batch_mul_affine(g1.points_to_array(pts), convert.ints_to_limbs(ks)))
+    got = g1.array_to_points(sk.batch_mul_affine(g1.points_to_array(pts), ks))
     assert got == twin.batch_mul(pts, ks)
 
 
@@ -324,7 +324,24 @@ def test_g1_ifft_matches_twin(p):
 
 
 def test_ifft_twiddles_are_inverse_roots():
-    tw = convert.limbs_to_ints(sk.ifft_twiddles(4))
+    tw = sk.ifft_twiddle_ints(4)
     for m in (1, 2, 4, 8):
         w = root_of_unity(m.bit_length())
         assert tw[m:2 * m] == [pow(w, -j, R_MOD) for j in range(m)]
+    assert np.array_equal(sk.ifft_twiddles(4), sk.glv_split(tw))
+
+
+def test_glv_split_recombines_to_the_scalar():
+    lam, beta = sk.GLV_LAMBDA, sk.GLV_BETA
+    assert (lam * lam + lam + 1) % R_MOD == 0 and pow(beta, 3, Q_MOD) == 1 and beta != 1
+    assert g1_mul(G1_GEN, lam) == (beta, 2)               # φ(G) = [λ]G
+    limbs = [int(getattr(sk, f"_BETA{i}")) for i in range(4)]
+    assert sum(v << (64 * i) for i, v in enumerate(limbs)) == beta * R % Q_MOD   # kernel's β
+    rng = random.Random(8)
+    ks = EDGE_SCALARS + [rng.randrange(R_MOD) for _ in range(200)]
+    rows = sk.glv_split(ks).tolist()
+    for k, (a0, a1, b0, b1, signs) in zip(ks, rows):
+        k1 = (a0 | a1 << 64) * (-1 if signs & 1 else 1)
+        k2 = (b0 | b1 << 64) * (-1 if signs & 2 else 1)
+        assert (k1 + k2 * lam - k) % R_MOD == 0
+        assert abs(k1) < 2 ** 127 and abs(k2) < 2 ** 127
