@@ -35,6 +35,7 @@ Butterflies use branch-free add/sub (random data defeats branch prediction;
 worth ~20 % here); the multiply is ``fr.mul``.
 """
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -337,8 +338,14 @@ def _transform(a, reverse, mode, c, g, post=None):
         if post is not None:
             _scale_column_group(x, n, 0, n, gp)
         return x
-    _load_and_blocks(a, x, tw, logn, BLOCK_LOG, reverse, mode, c, g)
-    _columns(x, tw, 1 << BLOCK_LOG, COLUMN_WIDTH, post is not None, gp)
+    # Dynamic scheduling (one block / column group at a time): on a shared machine a
+    # preempted thread then delays only its current item, not half of the region.
+    old = numba.set_parallel_chunksize(1)
+    try:
+        _load_and_blocks(a, x, tw, logn, BLOCK_LOG, reverse, mode, c, g)
+        _columns(x, tw, 1 << BLOCK_LOG, COLUMN_WIDTH, post is not None, gp)
+    finally:
+        numba.set_parallel_chunksize(old)
     return x
 
 
