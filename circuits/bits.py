@@ -33,7 +33,7 @@ Maths and costs (vanilla rows qM·a·b + qL·a + qR·b + qO·c + qC = 0):
   |x| = x − 2·s·x ∈ [0, 2ⁿ⁻¹): x and −x cannot both be small unless x = 0, so
   this proves |x| < 2ⁿ⁻¹ and the sign (s = 0 for x = 0 is not forced).
 
-Hints are module-level functions (``_hint_*``) looked up when the witness is
+Hints call module-level functions (``_hint_*``) looked up when the witness is
 solved, so a test can replace one to play a cheating prover.
 """
 
@@ -298,7 +298,7 @@ def sign_abs(c: Circuit, x, n: int):
     if not isinstance(x, Var):
         v = to_signed(_const(x))
         return int(v < 0), abs_native(v, n)
-    s = c.hint(_hint_negative, [x])
+    s = c.hint(lambda v: _hint_negative(v), [x])
     c.assert_bool(s)
     out = arith(c, s, x, qm=-2, qr=1)             # x − 2·s·x
     range_check(c, out, n - 1)
@@ -321,7 +321,7 @@ def bits_of(value: int, n: int) -> list:
     """Little-endian bits of 0 ≤ value < 2ⁿ; ValueError otherwise."""
     if value < 0 or value >> n:
         raise ValueError(f"{value} does not fit in {n} bits")
-    return _hint_bits(value, n)
+    return [(value >> i) & 1 for i in range(n)]
 
 
 def from_bits_native(bits) -> int:
