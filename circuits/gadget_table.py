@@ -15,7 +15,7 @@ The table sits between the markers ``<!-- gates:begin -->`` and
 import pathlib
 import sys
 
-from . import bits, poseidon
+from . import babyjub, bits, pedersen, poseidon
 from .builder import Circuit
 
 __all__ = ["GADGETS", "README", "BEGIN", "END", "count", "render", "updated_readme", "main"]
@@ -54,6 +54,18 @@ GADGETS = [
     ("poseidon.hash_gadget, 3 inputs (t = 4)", _poseidon(3)),
     ("poseidon.hash_gadget, 4 inputs (t = 5)", _poseidon(4)),
     ("poseidon.hash_gadget, 5 inputs (t = 6)", _poseidon(5)),
+    ("babyjub.add_gadget (unified, complete)",
+     lambda c: (lambda v: babyjub.add_gadget(c, v[:2], v[2:]))(_inputs(c, 4))),
+    ("babyjub.double_gadget", lambda c: babyjub.double_gadget(c, _inputs(c, 2))),
+    ("babyjub.assert_on_curve", lambda c: babyjub.assert_on_curve(c, _inputs(c, 2))),
+    ("babyjub.fixed_base_mul, 252 given bits (11 rows per 2-bit window)",
+     lambda c: babyjub.fixed_base_mul(c, _inputs(c, 252), babyjub.BASE8)),
+    ("babyjub.fixed_base_mul with bits.to_bits, 251-bit scalar (≤ 7.5 rows a bit)",
+     lambda c: babyjub.fixed_base_mul(c, bits.to_bits(c, *_inputs(c, 1), 251), babyjub.BASE8)),
+    ("babyjub.var_base_mul, 64 given bits (18 rows a bit)",
+     lambda c: (lambda v: babyjub.var_base_mul(c, v[2:], v[:2]))(_inputs(c, 66))),
+    ("pedersen.open_gadget, 185 + 251 scalar bits (≤ 7.5 rows a bit)",
+     lambda c: (lambda v: pedersen.open_gadget(c, v[:2], *v[2:]))(_inputs(c, 9))),
 ]
 
 
