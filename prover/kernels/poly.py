@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 Z = np.uint64(0)
-_CHUNK = 8192
+_CHUNK = 8192          # elements per parallel chunk; up to 2 chunks run serially
 
 
 @njit(cache=True)
@@ -103,13 +103,11 @@ def div_by_linear(coeffs: np.ndarray, z: np.ndarray):
     return _div_by_linear(coeffs, z)
 
 
-@njit(cache=True, parallel=True)
-def _add_sub(a, b, negate_b):
-    """a ± b with the shorter operand zero-extended."""
+@njit(cache=True)
+def _add_sub_range(a, b, out, negate_b, lo, hi):
+    """out[i] = a[i] ± b[i] for lo ≤ i < hi, the shorter operand zero-extended."""
     na, nb = a.shape[0], b.shape[0]
-    n = max(na, nb)
-    out = np.empty((n, 4), dtype=np.uint64)
-    for i in prange(n):
+    for i in range(lo, hi):
         u0, u1, u2, u3 = Z, Z, Z, Z
         v0, v1, v2, v3 = Z, Z, Z, Z
         if i < na:
@@ -120,6 +118,22 @@ def _add_sub(a, b, negate_b):
             out[i, 0], out[i, 1], out[i, 2], out[i, 3] = _fsub(u0, u1, u2, u3, v0, v1, v2, v3)
         else:
             out[i, 0], out[i, 1], out[i, 2], out[i, 3] = _fadd(u0, u1, u2, u3, v0, v1, v2, v3)
+
+
+@njit(cache=True, parallel=True)
+def _add_sub_parallel(a, b, out, negate_b):
+    n = out.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    for k in prange(nchunks):
+        _add_sub_range(a, b, out, negate_b, k * _CHUNK, min(n, (k + 1) * _CHUNK))
+
+
+def _add_sub(a, b, negate_b):
+    out = np.empty((max(a.shape[0], b.shape[0]), 4), dtype=np.uint64)
+    if out.shape[0] <= 2 * _CHUNK:
+        _add_sub_range(a, b, out, negate_b, 0, out.shape[0])
+    else:
+        _add_sub_parallel(a, b, out, negate_b)
     return out
 
 
@@ -171,16 +185,30 @@ def eval_vanishing(n: int, z: np.ndarray) -> np.ndarray:
     return _vanishing(n, np.ascontiguousarray(z, dtype=np.uint64).reshape(4))
 
 
-@njit(cache=True, parallel=True)
-def _mul_cyclic(e, dinv):
-    """out[i] = e[i]·dinv[i mod k], k = len(dinv) a power of two."""
-    n = e.shape[0]
+@njit(cache=True)
+def _mul_cyclic_range(e, dinv, out, lo, hi):
+    """out[i] = e[i]·dinv[i mod k] for lo ≤ i < hi, k = len(dinv) a power of two."""
     mask = dinv.shape[0] - 1
-    out = np.empty_like(e)
-    for i in prange(n):
+    for i in range(lo, hi):
         j = i & mask
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(
             e[i, 0], e[i, 1], e[i, 2], e[i, 3], dinv[j, 0], dinv[j, 1], dinv[j, 2], dinv[j, 3])
+
+
+@njit(cache=True, parallel=True)
+def _mul_cyclic_parallel(e, dinv, out):
+    n = e.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    for k in prange(nchunks):
+        _mul_cyclic_range(e, dinv, out, k * _CHUNK, min(n, (k + 1) * _CHUNK))
+
+
+def _mul_cyclic(e, dinv):
+    out = np.empty_like(e)
+    if e.shape[0] <= 2 * _CHUNK:
+        _mul_cyclic_range(e, dinv, out, 0, e.shape[0])
+    else:
+        _mul_cyclic_parallel(e, dinv, out)
     return out
 
 

@@ -121,6 +121,12 @@ def test_add_sub_scale(a, b, s):
     assert ints(poly.scale(arr(a), cv.fr_scalar(s))) == twin.scale(a, s)
 
 
+def test_add_sub_long_parallel_path():
+    a, b = rand(20_000, 1), rand(17_000, 2)
+    assert ints(poly.add(arr(a), arr(b))) == twin.add(a, b)
+    assert ints(poly.sub(arr(b), arr(a))) == twin.sub(b, a)
+
+
 def test_eval_vanishing():
     for n in [0, 1, 4, 1 << 20]:
         for z in EDGE_POINTS + [12345]:
@@ -132,7 +138,7 @@ def test_eval_vanishing():
         poly.eval_vanishing(-1, cv.fr_scalar(2))
 
 
-@pytest.mark.parametrize("n,N", [(1, 1), (1, 8), (4, 4), (4, 16), (8, 32), (2048, 8192)])
+@pytest.mark.parametrize("n,N", [(1, 1), (1, 8), (4, 4), (4, 16), (8, 32), (2048, 8192), (4096, 32768)])
 def test_divide_by_vanishing_on_coset(n, N):
     g = 7
     c = rand(N, n + N)
