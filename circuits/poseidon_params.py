@@ -51,34 +51,41 @@ _N_BITS = 254
 
 
 class _Grain:
-    """Grain LFSR in self-shrinking mode (bits of the parameter seed first)."""
+    """Grain LFSR in self-shrinking mode (bits of the parameter seed first).
+
+    The register holds the last 80 sequence bits, the oldest in bit 0; since the
+    farthest tap is 62, the next 18 bits xⱼ₊₈₀ = xⱼ₊₆₂ ⊕ xⱼ₊₅₁ ⊕ xⱼ₊₃₈ ⊕ xⱼ₊₂₃ ⊕
+    xⱼ₊₁₃ ⊕ xⱼ come out of one shift-and-xor of the whole register.
+    """
 
     def __init__(self, t: int, r_f: int, r_p: int):
         seed = ("01" + "0000" + format(_N_BITS, "012b") + format(t, "012b")
                 + format(r_f, "010b") + format(r_p, "010b") + "1" * 30)
-        self._s = [int(b) for b in seed]
-        self._i = 0
-        for _ in range(160):
-            self._step()
+        self._reg = int(seed[::-1], 2)            # seed bit k at register bit k
+        self._buf = ""                            # raw bits produced, not yet consumed
+        self._out = ""                            # filtered bits, not yet consumed
+        self._raw(160)                            # discarded
 
-    def _step(self) -> int:
-        s, i = self._s, self._i
-        bit = s[(i + 62) % 80] ^ s[(i + 51) % 80] ^ s[(i + 38) % 80] ^ s[(i + 23) % 80] \
-            ^ s[(i + 13) % 80] ^ s[i]
-        s[i] = bit
-        self._i = (i + 1) % 80
-        return bit
-
-    def bit(self) -> int:
-        while True:
-            keep, b = self._step(), self._step()
-            if keep:
-                return b
+    def _raw(self, n: int) -> str:
+        """The next n raw LFSR bits as a '0'/'1' string, oldest first."""
+        chunks = [self._buf]
+        have = len(self._buf)
+        while have < n:
+            s = self._reg
+            new = (s ^ (s >> 13) ^ (s >> 23) ^ (s >> 38) ^ (s >> 51) ^ (s >> 62)) & 0x3FFFF
+            self._reg = (s >> 18) | (new << 62)
+            chunks.append(format(new, "018b")[::-1])
+            have += 18
+        bits = "".join(chunks)
+        self._buf = bits[n:]
+        return bits[:n]
 
     def bits(self, n: int) -> int:
-        v = 0
-        for _ in range(n):
-            v = (v << 1) | self.bit()
+        """The next n filtered bits (pairs (a, b) of raw bits yield b when a = 1), MSB first."""
+        while len(self._out) < n:
+            raw = self._raw(18 * 64)
+            self._out += "".join(b for a, b in zip(raw[::2], raw[1::2]) if a == "1")
+        v, self._out = int(self._out[:n], 2), self._out[n:]
         return v
 
 
