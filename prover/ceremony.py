@@ -195,7 +195,8 @@ def contribute(in_path, out_path, *, name: str = "", entropy: bytes = b"",
     The secret is 64 bytes of ``rng.token_bytes`` (the OS CSPRNG) hashed with the
     optional ``entropy``; it lives only in this call.  The input's powers are
     checked as ``load_ptau`` does; its transcript is checked by ``verify``, not
-    here.  Returns the new transcript hash h_k (64 bytes).
+    here.  A section 12 in the input is not carried over (``export`` again).
+    Returns the new transcript hash h_k (64 bytes).
     """
     if len(name.encode()) > _MAX_NAME:
         raise CeremonyError(f"contribution name longer than {_MAX_NAME} bytes")

@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 MAX_POWER = 28
+_TOP_MASK = np.uint64((1 << 61) - 1)       # keeps 3·64 + 61 = 253 bits
 _R = 1 << 256
 _R_INV = pow(_R, -1, Q_MOD)
 _SEC = {1: "header", 2: "tauG1", 3: "tauG2", 12: "Lagrange tauG1"}
@@ -230,8 +231,15 @@ def _check_g1(P, what, allow_inf=False):
         raise PtauError(f"{what} point {idx} {why}")
 
 
-def _rand_scalars(n, rng=secrets):
-    return convert.ints_to_limbs(rng.randbelow(R_MOD) for _ in range(n))
+def _rand_scalars(n: int) -> np.ndarray:
+    """n uniform scalars in [0, 2²⁵³) (< r) from the OS CSPRNG, as (n, 4) plain limbs.
+
+    A random-linear-combination check with coefficients from a set of size 2²⁵³
+    accepts a false statement with probability ≤ 2⁻²⁵³ (Schwartz–Zippel).
+    """
+    a = np.frombuffer(os.urandom(32 * n), dtype="<u8").astype(np.uint64).reshape(n, 4)
+    a[:, 3] &= _TOP_MASK
+    return a
 
 
 def _check_lagrange(srs: SRS, L: np.ndarray, top: int) -> None:
