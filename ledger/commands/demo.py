@@ -32,9 +32,8 @@ def run(args) -> int:
     from ledger.cli import UserError
     if not 3 <= args.power <= 20:
         raise UserError("--power must be between 3 and 20")
-    from prover import prove as prove_mod
-    from prover.setup import setup
-    from prover.srs import DevelopmentSRSWarning, dev_srs
+    from prover import dev_srs, prove, setup
+    from prover.srs import DevelopmentSRSWarning
     from verifier import verify
     from verifier.fields import R_MOD
 
@@ -55,7 +54,7 @@ def run(args) -> int:
     pk, vk = setup(circuit, srs)
     t_setup = time.perf_counter() - t
     t = time.perf_counter()
-    proof, public = prove_mod.prove(pk, {"x": x, "out": out})
+    proof, public = prove(pk, {"x": x, "out": out})
     t_prove = time.perf_counter() - t
     t = time.perf_counter()
     ok = verify(vk, public, proof)

@@ -1,15 +1,19 @@
 """PLONK end to end: the documented interface, refusal of bad witnesses, zero knowledge."""
 
+import importlib
+
 import numpy as np
 import pytest
 
 from circuits import Circuit, CircuitError, UnsatisfiedError
-from prover import prove as prove_mod
 from prover.prove import prove
 from prover.setup import setup
 from verifier import Proof, VerifyingKey, verify
 from verifier.fields import R_MOD
 from verifier.marshal import PROOF_EVALS, PROOF_POINTS
+
+#: the module (the package attribute ``prover.prove`` is the function)
+prove_mod = importlib.import_module("prover.prove")
 
 
 def square_circuit():
@@ -143,3 +147,24 @@ def test_wire_layout_public_rows_first():
     assert cs.n_public == 3
     assert cs.ql[:3] == [1, 1, 1] and cs.qm[:3] == cs.qr[:3] == cs.qo[:3] == cs.qc[:3] == [0] * 3
     assert np.all(np.array(cs.b[:3]) == 0) and np.all(np.array(cs.c[:3]) == 0)
+
+
+def test_interface_exactly_as_documented():
+    """The issue's snippet, verbatim apart from the SRS size."""
+    import warnings
+    from circuits import Circuit
+    from prover import dev_srs, prove, setup
+    from verifier import Proof, VerifyingKey, verify
+    c = Circuit()
+    x = c.private("x")
+    out = c.public("out")
+    y = c.mul(x, x)
+    c.assert_equal(c.add(y, 5), out)
+    with pytest.warns(UserWarning, match="not for production"):
+        srs = dev_srs(power=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pk, vk = setup(c, srs)
+        proof, public = prove(pk, {"x": 3, "out": 14})
+    assert verify(vk, public, proof)
+    assert verify(VerifyingKey.from_json(vk.to_json()), public, Proof.from_json(proof.to_json()))
