@@ -1,8 +1,11 @@
-"""BN254 groups G1, G2 and the pairing check, on plain Python ints (via py_ecc).
+"""BN254 groups G1, G2 and the pairing check, on plain Python ints.
 
 Role: the verifier's elliptic-curve layer and the ONLY module of the project
-that imports ``py_ecc`` (``py_ecc.optimized_bn128``, homogeneous projective
-coordinates).  Everything above it sees plain int tuples:
+that imports ``py_ecc``.  The hot paths (``g1_lincomb``/``g1_mul``: Straus/wNAF
+in ``lincomb``; ``pairing_check``: the int-tuple multi-Miller loop in
+``pairing``) run on plain ints; py_ecc's ``optimized_bn128`` serves the rest
+(G2 arithmetic, subgroup checks) and is the reference the tests compare
+against.  Everything above it sees plain int tuples:
 
 * G1 = E(Fq): y² = x³ + 3, order r, cofactor 1.  A point is ``(x, y)`` with
   ints in [0, q); the point at infinity is ``None``.
@@ -11,9 +14,9 @@ coordinates).  Everything above it sees plain int tuples:
   point is ``((x0, x1), (y0, y1))``; infinity is ``None``.  E'(Fq2) has order
   r·(2q − r), so a point on the twist need not be in G2: ``g2_validate`` checks
   [r]Q = O.
-* ``pairing_check`` multiplies the Miller loops f_{6u+2,Q}(P) of the optimal ate
-  pairing for every pair and applies ONE final exponentiation
-  f^((q¹² − 1)/r) to the product: Π e(Pᵢ, Qᵢ) = 1 ⇔ that value is 1.
+* ``pairing_check`` runs one shared Miller loop f_{6u+2,Q}(P) of the optimal ate
+  pairing over all pairs and ONE final exponentiation of the product (see
+  ``pairing``): Π e(Pᵢ, Qᵢ) = 1 ⇔ that value is 1.
 
 Untrusted input goes through ``g1_validate`` / ``g2_validate``, which raise
 ``CurveError`` (a ``ValueError``) with a one-line reason.  The all-zero encoding
