@@ -67,7 +67,7 @@ def test_to_bits_random(v, n):
 
 
 def test_to_bits_alias_check_refuses_the_bits_of_x_plus_r(monkeypatch):
-    """For n ≥ 254 the bits of x + r are boolean and sum to x mod r: only the alias check stops them."""
+    """For n ≥ 254 the bits of x + r are boolean and sum to x mod r: the alias check stops them."""
     n, x = 254, 12345
     forged = B.bits_of(x + R, n)
     assert sum(b << i for i, b in enumerate(forged)) % R == x
@@ -169,14 +169,16 @@ def _cmp_circuit(n):
 
 
 def _cmp_native(x, y, n):
-    return [B.lt_native(x, y, n), B.le_native(x, y, n), B.min_native(x, y, n), B.max_native(x, y, n)]
+    return [B.lt_native(x, y, n), B.le_native(x, y, n), B.min_native(x, y, n),
+            B.max_native(x, y, n)]
 
 
 @pytest.mark.parametrize("n", [1, 2, 32, 64, 252])
 def test_comparisons_on_edges(n):
     c, outs = _cmp_circuit(n)
     top = (1 << n) - 1
-    for x, y in [(0, 0), (0, 1), (1, 0), (top, top), (0, top), (top, 0), (top - 1, top), (top, top - 1)]:
+    pairs = [(0, 0), (0, 1), (1, 0), (top, top), (0, top), (top, 0), (top - 1, top), (top, top - 1)]
+    for x, y in pairs:
         x, y = x % (1 << n), y % (1 << n)
         assert run(c, outs, x, y) == _cmp_native(x, y, n)
 
@@ -238,7 +240,7 @@ def test_signed_offset_and_abs_edges(n):
     for v in [half, -half - 1, R // 2]:
         assert not c.is_satisfied({"x0": v % R})
     c, off = circuit_of(lambda c, x: B.signed_to_offset(c, x, n))
-    assert run(c, off, (-half) % R) == 0                         # −2ⁿ⁻¹ has an offset, no |·| < 2ⁿ⁻¹
+    assert run(c, off, (-half) % R) == 0          # −2ⁿ⁻¹ has an offset but no |·| < 2ⁿ⁻¹
     with pytest.raises(ValueError):
         B.abs_native(-half, n)
     with pytest.raises(ValueError):

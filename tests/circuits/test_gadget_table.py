@@ -25,5 +25,6 @@ def test_count_is_rows_added_and_markers_are_required():
     assert gadget_table.count(lambda c: None) == 0
     with pytest.raises(ValueError, match="markers"):
         gadget_table.updated_readme("no markers here")
-    fresh = gadget_table.updated_readme(f"intro\n{gadget_table.BEGIN}\nold\n{gadget_table.END}\nrest\n")
+    begin, end = gadget_table.BEGIN, gadget_table.END
+    fresh = gadget_table.updated_readme(f"intro\n{begin}\nold\n{end}\nrest\n")
     assert fresh.startswith("intro\n") and fresh.endswith("rest\n") and "old" not in fresh

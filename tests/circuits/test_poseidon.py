@@ -1,4 +1,4 @@
-"""circuits.poseidon: constants and hashes against circomlibjs, the gadget against the native hash."""
+"""circuits.poseidon: constants and hashes against circomlibjs, the gadget against the native."""
 
 import json
 import random
@@ -132,7 +132,7 @@ def test_poseidon_circuit_proves_and_verifies():
 
 # ------------------------------------------------------------------ circomlibjs itself
 def _require_circomlibjs(snarkjs):
-    """The snarkjs fixture runs `npm ci` (or skips/fails without node); circomlibjs comes with it."""
+    """The snarkjs fixture runs `npm ci` (or skips/fails without node); circomlibjs comes too."""
     assert (CIRCOMLIBJS / "package.json").exists(), "npm ci in tests/ did not install circomlibjs"
 
 
