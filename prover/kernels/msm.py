@@ -369,8 +369,8 @@ def msm(points, scalars, c: int = 0) -> np.ndarray:
     if (scalars[:, 3] >= _TOP_LIMIT).any():
         raise ValueError("msm: scalars must be reduced (< 2^254)")
     c = c or window_bits(n)
-    if not 2 <= c <= 24:
-        raise ValueError(f"msm: window width {c} outside [2, 24]")
+    if not 2 <= c <= 20:
+        raise ValueError(f"msm: window width {c} outside [2, 20]")
     J = msm_jac(points, scalars, c, numba.get_num_threads(), BLOCK)
     return g1.jac_to_affine(J.reshape(1, 3, 4))[0]
 

@@ -89,6 +89,8 @@ def test_bad_shapes():
         msm.msm(np.zeros((3, 4), np.uint64), np.zeros((3, 4), np.uint64))
     with pytest.raises(ValueError, match="window"):
         msm.msm(np.zeros((3, 2, 4), np.uint64), np.zeros((3, 4), np.uint64), c=1)
+    with pytest.raises(ValueError, match="window"):
+        msm.msm(np.zeros((3, 2, 4), np.uint64), np.zeros((3, 4), np.uint64), c=21)
     with pytest.raises(ValueError):
         msm.msm_g1([G], [1, 2])
 
