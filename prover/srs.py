@@ -17,9 +17,10 @@ Groth16's phase 2 and to snarkjs's transcript; PLONK never reads them.
 
 ``load_ptau`` trusts nothing: container and sizes, q = BN254's, every G1 point
 canonical and on the curve (a kernel), [1]₁/[1]₂ the generators, [τ]₂ on the
-twist and in G2, e([τ]₁, [1]₂) = e([1]₁, [τ]₂), and — with verifier-chosen
-random ρ — e(Σρᵢ[τⁱ]₁, [τ]₂) = e(Σρᵢ[τⁱ⁺¹]₁, [1]₂), which holds for all ρ only
-if every point is the next power (one MSM each side).  A section 12 present in
+twist and in G2, τ ≠ 1, e([τ]₁, [1]₂) = e([1]₁, [τ]₂), and — with random ρ
+the file's author cannot predict — e(Σρᵢ[τⁱ]₁, [τ]₂) = e(Σρᵢ[τⁱ⁺¹]₁, [1]₂), which
+holds for all ρ only if every point is the next power (one MSM each side).  The
+two pairing equations run as one randomised 2-pair product.  A section 12 present in
 the file is checked against the powers with the scalar identity
 Σᵢρᵢ·L_i(τ) = Σⱼ cⱼτʲ, c = intt(ρ) (two MSMs, no pairing) and then cached.
 

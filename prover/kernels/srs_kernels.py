@@ -35,7 +35,7 @@ The readable twins are in ``twins/srs.py``.
 import numpy as np
 from numba import njit, prange
 
-from verifier.fields import R_MOD, fr_inv, root_of_unity
+from verifier.fields import Q_MOD, R_MOD, fr_inv, root_of_unity
 
 from . import convert, fq, g1
 from .g1 import _F1, INF_J, _load_a, _load_j, _m, _s, _store, _z
@@ -332,3 +332,17 @@ def batch_mul_affine(points: np.ndarray, scalars) -> np.ndarray:
     """Affine (n, 2, 4) [kᵢ]Pᵢ (batch-normalised) for int scalars (any size; used mod r)."""
     return g1.jac_to_affine(batch_mul(np.ascontiguousarray(points, dtype=np.uint64),
                                       glv_split(scalars)))
+
+
+def _check() -> None:
+    """Import-time checks of the literal constants above."""
+    limbs = lambda *v: sum(int(x) << (64 * i) for i, x in enumerate(v))   # noqa: E731
+    assert limbs(_B0, _B1, _B2, _B3) == 3 * (1 << 256) % Q_MOD, "b = 3 (Montgomery) is wrong"
+    assert limbs(_BETA0, _BETA1, _BETA2, _BETA3) == GLV_BETA * (1 << 256) % Q_MOD
+    assert pow(GLV_BETA, 3, Q_MOD) == 1 != GLV_BETA
+    assert (GLV_LAMBDA * GLV_LAMBDA + GLV_LAMBDA + 1) % R_MOD == 0
+    assert (_GA1 + _GB1 * GLV_LAMBDA) % R_MOD == 0 and (_GA2 + _GB2 * GLV_LAMBDA) % R_MOD == 0
+    assert _GA1 * _GB2 - _GA2 * _GB1 == R_MOD, "GLV basis must span the lattice (det = r)"
+
+
+_check()
