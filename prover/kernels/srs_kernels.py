@@ -30,6 +30,11 @@ Kernels
                     trivial twiddle 1 is skipped.  Applied to [τʲ]₁ it gives
                     [L_i(τ)]₁, the Lagrange basis at τ (snarkjs's ptau section 12).
 The readable twins are in ``twins/srs.py``.
+
+Measured (2 threads, CPU seconds on a busy 2-core machine): batch_mul 64 µs a
+point (98 µs before GLV), fixed_base_mul ~15 µs; all Lagrange blocks p ≤ 12 by
+the G1 iFFT 4.5 s, p ≤ 16 79 s.  snarkjs's ``prepare phase2`` took 33 min at
+power 17 on this machine.
 """
 
 import numpy as np
