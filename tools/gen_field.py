@@ -336,12 +336,29 @@ def render(name):
     return TEMPLATE.format(**fields)
 
 
+def clear_numba_cache() -> int:
+    """Delete the kernels' Numba cache files.
+
+    Numba keys a cached function on its own source file only, so a kernel that
+    calls a regenerated field function would keep running the old machine code.
+    """
+    cache = os.path.join(ROOT, "prover", "kernels", "__pycache__")
+    removed = 0
+    if os.path.isdir(cache):
+        for name in os.listdir(cache):
+            if name.endswith((".nbi", ".nbc")):
+                os.remove(os.path.join(cache, name))
+                removed += 1
+    return removed
+
+
 def main():
     for name in FIELDS:
         path = os.path.join(ROOT, "prover", "kernels", f"{name}.py")
         with open(path, "w") as f:
             f.write(render(name))
         print("wrote", os.path.relpath(path, ROOT))
+    print(f"cleared {clear_numba_cache()} Numba cache files (dependent kernels recompile)")
 
 
 if __name__ == "__main__":
