@@ -118,12 +118,17 @@ def sqr(a0, a1, a2, a3):
 
 @njit(cache=True)
 def add(a0, a1, a2, a3, b0, b1, b2, b3):
-    """a + b mod p (no overflow past 2²⁵⁶ since 2p < 2²⁵⁶)."""
+    """a + b mod p, branch-free (random data defeats branch prediction; 2p < 2²⁵⁶)."""
     s0, c = adc(a0, b0, Z)
     s1, c = adc(a1, b1, c)
     s2, c = adc(a2, b2, c)
     s3, c = adc(a3, b3, c)
-    return _reduce(s0, s1, s2, s3)
+    t0, bw = sbb(s0, Q0, Z)
+    t1, bw = sbb(s1, Q1, bw)
+    t2, bw = sbb(s2, Q2, bw)
+    t3, bw = sbb(s3, Q3, bw)
+    k = Z - bw                       # all ones when s < p: keep s
+    return t0 ^ ((s0 ^ t0) & k), t1 ^ ((s1 ^ t1) & k), t2 ^ ((s2 ^ t2) & k), t3 ^ ((s3 ^ t3) & k)
 
 
 @njit(cache=True)
@@ -134,16 +139,16 @@ def dbl(a0, a1, a2, a3):
 
 @njit(cache=True)
 def sub(a0, a1, a2, a3, b0, b1, b2, b3):
-    """a − b mod p."""
+    """a − b mod p, branch-free: add p back under a mask when the subtraction borrows."""
     s0, bw = sbb(a0, b0, Z)
     s1, bw = sbb(a1, b1, bw)
     s2, bw = sbb(a2, b2, bw)
     s3, bw = sbb(a3, b3, bw)
-    if bw:
-        s0, c = adc(s0, Q0, Z)
-        s1, c = adc(s1, Q1, c)
-        s2, c = adc(s2, Q2, c)
-        s3, c = adc(s3, Q3, c)
+    k = Z - bw                       # all ones on borrow
+    s0, c = adc(s0, Q0 & k, Z)
+    s1, c = adc(s1, Q1 & k, c)
+    s2, c = adc(s2, Q2 & k, c)
+    s3, c = adc(s3, Q3 & k, c)
     return s0, s1, s2, s3
 
 

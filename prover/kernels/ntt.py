@@ -42,8 +42,7 @@ from numba import njit, prange
 from verifier.fields import FR_TWO_ADICITY, R_MOD, root_of_unity
 
 from . import convert
-from .fr import ONE0, ONE1, ONE2, ONE3, Q0, Q1, Q2, Q3, mul, sqr
-from .u128 import adc, sbb
+from .fr import ONE0, ONE1, ONE2, ONE3, add, mul, sqr, sub
 
 __all__ = [
     "ntt", "intt", "coset_ntt", "coset_intt", "twiddles", "clear_twiddle_cache",
@@ -75,36 +74,6 @@ def _pow_int(b0, b1, b2, b3, e):
         b0, b1, b2, b3 = sqr(b0, b1, b2, b3)
         e >>= 1
     return r0, r1, r2, r3
-
-
-@njit(cache=True)
-def _add(a0, a1, a2, a3, b0, b1, b2, b3):
-    """a + b mod r, branch-free (same result as ``fr.add``; random data defeats branch prediction)."""
-    s0, c = adc(a0, b0, Z)
-    s1, c = adc(a1, b1, c)
-    s2, c = adc(a2, b2, c)
-    s3, c = adc(a3, b3, c)
-    t0, bw = sbb(s0, Q0, Z)
-    t1, bw = sbb(s1, Q1, bw)
-    t2, bw = sbb(s2, Q2, bw)
-    t3, bw = sbb(s3, Q3, bw)
-    k = Z - bw                       # all ones when s < r: keep s
-    return t0 ^ ((s0 ^ t0) & k), t1 ^ ((s1 ^ t1) & k), t2 ^ ((s2 ^ t2) & k), t3 ^ ((s3 ^ t3) & k)
-
-
-@njit(cache=True)
-def _sub(a0, a1, a2, a3, b0, b1, b2, b3):
-    """a − b mod r, branch-free (same result as ``fr.sub``)."""
-    s0, bw = sbb(a0, b0, Z)
-    s1, bw = sbb(a1, b1, bw)
-    s2, bw = sbb(a2, b2, bw)
-    s3, bw = sbb(a3, b3, bw)
-    k = Z - bw                       # all ones on borrow: add r back
-    s0, c = adc(s0, Q0 & k, Z)
-    s1, c = adc(s1, Q1 & k, c)
-    s2, c = adc(s2, Q2 & k, c)
-    s3, c = adc(s3, Q3 & k, c)
-    return s0, s1, s2, s3
 
 
 @njit(cache=True)
@@ -222,8 +191,8 @@ def _block_stages(x, tw, lo, size):
     for k in range(lo, lo + size, 2):
         u0, u1, u2, u3 = x[k, 0], x[k, 1], x[k, 2], x[k, 3]
         v0, v1, v2, v3 = x[k + 1, 0], x[k + 1, 1], x[k + 1, 2], x[k + 1, 3]
-        x[k, 0], x[k, 1], x[k, 2], x[k, 3] = _add(u0, u1, u2, u3, v0, v1, v2, v3)
-        x[k + 1, 0], x[k + 1, 1], x[k + 1, 2], x[k + 1, 3] = _sub(u0, u1, u2, u3, v0, v1, v2, v3)
+        x[k, 0], x[k, 1], x[k, 2], x[k, 3] = add(u0, u1, u2, u3, v0, v1, v2, v3)
+        x[k + 1, 0], x[k + 1, 1], x[k + 1, 2], x[k + 1, 3] = sub(u0, u1, u2, u3, v0, v1, v2, v3)
     m = 2
     while m < size:
         for k in range(lo, lo + size, 2 * m):
@@ -231,16 +200,16 @@ def _block_stages(x, tw, lo, size):
             l = k + m
             u0, u1, u2, u3 = x[k, 0], x[k, 1], x[k, 2], x[k, 3]
             v0, v1, v2, v3 = x[l, 0], x[l, 1], x[l, 2], x[l, 3]
-            x[k, 0], x[k, 1], x[k, 2], x[k, 3] = _add(u0, u1, u2, u3, v0, v1, v2, v3)
-            x[l, 0], x[l, 1], x[l, 2], x[l, 3] = _sub(u0, u1, u2, u3, v0, v1, v2, v3)
+            x[k, 0], x[k, 1], x[k, 2], x[k, 3] = add(u0, u1, u2, u3, v0, v1, v2, v3)
+            x[l, 0], x[l, 1], x[l, 2], x[l, 3] = sub(u0, u1, u2, u3, v0, v1, v2, v3)
             for j in range(1, m):
                 i = k + j
                 l = i + m
                 t0, t1, t2, t3 = mul(x[l, 0], x[l, 1], x[l, 2], x[l, 3],
                                      tw[m + j, 0], tw[m + j, 1], tw[m + j, 2], tw[m + j, 3])
                 u0, u1, u2, u3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
-                x[i, 0], x[i, 1], x[i, 2], x[i, 3] = _add(u0, u1, u2, u3, t0, t1, t2, t3)
-                x[l, 0], x[l, 1], x[l, 2], x[l, 3] = _sub(u0, u1, u2, u3, t0, t1, t2, t3)
+                x[i, 0], x[i, 1], x[i, 2], x[i, 3] = add(u0, u1, u2, u3, t0, t1, t2, t3)
+                x[l, 0], x[l, 1], x[l, 2], x[l, 3] = sub(u0, u1, u2, u3, t0, t1, t2, t3)
         m <<= 1
 
 
@@ -266,8 +235,8 @@ def _column_group(x, tw, block, c0, width):
                     t0, t1, t2, t3 = mul(x[l, 0], x[l, 1], x[l, 2], x[l, 3],
                                          tw[m + j, 0], tw[m + j, 1], tw[m + j, 2], tw[m + j, 3])
                     u0, u1, u2, u3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
-                    x[i, 0], x[i, 1], x[i, 2], x[i, 3] = _add(u0, u1, u2, u3, t0, t1, t2, t3)
-                    x[l, 0], x[l, 1], x[l, 2], x[l, 3] = _sub(u0, u1, u2, u3, t0, t1, t2, t3)
+                    x[i, 0], x[i, 1], x[i, 2], x[i, 3] = add(u0, u1, u2, u3, t0, t1, t2, t3)
+                    x[l, 0], x[l, 1], x[l, 2], x[l, 3] = sub(u0, u1, u2, u3, t0, t1, t2, t3)
         m <<= 1
 
 
