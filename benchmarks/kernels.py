@@ -31,7 +31,7 @@ sys.path.insert(0, ROOT)
 
 from prover.kernels import fr, g1, msm, ntt  # noqa: E402
 from prover.kernels import srs_kernels as sk  # noqa: E402
-from prover.kernels.convert import fr_from_ints, ints_to_limbs  # noqa: E402
+from prover.kernels.convert import ints_to_limbs  # noqa: E402
 from prover.kernels.warmup import warmup  # noqa: E402
 from verifier.fields import R_MOD  # noqa: E402
 

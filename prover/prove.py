@@ -25,7 +25,7 @@ from verifier.verify import Challenges
 from . import opening, quotient
 from .commit import commit
 from .kernels import fr
-from .kernels.convert import fr_from_ints, fr_scalar
+from .kernels.convert import fr_from_ints
 from .permutation import grand_product, wire_values
 from .setup import ProvingKey
 

@@ -42,7 +42,7 @@ from numba import njit, prange
 
 from verifier.fields import Q_MOD, R_MOD, fr_inv, root_of_unity
 
-from . import convert, fq, g1
+from . import fq, g1
 from .g1 import _F1, INF_J, _load_a, _load_j, _m, _s, _store, _z
 
 __all__ = [

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from prover.kernels import convert as cv
-from prover.kernels import fr, ntt
+from prover.kernels import ntt
 from prover.kernels.twins import ntt as twin
 from verifier.fields import R_MOD, root_of_unity
 
