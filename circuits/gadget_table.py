@@ -15,7 +15,7 @@ The table sits between the markers ``<!-- gates:begin -->`` and
 import pathlib
 import sys
 
-from . import babyjub, bits, pedersen, poseidon
+from . import babyjub, bits, pedersen, poseidon, settlement
 from .builder import Circuit
 
 __all__ = ["GADGETS", "README", "BEGIN", "END", "count", "render", "updated_readme", "main"]
@@ -66,6 +66,10 @@ GADGETS = [
      lambda c: (lambda v: babyjub.var_base_mul(c, v[2:], v[:2]))(_inputs(c, 66))),
     ("pedersen.open_gadget, 185 + 251 scalar bits (≤ 7.5 rows a bit)",
      lambda c: (lambda v: pedersen.open_gadget(c, v[:2], *v[2:]))(_inputs(c, 9))),
+    ("settlement circuit, 4 orders × 4 accounts, whole (public rows included; ÷ 4 per pair)",
+     lambda c: settlement.build(c, 4, 4)),
+    ("settlement circuit, 16 orders × 16 accounts, whole (public rows included; ÷ 16 per pair)",
+     lambda c: settlement.build(c, 16, 16)),
 ]
 
 

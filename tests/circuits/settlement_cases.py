@@ -1,0 +1,94 @@
+"""A small, straightforward native settlement for the circuit tests (independent of ledger).
+
+``settle`` fills orders at a GIVEN clearing price P by the spec's rules
+(R1–R5: in-the-money orders in full, the long side's at-P orders pro rata with
+the remainder lots to the earliest slots), applies fills and fees to the
+accounts (A1) and returns a ``BatchWitness`` padded to the circuit's slots.  It
+checks neither the band (R6) nor margins (A2), and fills may be overridden, so
+the tests can also build witnesses that break a rule.
+"""
+
+import hashlib
+
+from circuits.settlement_data import AccountState, BatchWitness, MarketParams, OrderOpening
+from verifier.fields import R_MOD
+
+PARAMS = MarketParams(market_id=7, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500)
+
+
+def _rand(*tag) -> int:
+    """Deterministic 'random' value for blindings (reproducible tests)."""
+    return int.from_bytes(hashlib.sha256(repr(tag).encode()).digest(), "big")
+
+
+def order(account, side, price, size, nonce=0, market=None) -> OrderOpening:
+    from circuits.babyjub import L
+    return OrderOpening(account=account, market=PARAMS.market_id if market is None else market,
+                        side=side, price=price, size=size, nonce=nonce,
+                        rho=_rand("rho", account, side, price, size, nonce) % L)
+
+
+def account(ident, cash, position=0, tag=0) -> AccountState:
+    return AccountState(ident, cash, position, _rand("blinding", ident, tag) % R_MOD)
+
+
+def fills_at(orders, P):
+    """(V, fills) at price P by R1–R5 (orders: OrderOpening or None)."""
+    fills = [0] * len(orders)
+    live = [(j, o) for j, o in enumerate(orders) if o is not None]
+    good = {"buy": [(j, o) for j, o in live if o.side == "buy" and o.price >= P],
+            "sell": [(j, o) for j, o in live if o.side == "sell" and o.price <= P]}
+    V = min(sum(o.size for _, o in good[s]) for s in good)
+    for s, side_orders in good.items():
+        at = [(j, o) for j, o in side_orders if o.price == P]
+        for j, o in side_orders:
+            if o.price != P:
+                fills[j] = o.size                                   # strictly in the money
+        rest = V - sum(o.size for j, o in side_orders if o.price != P)
+        sp = sum(o.size for _, o in at)
+        if sp:
+            floors = [o.size * rest // sp for _, o in at]
+            left = rest - sum(floors)
+            for i, (j, _) in enumerate(at):
+                fills[j] = floors[i] + (1 if i < left else 0)
+    return V, fills
+
+
+def new_states(orders, fills, accounts, P, params=PARAMS, tag=1):
+    """Accounts after the fills (A1), with fresh blindings; None stays None."""
+    out = []
+    for a in accounts:
+        if a is None:
+            out.append(None)
+            continue
+        dpos = fees = 0
+        for o, f in zip(orders, fills):
+            if o is not None and o.account == a.account:
+                dpos += f if o.side == "buy" else -f
+                fees += f * P * params.fee_bps // 10_000
+        out.append(account(a.account, a.cash - dpos * P - fees, a.position + dpos,
+                           tag=(tag, a.blinding)))
+    return out
+
+
+def settle(orders, accounts, P, M, params=PARAMS, fills=None, volume=None, height=1,
+           slots=(4, 4)) -> BatchWitness:
+    """A BatchWitness at price P (fills by the rules unless given), padded to ``slots``."""
+    V, rule_fills = fills_at(orders, P)
+    fills = rule_fills if fills is None else fills
+    V = V if volume is None else volume
+    w = BatchWitness(params, height, M, P, V, list(orders), list(fills), list(accounts),
+                     new_states(orders, fills, accounts, P, params))
+    return w.padded(*slots)
+
+
+def base_batch(**kw) -> BatchWitness:
+    """The reference 4 × 4 batch: buys are the long side and are rationed at P = 100.
+
+    D(100) = 5 + 6 + 3 = 14, S(100) = 9, V = 9; ITM buy 5 in full, R = 4 over
+    S_P = 9: ⌊6·4/9⌋ = 2, ⌊3·4/9⌋ = 1, one remainder lot to slot 1 → fills 5, 3, 1, 9.
+    """
+    orders = [order(1, "buy", 102, 5), order(2, "buy", 100, 6), order(4, "buy", 100, 3),
+              order(3, "sell", 99, 9)]
+    accounts = [account(1, 10**7), account(2, 10**7), account(3, 10**7, 5), account(4, 10**7)]
+    return settle(orders, accounts, P=100, M=101, **kw)
