@@ -3,38 +3,26 @@
     python benchmarks/plonk.py [--min-power 10] [--max-power 20] [--quick] [--no-snarkjs]
                                [--keep] [--out DIR]
 
-For each power p the circuit is a chain whose domain is exactly 2^p
-(``2^p − GAP`` rows including the one public output's row): t₀ = x·y, t₁ = t₀ + y, then
-alternately tᵢ = tᵢ₋₁·tᵢ₋₂ (even i) and tᵢ = tᵢ₋₁ + tᵢ₋₂ (odd i), and
-out = t_last·t_last−1.  Our side builds it with ``circuits.Circuit`` (one gate
-per step); the peer side is the same chain written in circom (generated here),
-compiled with circom2 ``--O0`` (no linear simplification, so each step is one
-R1CS constraint and one snarkjs PLONK gate, no addition gates) and proven by
-``snarkjs plonk prove``.  Both land in the same domain: the script reads
-snarkjs's gate count and domain size from the .zkey header and checks it, and
-checks that both compute the same public output.
+Per power p, one chain circuit whose domain is exactly 2^p (2^p − GAP rows, one
+public output): t₀ = x·y, t₁ = t₀ + y, then tᵢ = tᵢ₋₁·tᵢ₋₂ (even i) or
+tᵢ₋₁ + tᵢ₋₂ (odd i), out = t_last·t_last−1.  Ours is built with
+``circuits.Circuit``; the peer's is the same chain in circom (generated here),
+compiled with circom2 ``--O0`` (each step one R1CS constraint and one snarkjs
+gate, no addition gates; the .zkey header's domain size is checked).
 
-Measured per size
-  ours     in a fresh child process (this script, hidden ``--child``), so sizes
-           do not pollute each other: ``prove()`` wall time (median of a few
-           runs; it includes solving and checking the witness), ``verify()``
-           wall time (median), and peak_mib = the process's peak RSS while
-           proving (VmHWM, reset via /proc/self/clear_refs just before the
-           proofs; it includes what was resident before, reported as
-           rss_before_prove_mib: interpreter, Numba runtime, proving key).
-           A warm-up proof of a tiny circuit runs first, so Numba cache
-           loading / compilation is excluded (reported once as jit_cold_s).
-           One more proof runs under cProfile for the per-round breakdown
-           ("rounds": solve, round_1..round_5 of prover/prove.py).
-  snarkjs  wall time of the ``snarkjs plonk prove`` node process (median; it
-           includes node start-up and reading the .zkey, as a user sees it) and
-           its peak RSS (os.wait4 rusage of that very process; max over runs).  ``snarkjs plonk
-           verify`` must accept its own proof and ours (vk/public/proof JSON
-           written by our child).  The .ptau comes from ``prover.srs``:
-           ``dev_srs(max power)`` exported with ``export_ptau`` (cached in --out).
+Ours runs in a fresh child process per size (hidden ``--child``): a warm-up
+proof (``jit_cold_s``), then ``prove()`` wall and CPU time (medians; witness
+solving included), ``verify()`` (median), ``peak_mib`` = VmHWM while proving
+(reset through /proc/self/clear_refs just before; includes the resident
+``rss_before_prove_mib``), and one cProfile'd proof for ``rounds`` (solve,
+round_1..round_5).  snarkjs: wall time, CPU time and peak RSS of the ``snarkjs
+plonk prove`` node process (launched through a bare Python so that ru_maxrss is
+that process's own), then ``snarkjs plonk verify`` on its proof and on ours.
+The .ptau is ``prover.srs.dev_srs(max power)`` written by ``export_ptau``.
 
 Prints a table, writes ``prove_time.png`` (log-log) into --out, and prints as
 the LAST stdout line one JSON object keyed by power.  Progress goes to stderr.
+See benchmarks/README.md for the method and results.
 """
 
 import argparse
@@ -176,14 +164,16 @@ def child(power: int, reps: int, outdir: pathlib.Path) -> dict:
 
     res["rss_before_prove_mib"] = _status_mib("VmRSS")
     res["hwm_reset"] = _reset_hwm()
-    times = []
+    times, cpus = [], []
     for _ in range(reps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         proof, public = prove(pk, assignment)
         times.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
     res["peak_mib"] = _status_mib("VmHWM")
     res["prove_s"] = round(statistics.median(times), 4)
     res["prove_runs_s"] = [round(x, 4) for x in times]
+    res["prove_cpu_s"] = round(statistics.median(cpus), 3)     # all threads
     vtimes, ok = [], True
     for _ in range(max(3, reps)):
         t = time.perf_counter()
@@ -203,7 +193,7 @@ def child(power: int, reps: int, outdir: pathlib.Path) -> dict:
 def run_child(power: int, reps: int, outdir: pathlib.Path) -> dict:
     cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--child", str(power),
            "--reps", str(reps), "--out", str(outdir)]
-    rc, _wall, rss, out = run_measured(cmd, show_stderr=True)
+    rc, _wall, rss, _cpu, out = run_measured(cmd, show_stderr=True)
     if rc != 0 or not out.strip():
         raise RuntimeError(f"our prover failed at 2^{power} (exit {rc}):\n{out[-3000:]}")
     res = json.loads(out.strip().splitlines()[-1])
@@ -212,17 +202,27 @@ def run_child(power: int, reps: int, outdir: pathlib.Path) -> dict:
 
 
 # --------------------------------------------------------------------------- processes
+# A tiny launcher between us and the measured process: Linux carries the RSS of a
+# process's pre-exec image into ru_maxrss, and a child forked from this (large,
+# Numba-laden) process would inherit our RSS as a floor.  Forked from a bare
+# ``python -I -S``, the floor is ~10 MiB, below anything measured.
+_LAUNCHER = ("import os, subprocess, sys, time\n"
+             "t = time.perf_counter(); p = subprocess.Popen(sys.argv[2:])\n"
+             "_, st, ru = os.wait4(p.pid, 0); wall = time.perf_counter() - t\n"
+             "cpu = ru.ru_utime + ru.ru_stime\n"
+             "open(sys.argv[1], 'w').write(f'{ru.ru_maxrss} {wall} {cpu}')\n"
+             "sys.exit(os.waitstatus_to_exitcode(st) & 255)\n")
+
+
 def run_measured(cmd, cwd=None, show_stderr=False):
-    """(exit code, wall seconds, peak RSS MiB of that very process, output) via os.wait4."""
-    with tempfile.TemporaryFile("w+") as f:
-        t = time.perf_counter()
-        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=f,
-                                stderr=None if show_stderr else subprocess.STDOUT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """(exit code, wall s, peak RSS MiB and CPU s of that very process, output)."""
+    with tempfile.TemporaryFile("w+") as f, tempfile.NamedTemporaryFile("r") as m:
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", _LAUNCHER, m.name,
+                               *map(str, cmd)], cwd=cwd, stdout=f,
+                              stderr=None if show_stderr else subprocess.STDOUT, check=False)
         f.seek(0)
-        return proc.returncode, wall, usage.ru_maxrss / 1024, f.read()
+        rss_kib, wall, cpu = m.read().split() or (0, 0, 0)
+        return proc.returncode, float(wall), int(rss_kib) / 1024, float(cpu), f.read()
 
 
 # --------------------------------------------------------------------------- snarkjs side
@@ -277,7 +277,7 @@ def zkey_header(path: pathlib.Path) -> dict:
 
 
 def _step(what: str, cmd, cwd) -> float:
-    rc, wall, _rss, out = run_measured(cmd, cwd=cwd)
+    rc, wall, _rss, _cpu, out = run_measured(cmd, cwd=cwd)
     if rc != 0:
         raise RuntimeError(f"{what} failed (exit {rc}): {out.strip()[-2000:]}")
     return round(wall, 3)
@@ -304,22 +304,24 @@ def peer(power: int, reps: int, d: pathlib.Path, ptau: pathlib.Path, ours: pathl
                                      "witness.wtns"], d)
     _step("snarkjs zkey export verificationkey",
           [sj, "zkey", "export", "verificationkey", "chain.zkey", "vk.json"], d)
-    times, peaks = [], []
+    times, peaks, cpus = [], [], []
     for _ in range(reps):
-        rc, wall, rss, out = run_measured([sj, "plonk", "prove", "chain.zkey", "witness.wtns",
+        rc, wall, rss, cpu, out = run_measured([sj, "plonk", "prove", "chain.zkey", "witness.wtns",
                                            "proof.json", "public.json"], cwd=d)
         if rc != 0:
             raise RuntimeError(f"snarkjs plonk prove failed (exit {rc}): {out.strip()[-2000:]}")
         times.append(wall)
         peaks.append(rss)
+        cpus.append(cpu)
     res["snarkjs_prove_s"] = round(statistics.median(times), 4)
     res["snarkjs_prove_runs_s"] = [round(x, 4) for x in times]
+    res["snarkjs_prove_cpu_s"] = round(statistics.median(cpus), 3)
     res["snarkjs_peak_mib"] = round(max(peaks), 1)
-    rc, wall, _rss, out = run_measured([sj, "plonk", "verify", "vk.json", "public.json",
+    rc, wall, _rss, _cpu, out = run_measured([sj, "plonk", "verify", "vk.json", "public.json",
                                         "proof.json"], cwd=d)
     res["snarkjs_verify_s"] = round(wall, 3)
     res["snarkjs_verifies_theirs"] = rc == 0 and "OK" in out
-    rc, _wall, _rss, out = run_measured([sj, "plonk", "verify", ours / "vk.json",
+    rc, _wall, _rss, _cpu, out = run_measured([sj, "plonk", "verify", ours / "vk.json",
                                          ours / "public.json", ours / "proof.json"], cwd=d)
     res["snarkjs_verifies_ours"] = rc == 0 and "OK" in out
     res["snarkjs_public"] = json.loads((d / "public.json").read_text())
@@ -331,7 +333,7 @@ def peer(power: int, reps: int, d: pathlib.Path, ptau: pathlib.Path, ours: pathl
 
 # --------------------------------------------------------------------------- report
 COLUMNS = ("power", "gates", "prove_s", "verify_s", "peak_mib", "snarkjs_prove_s",
-           "snarkjs_peak_mib", "speedup")
+           "snarkjs_peak_mib", "speedup", "cpu_speedup")
 
 
 def print_table(results: dict) -> None:
@@ -407,6 +409,7 @@ def main(argv=None) -> int:
                 log(f"2^{p}: circom2 + snarkjs, {reps} prove run(s) ...")
                 r.update(peer(p, reps, pdir / "snarkjs", ptau, pdir / "ours", args.keep))
                 r["speedup"] = round(r["snarkjs_prove_s"] / r["prove_s"], 2)
+                r["cpu_speedup"] = round(r["snarkjs_prove_cpu_s"] / r["prove_cpu_s"], 2)
                 r["same_public"] = r.pop("snarkjs_public") == r["public"]
                 failed |= not (r["snarkjs_verifies_ours"] and r["snarkjs_verifies_theirs"]
                                and r["same_public"])
