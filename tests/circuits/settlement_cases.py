@@ -10,6 +10,9 @@ the tests can also build witnesses that break a rule.
 
 import hashlib
 
+import pytest
+
+from circuits import UnsatisfiedError
 from circuits.settlement_data import AccountState, BatchWitness, MarketParams, OrderOpening
 from verifier.fields import R_MOD
 
@@ -92,3 +95,19 @@ def base_batch(**kw) -> BatchWitness:
               order(3, "sell", 99, 9)]
     accounts = [account(1, 10**7), account(2, 10**7), account(3, 10**7, 5), account(4, 10**7)]
     return settle(orders, accounts, P=100, M=101, **kw)
+
+
+def check(sc, asg):
+    """Solve and check with the compiled system the fixture keeps in ``sc.cs``."""
+    return sc.check(asg, sc.cs)
+
+
+def refuses(sc, asg, label):
+    """The circuit refuses ``asg`` and the first failing gate carries ``label`` (a prefix)."""
+    with pytest.raises(UnsatisfiedError, match=r"\(" + label):
+        check(sc, asg)
+
+
+def assert_valid(sc, w):
+    wit = check(sc, sc.assignment(w))
+    assert sc.public_values(wit) == [x % R_MOD for x in w.public_inputs()]
