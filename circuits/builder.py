@@ -113,7 +113,10 @@ class Circuit:
 
     @contextmanager
     def labelled(self, label: str):
-        """Gates created inside carry ``label``; the prover names it when one fails."""
+        """Gates created inside carry ``label``; the prover names it when one fails.
+
+        Labels nest: a gadget's label inside a rule's reads "R3: range check".
+        """
         self._labels.append(label)
         try:
             yield
@@ -128,7 +131,8 @@ class Circuit:
             col.append(0 if w is None else self._index(w))
         for col, q in zip(rows[3:8], (qm, ql, qr, qo, qc)):
             col.append(int(q) % R_MOD)
-        rows[8].append(label if label is not None else (self._labels[-1] if self._labels else None))
+        parts = self._labels + ([label] if label is not None else [])
+        rows[8].append(": ".join(parts) if parts else None)
 
     def _index(self, w) -> int:
         if not isinstance(w, Var) or not 0 < w.index < self._n_vars:

@@ -42,7 +42,6 @@ Labels: every gate sits under "R1" … "R6" (or "R1/R2 limit vs P"), so the
 prover's ``UnsatisfiedError`` names the rule a witness breaks.
 """
 
-from contextlib import contextmanager
 
 from verifier.fields import R_MOD
 
@@ -55,17 +54,10 @@ __all__ = ["price_rules", "sum_bits", "rule"]
 _BAND_BITS = 46          # band·M ≤ 10⁴·2^32 < 2^46
 
 
-@contextmanager
 def rule(c, name: str):
-    """Label the gates made inside with ``name``, keeping a nested gadget's label behind it
-    ("O1: pedersen: opening equals C"); ``Circuit.labelled`` alone keeps only the innermost."""
-    labels = c._rows[8]
-    start = len(labels)
-    with c.labelled(name):
-        yield
-    for i in range(start, len(labels)):
-        if labels[i] != name:
-            labels[i] = f"{name}: {labels[i]}"
+    """Label the gates made inside with the rule's name; nested gadget labels follow it
+    ("O1: pedersen: opening equals C")."""
+    return c.labelled(name)
 
 
 def sum_bits(n_orders: int) -> int:

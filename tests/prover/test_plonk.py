@@ -168,3 +168,16 @@ def test_interface_exactly_as_documented():
         proof, public = prove(pk, {"x": 3, "out": 14})
     assert verify(vk, public, proof)
     assert verify(VerifyingKey.from_json(vk.to_json()), public, Proof.from_json(proof.to_json()))
+
+
+def test_nested_labels_compose():
+    c = Circuit()
+    x = c.private("x")
+    with c.labelled("rule A"):
+        with c.labelled("gadget"):
+            c.assert_bool(x)
+        c.assert_equal(x, 1)
+    c.assert_zero(c.sub(x, 1))
+    assert c.compile().labels == ["rule A: gadget", "rule A", None, None]
+    with pytest.raises(UnsatisfiedError, match=r"\(rule A: gadget\)"):
+        c.check({"x": 2})
