@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "demo",
     "verify",
     "ceremony",
+    "account",
+    "order",
 ]
 
 
@@ -71,4 +73,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m ledger.cli` runs this file as __main__; call the ledger.cli module's main so
+    # that the UserError the commands import (ledger.cli.UserError) is the one caught.
+    from ledger.cli import main as _main
+    sys.exit(_main())

@@ -1,0 +1,156 @@
+"""Strict JSON encoding shared by the ledger's files: orders, openings, genesis, blocks.
+
+Every ledger document is a JSON object with a ``"kind"`` tag and an integer
+``"version"``; readers accept exactly the documented keys (a missing or an
+unknown key is an error) and exactly the documented types.  Conventions:
+
+* small integers (ids, prices, sizes, heights, basis points, stakes, cash) are
+  JSON numbers — never ``true``/``false`` (Python's ``bool`` is an ``int``) and
+  never floats such as ``1.0``;
+* field elements and other values that may exceed 2^53 (nonces, blindings,
+  commitment coordinates, public inputs) are **canonical decimal strings**:
+  ``"0"`` or digits without a sign, spaces or leading zeros (snarkjs's
+  convention, safe for JavaScript readers);
+* byte strings (keys, signatures, hashes) are **lowercase hex** of an exact
+  length, so every value has one spelling and hashes over documents are stable.
+
+``canonical_json`` (sorted keys, no whitespace, ASCII only, no NaN) is the byte
+form that hashes and signatures are computed over.  Every error is a
+``CodecError`` (a ``ValueError``) with a one-line message naming the document
+and the field — the CLI prints it as is (DESIGN §8).
+"""
+
+import json
+import os
+import re
+
+__all__ = [
+    "CodecError", "canonical_json", "check_object", "check_fields", "get_int", "get_decimal",
+    "get_hex",
+    "get_str", "get_list", "load_json_file", "MAX_FILE_BYTES",
+]
+
+#: Largest ledger JSON file read (a block with a proof and 64 orders is ~60 KiB).
+MAX_FILE_BYTES = 16 << 20
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+_HEX = re.compile(r"[0-9a-f]*")
+
+
+class CodecError(ValueError):
+    """A malformed ledger document; the message is one line."""
+
+
+def canonical_json(obj) -> bytes:
+    """The canonical bytes of a JSON value: sorted keys, no whitespace, ASCII."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      allow_nan=False).encode("ascii")
+
+
+def check_object(obj, what: str, kind: str, version: int, required, optional=()) -> dict:
+    """``obj`` if it is an object of this kind and version with exactly these keys."""
+    if not isinstance(obj, dict):
+        raise CodecError(f"{what}: expected a JSON object, got {type(obj).__name__}")
+    if obj.get("kind") != kind:
+        raise CodecError(f"{what}: kind must be {kind!r}, got {obj.get('kind')!r}")
+    if obj.get("version") != version or isinstance(obj.get("version"), bool):
+        raise CodecError(f"{what}: unsupported version {obj.get('version')!r} (expected {version})")
+    allowed = {"kind", "version", *required, *optional}
+    missing = [k for k in required if k not in obj]
+    if missing:
+        raise CodecError(f"{what}: missing field {missing[0]!r}")
+    extra = sorted(str(k) for k in obj if k not in allowed)
+    if extra:
+        raise CodecError(f"{what}: unknown field {extra[0]!r}")
+    return obj
+
+
+def check_fields(obj, what: str, required, optional=()) -> dict:
+    """``obj`` if it is an object with exactly these keys (no kind/version tag)."""
+    if not isinstance(obj, dict):
+        raise CodecError(f"{what}: expected a JSON object, got {type(obj).__name__}")
+    missing = [k for k in required if k not in obj]
+    if missing:
+        raise CodecError(f"{what}: missing field {missing[0]!r}")
+    extra = sorted(str(k) for k in obj if k not in {*required, *optional})
+    if extra:
+        raise CodecError(f"{what}: unknown field {extra[0]!r}")
+    return obj
+
+
+def get_int(obj: dict, key: str, what: str, lo: int, hi: int) -> int:
+    """A JSON integer lo ≤ v < hi (booleans and floats refused)."""
+    v = obj[key]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise CodecError(f"{what}: {key} must be an integer, got {type(v).__name__}")
+    if not lo <= v < hi:
+        raise CodecError(f"{what}: {key} = {v} out of range [{lo}, {hi})")
+    return v
+
+
+def get_decimal(obj: dict, key: str, what: str, lo: int, hi: int) -> int:
+    """A canonical decimal string lo ≤ v < hi."""
+    v = obj[key]
+    if not isinstance(v, str) or not _DECIMAL.fullmatch(v) or len(v) > 100:
+        raise CodecError(f"{what}: {key} must be a canonical decimal string")
+    n = int(v)
+    if not lo <= n < hi:
+        raise CodecError(f"{what}: {key} out of range [{lo}, {hi})")
+    return n
+
+
+def get_hex(obj: dict, key: str, what: str, nbytes: int) -> bytes:
+    """Lowercase hex of exactly ``nbytes`` bytes."""
+    v = obj[key]
+    if not isinstance(v, str) or len(v) != 2 * nbytes or not _HEX.fullmatch(v):
+        raise CodecError(f"{what}: {key} must be {2 * nbytes} lowercase hex digits")
+    return bytes.fromhex(v)
+
+
+def get_str(obj: dict, key: str, what: str, pattern: str) -> str:
+    """A string matching ``pattern`` in full."""
+    v = obj[key]
+    if not isinstance(v, str) or not re.fullmatch(pattern, v):
+        raise CodecError(f"{what}: {key} must be a string matching {pattern}")
+    return v
+
+
+def get_list(obj: dict, key: str, what: str, max_len: int = 1 << 20) -> list:
+    """A JSON array of at most ``max_len`` entries."""
+    v = obj[key]
+    if not isinstance(v, list):
+        raise CodecError(f"{what}: {key} must be a list, got {type(v).__name__}")
+    if len(v) > max_len:
+        raise CodecError(f"{what}: {key} has {len(v)} entries (at most {max_len})")
+    return v
+
+
+def load_json_file(path, what: str):
+    """The JSON value in ``path``; a one-line CodecError for every way reading can fail."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise CodecError(f"{what} file not found: {path}") from None
+    except IsADirectoryError:
+        raise CodecError(f"{what} path is a directory: {path}") from None
+    except PermissionError:
+        raise CodecError(f"{what} file not readable (permission denied): {path}") from None
+    except OSError as e:
+        raise CodecError(f"{what} file unreadable: {path} ({e.strerror or e})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CodecError(f"{what} file too large: {path} (over {MAX_FILE_BYTES} bytes)")
+    try:
+        return json.loads(data.decode("utf-8"),
+                          parse_constant=lambda c: _raise(f"{what} file has {c}: {path}"))
+    except UnicodeDecodeError:
+        raise CodecError(f"{what} file is not UTF-8 text: {path}") from None
+    except json.JSONDecodeError as e:
+        raise CodecError(f"{what} file is not valid JSON: {path} (line {e.lineno}: {e.msg})") \
+            from None
+    except RecursionError:
+        raise CodecError(f"{what} file is nested too deeply: {path}") from None
+
+
+def _raise(msg):
+    raise CodecError(msg)
