@@ -14,8 +14,9 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
 * slots: ``active`` is 0 or 1; an inactive slot is all zeros; active account
   slot ids are strictly increasing; ``orders[j]`` is the ``SignedOrder`` of
   order slot j (``None`` iff inactive) with the slot's account and commitment
-  and the batch's market; every order's account has an active account slot;
-  no commitment appears twice.
+  and the batch's market; every order's account has an active account slot
+  (an account slot without orders is allowed: the batch only refreshes its
+  blinding); no commitment appears twice.
 
 **JSON** (strict)::
 

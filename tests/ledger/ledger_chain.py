@@ -7,15 +7,24 @@ expiry, nullifiers, old commitments, market parameters, state root) is real.
 """
 
 import secrets
+import sqlite3
 
 from circuits.settlement_data import MarketParams
 from ledger import keys
 from ledger.block import Block
-from ledger.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator
+from ledger.genesis import (
+    Genesis,
+    GenesisAccount,
+    GenesisMarket,
+    GenesisValidator,
+    genesis_hash,
+)
 from ledger.orders import NO_EXPIRY, new_order
+from ledger.store import state_root
 from verifier.fields import R_MOD
 
-__all__ = ["PARAMS", "PROOF", "make_genesis", "make_orders", "build_block"]
+__all__ = ["PARAMS", "PROOF", "make_genesis", "make_orders", "build_block", "MemoryLedger",
+           "snapshot"]
 
 PARAMS = MarketParams(market_id=0, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500)
 PROOF = {"protocol": "plonk", "curve": "bn128", "placeholder": "not checked by the store"}
@@ -67,3 +76,42 @@ def build_block(store, orders, *, accounts=None, height=None, parent=None, param
     if state_root is None:
         state_root = store.state_root_after({a: new[a] for a in accounts})
     return Block(height, parent, n_orders, n_accounts, pi, proof, state_root, slots)
+
+
+class MemoryLedger:
+    """An in-memory stand-in for ``Store`` that ``build_block`` can build against: an
+    independent model of the head and the account commitments (no checks, no disk)."""
+
+    def __init__(self, genesis):
+        self._head = (0, genesis_hash(genesis))
+        self.commitments = {a.account_id: a.initial_state().commitment()
+                            for a in genesis.accounts}
+
+    def head(self):
+        return self._head
+
+    def account_ids(self):
+        return sorted(self.commitments)
+
+    def account_commitment(self, account_id):
+        return self.commitments[account_id]
+
+    def state_root_after(self, updates):
+        return state_root({**self.commitments, **updates}.items())
+
+    def apply(self, block):
+        for slot in block.account_slots:
+            if slot.active:
+                self.commitments[slot.account] = slot.new
+        self._head = (block.height, block.hash())
+
+
+def snapshot(store):
+    """Every table's rows (what a rejected or killed block must leave unchanged)."""
+    c = sqlite3.connect(store.path)
+    try:
+        return {t: c.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("meta", "blocks", "nullifiers", "accounts", "markets", "validators",
+                          "evidence", "param_changes")}
+    finally:
+        c.close()
