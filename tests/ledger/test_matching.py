@@ -60,6 +60,15 @@ def test_no_cross_with_a_bid_above_mark_rejects_it():
         "no counterparty: buy limit 103 is above the mark price 100")
 
 
+def test_one_tick_in_the_money_with_no_counterparty_is_rejected():
+    res = run([sell(1, 99, 2), sell(2, 100, 3), buy(3, 98, 1)], mark=100)
+    assert res.rejected == [(0, "no counterparty: sell limit 99 is below the mark price 100 "
+                                "and nothing crosses")]
+    assert (res.price, res.volume, res.fills) == (100, 0, [0, 0, 0])
+    res = run([buy(1, 101, 2), sell(2, 102, 3)], mark=100)
+    assert [i for i, _ in res.rejected] == [0] and res.volume == 0
+
+
 @pytest.mark.parametrize("side", ["buy", "sell"])
 def test_one_side_empty(side):
     orders = [dict(account=a, side=side, price=100, size=3) for a in (1, 2)]
@@ -176,6 +185,26 @@ def test_volume_cap_defers_the_latest_filled_order():
     assert (res.volume, res.fills) == (MAX, [2**31, 2**31 - 1, MAX, 0])   # MAX is odd
 
 
+def test_volume_of_exactly_2_32_is_capped():
+    params = dict(im_bps=0, mm_bps=0, fee_bps=0, band_bps=0)
+    accounts = {a: dict(cash=2**75, position=0) for a in (1, 2)}
+    res = run([buy(1, 100, MAX), sell(2, 100, MAX), buy(1, 100, 1), sell(2, 100, 1)],
+              accounts, params=params)
+    assert res.rejected == [(3, "volume cap: the batch volume 4294967296 reaches 2^32 lots")]
+    assert (res.volume, res.fills) == (MAX, [MAX, MAX, 0, 0])   # buys rationed: ⌊MAX·MAX/2^32⌋+1
+
+
+def test_new_states_outside_the_circuits_ranges_are_rejected():
+    params = dict(im_bps=0, mm_bps=0, fee_bps=0, band_bps=0)
+    big = {1: dict(cash=2**80 - 1, position=-5), 2: dict(cash=0, position=2**40 - 5),
+           3: dict(cash=2**79, position=0)}
+    res = run([sell(1, 100, 1), buy(2, 100, 5), sell(3, 100, 4)], big, params=params)
+    assert res.rejected == [
+        (0, f"account 1: new cash {2**80 + 99} out of range (|cash| < 2^80)"),
+        (1, f"account 2: new position {2**40} out of range (|position| < 2^40)")]
+    assert res.volume == 0
+
+
 def test_maintenance_margin_rejection_and_rematch():
     """Account 1 (short 10, equity 10) buys 5: the position shrinks but equity stays
     below 5 % of the notional, so all its orders go and the book is matched again."""
@@ -202,6 +231,19 @@ def test_a_reducing_trade_needs_only_maintenance():
     accounts = {1: dict(RICH), 2: dict(cash=-700, position=10)}   # equity 300, long 10
     res = run([buy(1, 100, 4), sell(2, 100, 4)], accounts, params=dict(PARAMS, fee_bps=0))
     assert res.rejected == [] and res.new_accounts[2].position == 6   # 300 ≥ 5 % of 600
+
+
+def test_initial_margin_applies_only_when_the_position_grows():
+    """Long 5 → short 5 keeps |position|: equity 30 (5 % of 500 is 25, 10 % is 50) passes.
+    Long 4 → short 6 grows it: the same equity fails initial margin."""
+    params = dict(PARAMS, fee_bps=0)
+    flip = run([buy(1, 100, 10), sell(2, 100, 10)], {1: dict(RICH), 2: dict(cash=-470, position=5)},
+               params=params)
+    assert flip.rejected == [] and flip.new_accounts[2].position == -5
+    assert flip.new_accounts[2].cash - 5 * 100 == 30
+    grow = run([buy(1, 100, 10), sell(2, 100, 10)], {1: dict(RICH), 2: dict(cash=-370, position=4)},
+               params=params)
+    assert grow.rejected == [(1, "account 2 fails initial margin")]
 
 
 def test_basic_rejections_and_strict_mode():

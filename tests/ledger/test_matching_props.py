@@ -33,7 +33,8 @@ def batches(draw, rich=False):
     return orders, accounts, mark, params
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, report_multiple_bugs=False,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(batches())
 def test_random_books_obey_every_rule(batch):
     orders, accounts, mark, params = batch
