@@ -1,15 +1,11 @@
-"""Numba kernels on uint64 limb arrays: fields, G1, MSM, NTT, polynomials.
+"""Numba kernels on uint64 limb arrays: fields, G1, MSM, NTT, polynomials, PLONK, SRS.
 
 Everything here is ``@njit(cache=True)`` code that takes and returns numpy
 ``uint64`` arrays (Montgomery form); classes and Python ints stay outside.
-``twins`` holds the readable pure-Python versions the tests compare against.
+``twins`` holds the readable pure-Python versions the tests compare against;
+``warmup.warmup()`` compiles (or loads) every kernel once.
 """
 
-from . import convert, fq, fr
-from . import g1, msm
+from . import convert, fq, fr, g1, msm, ntt, plonk, poly, srs_kernels
 
-__all__ = ["fr", "fq", "convert", "g1", "msm"]
-
-from . import ntt, poly  # noqa: E402  (appended: NTT and polynomial kernels)
-
-__all__ += ["ntt", "poly"]
+__all__ = ["fr", "fq", "convert", "g1", "msm", "ntt", "poly", "plonk", "srs_kernels"]
