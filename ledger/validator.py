@@ -1,0 +1,96 @@
+"""A validator: checks a proposed block against its own store and the proof, then attests.
+
+``Validator.check(block)`` runs, in DESIGN §7's order, stopping at the first
+failure:
+
+1. the store's own checks (``Store.check_block`` against this node's head):
+   height and parent, each order's signature and expiry, nullifiers, the
+   market's parameters, old state commitments equal to the ledger's, the new
+   state root;
+2. the block's shape against the verifying key (N·4 + K·4 + 9 public inputs
+   must be what the key expects);
+3. the PLONK proof over the block's public inputs (``verifier.check``).
+
+It answers ``(ok, reason)`` — ``(True, "ok")`` or ``(False, one line)`` — and
+never raises for a bad block.
+
+``Validator.attest(block)`` signs ``block.attestation_bytes()`` (height and
+block hash, ``ledger.block.attestation_bytes``) with the validator's Ed25519
+key, only if ``check`` passes; it refuses (one-line ``ValueError``) to sign a
+second, different block at a height it has already signed — the rule whose
+breach is slashable evidence (``ledger.finality``).  Signing the same block
+again returns the same signature.  The record is kept in memory for the
+process's life (in-process validators, DESIGN §7).
+"""
+
+from verifier import check as verify_check
+
+from . import keys
+from .block import Block
+from .store import StoreError
+
+__all__ = ["Attestation", "Validator"]
+
+
+class Attestation(tuple):
+    """(validator name, height, block hash, signature bytes)."""
+
+    __slots__ = ()
+
+    def __new__(cls, validator, height, block_hash, signature):
+        return super().__new__(cls, (validator, height, block_hash, signature))
+
+    validator = property(lambda self: self[0])
+    height = property(lambda self: self[1])
+    block_hash = property(lambda self: self[2])
+    signature = property(lambda self: self[3])
+
+
+class Validator:
+    """One validator: its private key, its store and the circuit's ``vk``.
+
+    Its name is the store's validator registered under the key's public key.
+    """
+
+    def __init__(self, key, store, vk):
+        self.key, self.store, self.vk = key, store, vk
+        self.public_key = keys.public_key_hex(key)
+        names = [v.name for v in store.validators() if v.public_key == self.public_key]
+        if not names:
+            raise ValueError("the key is not a validator key of this ledger")
+        self.name = names[0]
+        self._signed = {}                       # height → block hash
+
+    def check(self, block) -> tuple:
+        """``(True, "ok")`` or ``(False, reason)``; see the module docstring for the order."""
+        if not isinstance(block, Block):
+            return False, "not a block"
+        try:
+            self.store.check_block(block, expected_parent=self.store.head()[1])
+        except StoreError as e:
+            return False, str(e)
+        n_public = getattr(self.vk, "n_public", None)
+        if n_public is not None and len(block.public_inputs) != n_public:
+            return False, (f"block {block.height} has {len(block.public_inputs)} public inputs, "
+                           f"the circuit takes {n_public}")
+        verdict = verify_check(self.vk, list(block.public_inputs), block.proof)
+        if not verdict.ok:
+            return False, f"block {block.height}: proof rejected: {verdict.reason}"
+        return True, "ok"
+
+    def sign(self, block: Block) -> Attestation:
+        """Sign without checking (what a faulty or malicious validator does; tests use it)."""
+        return Attestation(self.name, block.height, block.hash(),
+                           keys.sign(self.key, block.attestation_bytes()))
+
+    def attest(self, block) -> Attestation:
+        """Check ``block`` and sign it; ``ValueError`` if it fails or conflicts."""
+        ok, reason = self.check(block)
+        if not ok:
+            raise ValueError(f"validator {self.name} will not sign: {reason}")
+        prior = self._signed.get(block.height)
+        if prior is not None and prior != block.hash():
+            raise ValueError(f"validator {self.name} already signed another block at height "
+                             f"{block.height} ({prior[:16]}…)")
+        self._signed[block.height] = block.hash()
+        return self.sign(block)

@@ -1,0 +1,188 @@
+"""End to end, in process: traders → operator → validators → quorum → stores (DESIGN §1, §7).
+
+One 4×4 settlement circuit (development SRS, set up once per module) and one
+proven block that the failure cases reuse (altered copies of it); the
+double-signing case proves one more, conflicting, block at the same height.
+"""
+
+import warnings
+
+import pytest
+from ledger_chain import PARAMS, build_block, make_genesis, snapshot
+
+from circuits.settlement import settlement_circuit
+from ledger.block import Block
+from ledger.finality import Misbehaviour, Quorum
+from ledger.operator import Operator
+from ledger.orders import new_order
+from ledger.store import Store
+from ledger.validator import Validator
+from prover import dev_srs, setup
+from verifier.fields import R_MOD
+
+N = K = 4
+SPECS = [(1, "buy", 101, 10), (2, "sell", 99, 10), (3, "buy", 100, 5), (4, "sell", 100, 5)]
+
+
+@pytest.fixture(scope="module")
+def keys_4x4():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        srs = dev_srs(15)
+    return setup(settlement_circuit(N, K), srs)
+
+
+@pytest.fixture(scope="module")
+def world(keys_4x4, tmp_path_factory):
+    """Genesis, keys, and one proposed block (with the operator and the orders)."""
+    pk, vk = keys_4x4
+    genesis, account_keys, validator_keys = make_genesis(n_accounts=4, n_validators=4)
+    root = tmp_path_factory.mktemp("pipeline")
+    op_store = Store.open(root / "operator.db")
+    op_store.init_genesis(genesis)
+    operator = Operator(op_store, pk, vk, N, K)
+    submitted = []
+    for a, side, price, size in SPECS:
+        order, opening = new_order(account_keys[a], a, PARAMS.market_id, side, price, size, 50)
+        operator.submit(order, opening)
+        submitted.append((order, opening))
+    states = {a.account_id: a.initial_state() for a in genesis.accounts}
+    proposal = operator.propose(1, 100, PARAMS, states)
+    return {"genesis": genesis, "account_keys": account_keys, "validator_keys": validator_keys,
+            "operator": operator, "op_store": op_store, "proposal": proposal,
+            "submitted": submitted, "vk": vk}
+
+
+def node(world, path):
+    """A fresh node store at genesis."""
+    s = Store.open(path)
+    s.init_genesis(world["genesis"])
+    return s
+
+
+def validators(world, store):
+    return [Validator(k, store, world["vk"]) for k in world["validator_keys"].values()]
+
+
+def altered_proof(block):
+    proof = dict(block.proof)
+    proof["eval_a"] = str((int(proof["eval_a"]) + 1) % R_MOD)
+    return Block(block.height, block.parent_hash, block.n_orders, block.n_accounts,
+                 block.public_inputs, proof, block.state_root, block.orders)
+
+
+def test_orders_to_final_block(world, tmp_path):
+    block, new_states, rejected = world["proposal"]
+    assert rejected == []
+    assert (block.price, block.volume) == (100, 15)
+    assert [o is not None for o in block.orders] == [True] * 4
+    stores = [node(world, tmp_path / f"n{i}.db") for i in range(4)]
+    atts = []
+    for i, store in enumerate(stores):            # every node's validator checks on its own store
+        v = validators(world, store)[i]
+        assert v.check(block) == (True, "ok")
+        atts.append(v.attest(block))
+    for store in stores:
+        q = Quorum(store, world["vk"])
+        for a in atts[:2]:
+            q.add(a, block)
+        assert not q.is_final(1, block.hash())       # 20 of 40: not > 2/3
+        q.add(atts[2], block)
+        assert q.is_final(1, block.hash())           # 30 of 40
+        q.add(atts[3], block)
+        assert q.finalize(block) == block.hash()
+        assert store.head() == (1, block.hash())
+        stored = store.get_block(1)
+        assert stored.hash() == block.hash()
+        assert sorted(n for n, _ in stored.signatures) == ["v0", "v1", "v2", "v3"]
+        for a, s in new_states.items():
+            assert store.account_commitment(a) == s.commitment()
+        assert all(store.spent_at(o.nullifier()) == 1 for o, _ in world["submitted"])
+    positions = {a: s.position for a, s in new_states.items()}
+    assert positions == {1: 10, 2: -10, 3: 5, 4: -5}
+
+    # a replayed order: the operator refuses it, and a block replaying it is rejected
+    store = stores[0]
+    op = Operator(store, None, world["vk"], N, K)
+    order, opening = world["submitted"][0]
+    with pytest.raises(ValueError, match="already spent in block 1"):
+        op.submit(order, opening)
+    replay = build_block(store, [order])
+    ok, reason = validators(world, store)[0].check(replay)
+    assert not ok and "replays an order already spent in block 1" in reason
+
+
+def test_altered_proof_rejected_and_nothing_stored(world, tmp_path):
+    block = world["proposal"].block
+    bad = altered_proof(block)
+    store = node(world, tmp_path / "n.db")
+    before = snapshot(store)
+    for v in validators(world, store):
+        ok, reason = v.check(bad)
+        assert not ok and "proof rejected" in reason
+        with pytest.raises(ValueError, match="will not sign"):
+            v.attest(bad)
+    q = Quorum(store, world["vk"])
+    with pytest.raises(ValueError, match="not final"):
+        q.finalize(bad)
+    assert snapshot(store) == before
+
+
+def test_wrong_height_rejected(world, tmp_path):
+    block = world["proposal"].block
+    pi = list(block.public_inputs)
+    pi[1] = 2
+    wrong = Block(2, block.parent_hash, N, K, pi, block.proof, block.state_root, block.orders)
+    store = node(world, tmp_path / "n.db")
+    ok, reason = validators(world, store)[0].check(wrong)
+    assert not ok and "height does not follow the head" in reason
+
+
+def test_double_signer_slashed_and_finality_holds(world, tmp_path):
+    block = world["proposal"].block
+    store = node(world, tmp_path / "n.db")
+    # a second valid block at height 1: the first two orders only (one more proof)
+    other = Operator(node(world, tmp_path / "op2.db"), world["operator"].pk, world["vk"], N, K)
+    for order, opening in world["submitted"][:2]:
+        other.submit(order, opening)
+    states = {a.account_id: a.initial_state() for a in world["genesis"].accounts}
+    conflict = other.propose(1, 100, PARAMS, states).block
+    assert conflict.hash() != block.hash() and conflict.height == 1
+    vs = validators(world, store)
+    q = Quorum(store, world["vk"])
+    for v in (vs[0], vs[1], vs[3]):
+        q.add(v.attest(block), block)
+    assert q.is_final(1, block.hash())               # 30 of 40
+    with pytest.raises(ValueError, match="already signed another block"):
+        vs[3].attest(conflict)                      # an honest validator refuses
+    with pytest.raises(Misbehaviour, match="signed two blocks at height 1"):
+        q.add(vs[3].sign(conflict), conflict)       # a faulty one signs anyway
+    rec = store.validator("v3")
+    assert rec.slashed and rec.stake == 0 and rec.slashed_stake == 10
+    [(_, who, kind, height, body)] = store.evidence()
+    assert (who, kind, height) == ("v3", "double-sign", 1)
+    assert {body["first"]["hash"], body["second"]["hash"]} == {block.hash(), conflict.hash()}
+    assert store.total_stake() == 30
+    assert not q.is_final(1, block.hash())           # 20 of the remaining 30
+    q.add(vs[2].attest(block), block)
+    assert q.is_final(1, block.hash())               # 30 of 30
+    q.finalize(block)
+    assert sorted(n for n, _ in store.get_block(1).signatures) == ["v0", "v1", "v2"]
+
+
+def test_faulty_minority_cannot_finalize_bad_block(world, tmp_path):
+    bad = altered_proof(world["proposal"].block)
+    store = node(world, tmp_path / "n.db")
+    vs = validators(world, store)
+    blind = Quorum(store)                           # no proof check: only stake counts
+    blind.add(vs[0].sign(bad), bad)
+    blind.add(vs[1].sign(bad), bad)
+    assert not blind.is_final(1, bad.hash())         # 20 of 40
+    with pytest.raises(ValueError, match="not final"):
+        blind.finalize(bad)
+    q = Quorum(store, world["vk"])                  # with proof check: signing it is evidence
+    with pytest.raises(Misbehaviour, match="proof fails"):
+        q.add(vs[0].sign(bad), bad)
+    assert store.validator("v0").slashed
+    assert [e[1:4] for e in store.evidence()] == [("v0", "invalid-proof", 1)]
+    assert store.head()[0] == 0 and store.get_block(1) is None
