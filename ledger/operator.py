@@ -21,9 +21,10 @@ new blindings from ``secrets``), proves it with ``prover.prove`` and returns
 ``(block, new_states)``: a ``Block`` extending the store's head, whose public
 inputs are the witness's, with the proof's snarkjs JSON and the state root
 after the batch, and the accounts' new private states.  Orders the engine
-rejected (with the engine's reason) stay pending for a later batch; the
-included ones leave the queue only when ``settled(block)`` is called after the
-block is final (so a block that fails to finalize loses nothing).
+rejected (with the engine's reason) stay pending for a later batch, orders
+expired at ``height`` are dropped; the included ones leave the queue only when
+``settled(block)`` is called after the block is final (so a block that fails
+to finalize loses nothing).
 
 The operator cannot misprice, skip or invent fills: the proof would fail
 (validators check it, ``ledger.validator``).
@@ -132,7 +133,8 @@ class Operator:
         for a, s in account_states.items():
             if not isinstance(s, AccountState) or s.account != a:
                 raise ValueError(f"account {a}: state must be its AccountState")
-        live = [(o, op) for o, op in self._pending if not o.expired_at(height)]
+        self._pending = [(o, op) for o, op in self._pending if not o.expired_at(height)]
+        live = list(self._pending)
         openings = [op for _, op in live]
         self._say(f"matching {len(openings)} orders")
         res = match_batch(openings, account_states, mark_price, params)

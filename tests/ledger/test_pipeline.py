@@ -46,11 +46,14 @@ def world(keys_4x4, tmp_path_factory):
         order, opening = new_order(account_keys[a], a, PARAMS.market_id, side, price, size, 50)
         operator.submit(order, opening)
         submitted.append((order, opening))
+    # another market's order: the engine rejects it from this batch, it stays pending
+    other_market = new_order(account_keys[1], 1, PARAMS.market_id + 1, "buy", 100, 1, 50)
+    operator.submit(*other_market)
     states = {a.account_id: a.initial_state() for a in genesis.accounts}
     proposal = operator.propose(1, 100, PARAMS, states)
     return {"genesis": genesis, "account_keys": account_keys, "validator_keys": validator_keys,
             "operator": operator, "op_store": op_store, "proposal": proposal,
-            "submitted": submitted, "vk": vk}
+            "submitted": submitted, "other_market": other_market, "vk": vk}
 
 
 def node(world, path):
@@ -73,7 +76,7 @@ def altered_proof(block):
 
 def test_orders_to_final_block(world, tmp_path):
     block, new_states, rejected = world["proposal"]
-    assert rejected == []
+    assert rejected == [(world["other_market"][0], "market 1 is not this batch's market 0")]
     assert (block.price, block.volume) == (100, 15)
     assert [o is not None for o in block.orders] == [True] * 4
     stores = [node(world, tmp_path / f"n{i}.db") for i in range(4)]
@@ -100,6 +103,10 @@ def test_orders_to_final_block(world, tmp_path):
         assert all(store.spent_at(o.nullifier()) == 1 for o, _ in world["submitted"])
     positions = {a: s.position for a, s in new_states.items()}
     assert positions == {1: 10, 2: -10, 3: 5, 4: -5}
+    operator = world["operator"]
+    assert len(operator.pending()) == 5
+    operator.settled(block)
+    assert operator.pending() == [world["other_market"]]
 
     # a replayed order: the operator refuses it, and a block replaying it is rejected
     store = stores[0]
