@@ -193,3 +193,32 @@ def test_faulty_minority_cannot_finalize_bad_block(world, tmp_path):
     assert store.validator("v0").slashed
     assert [e[1:4] for e in store.evidence()] == [("v0", "invalid-proof", 1)]
     assert store.head()[0] == 0 and store.get_block(1) is None
+
+
+@pytest.mark.parametrize("field", ["price", "volume", "new commitment"])
+def test_operator_cannot_misprice_or_steal(world, tmp_path, field):
+    """Public inputs changed behind the proof pass every store check, and fail the proof."""
+    block = world["proposal"].block
+    store = node(world, tmp_path / "n.db")
+    pi = list(block.public_inputs)
+    root = block.state_root
+    if field == "price":
+        pi[2] = 101
+    elif field == "volume":
+        pi[4] = 14
+    else:                                           # account slot 0's new commitment
+        at = 9 + 4 * N
+        pi[at + 3] = (pi[at + 3] + 1) % R_MOD
+        root = store.state_root_after({pi[at + 4 * k + 1]: pi[at + 4 * k + 3]
+                                       for k in range(K) if pi[at + 4 * k]})
+    forged = Block(1, block.parent_hash, N, K, pi, block.proof, root, block.orders)
+    store.check_block(forged, expected_parent=store.head()[1])   # the ledger alone can't tell
+    ok, reason = validators(world, store)[0].check(forged)
+    assert not ok and "proof rejected" in reason
+
+
+def test_block_of_another_circuit_size_rejected(world, tmp_path):
+    store = node(world, tmp_path / "n.db")
+    small = build_block(store, [world["submitted"][0][0]])       # 1 order slot, 1 account slot
+    ok, reason = validators(world, store)[0].check(small)
+    assert not ok and reason == "block 1 has 17 public inputs, the circuit takes 41"
