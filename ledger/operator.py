@@ -24,7 +24,10 @@ after the batch, and the accounts' new private states.  Orders the engine
 rejected (with the engine's reason) stay pending for a later batch, orders
 expired at ``height`` are dropped; the included ones leave the queue only when
 ``settled(block)`` is called after the block is final (so a block that fails
-to finalize loses nothing).
+to finalize loses nothing).  More matched orders than N order slots (or
+accounts than K) is a one-line ``ValueError``: the caller proposes smaller
+batches; the engine's output is not truncated, since dropping a filled order
+would change the clearing price.
 
 The operator cannot misprice, skip or invent fills: the proof would fail
 (validators check it, ``ledger.validator``).
