@@ -114,6 +114,21 @@ def _order_new(capsys, acct, out, *extra):
                "--size", 4, "--account-dir", acct, "--out", out, *extra)
 
 
+def _walk(obj, keys=None, leaves=None):
+    """All dict keys and all scalar leaf values of a JSON document (not substrings of them)."""
+    keys, leaves = (set() if keys is None else keys), (set() if leaves is None else leaves)
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            keys.add(k)
+            _walk(v, keys, leaves)
+    elif isinstance(obj, list):
+        for v in obj:
+            _walk(v, keys, leaves)
+    else:
+        leaves.add(obj)
+    return keys, leaves
+
+
 def test_order_new_writes_public_and_private_files(acct, tmp_path, capsys):
     out = tmp_path / "orders"
     rc, text, err = _order_new(capsys, acct, out, "--expiry", 99)
@@ -130,8 +145,9 @@ def test_order_new_writes_public_and_private_files(acct, tmp_path, capsys):
     assert files[0] == f"order-{order.nullifier()[:16]}.json"
     assert verify_order_signature(order, keys.load_private_key(acct / "key.pem").public_key())
     assert opening_matches(order, opening)
-    public_text = order_path.read_text()
-    assert '"side"' not in public_text and "250" not in public_text   # nothing private leaks
+    keys_seen, leaves = _walk(json.loads(order_path.read_text()))   # nothing private leaks
+    assert not keys_seen & {"side", "price", "size", "nonce", "rho"}
+    assert not {250, "250", 4, "4", "sell"} & leaves
 
     rc, text, _ = run(capsys, "order", "show", order_path, "--opening", opening_path,
                       "--account-dir", acct)
