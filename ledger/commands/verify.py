@@ -4,29 +4,19 @@ Like ``snarkjs plonk verify``: prints one line, exit 0 when the proof verifies,
 1 when it does not, 2 when a file is missing or not JSON.
 """
 
-import json
-
 __all__ = ["register", "run"]
 
 
-def _load(path: str, what: str):
-    from ledger.cli import UserError
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise UserError(f"{what} file not found: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"{what} path is a directory: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"{what} file is not valid JSON: {path} ({e.__class__.__name__})") from None
-
-
 def run(args) -> int:
+    from ledger.cli import UserError
+    from ledger.codec import CodecError, load_json_file
     from verifier.verify import check
-    vk = _load(args.vk, "verification key")
-    proof = _load(args.proof, "proof")
-    public = _load(args.public, "public inputs")
+    try:
+        vk = load_json_file(args.vk, "verification key")
+        proof = load_json_file(args.proof, "proof")
+        public = load_json_file(args.public, "public inputs")
+    except CodecError as e:
+        raise UserError(str(e)) from None
     verdict = check(vk, public, proof)
     if verdict.ok:
         print("OK: proof verifies")
