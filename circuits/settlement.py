@@ -69,6 +69,7 @@ from .builder import Circuit, CircuitError
 from .pedersen import open_gadget
 from .poseidon import hash_gadget
 from .settlement_data import (
+    ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
     ACCOUNT_BITS, BPS, CASH_BITS, POSITION_BITS, POSITION_OFFSET, PRICE_BITS,
     BatchWitness,
 )
@@ -77,10 +78,7 @@ from .settlement_rules import price_rules, rule
 __all__ = ["SettlementCircuit", "settlement_circuit", "assignment", "build", "GLOBALS",
            "ORDER_PUBLIC", "ORDER_PRIVATE", "ACCOUNT_PUBLIC", "ACCOUNT_PRIVATE", "MAX_SLOTS"]
 
-GLOBALS = ("market_id", "height", "P", "M", "V", "im_bps", "mm_bps", "fee_bps", "band_bps")
-ORDER_PUBLIC = ("active", "account", "cx", "cy")
 ORDER_PRIVATE = ("side", "price", "size", "nonce", "rho", "fill")
-ACCOUNT_PUBLIC = ("active", "id", "old", "new")
 ACCOUNT_PRIVATE = ("cash", "position", "blinding", "new_blinding")
 MAX_SLOTS = 1024
 _BPS_BITS = 14            # 10⁴ < 2^14

@@ -51,6 +51,7 @@ __all__ = [
     "MarketParams", "OrderOpening", "AccountState", "BatchWitness",
     "PRICE_BITS", "SIZE_BITS", "CASH_BITS", "POSITION_BITS", "ACCOUNT_BITS", "MARKET_BITS",
     "NONCE_BITS", "HEIGHT_BITS", "BPS", "CASH_OFFSET", "POSITION_OFFSET", "SIDES",
+    "GLOBALS", "ORDER_PUBLIC", "ACCOUNT_PUBLIC", "n_public_inputs",
 ]
 
 PRICE_BITS = 32
@@ -65,6 +66,18 @@ BPS = 10_000
 CASH_OFFSET = 1 << (CASH_BITS - 1)
 POSITION_OFFSET = 1 << (POSITION_BITS - 1)
 SIDES = ("buy", "sell")
+
+#: The public-input layout, the one definition the circuit, ``BatchWitness.public_inputs`` and
+#: the ledger's block parser share: the batch header, then 4 inputs per order slot, then 4 per
+#: account slot (inactive slots all zero).
+GLOBALS = ("market_id", "height", "P", "M", "V", "im_bps", "mm_bps", "fee_bps", "band_bps")
+ORDER_PUBLIC = ("active", "account", "cx", "cy")
+ACCOUNT_PUBLIC = ("active", "id", "old", "new")
+
+
+def n_public_inputs(n_orders: int, n_accounts: int) -> int:
+    """Public inputs of an N × K batch."""
+    return len(GLOBALS) + len(ORDER_PUBLIC) * n_orders + len(ACCOUNT_PUBLIC) * n_accounts
 
 
 def _int(name, value, lo, hi):
@@ -221,13 +234,13 @@ class BatchWitness:
                p.im_bps, p.mm_bps, p.fee_bps, p.band_bps]
         for order in self.orders:
             if order is None:
-                out += [0, 0, 0, 0]
+                out += [0] * len(ORDER_PUBLIC)
             else:
                 x, y = order.commitment()
                 out += [1, order.account, x, y]
         for old, new in zip(self.old_accounts, self.new_accounts):
             if old is None:
-                out += [0, 0, 0, 0]
+                out += [0] * len(ACCOUNT_PUBLIC)
             else:
                 out += [1, old.account, old.commitment(), new.commitment()]
         return out

@@ -37,7 +37,8 @@ height (8 bytes, big-endian) ‖ block hash (32 bytes) — 60 bytes.
 import hashlib
 from dataclasses import dataclass
 
-from circuits.settlement_data import ACCOUNT_BITS, MarketParams
+from circuits.settlement_data import (ACCOUNT_BITS, ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
+                                      MarketParams, n_public_inputs)
 from verifier.fields import R_MOD
 
 from . import keys
@@ -64,7 +65,8 @@ __all__ = [
 BLOCK_KIND = "darkmatch-block"
 BLOCK_DOMAIN = b"darkmatch/block/v1\x00"
 ATTEST_DOMAIN = b"darkmatch/attest/v1\x00"
-HEADER_INPUTS = 9
+HEADER_INPUTS = len(GLOBALS)
+_OW, _AW = len(ORDER_PUBLIC), len(ACCOUNT_PUBLIC)   # inputs per order / account slot
 MAX_SLOTS = 1 << 12
 MAX_HEIGHT = 1 << 63            # SQLite's INTEGER
 _PROOF_BYTES = 1 << 16
@@ -139,9 +141,9 @@ class Block:
         N = self._int("n_orders", self.n_orders, 0, MAX_SLOTS)
         K = self._int("n_accounts", self.n_accounts, 0, MAX_SLOTS)
         pi = self.public_inputs
-        if len(pi) != HEADER_INPUTS + 4 * N + 4 * K:
+        if len(pi) != n_public_inputs(N, K):
             raise BlockError(f"{len(pi)} public inputs for {N} order and {K} account slots "
-                             f"(expected {HEADER_INPUTS + 4 * N + 4 * K})")
+                             f"(expected {n_public_inputs(N, K)})")
         for i, v in enumerate(pi):
             self._int(f"public input {i}", v, 0, R_MOD)
         market_id, height, price, mark, volume = pi[:5]
@@ -161,7 +163,7 @@ class Block:
 
         order_slots, account_slots, seen = [], [], set()
         for j in range(N):
-            active, account, x, y = pi[HEADER_INPUTS + 4 * j: HEADER_INPUTS + 4 * j + 4]
+            active, account, x, y = pi[HEADER_INPUTS + _OW * j: HEADER_INPUTS + _OW * (j + 1)]
             order = self.orders[j]
             if active not in (0, 1):
                 raise BlockError(f"order slot {j}: active flag must be 0 or 1")
@@ -181,9 +183,9 @@ class Block:
                     raise BlockError(f"order slot {j}: commitment appears twice in the block")
                 seen.add((x, y))
             order_slots.append(OrderSlot(bool(active), account, (x, y)))
-        base, last = HEADER_INPUTS + 4 * N, -1
+        base, last = HEADER_INPUTS + _OW * N, -1
         for k in range(K):
-            active, account, old, new = pi[base + 4 * k: base + 4 * k + 4]
+            active, account, old, new = pi[base + _AW * k: base + _AW * (k + 1)]
             if active not in (0, 1):
                 raise BlockError(f"account slot {k}: active flag must be 0 or 1")
             if not active and (account or old or new):
@@ -283,7 +285,7 @@ def block_from_json(obj, what: str = "block") -> Block:
         check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
                                                 "n_accounts", "public_inputs", "proof",
                                                 "state_root", "orders", "signatures"))
-        pis = get_list(obj, "public_inputs", what, HEADER_INPUTS + 8 * MAX_SLOTS)
+        pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
                   for i, v in enumerate(pis)]
         orders = [None if o is None else order_from_json(o, f"{what}: orders[{j}]")

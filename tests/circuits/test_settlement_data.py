@@ -95,3 +95,14 @@ def test_public_inputs_layout_and_padding():
     assert p.public_inputs() == w.public_inputs()[:17] + [0] * 4 + w.public_inputs()[17:] + [0] * 4
     with pytest.raises(ValueError, match="does not fit 1 × 1"):
         w.padded(1, 1)
+
+
+def test_public_input_layout_is_the_circuits():
+    """One layout: the circuit declares its public inputs in settlement_data's order and count."""
+    from circuits.settlement import settlement_circuit
+    from circuits.settlement_data import ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC, n_public_inputs
+    c = settlement_circuit(2, 3)
+    expected = (list(GLOBALS) + [f"order{j}.{n}" for j in range(2) for n in ORDER_PUBLIC]
+                + [f"account{k}.{n}" for k in range(3) for n in ACCOUNT_PUBLIC])
+    assert list(c.public_names) == expected
+    assert n_public_inputs(2, 3) == len(expected) == c.n_public
