@@ -23,11 +23,12 @@ and the field — the CLI prints it as is (DESIGN §8).
 import json
 import os
 import re
+import stat
 
 __all__ = [
     "CodecError", "canonical_json", "check_object", "check_fields", "get_int", "get_decimal",
     "get_hex",
-    "get_str", "get_list", "load_json_file", "MAX_FILE_BYTES",
+    "get_str", "get_list", "load_json_file", "read_bounded", "MAX_FILE_BYTES",
 ]
 
 #: Largest ledger JSON file read (a block with a proof and 64 orders is ~60 KiB).
@@ -124,20 +125,36 @@ def get_list(obj: dict, key: str, what: str, max_len: int = 1 << 20) -> list:
     return v
 
 
-def load_json_file(path, what: str):
-    """The JSON value in ``path``; a one-line CodecError for every way reading can fail."""
+def read_bounded(path, what: str, max_bytes: int, error=None):
+    """``(bytes, os.stat_result)`` of the regular file ``path``, reading at most max_bytes + 1.
+
+    Every way reading can fail becomes one line naming ``what`` and the path,
+    raised as ``error`` (a ValueError subclass; CodecError by default).  The
+    caller decides what "too large" means by comparing the length with max_bytes.
+    """
+    error = error or CodecError
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise error(f"{what} file is not a regular file: {path}")
+            data = f.read(max_bytes + 1)
     except FileNotFoundError:
-        raise CodecError(f"{what} file not found: {path}") from None
+        raise error(f"{what} file not found: {path}") from None
     except IsADirectoryError:
-        raise CodecError(f"{what} path is a directory: {path}") from None
+        raise error(f"{what} path is a directory: {path}") from None
     except PermissionError:
-        raise CodecError(f"{what} file not readable (permission denied): {path}") from None
+        raise error(f"{what} file not readable (permission denied): {path}") from None
     except OSError as e:
-        raise CodecError(f"{what} file unreadable: {path} ({e.strerror or e})") from None
+        raise error(f"{what} file unreadable: {path} ({e.strerror or e})") from None
+    return data, st
+
+
+def load_json_file(path, what: str):
+    """The JSON value in ``path``; a one-line CodecError for every way reading can fail."""
+    path = os.fspath(path)
+    data, _ = read_bounded(path, what, MAX_FILE_BYTES)
     if len(data) > MAX_FILE_BYTES:
         raise CodecError(f"{what} file too large: {path} (over {MAX_FILE_BYTES} bytes)")
     try:

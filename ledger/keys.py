@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from .codec import read_bounded
+
 __all__ = [
     "KeyFileError", "generate", "save_private_key", "load_private_key", "public_key_hex",
     "public_key_from_hex", "sign", "verify", "atomic_write", "PUBLIC_KEY_BYTES",
@@ -127,20 +129,7 @@ def save_private_key(key: Ed25519PrivateKey, path, *, overwrite: bool = False) -
 def load_private_key(path, *, check_permissions: bool = True) -> Ed25519PrivateKey:
     """The Ed25519 private key in the PEM file ``path``; ``KeyFileError`` names what is wrong."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise KeyFileError(f"key file is not a regular file: {path}")
-            data = f.read(MAX_KEY_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise KeyFileError(f"key file not found: {path}") from None
-    except IsADirectoryError:
-        raise KeyFileError(f"key file path is a directory: {path}") from None
-    except PermissionError:
-        raise KeyFileError(f"key file not readable (permission denied): {path}") from None
-    except OSError as e:
-        raise KeyFileError(f"key file unreadable: {path} ({e.strerror or e})") from None
+    data, st = read_bounded(path, "key", MAX_KEY_FILE_BYTES, KeyFileError)
     if check_permissions and os.name == "posix" and st.st_mode & 0o077:
         raise KeyFileError(f"key file {path} is accessible by others (mode "
                            f"{stat.S_IMODE(st.st_mode):04o}); run: chmod 600 {path}")
