@@ -43,6 +43,7 @@ class Round1:
     C: object
     beta: int
     gamma: int
+    values: tuple        #: a, b, c on H (unblinded), reused by round 2
 
 
 @dataclass
@@ -100,18 +101,18 @@ def solve(pk: ProvingKey, assignment: dict):
 
 def round_1(pk, witness_m, public) -> Round1:
     n, dom = pk.domain.n, pk.domain
+    values = tuple(wire_values(witness_m, vars_, n) for vars_ in pk.wires)
     polys = []
-    for vars_, (b_hi, b_lo) in zip(pk.wires, [(_rand(), _rand()) for _ in range(3)]):
-        coeffs = dom.to_coefficients(wire_values(witness_m, vars_, n))
-        polys.append(_blind(coeffs, n, [b_lo, b_hi]))
+    for v, (b_hi, b_lo) in zip(values, [(_rand(), _rand()) for _ in range(3)]):
+        polys.append(_blind(dom.to_coefficients(v), n, [b_lo, b_hi]))
     A, B, C = (commit(pk.srs_g1, p) for p in polys)
     beta = ts.beta_challenge(pk.vk, public, A, B, C)
-    return Round1(*polys, A, B, C, beta, ts.gamma_challenge(beta))
+    return Round1(*polys, A, B, C, beta, ts.gamma_challenge(beta), values)
 
 
-def round_2(pk, witness_m, r1: Round1) -> Round2:
+def round_2(pk, r1: Round1) -> Round2:
     n, dom = pk.domain.n, pk.domain
-    a, b, c = (wire_values(witness_m, v, n) for v in pk.wires)
+    a, b, c = r1.values
     zh = grand_product(a, b, c, pk.sigma_h["s1"], pk.sigma_h["s2"], pk.sigma_h["s3"],
                        dom.omegas, r1.beta, r1.gamma)
     z = _blind(dom.to_coefficients(zh), n, [_rand(), _rand(), _rand()])
@@ -157,7 +158,7 @@ def prove(pk: ProvingKey, assignment: dict):
     """
     witness_m, public = solve(pk, assignment)
     r1 = round_1(pk, witness_m, public)
-    r2 = round_2(pk, witness_m, r1)
+    r2 = round_2(pk, r1)
     r3 = round_3(pk, public, r1, r2)
     ev = round_4(pk, r1, r2, r3)
     r5 = round_5(pk, public, r1, r2, r3, ev)

@@ -85,8 +85,7 @@ def test_swapped_public_inputs_are_rejected(valid):
 @pytest.mark.parametrize("name", ["Qm", "Ql", "Qr", "Qo", "Qc", "S1", "S2", "S3"])
 def test_changed_verification_key_point_is_rejected(valid, name):
     vk, public, proof, _ = valid
-    d = vk.to_json()
-    bad = VerifyingKey.from_json(d).__class__(**{**vk.__dict__, name: g1_add(getattr(vk, name), G1_GEN)})
+    bad = VerifyingKey(**{**vk.__dict__, name: g1_add(getattr(vk, name), G1_GEN)})
     assert not verify(bad, public, proof)
 
 
@@ -108,9 +107,9 @@ def test_key_of_another_circuit_is_rejected(valid, srs):
     other = Circuit()
     x, y = other.private("x"), other.private("y")
     out, k = other.public("out"), other.public("k")
-    other.assert_equal(c_add := other.add(other.mul(other.mul(x, y), k), y), out)
+    other.assert_equal(other.add(other.mul(other.mul(x, y), k), y), out)   # + y where ours has + x
     _, vk_other = setup(other, srs)
-    assert c_add is not None and vk_other != vk
+    assert vk_other != vk
     assert not verify(vk_other, public, proof)
 
 
