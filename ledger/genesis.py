@@ -7,7 +7,8 @@ JSON (strict, see ``ledger.codec``)::
      "markets":    [{"market_id": 0, "im_bps": 1000, "mm_bps": 500, "fee_bps": 10,
                      "band_bps": 500, "mark_price": 100000}, ...],
      "validators": [{"name": "v0", "stake": 100, "public_key": hex64}, ...],
-     "accounts":   [{"account_id": 1, "public_key": hex64, "cash": 1000000}, ...]}
+     "accounts":   [{"account_id": 1, "public_key": hex64, "cash": 1000000,
+                     "market_id": 0}, ...]}
 
 Rules (each broken one is a one-line ``GenesisError`` naming the entry):
 at least one market and one validator; market parameters as
@@ -18,6 +19,14 @@ below 2^63, SQLite's integer), names and keys unique; account ids < 2^40 and
 unique, cash 0 ≤ · < 2^80 (collateral; positions start at 0).  Two accounts
 may share a key (one trader, several accounts) — the signed order bytes name
 the account, so a signature never moves between them.
+
+**One market per account.**  An account's state holds one position
+(``AccountState``), so each account trades exactly one market, its
+``market_id`` (optional in the file when the genesis has one market; then it
+is that market).  The store refuses a block whose account slots name an
+account of another market — otherwise a position opened in one market could
+be netted against a trade in another and escape its margin.  A trader who
+wants several markets holds several accounts (they may share a key).
 
 **Initial account states.**  The ledger stores only account-state commitments
 (DESIGN §1: balances and positions are never public after genesis).  Genesis
@@ -33,7 +42,7 @@ markets, validators and accounts are kept in that order.
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from circuits.settlement_data import (
     ACCOUNT_BITS,
@@ -95,6 +104,7 @@ class GenesisAccount:
     account_id: int
     public_key: str
     cash: int
+    market_id: int = None   #: the one market this account trades (None: the genesis's only market)
 
     def initial_state(self) -> AccountState:
         """The account's public initial state: its cash, position 0, blinding 0."""
@@ -117,6 +127,10 @@ class Genesis:
             if not all(isinstance(e, cls) for e in entries):
                 raise GenesisError(f"genesis: {name} must hold {cls.__name__} entries")
             object.__setattr__(self, name, entries)
+        if len(self.markets) == 1:
+            only = self.markets[0].params.market_id
+            object.__setattr__(self, "accounts", tuple(
+                replace(a, market_id=only) if a.market_id is None else a for a in self.accounts))
         # Round-trip through the strict reader: one set of rules for both paths.
         _validate(genesis_to_json(self))
 
@@ -136,8 +150,8 @@ def genesis_to_json(g: Genesis) -> dict:
                     for m in g.markets],
         "validators": [{"name": v.name, "stake": v.stake, "public_key": v.public_key}
                        for v in g.validators],
-        "accounts": [{"account_id": a.account_id, "public_key": a.public_key, "cash": a.cash}
-                     for a in g.accounts],
+        "accounts": [{"account_id": a.account_id, "public_key": a.public_key, "cash": a.cash,
+                      "market_id": a.market_id} for a in g.accounts],
     }
 
 
@@ -167,6 +181,8 @@ def _validate(obj):
                 raise GenesisError(f"{w}: {e}") from None
             _unique(seen, params.market_id, f"market_id {params.market_id}")
             markets.append(GenesisMarket(params, get_int(m, "mark_price", w, 1, 1 << PRICE_BITS)))
+        if not markets:
+            raise GenesisError("genesis: at least one market is needed")
         seen_names, seen_keys, total = set(), set(), 0
         for i, v in enumerate(get_list(obj, "validators", what, _MAX_ENTRIES)):
             w = f"genesis: validators[{i}]"
@@ -181,19 +197,31 @@ def _validate(obj):
         seen = set()
         for i, a in enumerate(get_list(obj, "accounts", what, _MAX_ENTRIES)):
             w = f"genesis: accounts[{i}]"
-            check_fields(a, w, ("account_id", "public_key", "cash"))
+            check_fields(a, w, ("account_id", "public_key", "cash"), ("market_id",))
             aid = get_int(a, "account_id", w, 0, 1 << ACCOUNT_BITS)
             _unique(seen, aid, f"account_id {aid}")
-            accounts.append(GenesisAccount(aid, _key(a, w), get_int(a, "cash", w, 0, CASH_OFFSET)))
+            accounts.append(GenesisAccount(aid, _key(a, w), get_int(a, "cash", w, 0, CASH_OFFSET),
+                                           _account_market(a, w, markets)))
     except CodecError as e:
         raise GenesisError(str(e)) from None
-    if not markets:
-        raise GenesisError("genesis: at least one market is needed")
     if not validators:
         raise GenesisError("genesis: at least one validator is needed")
     if total >= 1 << 63:
         raise GenesisError("genesis: total validator stake must be below 2^63")
     return chain_id, tuple(markets), tuple(validators), tuple(accounts)
+
+
+def _account_market(obj, what, markets) -> int:
+    """The account's market: its ``market_id`` (which must exist), or the only market."""
+    ids = [m.params.market_id for m in markets]
+    if obj.get("market_id") is None:
+        if len(ids) != 1:
+            raise GenesisError(f"{what}: market_id is needed when the genesis has several markets")
+        return ids[0]
+    mid = get_int(obj, "market_id", what, 0, 1 << MARKET_BITS)
+    if mid not in ids:
+        raise GenesisError(f"{what}: unknown market {mid}")
+    return mid
 
 
 def _key(obj, what) -> str:

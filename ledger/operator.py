@@ -4,7 +4,8 @@ Role (DESIGN §1): traders send the operator their ``SignedOrder`` and, privatel
 its ``OrderOpening``.  ``Operator.submit`` checks each one before queueing it,
 in DESIGN §7's order for what a block will be checked against:
 
-1. the order's account exists on the ledger and its signature verifies under
+1. the order's account exists on the ledger, trades the order's market (one
+   market per account, ``ledger.genesis``) and its signature verifies under
    the account's key;
 2. the order has not expired at the next block's height (head + 1);
 3. its nullifier is not spent on the ledger nor already pending here;
@@ -104,6 +105,10 @@ class Operator:
             public_key = self.store.account_public_key(order.account)
         except StoreError:
             raise ValueError(f"order of unknown account {order.account}") from None
+        market = self.store.account_market(order.account)
+        if order.market != market:
+            raise ValueError(f"account {order.account} trades market {market}, "
+                             f"not {order.market}")
         if not verify_order_signature(order, public_key):
             raise ValueError(f"order signature does not verify under account "
                              f"{order.account}'s key")

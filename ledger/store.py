@@ -13,7 +13,7 @@ and a rejected block changes nothing.  ``:memory:`` is refused (no WAL).
 
     meta(key, value)               schema_version, chain_id, genesis (canonical JSON), genesis_hash
     markets(market_id, im/mm/fee/band_bps, mark_price)     current parameters, last mark price
-    accounts(account_id, public_key, commitment, height)   commitment: 64 hex digits
+    accounts(account_id, public_key, market_id, commitment, height)   commitment: 64 hex digits
     validators(name, public_key, stake, slashed, slashed_stake)
     blocks(height, hash, parent_hash, body)                body: canonical block JSON
     nullifiers(nullifier, height → blocks, slot)
@@ -44,9 +44,10 @@ transaction), in DESIGN §7's order: height = head + 1, parent hash = the
 head's hash = ``expected_parent`` (the caller's view of the head, so two
 writers cannot both extend it); each order's account exists, its signature
 verifies under the account's key and height ≤ its expiry height; its
-nullifier is unspent; the market exists with exactly the block's parameters;
-every active account slot names an existing account whose commitment is the
-slot's old commitment; the block's state root equals the root after
+nullifier is unspent; the market exists with exactly the block's parameters
+and the mark price moves at most the band from the last mark (``mark_move_ok``);
+every active account slot names an existing account of the block's market
+whose commitment is the slot's old commitment; the block's state root equals the root after
 replacing those commitments by the new ones.  Not checked here: the proof
 (``verifier``) and validator signatures and quorum (the finality layer).
 
@@ -71,10 +72,10 @@ from .governance import EVIDENCE_KINDS, GovernanceTables, StoreError, ValidatorR
 
 __all__ = [
     "Store", "StoreError", "BlockRejected", "ValidatorRecord", "state_root",
-    "SCHEMA_VERSION", "STATE_ROOT_DOMAIN", "EVIDENCE_KINDS",
+    "SCHEMA_VERSION", "STATE_ROOT_DOMAIN", "EVIDENCE_KINDS", "mark_move_ok",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATE_ROOT_DOMAIN = b"darkmatch/state-root/v1\x00"
 
 _SCHEMA = [
@@ -83,7 +84,8 @@ _SCHEMA = [
         im_bps INTEGER NOT NULL, mm_bps INTEGER NOT NULL, fee_bps INTEGER NOT NULL,
         band_bps INTEGER NOT NULL, mark_price INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS accounts (account_id INTEGER PRIMARY KEY,
-        public_key TEXT NOT NULL, commitment TEXT NOT NULL, height INTEGER NOT NULL)""",
+        public_key TEXT NOT NULL, market_id INTEGER NOT NULL REFERENCES markets(market_id),
+        commitment TEXT NOT NULL, height INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS validators (name TEXT PRIMARY KEY,
         public_key TEXT NOT NULL UNIQUE, stake INTEGER NOT NULL CHECK (stake >= 0),
         slashed INTEGER NOT NULL DEFAULT 0 CHECK (slashed IN (0, 1)),
@@ -112,6 +114,17 @@ def state_root(commitments) -> str:
     for aid, c in items:
         h.update(aid.to_bytes(8, "big") + c.to_bytes(32, "big"))
     return h.hexdigest()
+
+
+def mark_move_ok(last_mark: int, mark: int, band_bps: int) -> bool:
+    """A block's mark price M may move at most ``band_bps`` from the ledger's last mark.
+
+    M is the operator's oracle input (DESIGN §6); the circuit bounds the clearing
+    price by the band around M, and this bounds M itself per block, so an
+    operator cannot walk the price away in one batch:
+    |M − last| · 10 000 ≤ band_bps · last (integers).
+    """
+    return abs(mark - last_mark) * 10_000 <= band_bps * last_mark
 
 
 def _hex(c: int) -> str:
@@ -223,8 +236,8 @@ class Store(GovernanceTables):
                  m.params.band_bps, m.mark_price) for m in genesis.markets])
             c.executemany("INSERT INTO validators (name, public_key, stake) VALUES (?, ?, ?)",
                           [(v.name, v.public_key, v.stake) for v in genesis.validators])
-            c.executemany("INSERT INTO accounts VALUES (?, ?, ?, 0)", [
-                (a.account_id, a.public_key, _hex(a.initial_state().commitment()))
+            c.executemany("INSERT INTO accounts VALUES (?, ?, ?, ?, 0)", [
+                (a.account_id, a.public_key, a.market_id, _hex(a.initial_state().commitment()))
                 for a in genesis.accounts])
         return gh
 
@@ -297,6 +310,15 @@ class Store(GovernanceTables):
             raise StoreError(f"unknown account {account_id}")
         return row[0]
 
+    def account_market(self, account_id: int) -> int:
+        """The one market the account trades (``ledger.genesis``: one market per account)."""
+        with self._read() as c:
+            row = c.execute("SELECT market_id FROM accounts WHERE account_id = ?",
+                            (account_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"unknown account {account_id}")
+        return row[0]
+
     def account_ids(self) -> list:
         with self._read() as c:
             return [r[0] for r in c.execute("SELECT account_id FROM accounts ORDER BY account_id")]
@@ -356,19 +378,26 @@ class Store(GovernanceTables):
                 reject(f"order slot {j} replays an order already spent {where} "
                        f"(nullifier {nf[:16]}…)")
             seen.add(nf)
-        row = c.execute("SELECT im_bps, mm_bps, fee_bps, band_bps FROM markets "
+        row = c.execute("SELECT im_bps, mm_bps, fee_bps, band_bps, mark_price FROM markets "
                         "WHERE market_id = ?", (block.market_id,)).fetchone()
         if row is None:
             reject(f"unknown market {block.market_id}")
         p = block.params
-        if tuple(row) != (p.im_bps, p.mm_bps, p.fee_bps, p.band_bps):
+        if tuple(row[:4]) != (p.im_bps, p.mm_bps, p.fee_bps, p.band_bps):
             reject(f"market {block.market_id} parameters differ from the ledger's")
+        if not mark_move_ok(row[4], block.mark_price, p.band_bps):
+            reject(f"mark price {block.mark_price} moves more than the band ({p.band_bps} bps) "
+                   f"from the ledger's last mark {row[4]}")
         current, updates = self._commitments(c), {}
+        markets = dict(c.execute("SELECT account_id, market_id FROM accounts"))
         for k, slot in enumerate(block.account_slots):
             if not slot.active:
                 continue
             if slot.account not in current:
                 reject(f"account slot {k}: unknown account {slot.account}")
+            if markets[slot.account] != block.market_id:
+                reject(f"account slot {k}: account {slot.account} trades market "
+                       f"{markets[slot.account]}, not {block.market_id}")
             if current[slot.account] != slot.old:
                 reject(f"account slot {k}: old commitment of account {slot.account} is not "
                        "the ledger's")

@@ -114,6 +114,10 @@ def _mutations(j):
     yield "total validator stake", with_("validators", [
         {**v0, "stake": 2**62 - 1}, {"name": "b", "stake": 2**62 - 1, "public_key": pk},
         {"name": "c", "stake": 2, "public_key": keys.public_key_hex(keys.generate())}])
+    yield "accounts[0]: unknown market 7", with_("accounts", [{**a0, "market_id": 7}])
+    two = [m0, {**m0, "market_id": m0["market_id"] + 1}]
+    yield "market_id is needed when the genesis has several markets", {
+        **j, "markets": two, "accounts": [{k: v for k, v in a0.items() if k != "market_id"}]}
     yield "markets must be a list", with_("markets", {"0": m0})
     yield "expected a JSON object", ["genesis"]
 
@@ -159,3 +163,15 @@ def test_direct_construction_is_validated():
             Genesis(**{"chain_id": "c", "markets": [market], "validators": [val], **bad})
     with pytest.raises(GenesisError):
         GenesisMarket("params", 5)
+
+
+def test_account_market_defaults_to_the_only_market(gen):
+    j = genesis_to_json(gen)
+    bare = {**j, "accounts": [{k: v for k, v in a.items() if k != "market_id"}
+                              for a in j["accounts"]]}
+    only = j["markets"][0]["market_id"]
+    assert {a.market_id for a in genesis_from_json(bare).accounts} == {only}
+    assert genesis_hash(bare) == genesis_hash(gen)     # the default is part of what is hashed
+    two = {**j, "markets": [j["markets"][0], {**j["markets"][0], "market_id": only + 1}],
+           "accounts": [{**a, "market_id": only + 1} for a in j["accounts"]]}
+    assert {a.market_id for a in genesis_from_json(two).accounts} == {only + 1}

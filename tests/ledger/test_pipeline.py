@@ -5,6 +5,7 @@ proven block that the failure cases reuse (altered copies of it); the
 double-signing case proves one more, conflicting, block at the same height.
 """
 
+import dataclasses
 import warnings
 
 import pytest
@@ -12,6 +13,7 @@ from ledger_chain import PARAMS, build_block, make_genesis, snapshot
 
 from circuits.settlement import settlement_circuit
 from ledger.block import Block
+from ledger.genesis import Genesis
 from ledger.finality import Misbehaviour, Quorum
 from ledger.operator import Operator
 from ledger.orders import new_order
@@ -36,7 +38,10 @@ def keys_4x4():
 def world(keys_4x4, tmp_path_factory):
     """Genesis, keys, and one proposed block (with the operator and the orders)."""
     pk, vk = keys_4x4
-    genesis, account_keys, validator_keys = make_genesis(n_accounts=4, n_validators=4)
+    genesis, account_keys, validator_keys = make_genesis(n_accounts=5, n_validators=4)
+    broke = dataclasses.replace(genesis.accounts[4], cash=0)      # account 5 has no collateral
+    genesis = Genesis(genesis.chain_id, genesis.markets, genesis.validators,
+                      genesis.accounts[:4] + (broke,))
     root = tmp_path_factory.mktemp("pipeline")
     op_store = Store.open(root / "operator.db")
     op_store.init_genesis(genesis)
@@ -46,14 +51,18 @@ def world(keys_4x4, tmp_path_factory):
         order, opening = new_order(account_keys[a], a, PARAMS.market_id, side, price, size, 50)
         operator.submit(order, opening)
         submitted.append((order, opening))
-    # another market's order: the engine rejects it from this batch, it stays pending
-    other_market = new_order(account_keys[1], 1, PARAMS.market_id + 1, "buy", 100, 1, 50)
-    operator.submit(*other_market)
+    # another market's order: refused at intake (account 1 trades market 0 only)
+    other = new_order(account_keys[1], 1, PARAMS.market_id + 1, "buy", 100, 1, 50)
+    with pytest.raises(ValueError, match="account 1 trades market 0, not 1"):
+        operator.submit(*other)
+    # an order beyond its account's margin: the engine rejects it, it stays pending
+    over_margin = new_order(account_keys[5], 5, PARAMS.market_id, "buy", 101, 1, 50)
+    operator.submit(*over_margin)
     states = {a.account_id: a.initial_state() for a in genesis.accounts}
     proposal = operator.propose(1, 100, PARAMS, states)
     return {"genesis": genesis, "account_keys": account_keys, "validator_keys": validator_keys,
             "operator": operator, "op_store": op_store, "proposal": proposal,
-            "submitted": submitted, "other_market": other_market, "vk": vk}
+            "submitted": submitted, "over_margin": over_margin, "vk": vk}
 
 
 def node(world, path):
@@ -76,7 +85,7 @@ def altered_proof(block):
 
 def test_orders_to_final_block(world, tmp_path):
     block, new_states, rejected = world["proposal"]
-    assert rejected == [(world["other_market"][0], "market 1 is not this batch's market 0")]
+    assert rejected == [(world["over_margin"][0], "account 5 fails maintenance margin")]
     assert (block.price, block.volume) == (100, 15)
     assert [o is not None for o in block.orders] == [True] * 4
     stores = [node(world, tmp_path / f"n{i}.db") for i in range(4)]
@@ -106,7 +115,7 @@ def test_orders_to_final_block(world, tmp_path):
     operator = world["operator"]
     assert len(operator.pending()) == 5
     operator.settled(block)
-    assert operator.pending() == [world["other_market"]]
+    assert operator.pending() == [world["over_margin"]]
 
     # a replayed order: the operator refuses it, and a block replaying it is rejected
     store = stores[0]

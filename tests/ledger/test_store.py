@@ -1,5 +1,6 @@
 """ledger.store and ledger.block: genesis, blocks, rejections that store nothing."""
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -17,8 +18,9 @@ from ledger.block import (
     block_to_json,
 )
 from ledger.codec import canonical_json
+from ledger.genesis import Genesis, GenesisMarket
 from ledger.orders import SignedOrder, new_order, signing_bytes
-from ledger.store import BlockRejected, Store, StoreError, state_root
+from ledger.store import BlockRejected, Store, StoreError, mark_move_ok, state_root
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +203,8 @@ def test_state_checks_rejected_nothing_stored(store, pool, chain_keys):
          "old commitment of account 1"),
         (build_block(store, pool[:2], state_root="00" * 32), "state root differs"),
         (build_block(store, pool[:2], accounts=[1, 2, 77]), "unknown account 77"),
+        (build_block(store, pool[:2], mark=106), "mark price 106 moves more than the band"),
+        (build_block(store, pool[:2], mark=94), "mark price 94 moves more than the band"),
     ]
     for block, msg in cases:
         for check in (store.check_block, store.apply_block):
@@ -208,6 +212,36 @@ def test_state_checks_rejected_nothing_stored(store, pool, chain_keys):
                 check(block, expected_parent=store.head()[1])
             assert msg in _one_line(e), msg
         assert snapshot(store) == before
+
+
+def test_mark_price_moves_within_the_band(store, pool):
+    # PARAMS.band_bps = 500: from the genesis mark 100, M may be 95…105
+    assert mark_move_ok(100, 105, 500) and mark_move_ok(100, 95, 500)
+    assert not mark_move_ok(100, 106, 500) and not mark_move_ok(100, 94, 500)
+    store.apply_block(build_block(store, pool[:2], mark=105, price=105),
+                      expected_parent=store.head()[1])
+    assert store.market(0)[1] == 105
+
+
+def test_account_of_another_market_rejected(tmp_path, chain_keys):
+    """One market per account: a slot naming another market's account is refused."""
+    g, ak, _ = chain_keys
+    m1 = GenesisMarket(MarketParams(1, 1000, 500, 10, 500), 100)
+    accounts = [dataclasses.replace(a, market_id=1 if a.account_id == 3 else 0)
+                for a in g.accounts]
+    two = Genesis(g.chain_id, g.markets + (m1,), g.validators, accounts)
+    s = Store.open(tmp_path / "two.db")
+    s.init_genesis(two)
+    assert (s.account_market(1), s.account_market(3)) == (0, 1)
+    before = snapshot(s)
+    o1 = new_order(ak[1], 1, 1, "buy", 100, 1, 10**6)[0]
+    o3 = new_order(ak[3], 3, 1, "sell", 100, 1, 10**6)[0]
+    bad = build_block(s, [o1, o3], params=m1.params)
+    with pytest.raises(BlockRejected) as e:
+        s.apply_block(bad, expected_parent=s.head()[1])
+    assert "account 1 trades market 0, not 1" in _one_line(e)
+    assert snapshot(s) == before
+    s.close()
 
 
 def test_block_structure_errors(store, pool):
