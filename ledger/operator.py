@@ -78,11 +78,11 @@ class Operator:
         self.n_slots, self.k_slots = n_slots, k_slots
         self._circuit = None
         self._pending = []                      # [(SignedOrder, OrderOpening)]
-        self._progress = progress
+        self.progress = progress                #: callable(message) or None
 
     def _say(self, msg):
-        if self._progress is not None:
-            self._progress(msg)
+        if self.progress is not None:
+            self.progress(msg)
 
     @property
     def circuit(self):

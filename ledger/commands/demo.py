@@ -1,86 +1,132 @@
 """``darkmatch demo``: the main job, end to end, on a fresh machine with no arguments.
 
-Today it demonstrates the proof system the ledger will stand on: it builds a
-circuit (a chain of multiply-add gates, ``--power`` sets the domain size),
-makes a development SRS, runs setup, proves, verifies with the pure-Python
-verifier, and writes ``verification_key.json``, ``proof.json`` and
-``public.json`` (snarkjs formats) into ``--out``.  The order-book batch with
-validators and finality replaces it when the ledger lands (issue 6).
+Sets up a ledger in a working folder (``--out``, default ``darkmatch-demo``):
+a genesis with 4 validators and 8 traders on one perpetual market, a
+development SRS and the 8×8 settlement circuit's keys; then runs
+``--batches`` batches (default 3), each one: every trader commits to an order
+and signs it, the operator matches and proves the batch, every validator
+checks it against its own ledger and the proof and signs, and every node
+stores the block once validators with more than 2/3 of the stake signed
+(``ledger.scenario``).  A progress bar follows the steps; a summary table
+gives, per batch, the clearing price, volume, orders, gates, prove and verify
+time and the finality latency.  Every finalized block is written to
+``blocks/`` for ``darkmatch verify`` (or, with its proof and public inputs,
+``snarkjs plonk verify``).
 """
 
-import json
 import os
+import shutil
+import statistics
 import time
-import warnings
 
-__all__ = ["register", "run", "demo_circuit"]
+__all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS"]
 
 
-def demo_circuit(gates: int):
-    """x, out public: out = f(x) for a chain of ``gates`` multiply-add steps."""
-    from circuits import Circuit
-    c = Circuit()
-    x = c.private("x")
-    acc = x
-    for i in range(gates):
-        acc = c.add(c.mul(acc, x), i)
-    c.assert_equal(acc, c.public("out"))
-    return c
+def _check_args(args):
+    from ledger.cli import UserError
+    if not 1 <= args.batches <= 100:
+        raise UserError("--batches must be between 1 and 100")
+    if not 2 <= args.traders <= 64:
+        raise UserError("--traders must be between 2 and 64")
+    if not 1 <= args.validators <= 32:
+        raise UserError("--validators must be between 1 and 32")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UserError(f"--out is not a directory: {args.out}")
+    if os.path.exists(os.path.join(args.out, "genesis.json")):
+        if not args.fresh:
+            raise UserError(f"{args.out} already holds a demo ledger; use --fresh to replace it "
+                            "or --out for another folder")
+
+
+#: what a demo writes into --out (and all that --fresh removes: never the folder itself)
+DEMO_FILES = ("genesis.json", "verification_key.json", "proof.json", "public.json")
+DEMO_DIRS = ("operator", "validators", "blocks")
+
+
+def _remove_demo_files(out):
+    for name in DEMO_FILES:
+        path = os.path.join(out, name)
+        if os.path.isfile(path):
+            os.unlink(path)
+    for name in DEMO_DIRS:
+        path = os.path.join(out, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
 
 
 def run(args) -> int:
     from ledger.cli import UserError
-    if not 3 <= args.power <= 20:
-        raise UserError("--power must be between 3 and 20")
-    from prover import dev_srs, prove, setup
-    from prover.srs import DevelopmentSRSWarning
-    from verifier import verify
-    from verifier.fields import R_MOD
+    _check_args(args)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
 
+    from ledger.scenario import Market
     from prover.kernels.warmup import warmup
 
-    gates = max(1, ((1 << args.power) - 4) // 2)
-    print(f"darkmatch demo: proof system (domain 2^{args.power}); ledger demo arrives with issue 6")
-    print("  compiling kernels (first run only; cached afterwards) ...", flush=True)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 116)     # the summary table in logs and pipes
+    if args.fresh:
+        _remove_demo_files(args.out)
+    console.print(f"darkmatch demo: {args.traders} traders, {args.validators} validators, "
+                  f"{args.batches} batches in {args.out}/")
+    console.print("  compiling the prover's kernels (first run only; cached afterwards) ...")
     t_jit = warmup()
     t = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DevelopmentSRSWarning)
-        srs = dev_srs(args.power)
-    t_srs = time.perf_counter() - t
-    print("  SRS: development tau (NOT for production: use `darkmatch ceremony` or a .ptau)")
-    circuit = demo_circuit(gates)
-    x = 7
-    out = x
-    for i in range(gates):
-        out = (out * x + i) % R_MOD
-    t = time.perf_counter()
-    pk, vk = setup(circuit, srs)
+    with console.status("  setting up: genesis, keys, development SRS, circuit keys") as status:
+        try:
+            market = Market.create(args.out, traders=args.traders, validators=args.validators,
+                                   seed=args.seed,
+                                   progress=lambda msg: status.update(f"  setting up: {msg}"))
+        except ValueError as e:
+            raise UserError(str(e)) from None
     t_setup = time.perf_counter() - t
-    t = time.perf_counter()
-    proof, public = prove(pk, {"x": x, "out": out})
-    t_prove = time.perf_counter() - t
-    t = time.perf_counter()
-    ok = verify(vk, public, proof)
-    t_verify = time.perf_counter() - t
-    os.makedirs(args.out, exist_ok=True)
-    for name, obj in (("verification_key.json", vk.to_json()), ("proof.json", proof.to_json()),
-                      ("public.json", [str(v) for v in public])):
-        with open(os.path.join(args.out, name), "w") as f:
-            json.dump(obj, f, indent=1)
-    rows = [("gates", f"{circuit.n_gates}"), ("kernels", f"{t_jit:.2f} s (JIT or cache load)"),
-            ("dev SRS", f"{t_srs:.2f} s"), ("setup", f"{t_setup:.2f} s"),
-            ("prove", f"{t_prove:.2f} s"), ("verify", f"{t_verify:.2f} s"),
-            ("verified", "yes" if ok else "NO")]
-    for k, v in rows:
-        print(f"  {k:<9} {v}")
-    print(f"  files in {args.out}/: check with `darkmatch verify --vk {args.out}/verification_key.json "
-          f"--proof {args.out}/proof.json --public {args.out}/public.json` or `snarkjs plonk verify`")
-    return 0 if ok else 1
+    console.print(f"  kernels {t_jit:.1f} s; setup {t_setup:.1f} s: {market.gates:,} gates "
+                  f"({market.n_slots} order x {market.k_slots} account slots); the SRS is a "
+                  "development one (NOT for production: use `darkmatch ceremony`)")
+    reports = []
+    columns = (TextColumn("  {task.description:<44}"), BarColumn(),
+               TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as bar:
+            for height in range(1, args.batches + 1):
+                task = bar.add_task(f"batch {height}", total=market.steps_per_batch())
+
+                def step(name, task=task, height=height):
+                    bar.update(task, advance=1, description=f"batch {height}: {name}")
+                def note(msg, task=task, height=height):
+                    bar.update(task, description=f"batch {height}: {msg}")
+                reports.append(market.run_batch(height, step, note))
+    finally:
+        market.close()
+    table = Table(title="darkmatch demo: finalized batches", title_justify="left")
+    for col in ("block", "price", "mark", "volume", "orders", "rejected", "gates", "prove s",
+                "verify s", "finality s", "signed"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for r in reports:
+        table.add_row(str(r.height), f"{r.price:,}", f"{r.mark_price:,}", str(r.volume),
+                      str(r.included), str(r.rejected), f"{r.gates:,}", f"{r.prove_s:.2f}",
+                      f"{r.verify_s:.3f}", f"{r.finality_s:.2f}",
+                      f"{r.signers}/{args.validators}")
+    console.print(table)
+    console.print(f"  median prove {statistics.median(r.prove_s for r in reports):.2f} s, "
+                  f"verify {statistics.median(r.verify_s for r in reports):.3f} s, "
+                  f"finality {statistics.median(r.finality_s for r in reports):.2f} s")
+    out = args.out
+    console.print(f"  check the blocks: darkmatch verify --vk {out}/verification_key.json "
+                  f"--genesis {out}/genesis.json --block {out}/blocks/block-*.json")
+    return 0
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="run the end-to-end demo", description=__doc__.splitlines()[0])
-    p.add_argument("--power", type=int, default=12, help="log2 of the domain size (default 12)")
-    p.add_argument("--out", default="darkmatch-demo", help="output folder (default darkmatch-demo)")
+    p = sub.add_parser("demo", help="run the end-to-end demo: orders to finalized blocks",
+                       description=__doc__.splitlines()[0].strip("`"))
+    p.add_argument("--out", default="darkmatch-demo", help="working folder (default darkmatch-demo)")
+    p.add_argument("--batches", type=int, default=3, help="batches to run (default 3)")
+    p.add_argument("--traders", type=int, default=8, help="traders, one order each per batch "
+                   "(default 8; the circuit has as many order and account slots)")
+    p.add_argument("--validators", type=int, default=4, help="validators (default 4)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the order books (default 1)")
+    p.add_argument("--fresh", action="store_true", help="replace a demo ledger already in --out")
     p.set_defaults(func=run)
