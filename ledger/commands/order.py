@@ -12,7 +12,10 @@
 where ``<id>`` is the first 16 hex digits of the order's nullifier.  Every
 input is checked before anything is written (a bad price, size or side, a
 missing or wrong key file: one line on stderr, exit 2, no file).
-``--expiry`` defaults to never (2^64 − 1).
+``--expiry`` defaults to never (2^64 − 1).  With ``--genesis`` the order is
+also checked against the ledger's genesis before anything is written: the
+market must exist, the account must be registered with this key, and the
+account must trade that market (one market per account, ``ledger.genesis``).
 
 ``order show FILE`` prints an order or an opening file; with
 ``--account-dir`` it checks the order's signature against that account's
@@ -30,6 +33,27 @@ def _describe(side, size, price, market) -> str:
     return f"{side} {size} @ {price} in market {market}"
 
 
+def _check_against_genesis(path, account_id, public_key, market) -> None:
+    from ledger.cli import UserError
+    from ledger.genesis import GenesisError, load_genesis
+    try:
+        genesis = load_genesis(path)
+    except GenesisError as e:
+        raise UserError(str(e)) from None
+    markets = sorted(m.params.market_id for m in genesis.markets)
+    if market not in markets:
+        raise UserError(f"unknown market {market} (the genesis has markets "
+                        f"{', '.join(map(str, markets))})")
+    accounts = {a.account_id: a for a in genesis.accounts}
+    if account_id not in accounts:
+        raise UserError(f"account {account_id} is not in the genesis {path}")
+    if accounts[account_id].public_key != public_key:
+        raise UserError(f"account {account_id} is registered with another key in the genesis")
+    if accounts[account_id].market_id != market:
+        raise UserError(f"account {account_id} trades market {accounts[account_id].market_id}, "
+                        f"not {market}")
+
+
 def run_new(args) -> int:
     from ledger.cli import UserError
     from ledger.commands.account import load_account
@@ -40,7 +64,9 @@ def run_new(args) -> int:
     if os.path.exists(out) and not os.path.isdir(out):
         raise UserError(f"--out is not a directory: {out}")
     expiry = NO_EXPIRY if args.expiry is None else args.expiry
-    key, account_id, _ = load_account(args.account_dir)
+    key, account_id, public_key = load_account(args.account_dir)
+    if args.genesis:
+        _check_against_genesis(args.genesis, account_id, public_key, args.market)
     try:
         order, opening = new_order(key, account_id, args.market, args.side, args.price,
                                    args.size, expiry)
@@ -163,6 +189,8 @@ def register(sub) -> None:
     n.add_argument("--account-dir", default=".", metavar="DIR",
                    help="account directory with key.pem and account.json (default: .)")
     n.add_argument("--out", default=".", metavar="DIR", help="where to write (default: .)")
+    n.add_argument("--genesis", metavar="FILE",
+                   help="check the market and the account against this genesis first")
     n.set_defaults(func=run_new)
     sh = s.add_parser("show", help="print an order or opening file and check it",
                       description="Print an order or opening file; optionally check the "

@@ -223,6 +223,37 @@ def test_order_new_key_problems_write_nothing(acct, tmp_path, capsys):
     assert not out.exists()
 
 
+def test_order_new_checked_against_genesis(acct, tmp_path, capsys):
+    """--genesis: unknown market, unregistered account, wrong key, wrong market → nothing written."""
+    from circuits.settlement_data import MarketParams
+    from ledger.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
+                                genesis_to_json)
+    pub = json.loads((acct / "account.json").read_text())["public_key"]
+    other = keys.public_key_hex(keys.generate())
+
+    def genesis_file(accounts):
+        g = Genesis("g", [GenesisMarket(MarketParams(m, 1000, 500, 10, 500), 100) for m in (1, 2)],
+                    [GenesisValidator("v0", 1, other)], accounts)
+        path = tmp_path / "genesis.json"
+        path.write_text(json.dumps(genesis_to_json(g)))
+        return path
+    out = tmp_path / "orders"
+    base = ["order", "new", "--side", "buy", "--price", 100, "--size", 1, "--account-dir", acct,
+            "--out", out, "--genesis"]
+    g = genesis_file([GenesisAccount(7, pub, 1000, 1)])
+    fails(capsys, *base, g, "--market", 3, expected="unknown market 3 (the genesis has markets 1, 2)")
+    fails(capsys, *base, g, "--market", 2, expected="account 7 trades market 1, not 2")
+    fails(capsys, *base, tmp_path / "none.json", "--market", 1, expected="genesis file not found")
+    g = genesis_file([GenesisAccount(8, pub, 1000, 1)])
+    fails(capsys, *base, g, "--market", 1, expected="account 7 is not in the genesis")
+    g = genesis_file([GenesisAccount(7, other, 1000, 1)])
+    fails(capsys, *base, g, "--market", 1, expected="registered with another key")
+    assert not out.exists()
+    g = genesis_file([GenesisAccount(7, pub, 1000, 1)])
+    rc, stdout, _ = run(capsys, *base, g, "--market", 1)
+    assert rc == 0 and "in market 1" in stdout and len(list(out.iterdir())) == 2
+
+
 def test_order_show_bad_files(acct, tmp_path, capsys):
     bad = tmp_path / "bad.json"
     for content, expected in [("{", "not valid JSON"), ("[]", "expected a JSON object"),
