@@ -117,15 +117,49 @@ def test_orders_to_final_block(world, tmp_path):
     operator.settled(block)
     assert operator.pending() == [world["over_margin"]]
 
-    # a replayed order: the operator refuses it, and a block replaying it is rejected
-    store = stores[0]
+
+
+def finalized_node(world, path):
+    """A node store with the proposed block 1 signed by every validator and final."""
+    block = world["proposal"].block
+    store = node(world, path)
+    q = Quorum(store, world["vk"])
+    for v in validators(world, store):
+        q.add(v.attest(block), block)
+    q.finalize(block)
+    return store
+
+
+def test_replayed_order_rejected_nothing_stored(world, tmp_path):
+    store = finalized_node(world, tmp_path / "n.db")
+    before = snapshot(store)
     op = Operator(store, None, world["vk"], N, K)
     order, opening = world["submitted"][0]
     with pytest.raises(ValueError, match="already spent in block 1"):
         op.submit(order, opening)
     replay = build_block(store, [order])
-    ok, reason = validators(world, store)[0].check(replay)
-    assert not ok and "replays an order already spent in block 1" in reason
+    for v in validators(world, store):
+        ok, reason = v.check(replay)
+        assert not ok and "replays an order already spent in block 1" in reason
+    assert snapshot(store) == before
+
+
+def test_stale_old_state_commitment_rejected_nothing_stored(world, tmp_path):
+    """A block built on the genesis states after block 1 moved them on is refused."""
+    store = finalized_node(world, tmp_path / "n.db")
+    before = snapshot(store)
+    initial = {a.account_id: a.initial_state().commitment() for a in world["genesis"].accounts}
+    ak = world["account_keys"]
+    orders = [new_order(ak[1], 1, PARAMS.market_id, "buy", 100, 1, 50)[0],
+              new_order(ak[2], 2, PARAMS.market_id, "sell", 100, 1, 50)[0]]
+    stale = build_block(store, orders, old={1: initial[1], 2: initial[2]})
+    assert store.account_commitment(1) != initial[1]
+    for v in validators(world, store):
+        ok, reason = v.check(stale)
+        assert not ok and "old commitment of account 1 is not the ledger's" in reason
+        with pytest.raises(ValueError, match="will not sign"):
+            v.attest(stale)
+    assert snapshot(store) == before
 
 
 def test_altered_proof_rejected_and_nothing_stored(world, tmp_path):
