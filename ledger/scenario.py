@@ -26,7 +26,10 @@ the ledger holds only their commitments).  The SRS is a development one
    (``finality.Quorum``) and stores the block once more than 2/3 of the stake
    signed; the operator drops the settled orders and adopts the new states.
 
-It returns a ``BatchReport``: clearing price, volume, orders included and
+Steps 1–2 are ``Market.propose`` and the bookkeeping after finality
+``Market.settle``, so a caller can run steps 3–4 over HTTP instead
+(``ledger.network.run_round``; ``benchmarks/ledger.py`` does).
+``run_batch`` returns a ``BatchReport``: clearing price, volume, orders included and
 rejected, the circuit's gates, prove time, the validators' median verify
 time, and the finality latency (block proposed → stored final on every node).
 Orders expire at the batch's height, so an order the engine rejects is
@@ -166,24 +169,45 @@ class Market:
                                  height))
         return out
 
-    def run_batch(self, height, step=None, note=None) -> BatchReport:
-        """One batch end to end (module docstring).
+    def propose(self, height, note=None):
+        """Steps 1–2: the traders' orders in, the operator's proven block out.
 
-        ``step(name)`` marks each finished step; ``note(message)`` receives the
-        operator's messages inside the long step (matching, proving).
+        Returns ``(proposal, prove_s)``; ``note(message)`` receives the
+        operator's messages (matching, proving).
         """
-        step = step or (lambda name: None)
         self.operator.progress = note
         # the mark (the operator's oracle input) drifts at most 0.5 % a batch, inside the band
         self.mark += self.rng.randint(-self.mark // 200, self.mark // 200)
         for order, opening in self._orders(height):
             self.operator.submit(order, opening)
-        step("orders committed, signed and submitted")
         t = time.perf_counter()
-        block, new_states, rejected = self.operator.propose(height, self.mark, MARKET,
-                                                            self.states)
-        prove_s = time.perf_counter() - t
-        step("batch matched and proven")
+        proposal = self.operator.propose(height, self.mark, MARKET, self.states)
+        return proposal, time.perf_counter() - t
+
+    def settle(self, proposal):
+        """After finality: write the stored block's files, drop its orders, adopt the new states."""
+        block = proposal.block
+        stored = self.operator.store.get_block(block.height)
+        if stored is None or stored.hash() != block.hash():
+            raise ValueError(f"block {block.height} is not final on the operator's node")
+        _json_file(os.path.join(self.folder, "blocks", f"block-{block.height:06d}.json"),
+                   block_to_json(stored))
+        _json_file(os.path.join(self.folder, "proof.json"), stored.proof)
+        _json_file(os.path.join(self.folder, "public.json"),
+                   [str(v) for v in stored.public_inputs])
+        self.operator.settled(block)
+        self.states.update(proposal.new_states)
+        return stored
+
+    def run_batch(self, height, step=None, note=None) -> BatchReport:
+        """One batch end to end with the in-process validators (module docstring).
+
+        ``step(name)`` marks each finished step; ``note(message)`` as in ``propose``.
+        """
+        step = step or (lambda name: None)
+        proposal, prove_s = self.propose(height, note)
+        block = proposal.block
+        step("orders in; batch matched and proven")
         t_final = time.perf_counter()
         attestations, verify_times = [], []
         for v in self.validators:
@@ -197,21 +221,15 @@ class Market:
             quorum.finalize(block)
         finality_s = time.perf_counter() - t_final
         step("final on every node")
-        stored = self.operator.store.get_block(height)
-        _json_file(os.path.join(self.folder, "blocks", f"block-{height:06d}.json"),
-                   block_to_json(stored))
-        _json_file(os.path.join(self.folder, "proof.json"), stored.proof)
-        _json_file(os.path.join(self.folder, "public.json"),
-                   [str(v) for v in stored.public_inputs])
-        self.operator.settled(block)
-        self.states.update(new_states)
+        stored = self.settle(proposal)
         return BatchReport(height, block.hash(), block.price, block.mark_price, block.volume,
-                           len(block.active_orders()), len(rejected), self.gates, prove_s,
-                           statistics.median(verify_times), finality_s, len(stored.signatures))
+                           len(block.active_orders()), len(proposal.rejected), self.gates,
+                           prove_s, statistics.median(verify_times), finality_s,
+                           len(stored.signatures))
 
     def steps_per_batch(self) -> int:
         """How many times ``run_batch`` calls ``step`` (for a progress bar's total)."""
-        return 3 + len(self.validators)
+        return 2 + len(self.validators)
 
     def close(self) -> None:
         for s in self.nodes:
