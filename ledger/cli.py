@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "ceremony",
     "account",
     "order",
+    "validator",
 ]
 
 

@@ -18,18 +18,26 @@ never raises for a bad block.
 block hash, ``ledger.block.attestation_bytes``) with the validator's Ed25519
 key, only if ``check`` passes; it refuses (one-line ``ValueError``) to sign a
 second, different block at a height it has already signed — the rule whose
-breach is slashable evidence (``ledger.finality``).  Signing the same block
-again returns the same signature.  The record is kept in memory for the
-process's life (in-process validators, DESIGN §7).
+breach is slashable evidence (``ledger.finality``); the refusal is
+``AlreadySigned``.  Signing the same block again returns the same signature.
+The record is the validator's *sign log* (``ledger.signlog``), written
+durably before the signature is returned: ``SignLog`` in the node's SQLite
+file for a validator node (it survives a restart), ``MemorySignLog`` (the
+default) for in-process validators, whose life is their process's.
 """
 
 from verifier import check as verify_check
 
 from . import keys
 from .block import Block
+from .signlog import MemorySignLog, SignConflict
 from .store import StoreError
 
-__all__ = ["Attestation", "Validator"]
+__all__ = ["Attestation", "Validator", "AlreadySigned"]
+
+
+class AlreadySigned(ValueError):
+    """The validator already signed another block at this height; one line."""
 
 
 class Attestation(tuple):
@@ -49,17 +57,18 @@ class Attestation(tuple):
 class Validator:
     """One validator: its private key, its store and the circuit's ``vk``.
 
-    Its name is the store's validator registered under the key's public key.
+    Its name is the store's validator registered under the key's public key;
+    ``signlog`` records what it signed (default: in memory).
     """
 
-    def __init__(self, key, store, vk):
+    def __init__(self, key, store, vk, signlog=None):
         self.key, self.store, self.vk = key, store, vk
         self.public_key = keys.public_key_hex(key)
         names = [v.name for v in store.validators() if v.public_key == self.public_key]
         if not names:
             raise ValueError("the key is not a validator key of this ledger")
         self.name = names[0]
-        self._signed = {}                       # height → block hash
+        self.signlog = MemorySignLog() if signlog is None else signlog
 
     def check(self, block) -> tuple:
         """``(True, "ok")`` or ``(False, reason)``; see the module docstring for the order."""
@@ -88,9 +97,8 @@ class Validator:
         ok, reason = self.check(block)
         if not ok:
             raise ValueError(f"validator {self.name} will not sign: {reason}")
-        prior = self._signed.get(block.height)
-        if prior is not None and prior != block.hash():
-            raise ValueError(f"validator {self.name} already signed another block at height "
-                             f"{block.height} ({prior[:16]}…)")
-        self._signed[block.height] = block.hash()
+        try:
+            self.signlog.record(block.height, block.hash())      # durable before signing
+        except SignConflict as e:
+            raise AlreadySigned(f"validator {self.name} {e}") from None
         return self.sign(block)
