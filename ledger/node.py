@@ -59,7 +59,7 @@ from verifier import FormatError, VerifyingKey
 from .block import block_from_json, block_to_json
 from .codec import CodecError, load_json_file
 from .finality import Misbehaviour, Quorum
-from .genesis import load_genesis, genesis_to_json
+from .genesis import genesis_to_json, load_genesis
 from .keys import atomic_write, load_private_key, public_key_hex, save_private_key
 from .network import NetworkError, NodeClient, attestation_to_json
 from .signlog import SignLog

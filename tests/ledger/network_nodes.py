@@ -21,7 +21,7 @@ import urllib.request
 from ledger import keys
 from ledger.cli import main as cli_main
 from ledger.genesis import genesis_to_json
-from ledger.network import NodeClient, NetworkError
+from ledger.network import NetworkError, NodeClient
 from ledger.node import FAULT_ENV, FAULT_MARK, URL_FILE
 
 __all__ = ["make_home", "NodeProcess", "Nodes", "http", "db_snapshot", "wait_for", "READY_S"]

@@ -7,7 +7,10 @@ ready once ``/status`` answers) and kills them in teardown.
 """
 
 import json
+import pathlib
 import sqlite3
+import subprocess
+import sys
 import threading
 import warnings
 
@@ -19,7 +22,7 @@ from circuits.settlement import settlement_circuit
 from ledger.block import Block, block_to_json
 from ledger.cli import main as cli_main
 from ledger.finality import Quorum
-from ledger.network import NodeClient, NetworkError, run_round
+from ledger.network import NetworkError, NodeClient, run_round
 from ledger.operator import Operator
 from ledger.orders import new_order
 from ledger.server import MAX_REQUEST_BYTES
@@ -28,6 +31,7 @@ from ledger.validator import Validator
 from prover import dev_srs, setup
 from verifier.fields import R_MOD
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 N = K = 4
 SPECS1 = [(1, "buy", 101, 10), (2, "sell", 99, 10), (3, "buy", 100, 5), (4, "sell", 100, 5)]
 SPECS2 = [(1, "sell", 100, 4), (3, "buy", 100, 4)]
@@ -250,7 +254,7 @@ def test_bad_http_input_answers_4xx_and_stores_nothing(chain, homes, nodes):
     forged = signed.with_signatures([signed.signatures[0], ("v1", bytes(64)),
                                      *signed.signatures[2:]])
     unknown = signed.with_signatures([*signed.signatures[:3], ("vx", bytes(64))])
-    j = lambda b: json.dumps(block_to_json(b))        # noqa: E731
+    j = lambda b: json.dumps(block_to_json(b))
     cases = [
         ("/propose", "POST", "{not json", 400, "not valid JSON"),
         ("/propose", "POST", "", 400, "empty request body"),
@@ -311,3 +315,35 @@ def test_validator_init_refuses_bad_files(chain, tmp_path, capsys):
         assert not (tmp_path / "new").exists()
     argv = ["validator", "init", "--home", str(home)] + [str(x) for kv in args.items() for x in kv]
     assert cli_main(argv) == 2 and "already initialised" in capsys.readouterr().err
+
+
+_NO_JIT = r"""
+import json, os, sys, threading, time
+from ledger import server
+home, block_file = sys.argv[1:3]
+threading.Thread(target=server.main, args=(["--home", home, "--port", "0"],),
+                 daemon=True).start()
+deadline = time.monotonic() + 120
+while not os.path.exists(os.path.join(home, "node.url")):
+    assert time.monotonic() < deadline, "node never listened"
+    time.sleep(0.05)
+from ledger.block import block_from_json
+from ledger.network import NodeClient
+client = NodeClient(open(os.path.join(home, "node.url")).read().strip())
+with open(block_file) as f:
+    block = block_from_json(json.load(f))
+client.propose(block)                      # the proof is checked, in this process
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"prover", "numba"})))
+"""
+
+
+def test_node_checks_proofs_without_prover_or_numba(chain, homes, tmp_path):
+    """The node process (``python -m ledger.server``) verifies a proof with the pure-Python
+    verifier: neither ``prover`` nor ``numba`` is ever imported."""
+    block_file = tmp_path / "block1.json"
+    block_file.write_text(json.dumps(block_to_json(chain["block1"])))
+    out = subprocess.run([sys.executable, "-c", _NO_JIT, str(homes[0]), str(block_file)],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert "signed block 1" in out.stderr
