@@ -32,6 +32,7 @@ broadcasts ``POST /finalize`` with the signed block to every validator.  With
 ``apply=True`` it also stores the block in the quorum's own store.  It
 returns a ``Round``: the signed block (None if no quorum), the attestations
 and refusals per URL, and each node's answer to the finalize.
+``statuses(urls)`` asks every node's ``/status`` at once.
 """
 
 import json
@@ -49,7 +50,7 @@ from .genesis import NAME_PATTERN
 from .keys import SIGNATURE_BYTES
 from .validator import Attestation
 
-__all__ = ["NetworkError", "NodeClient", "Round", "run_round", "parse_attestation",
+__all__ = ["NetworkError", "NodeClient", "Round", "run_round", "statuses", "parse_attestation",
            "attestation_to_json", "parse_json", "MAX_RESPONSE_BYTES", "MAX_JSON_DEPTH",
            "DEFAULT_TIMEOUT"]
 
@@ -205,6 +206,13 @@ def _each(urls, call, timeout):
     pool.shutdown(wait=False)                        # a stuck socket only keeps its own thread
     with lock:
         return {u: out.get(u, (None, f"no answer within {timeout:g} s")) for u in urls}
+
+
+def statuses(urls, *, timeout: float = 10.0) -> dict:
+    """Every node's ``/status`` at once: {url: status dict, or the one-line error}."""
+    urls = list(dict.fromkeys(urls))
+    return {u: (err if err is not None else st) for u, (st, err) in
+            _each(urls, lambda u: NodeClient(u, timeout).status(), timeout).items()}
 
 
 def run_round(urls, block, quorum, *, timeout: float = DEFAULT_TIMEOUT, apply: bool = False):

@@ -3,7 +3,7 @@
 ``make_home`` lays out a node's home with ``darkmatch validator init`` (in
 process); ``NodeProcess`` starts ``python -m ledger.server --port 0`` (or the
 ``darkmatch validator run`` CLI), waits until it has written ``node.url`` and
-answers ``GET /status``, and kills it (SIGKILL) on ``kill``/``stop``; the
+answers ``GET /status`` with its start catch-up done, and kills it (SIGKILL) on ``kill``/``stop``; the
 ``Nodes`` registry stops every process it started, for fixtures' teardown.
 Timeouts are generous: the tests must hold on a loaded 2-core machine.
 """
@@ -86,10 +86,10 @@ class NodeProcess:
                 return None
             url = (self.home / URL_FILE).read_text().strip()
             try:
-                NodeClient(url, 10).status()
+                st = NodeClient(url, 10).status()
             except NetworkError:
                 return None
-            return url
+            return None if st["syncing"] else url      # ready once its start catch-up is done
         self.url = wait_for(ready, f"node {self.home.name} to answer /status")
         return self
 

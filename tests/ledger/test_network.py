@@ -22,7 +22,7 @@ from circuits.settlement import settlement_circuit
 from ledger.block import Block, block_to_json
 from ledger.cli import main as cli_main
 from ledger.finality import Quorum
-from ledger.network import NetworkError, NodeClient, run_round
+from ledger.network import NetworkError, NodeClient, run_round, statuses
 from ledger.operator import Operator
 from ledger.orders import new_order
 from ledger.server import MAX_REQUEST_BYTES
@@ -114,8 +114,11 @@ def test_four_processes_finalize_proven_batches(chain, homes, nodes, tmp_path):
     ns = [nodes.start(homes[0], cli=True)] + nodes.start_many(homes[1:])   # CLI and module
     urls = [n.url for n in ns]
     assert all(u.startswith("http://127.0.0.1:") for u in urls)
-    st = ns[0].status()
-    assert (st["chain_id"], st["validator"], st["head"]["height"]) == ("test-chain", "v0", 0)
+    sts = statuses(urls + ["http://127.0.0.1:9"])               # port 9: nobody listens
+    assert [(sts[u]["validator"], sts[u]["head"]["height"]) for u in urls] == \
+        [(f"v{i}", 0) for i in range(4)]
+    assert {sts[u]["chain_id"] for u in urls} == {"test-chain"}
+    assert "unreachable" in sts["http://127.0.0.1:9"]
     b1, b2 = chain["block1"], chain["block2"]
     q = quorum(chain, tmp_path)
     r = run_round(urls, b1, q, timeout=120, apply=True)
