@@ -10,6 +10,7 @@ and ``main`` turns those into the one-line message.  No traceback reaches a user
 import argparse
 import importlib
 import json
+import os
 import sys
 from importlib import metadata
 
@@ -23,6 +24,7 @@ COMMAND_MODULES = [
     "account",
     "order",
     "validator",
+    "operator",
 ]
 
 
@@ -63,8 +65,17 @@ def main(argv=None) -> int:
     except UserError as e:
         print(f"darkmatch: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:            # `darkmatch … | head`: the reader left; not an error
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except (ValueError, OSError, json.JSONDecodeError, KeyError) as e:
-        detail = e.strerror + f": {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
+        if isinstance(e, OSError) and e.strerror:
+            detail = e.strerror + (f": {e.filename}" if e.filename is not None else "")
+        else:
+            detail = str(e)
         print(f"darkmatch: error: {detail.splitlines()[0] if detail else type(e).__name__}",
               file=sys.stderr)
         return 2
