@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "ceremony",
     "account",
     "order",
+    "genesis",
     "validator",
     "operator",
 ]
