@@ -20,8 +20,8 @@ sys.path.insert(0, ROOT)
 from verifier.fields import Q_MOD, R_MOD  # noqa: E402
 
 FIELDS = {
-    "fr": (R_MOD, "Fr, the BN254 scalar field (wire values, polynomial coefficients)", True),
-    "fq": (Q_MOD, "Fq, the BN254 base field (G1 point coordinates)", False),
+    "fr": (R_MOD, "Fr, the BN254 scalar field (wire values, polynomial coefficients)"),
+    "fq": (Q_MOD, "Fq, the BN254 base field (G1 point coordinates)"),
 }
 
 M64 = (1 << 64) - 1
@@ -60,8 +60,9 @@ separate values (they stay in registers); vector kernels take ``(n, 4)`` arrays.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from .threads import parallel_for
 from .u128 import adc, mac, sbb
 
 __all__ = [
@@ -96,14 +97,14 @@ E1 = np.uint64({e1})
 E2 = np.uint64({e2})
 E3 = np.uint64({e3})
 ONE = np.uint64(1)
-#: vectors shorter than this run on one thread (a parallel launch costs more than the work)
+#: vectors shorter than this run on the calling thread (a parallel launch costs more than the work)
 PARALLEL_MIN = 1 << 14
 
 ONE_LIMBS = np.array([ONE0, ONE1, ONE2, ONE3], dtype=np.uint64)
 MODULUS_LIMBS = np.array([Q0, Q1, Q2, Q3], dtype=np.uint64)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _reduce(t0, t1, t2, t3):
     """t − p if t ≥ p, for t < 2p."""
     s0, bw = sbb(t0, Q0, Z)
@@ -208,6 +209,14 @@ def from_mont(a0, a1, a2, a3):
     return mul(a0, a1, a2, a3, ONE, Z, Z, Z)
 
 
+def _vector(kernel, n, *args):
+    """kernel(*args, lo, hi) over [0, n): on this thread below PARALLEL_MIN, else on all threads."""
+    if n < PARALLEL_MIN:
+        kernel(*args, 0, n)
+    else:
+        parallel_for(kernel, n, *args)
+
+
 {vectors}
 
 
@@ -227,7 +236,7 @@ def pow1(a, e):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _inv_chunk(a, out, lo, hi):
     """Montgomery's trick on a[lo:hi]: one inversion for the chunk; zeros stay 0."""
     p0, p1, p2, p3 = ONE0, ONE1, ONE2, ONE3
@@ -245,31 +254,11 @@ def _inv_chunk(a, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = r0, r1, r2, r3
 
 
-@njit(cache=True, parallel={par})
-def _inv_vec_chunked(a, chunks):
-    n = a.shape[0]
-    out = np.empty_like(a)
-    step = (n + chunks - 1) // chunks
-    for c in prange(chunks):
-        lo = c * step
-        hi = min(n, lo + step)
-        if lo < hi:
-            _inv_chunk(a, out, lo, hi)
-    return out
-
-
-@njit(cache=True)
-def _inv_vec_serial(a):
-    out = np.empty_like(a)
-    _inv_chunk(a, out, 0, a.shape[0])
-    return out
-
-
 def inv_vec(a):
     """Batch inversion of an (n, 4) array (Montgomery's trick, one inversion per chunk); 0 ↦ 0."""
-    if a.shape[0] < PARALLEL_MIN:
-        return _inv_vec_serial(a)
-    return _inv_vec_chunked(a, 8)
+    out = np.empty_like(a)
+    _vector(_inv_chunk, a.shape[0], a, out)
+    return out
 
 
 @njit(cache=True)
@@ -297,44 +286,34 @@ VECTOR_OPS = [
 ]
 
 _VEC_BODY = '''
-@njit(cache=True, parallel={par})
-def _{name}_{kind}({args}):
-    out = np.empty_like(a)
-    for i in {rng}(a.shape[0]):
+@njit(cache=True, nogil=True)
+def _{name}_range({args}, out, lo, hi):
+    for i in range(lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = {expr}
+
+
+def {name}({args}):
+    """{doc}"""
+    out = np.empty_like(a)
+    _vector(_{name}_range, a.shape[0], {args}, out)
     return out
 '''
 
-_VEC_DISPATCH = '''
-def {name}({args}):
-    """{doc}"""
-    if a.shape[0] < PARALLEL_MIN:
-        return _{name}_serial({args})
-    return _{name}_parallel({args})
-'''
 
-
-def gen_vectors(parallel):
-    """Each vector kernel once serial and, for a parallel field, once with prange behind a size switch."""
+def gen_vectors():
+    """Each vector kernel once, over an index range; the wrapper picks one thread or all."""
     A = "a[i, 0], a[i, 1], a[i, 2], a[i, 3]"
     B = "b[i, 0], b[i, 1], b[i, 2], b[i, 3]"
     out = []
     for name, args, doc, expr in VECTOR_OPS:
-        e = expr.format(A=A, B=B)
-        out.append(_VEC_BODY.format(par="False", name=name, kind="serial", args=args, rng="range", expr=e))
-        if parallel:
-            out.append(_VEC_BODY.format(par="True", name=name, kind="parallel", args=args, rng="prange",
-                                        expr=e))
-            out.append(_VEC_DISPATCH.format(name=name, args=args, doc=doc))
-        else:
-            out.append(f"\n{name} = _{name}_serial\n")
+        out.append(_VEC_BODY.format(name=name, args=args, doc=doc, expr=expr.format(A=A, B=B)))
     return "\n".join(x.strip("\n") + "\n\n" for x in out).rstrip("\n")
 
 
 def render(name):
-    p, desc, par = FIELDS[name]
+    p, desc = FIELDS[name]
     R = 1 << 256
-    fields = dict(desc=desc, mul=gen_mul(), par=str(par), vectors=gen_vectors(par), inv=(-pow(p, -1, 1 << 64)) % (1 << 64))
+    fields = dict(desc=desc, mul=gen_mul(), vectors=gen_vectors(), inv=(-pow(p, -1, 1 << 64)) % (1 << 64))
     for tag, val in (("q", p), ("r2", R * R % p), ("o", R % p), ("e", p - 2)):
         for i, v in enumerate(limbs(val)):
             fields[f"{tag}{i}"] = hex(v)

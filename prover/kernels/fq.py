@@ -9,8 +9,9 @@ separate values (they stay in registers); vector kernels take ``(n, 4)`` arrays.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from .threads import parallel_for
 from .u128 import adc, mac, sbb
 
 __all__ = [
@@ -45,14 +46,14 @@ E1 = np.uint64(0x97816a916871ca8d)
 E2 = np.uint64(0xb85045b68181585d)
 E3 = np.uint64(0x30644e72e131a029)
 ONE = np.uint64(1)
-#: vectors shorter than this run on one thread (a parallel launch costs more than the work)
+#: vectors shorter than this run on the calling thread (a parallel launch costs more than the work)
 PARALLEL_MIN = 1 << 14
 
 ONE_LIMBS = np.array([ONE0, ONE1, ONE2, ONE3], dtype=np.uint64)
 MODULUS_LIMBS = np.array([Q0, Q1, Q2, Q3], dtype=np.uint64)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _reduce(t0, t1, t2, t3):
     """t − p if t ≥ p, for t < 2p."""
     s0, bw = sbb(t0, Q0, Z)
@@ -200,92 +201,116 @@ def from_mont(a0, a1, a2, a3):
     return mul(a0, a1, a2, a3, ONE, Z, Z, Z)
 
 
-@njit(cache=True, parallel=False)
-def _mul_vec_serial(a, b):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
+def _vector(kernel, n, *args):
+    """kernel(*args, lo, hi) over [0, n): on this thread below PARALLEL_MIN, else on all threads."""
+    if n < PARALLEL_MIN:
+        kernel(*args, 0, n)
+    else:
+        parallel_for(kernel, n, *args)
+
+
+@njit(cache=True, nogil=True)
+def _mul_vec_range(a, b, out, lo, hi):
+    for i in range(lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+
+
+def mul_vec(a, b):
+    """Elementwise a·b over (n, 4) arrays."""
+    out = np.empty_like(a)
+    _vector(_mul_vec_range, a.shape[0], a, b, out)
     return out
 
 
-mul_vec = _mul_vec_serial
-
-
-@njit(cache=True, parallel=False)
-def _sqr_vec_serial(a):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
+@njit(cache=True, nogil=True)
+def _sqr_vec_range(a, out, lo, hi):
+    for i in range(lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sqr(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+
+
+def sqr_vec(a):
+    """Elementwise a²."""
+    out = np.empty_like(a)
+    _vector(_sqr_vec_range, a.shape[0], a, out)
     return out
 
 
-sqr_vec = _sqr_vec_serial
-
-
-@njit(cache=True, parallel=False)
-def _add_vec_serial(a, b):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
+@njit(cache=True, nogil=True)
+def _add_vec_range(a, b, out, lo, hi):
+    for i in range(lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = add(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+
+
+def add_vec(a, b):
+    """Elementwise a + b."""
+    out = np.empty_like(a)
+    _vector(_add_vec_range, a.shape[0], a, b, out)
     return out
 
 
-add_vec = _add_vec_serial
-
-
-@njit(cache=True, parallel=False)
-def _sub_vec_serial(a, b):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
+@njit(cache=True, nogil=True)
+def _sub_vec_range(a, b, out, lo, hi):
+    for i in range(lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sub(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+
+
+def sub_vec(a, b):
+    """Elementwise a − b."""
+    out = np.empty_like(a)
+    _vector(_sub_vec_range, a.shape[0], a, b, out)
     return out
 
 
-sub_vec = _sub_vec_serial
-
-
-@njit(cache=True, parallel=False)
-def _neg_vec_serial(a):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
+@njit(cache=True, nogil=True)
+def _neg_vec_range(a, out, lo, hi):
+    for i in range(lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = neg(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+
+
+def neg_vec(a):
+    """Elementwise −a."""
+    out = np.empty_like(a)
+    _vector(_neg_vec_range, a.shape[0], a, out)
     return out
 
 
-neg_vec = _neg_vec_serial
-
-
-@njit(cache=True, parallel=False)
-def _scale_vec_serial(a, s):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
+@njit(cache=True, nogil=True)
+def _scale_vec_range(a, s, out, lo, hi):
+    for i in range(lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], s[0], s[1], s[2], s[3])
+
+
+def scale_vec(a, s):
+    """a[i]·s for one element s of shape (4,)."""
+    out = np.empty_like(a)
+    _vector(_scale_vec_range, a.shape[0], a, s, out)
     return out
 
 
-scale_vec = _scale_vec_serial
-
-
-@njit(cache=True, parallel=False)
-def _to_mont_vec_serial(a):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
+@njit(cache=True, nogil=True)
+def _to_mont_vec_range(a, out, lo, hi):
+    for i in range(lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = to_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
-    return out
 
 
-to_mont_vec = _to_mont_vec_serial
-
-
-@njit(cache=True, parallel=False)
-def _from_mont_vec_serial(a):
+def to_mont_vec(a):
+    """Plain limbs (each < p) → Montgomery form."""
     out = np.empty_like(a)
-    for i in range(a.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = from_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+    _vector(_to_mont_vec_range, a.shape[0], a, out)
     return out
 
 
-from_mont_vec = _from_mont_vec_serial
+@njit(cache=True, nogil=True)
+def _from_mont_vec_range(a, out, lo, hi):
+    for i in range(lo, hi):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = from_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+
+
+def from_mont_vec(a):
+    """Montgomery form → plain limbs."""
+    out = np.empty_like(a)
+    _vector(_from_mont_vec_range, a.shape[0], a, out)
+    return out
 
 
 @njit(cache=True)
@@ -304,7 +329,7 @@ def pow1(a, e):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _inv_chunk(a, out, lo, hi):
     """Montgomery's trick on a[lo:hi]: one inversion for the chunk; zeros stay 0."""
     p0, p1, p2, p3 = ONE0, ONE1, ONE2, ONE3
@@ -322,31 +347,11 @@ def _inv_chunk(a, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = r0, r1, r2, r3
 
 
-@njit(cache=True, parallel=False)
-def _inv_vec_chunked(a, chunks):
-    n = a.shape[0]
-    out = np.empty_like(a)
-    step = (n + chunks - 1) // chunks
-    for c in prange(chunks):
-        lo = c * step
-        hi = min(n, lo + step)
-        if lo < hi:
-            _inv_chunk(a, out, lo, hi)
-    return out
-
-
-@njit(cache=True)
-def _inv_vec_serial(a):
-    out = np.empty_like(a)
-    _inv_chunk(a, out, 0, a.shape[0])
-    return out
-
-
 def inv_vec(a):
     """Batch inversion of an (n, 4) array (Montgomery's trick, one inversion per chunk); 0 ↦ 0."""
-    if a.shape[0] < PARALLEL_MIN:
-        return _inv_vec_serial(a)
-    return _inv_vec_chunked(a, 8)
+    out = np.empty_like(a)
+    _vector(_inv_chunk, a.shape[0], a, out)
+    return out
 
 
 @njit(cache=True)

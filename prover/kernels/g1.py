@@ -8,7 +8,10 @@ Layouts
            on the curve since b = 3 ≠ 0, so the encoding is unambiguous).
   Jacobian ``(n, 3, 4)`` uint64: [X, Y, Z] meaning (X/Z², Y/Z³); infinity is Z = 0.
 Scalar-level kernels pass one coordinate as a 4-tuple of limbs and a point as a
-tuple of coordinates (they stay in registers after inlining).
+tuple of coordinates (they stay in registers after inlining).  The one-line
+helpers (``_m``, ``_load_a``, ``_store``, …) are ``inline="always"``: Numba
+splices them into their callers instead of compiling each as a function of its
+own (every compiled function costs ~0.1 s of cold start).
 
 Formulas (Explicit-Formulas Database, short Weierstrass a = 0, Jacobian):
   dbl-2009-l    A=X², B=Y², C=B², D=2((X+B)²−A−C), E=3A, F=E²,
@@ -45,37 +48,37 @@ INF_J = (_F1, _F1, _F0)
 
 # ----------------------------------------------------------------- Fq on 4-tuples
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _m(a, b):
     return fq.mul(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _s(a):
     return fq.mul(a[0], a[1], a[2], a[3], a[0], a[1], a[2], a[3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _a(a, b):
     return fq.add(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _d(a, b):
     return fq.sub(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _x2(a):
     return fq.add(a[0], a[1], a[2], a[3], a[0], a[1], a[2], a[3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _z(a):
     return (a[0] | a[1] | a[2] | a[3]) == _Z
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _inv(a):
     return fq.inv(a[0], a[1], a[2], a[3])
 
@@ -170,20 +173,20 @@ def to_affine1(P):
     return (_m(X, zi2), _m(Y, _m(zi2, zi)))
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _load_j(J, i):
     return ((J[i, 0, 0], J[i, 0, 1], J[i, 0, 2], J[i, 0, 3]),
             (J[i, 1, 0], J[i, 1, 1], J[i, 1, 2], J[i, 1, 3]),
             (J[i, 2, 0], J[i, 2, 1], J[i, 2, 2], J[i, 2, 3]))
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _load_a(P, i):
     return ((P[i, 0, 0], P[i, 0, 1], P[i, 0, 2], P[i, 0, 3]),
             (P[i, 1, 0], P[i, 1, 1], P[i, 1, 2], P[i, 1, 3]))
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _store(out, i, pt):
     for c in range(len(pt)):
         for k in range(4):

@@ -32,23 +32,23 @@ block and round).  Bucket sum: with j = hi·L + lo (L = 2^⌊(c−1)/2⌋),
 instead of one over all 2^(c−1) buckets.
 
 Parallelism: windows are independent; each worker thread owns one scratch
-set and takes windows t, t + T, t + 2T, … (``prange`` over threads, one
-parallel region; the work itself lives in ``_windows`` so that the parallel
-function stays small).
+set and takes windows t, t + T, t + 2T, … (``_windows``, run once per thread
+by ``threads.run_each``; the window's kernels are nogil); the Horner
+combination follows.
 
 Measured on the 2-core dev machine (shared, so ±20 %): 2¹⁶ points 0.18–0.23 s,
 2²⁰ points 2.4–2.8 s wall with both cores; about 230 ns per point and window
 for sort + tree additions, 1 µs per bucket for the running sum.
 """
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from verifier.fields import R_MOD
 
 from . import convert, fq, g1
 from .g1 import _F0, _F1, INF_J, _a, _d, _inv, _load_a, _load_j, _m, _s, _store, _x2, _z
+from .threads import num_threads, run_each
 
 __all__ = ["window_bits", "msm_jac", "msm", "msm_g1"]
 
@@ -60,13 +60,13 @@ _TOP_LIMIT = np.uint64(1 << 62)   # scalars must be < 2²⁵⁴
 
 def window_bits(n: int) -> int:
     """Window width c minimising ⌈255/c⌉·(n + 2·2^(c−1)): per window, about one batch-affine
-    addition per point and two per bucket (``_bucket_sum``)."""
+    addition per point and two per bucket (``_segments``)."""
     if n <= 1:
         return 2
     return min(range(2, 21), key=lambda c: -(-255 // c) * (n + 2 * (1 << (c - 1))))
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _bit(scalars, i, pos):
     if pos < 0 or pos >= 256:
         return 0
@@ -91,12 +91,12 @@ def _digit(scalars, i, w, c):
     return d
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _is_inf(p):
     return _z(p[0]) and _z(p[1])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _pair_den(p, q):
     """Denominator of the affine sum p + q: x_q − x_p, 2y_p (p = q), or 0 (copy / p = −q)."""
     if _is_inf(p) or _is_inf(q):
@@ -109,7 +109,7 @@ def _pair_den(p, q):
     return _F0
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _pair_add(p, q, dinv):
     """Affine p + q given dinv = 1/den from ``_pair_den`` (0 when den was 0)."""
     if _is_inf(p):
@@ -128,17 +128,17 @@ def _pair_add(p, q, dinv):
     return (x3, y3)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _get4(a, k):
     return (a[k, 0], a[k, 1], a[k, 2], a[k, 3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _set4(a, k, v):
     a[k, 0], a[k, 1], a[k, 2], a[k, 3] = v[0], v[1], v[2], v[3]
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _round(buf, start, ln, active, na, st, pre):
     """One halving round over the active buckets (len ≥ 2) at element stride st.
 
@@ -148,7 +148,7 @@ def _round(buf, start, ln, active, na, st, pre):
     inversion; backward: peel off each 1/den and add.  Returns the new active
     count (buckets still holding ≥ 2 elements)."""
     acc = _F1
-    k = 0
+    k = np.int64(0)          # not the literal 0: Numba would compile _set4 for Literal[int](0) too
     for a in range(na):
         b = active[a]
         s0 = start[b]
@@ -184,7 +184,7 @@ def _round(buf, start, ln, active, na, st, pre):
     return na2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _reduce_buckets(buf, start, ln, active, pre, nb, block):
     """Tree-reduce every bucket to one affine point at buf[start[b]], a block of
     buckets (about ``block`` points, so it stays in cache) at a time."""
@@ -198,16 +198,16 @@ def _reduce_buckets(buf, start, ln, active, pre, nb, block):
                 na += 1
                 size += ln[b]
             b += 1
-        st = 1
+        st = np.int64(1)     # not a literal: one specialisation of _round
         while na > 0:
             na = _round(buf, start, ln, active, na, st, pre)
             st *= 2
 
 
-@njit(cache=True)
-def _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre,
-                sbuf, sstart, sln, sact):
-    """Σ_b b·B_b for window w, as a Jacobian tuple."""
+@njit(cache=True, nogil=True)
+def _scatter(points, inf, scalars, w, c, dig, cnt, start, ln, buf):
+    """Window w: counting-sort the points by |digit| into buf (y negated for a negative
+    digit); bucket b's points are buf[start[b] : start[b] + ln[b]]."""
     n = points.shape[0]
     nb = 1 << (c - 1)
     cnt[:] = 0
@@ -234,32 +234,18 @@ def _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, 
         if d < 0:
             y = fq.neg(y[0], y[1], y[2], y[3])
         _store(buf, j, (x, y))
-    _reduce_buckets(buf, start, ln, active, pre, nb, block)
-    return _bucket_sum(buf, start, ln, nb, c, block, sbuf, sstart, sln, sact, pre)
 
 
-@njit(cache=True)
-def _running_sum(sbuf, sstart, sln, first, count):
-    """Σ_{i=1}^{count−1} i·A_i for segments A_i = sbuf[sstart[first + i]] (sln 0 or 1)."""
-    S = INF_J
-    T = INF_J
-    for i in range(count - 1, 0, -1):
-        if sln[first + i] == 1:
-            S = g1.jadd_mixed(S, _load_a(sbuf, sstart[first + i]))
-        T = g1.jadd(T, S)
-    return T
-
-
-@njit(cache=True)
-def _bucket_sum(buf, start, ln, nb, c, block, sbuf, sstart, sln, sact, pre):
-    """Σ_j j·B_j over the reduced buckets, splitting j = hi·L + lo (L = 2^h):
+@njit(cache=True, nogil=True)
+def _segments(buf, start, ln, nb, h, sbuf, sstart, sln, sact):
+    """Bucket sum, step 1 of 2.  With j = hi·L + lo (L = 2^h):
 
         Σ_j j·B_j = L·Σ_hi hi·A_hi + Σ_lo lo·C_lo,
         A_hi = Σ_lo B_(hi·L+lo),  C_lo = Σ_hi B_(hi·L+lo).
 
-    The ≤ 2·nb plain sums are batch-affine tree reductions (segment ids hi and
-    nhi + lo); the two Jacobian running sums are only nb/L and L long."""
-    h = (c - 1) // 2
+    Copies each reduced, non-empty B_j into segment hi (A) and segment nhi + lo (C),
+    so that ``_reduce_buckets`` sums the ≤ 2·nb points batch-affine; returns the
+    segment count nhi + L."""
     L = 1 << h
     nhi = (nb >> h) + 1
     nseg = nhi + L
@@ -284,11 +270,27 @@ def _bucket_sum(buf, start, ln, nb, c, block, sbuf, sstart, sln, sact, pre):
             if j & (L - 1):
                 _store(sbuf, sact[nhi + (j & (L - 1))], p)
                 sact[nhi + (j & (L - 1))] += 1
-    _reduce_buckets(sbuf, sstart, sln, sact, pre, nseg - 1, block)
-    T = _running_sum(sbuf, sstart, sln, 0, nhi)
-    for _ in range(h):
-        T = g1.jdouble(T)
-    return g1.jadd(T, _running_sum(sbuf, sstart, sln, nhi, L))
+    return nseg
+
+
+@njit(cache=True, nogil=True)
+def _segment_sums(sbuf, sstart, sln, nhi, h, sums, w):
+    """Bucket sum, step 2 of 2: sums[w] = 2^h·Σ_hi hi·A_hi + Σ_lo lo·C_lo by two short
+    Jacobian running sums (S += segment, T += S) over the reduced segments (sln 0 or 1):
+    the A part over segments 1 … nhi − 1, doubled h times, then the C part on top."""
+    T = INF_J
+    for part in range(2):
+        first = 0 if part == 0 else nhi
+        count = nhi if part == 0 else 1 << h
+        if part == 1:
+            for _ in range(h):
+                T = g1.jdouble(T)
+        S = INF_J
+        for i in range(count - 1, 0, -1):
+            if sln[first + i] == 1:
+                S = g1.jadd_mixed(S, _load_a(sbuf, sstart[first + i]))
+            T = g1.jadd(T, S)
+    _store(sums, w, T)
 
 
 @njit(cache=True)
@@ -301,28 +303,6 @@ def _inf_mask(points):
 
 
 @njit(cache=True)
-def _windows(points, inf, scalars, c, block, t, nt, sums):
-    """Worker t: windows t, t + nt, … into sums[w], with one scratch set reused."""
-    n = points.shape[0]
-    nb = 1 << (c - 1)
-    dig = np.empty(n, dtype=np.int32)
-    cnt = np.empty(nb + 1, dtype=np.int64)
-    start = np.zeros(nb + 1, dtype=np.int64)
-    ln = np.zeros(nb + 1, dtype=np.int64)
-    active = np.empty(nb + 1, dtype=np.int64)
-    buf = np.empty((n, 2, 4), dtype=np.uint64)
-    pre = np.empty((max(n, 2 * nb) // 2 + 1, 4), dtype=np.uint64)
-    sbuf = np.empty((2 * nb, 2, 4), dtype=np.uint64)
-    sstart = np.zeros(nb + 5, dtype=np.int64)
-    sln = np.zeros(nb + 5, dtype=np.int64)
-    sact = np.empty(nb + 5, dtype=np.int64)
-    for w in range(t, sums.shape[0], nt):
-        T = _window_sum(points, inf, scalars, w, c, block, dig, cnt, start, ln, active, buf, pre,
-                        sbuf, sstart, sln, sact)
-        _store(sums, w, T)
-
-
-@njit(cache=True)
 def _horner(sums, c):
     """Σ 2^(cw)·sums[w] as a (3, 4) Jacobian array."""
     acc = _load_j(sums, sums.shape[0] - 1)
@@ -331,22 +311,46 @@ def _horner(sums, c):
             acc = g1.jdouble(acc)
         acc = g1.jadd(acc, _load_j(sums, w))
     out = np.empty((1, 3, 4), dtype=np.uint64)
-    _store(out, 0, acc)
+    _store(out, np.int64(0), acc)
     return out[0]
 
 
-@njit(parallel=True, cache=True)
+def _windows(points, inf, scalars, c, block, t, nt, sums):
+    """Worker t: windows t, t + nt, … into sums[w], with one scratch set reused.
+
+    A window is five flat nogil kernels called from here (scatter, reduce the
+    buckets, segment them, reduce the segments, running sums): one kernel calling
+    the others would make Numba compile them all over again inside it."""
+    n = points.shape[0]
+    nb = 1 << (c - 1)
+    h = (c - 1) // 2
+    dig = np.empty(n, dtype=np.int32)
+    cnt = np.empty(nb + 1, dtype=np.int64)
+    start = np.zeros(nb + 1, dtype=np.int64)
+    ln = np.zeros(nb + 1, dtype=np.int64)
+    active = np.empty(nb + 5, dtype=np.int64)
+    buf = np.empty((n, 2, 4), dtype=np.uint64)
+    pre = np.empty((max(n, 2 * nb) // 2 + 1, 4), dtype=np.uint64)
+    sbuf = np.empty((2 * nb, 2, 4), dtype=np.uint64)
+    sstart = np.zeros(nb + 5, dtype=np.int64)
+    sln = np.zeros(nb + 5, dtype=np.int64)
+    for w in range(t, sums.shape[0], nt):
+        _scatter(points, inf, scalars, w, c, dig, cnt, start, ln, buf)
+        _reduce_buckets(buf, start, ln, active, pre, nb, block)
+        nseg = _segments(buf, start, ln, nb, h, sbuf, sstart, sln, active)
+        _reduce_buckets(sbuf, sstart, sln, active, pre, nseg - 1, block)
+        _segment_sums(sbuf, sstart, sln, (nb >> h) + 1, h, sums, w)
+
+
 def msm_jac(points, scalars, c, nt, block):
     """Σ kᵢ·Pᵢ as a (3, 4) Jacobian array; points (n, 2, 4) affine Montgomery,
-    scalars (n, 4) plain limbs < 2²⁵⁴, window width c ≥ 2, nt worker threads
-    (``numba.get_num_threads()``; passed in because reading it inside a kernel
-    defeats ``cache=True``), block: points per cache-resident reduction block."""
+    scalars (n, 4) plain limbs < 2²⁵⁴, window width c ≥ 2, nt worker threads,
+    block: points per cache-resident reduction block."""
     nw = (255 + c - 1) // c
     inf = _inf_mask(points)
     sums = np.zeros((nw, 3, 4), dtype=np.uint64)
     nt = max(1, min(nt, nw))
-    for t in prange(nt):
-        _windows(points, inf, scalars, c, block, t, nt, sums)
+    run_each(_windows, [(points, inf, scalars, c, block, t, nt, sums) for t in range(nt)])
     return _horner(sums, c)
 
 
@@ -371,7 +375,7 @@ def msm(points, scalars, c: int = 0) -> np.ndarray:
     c = c or window_bits(n)
     if not 2 <= c <= 20:
         raise ValueError(f"msm: window width {c} outside [2, 20]")
-    J = msm_jac(points, scalars, c, numba.get_num_threads(), BLOCK)
+    J = msm_jac(points, scalars, c, num_threads(), BLOCK)
     return g1.jac_to_affine(J.reshape(1, 3, 4))[0]
 
 

@@ -22,26 +22,27 @@ kernel (top stage as chunked powers, each lower stage as every other entry of
 the one above) and cached per log n in the module dict ``_TWIDDLES`` (a 2^22
 table is 128 MiB; ``clear_twiddle_cache`` frees them).
 
-Parallel schedule (two parallel regions per transform).  Region 1: for each of
+Parallel schedule (two parallel loops per transform, on ``threads.parallel_for``'s
+pool of nogil kernels).  Loop 1: for each of
 the n/2^b independent blocks of B = 2^b consecutive positions (b = ``BLOCK_LOG``),
 gather the block's inputs (a strided read of a) and run all stages with span
-2m ≤ B depth-first, in L2.  Region 2: for m ≥ B every butterfly pairs indices
+2m ≤ B depth-first, in L2.  Loop 2: for m ≥ B every butterfly pairs indices
 of equal residue mod B, so the B columns {c + B·t} are independent transforms;
 groups of ``COLUMN_WIDTH`` adjacent columns (n/B rows each) run all remaining
 stages depth-first, then (coset inverse only) scale by shift^(−i).  Small transforms
-(n ≤ B) run on the calling thread without any parallel region.
+(n ≤ B) run on the calling thread through the same two kernels.
 
 Butterflies use branch-free add/sub (random data defeats branch prediction;
 worth ~20 % here); the multiply is ``fr.mul``.
 """
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from verifier.fields import FR_TWO_ADICITY, R_MOD, root_of_unity
 
 from . import convert
+from .threads import num_threads, parallel_for
 from .fr import ONE0, ONE1, ONE2, ONE3, add, mul, sqr, sub
 
 __all__ = [
@@ -64,7 +65,7 @@ Z = np.uint64(0)
 # ----------------------------------------------------------------- scalar helpers
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _pow_int(b0, b1, b2, b3, e):
     """b^e for a small non-negative machine-int exponent e (square and multiply)."""
     r0, r1, r2, r3 = ONE0, ONE1, ONE2, ONE3
@@ -76,7 +77,7 @@ def _pow_int(b0, b1, b2, b3, e):
     return r0, r1, r2, r3
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _bitrev(i, logn):
     """Reverse the low ``logn`` bits of the index i (logn ≤ 32)."""
     x = i
@@ -91,28 +92,26 @@ def _bitrev(i, logn):
 # ----------------------------------------------------------------- twiddles
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
+def _twiddle_chunk(w, tw, half, lo, hi):
+    """tw[half + j] = ω_n^j for lo ≤ j < hi (the top stage; w = ω_n, shape (4,))."""
+    p0, p1, p2, p3 = _pow_int(w[0], w[1], w[2], w[3], lo)
+    for j in range(lo, hi):
+        tw[half + j, 0], tw[half + j, 1], tw[half + j, 2], tw[half + j, 3] = p0, p1, p2, p3
+        p0, p1, p2, p3 = mul(p0, p1, p2, p3, w[0], w[1], w[2], w[3])
+
+
 def _build_twiddles(w, logn):
     """tw[m + j] = ω_{2m}^j for every stage m (see module docstring); w = ω_n, shape (4,)."""
     n = 1 << logn
-    tw = np.empty((max(n, 1), 4), dtype=np.uint64)
-    tw[0, 0], tw[0, 1], tw[0, 2], tw[0, 3] = ONE0, ONE1, ONE2, ONE3
+    tw = np.empty((n, 4), dtype=np.uint64)
+    tw[0] = _ONE
     half = n >> 1
-    if half == 0:
-        return tw
-    nchunks = (half + _CHUNK - 1) // _CHUNK
-    for c in prange(nchunks):
-        lo = c * _CHUNK
-        hi = min(half, lo + _CHUNK)
-        p0, p1, p2, p3 = _pow_int(w[0], w[1], w[2], w[3], lo)
-        for j in range(lo, hi):
-            tw[half + j, 0], tw[half + j, 1], tw[half + j, 2], tw[half + j, 3] = p0, p1, p2, p3
-            p0, p1, p2, p3 = mul(p0, p1, p2, p3, w[0], w[1], w[2], w[3])
+    if half:
+        parallel_for(_twiddle_chunk, half, w, tw, half, chunks=max(1, min(num_threads(), half // _CHUNK)))
     m = half >> 1
-    while m >= 1:
-        for j in prange(m):
-            for k in range(4):
-                tw[m + j, k] = tw[2 * m + 2 * j, k]
+    while m >= 1:                      # stage m is every other entry of stage 2m
+        tw[m:2 * m] = tw[2 * m:4 * m:2]
         m >>= 1
     return tw
 
@@ -132,38 +131,7 @@ def clear_twiddle_cache() -> None:
     _TWIDDLES.clear()
 
 
-# ----------------------------------------------------------------- load
-
-
-@njit(cache=True)
-def _gather_block(a, x, logn, blog, b, reverse, mode, c, g):
-    """Fill block b (2^blog entries) of the bit-reversed array: x[bitrev(i)] = a[src(i)]·f(i).
-
-    The sources of block b are i = q·S + bitrev_{log S}(b) for q < 2^blog, S = n / 2^blog;
-    src(i) = i, or (n − i) mod n when ``reverse``.  mode 0: f = 1; mode 1: f = c;
-    mode 2: f = c·g^i (stepped by g^S along q).
-    """
-    n = 1 << logn
-    mask = n - 1
-    slog = logn - blog
-    stride = 1 << slog
-    ib = _bitrev(b, slog) if slog > 0 else 0
-    f0, f1, f2, f3 = c[0], c[1], c[2], c[3]
-    s0, s1, s2, s3 = ONE0, ONE1, ONE2, ONE3
-    if mode == 2:
-        q0, q1, q2, q3 = _pow_int(g[0], g[1], g[2], g[3], ib)
-        f0, f1, f2, f3 = mul(f0, f1, f2, f3, q0, q1, q2, q3)
-        s0, s1, s2, s3 = _pow_int(g[0], g[1], g[2], g[3], stride)
-    for q in range(1 << blog):
-        i = q * stride + ib
-        src = ((n - i) & mask) if reverse else i
-        d = _bitrev(i, logn)
-        v0, v1, v2, v3 = a[src, 0], a[src, 1], a[src, 2], a[src, 3]
-        if mode != 0:
-            v0, v1, v2, v3 = mul(v0, v1, v2, v3, f0, f1, f2, f3)
-            if mode == 2:
-                f0, f1, f2, f3 = mul(f0, f1, f2, f3, s0, s1, s2, s3)
-        x[d, 0], x[d, 1], x[d, 2], x[d, 3] = v0, v1, v2, v3
+# ----------------------------------------------------------------- bit reversal
 
 
 @njit(cache=True)
@@ -181,55 +149,63 @@ def bitrev_permute(a):
     return out
 
 
-# ----------------------------------------------------------------- butterflies
+# ----------------------------------------------------------------- the two loops
+#
+# Each loop body is written out in one kernel (not split into helpers): Numba
+# compiles every helper separately and then again inside its caller.
 
 
-@njit(cache=True)
-def _block_stages(x, tw, lo, size):
-    """All DIT stages m = 1 … size/2 on x[lo : lo + size] (depth-first, one thread)."""
-    # m = 1: twiddle 1, plain add/sub.
-    for k in range(lo, lo + size, 2):
-        u0, u1, u2, u3 = x[k, 0], x[k, 1], x[k, 2], x[k, 3]
-        v0, v1, v2, v3 = x[k + 1, 0], x[k + 1, 1], x[k + 1, 2], x[k + 1, 3]
-        x[k, 0], x[k, 1], x[k, 2], x[k, 3] = add(u0, u1, u2, u3, v0, v1, v2, v3)
-        x[k + 1, 0], x[k + 1, 1], x[k + 1, 2], x[k + 1, 3] = sub(u0, u1, u2, u3, v0, v1, v2, v3)
-    m = 2
-    while m < size:
-        for k in range(lo, lo + size, 2 * m):
-            # j = 0: twiddle 1.
-            l = k + m
+@njit(cache=True, nogil=True)
+def _blocks(a, x, tw, logn, blog, reverse, mode, c, g, lo, hi):
+    """Blocks lo … hi − 1 (2^blog positions each) of the bit-reversed array.
+
+    Gather: x[bitrev(i)] = a[src(i)]·f(i) for the block's sources i = q·S + bitrev_{log S}(b),
+    q < 2^blog, S = n / 2^blog; src(i) = i, or (n − i) mod n when ``reverse``; mode 0: f = 1;
+    mode 1: f = c; mode 2: f = c·g^i (stepped by g^S along q).  Then every DIT stage
+    m = 1 … 2^blog/2 on the block, depth-first (it stays in L2).
+    """
+    n = 1 << logn
+    mask = n - 1
+    slog = logn - blog
+    stride = 1 << slog
+    size = 1 << blog
+    for b in range(lo, hi):
+        ib = _bitrev(b, slog) if slog > 0 else 0
+        f0, f1, f2, f3 = c[0], c[1], c[2], c[3]
+        s0, s1, s2, s3 = ONE0, ONE1, ONE2, ONE3
+        if mode == 2:
+            q0, q1, q2, q3 = _pow_int(g[0], g[1], g[2], g[3], ib)
+            f0, f1, f2, f3 = mul(f0, f1, f2, f3, q0, q1, q2, q3)
+            s0, s1, s2, s3 = _pow_int(g[0], g[1], g[2], g[3], stride)
+        for q in range(size):
+            i = q * stride + ib
+            src = ((n - i) & mask) if reverse else i
+            d = _bitrev(i, logn)
+            v0, v1, v2, v3 = a[src, 0], a[src, 1], a[src, 2], a[src, 3]
+            if mode != 0:
+                v0, v1, v2, v3 = mul(v0, v1, v2, v3, f0, f1, f2, f3)
+                if mode == 2:
+                    f0, f1, f2, f3 = mul(f0, f1, f2, f3, s0, s1, s2, s3)
+            x[d, 0], x[d, 1], x[d, 2], x[d, 3] = v0, v1, v2, v3
+        if size < 2:
+            continue
+        first = b << blog
+        # m = 1: twiddle 1, plain add/sub.
+        for k in range(first, first + size, 2):
             u0, u1, u2, u3 = x[k, 0], x[k, 1], x[k, 2], x[k, 3]
-            v0, v1, v2, v3 = x[l, 0], x[l, 1], x[l, 2], x[l, 3]
+            v0, v1, v2, v3 = x[k + 1, 0], x[k + 1, 1], x[k + 1, 2], x[k + 1, 3]
             x[k, 0], x[k, 1], x[k, 2], x[k, 3] = add(u0, u1, u2, u3, v0, v1, v2, v3)
-            x[l, 0], x[l, 1], x[l, 2], x[l, 3] = sub(u0, u1, u2, u3, v0, v1, v2, v3)
-            for j in range(1, m):
-                i = k + j
-                l = i + m
-                t0, t1, t2, t3 = mul(x[l, 0], x[l, 1], x[l, 2], x[l, 3],
-                                     tw[m + j, 0], tw[m + j, 1], tw[m + j, 2], tw[m + j, 3])
-                u0, u1, u2, u3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
-                x[i, 0], x[i, 1], x[i, 2], x[i, 3] = add(u0, u1, u2, u3, t0, t1, t2, t3)
-                x[l, 0], x[l, 1], x[l, 2], x[l, 3] = sub(u0, u1, u2, u3, t0, t1, t2, t3)
-        m <<= 1
-
-
-@njit(cache=True, parallel=True)
-def _load_and_blocks(a, x, tw, logn, blog, reverse, mode, c, g):
-    """Per block (parallel): gather its inputs, then run every stage of span ≤ 2^blog."""
-    for b in prange(1 << (logn - blog)):
-        _gather_block(a, x, logn, blog, b, reverse, mode, c, g)
-        _block_stages(x, tw, b << blog, 1 << blog)
-
-
-@njit(cache=True)
-def _column_group(x, tw, block, c0, width):
-    """Stages m = block … n/2 on the columns c0 … c0 + width − 1 (see ``_columns``)."""
-    n = x.shape[0]
-    m = block
-    while m < n:
-        for k in range(0, n, 2 * m):
-            for jb in range(0, m, block):
-                for j in range(jb + c0, jb + c0 + width):
+            x[k + 1, 0], x[k + 1, 1], x[k + 1, 2], x[k + 1, 3] = sub(u0, u1, u2, u3, v0, v1, v2, v3)
+        m = 2
+        while m < size:
+            for k in range(first, first + size, 2 * m):
+                # j = 0: twiddle 1.
+                l = k + m
+                u0, u1, u2, u3 = x[k, 0], x[k, 1], x[k, 2], x[k, 3]
+                v0, v1, v2, v3 = x[l, 0], x[l, 1], x[l, 2], x[l, 3]
+                x[k, 0], x[k, 1], x[k, 2], x[k, 3] = add(u0, u1, u2, u3, v0, v1, v2, v3)
+                x[l, 0], x[l, 1], x[l, 2], x[l, 3] = sub(u0, u1, u2, u3, v0, v1, v2, v3)
+                for j in range(1, m):
                     i = k + j
                     l = i + m
                     t0, t1, t2, t3 = mul(x[l, 0], x[l, 1], x[l, 2], x[l, 3],
@@ -237,37 +213,44 @@ def _column_group(x, tw, block, c0, width):
                     u0, u1, u2, u3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
                     x[i, 0], x[i, 1], x[i, 2], x[i, 3] = add(u0, u1, u2, u3, t0, t1, t2, t3)
                     x[l, 0], x[l, 1], x[l, 2], x[l, 3] = sub(u0, u1, u2, u3, t0, t1, t2, t3)
-        m <<= 1
+            m <<= 1
 
 
-@njit(cache=True)
-def _scale_column_group(x, block, c0, width, g):
-    """x[i] ← x[i]·g^i for i ≡ c0 … c0 + width − 1 (mod block)."""
-    n = x.shape[0]
-    p0, p1, p2, p3 = _pow_int(g[0], g[1], g[2], g[3], c0)
-    s0, s1, s2, s3 = _pow_int(g[0], g[1], g[2], g[3], block)
-    for c in range(c0, c0 + width):
-        f0, f1, f2, f3 = p0, p1, p2, p3
-        for i in range(c, n, block):
-            x[i, 0], x[i, 1], x[i, 2], x[i, 3] = mul(
-                x[i, 0], x[i, 1], x[i, 2], x[i, 3], f0, f1, f2, f3)
-            f0, f1, f2, f3 = mul(f0, f1, f2, f3, s0, s1, s2, s3)
-        p0, p1, p2, p3 = mul(p0, p1, p2, p3, g[0], g[1], g[2], g[3])
-
-
-@njit(cache=True, parallel=True)
-def _columns(x, tw, block, width, post, g):
-    """The stages m = block … n/2, depth-first per group of ``width`` adjacent columns.
+@njit(cache=True, nogil=True)
+def _columns(x, tw, block, width, post, g, lo, hi):
+    """The stages m = block … n/2 for the column groups lo … hi − 1, depth-first per group.
 
     For m ≥ block every butterfly pairs indices with equal residue mod ``block``, so
-    the columns {c + block·t} are independent; a group of ``width`` of them (n/block
-    rows each) stays in cache through all the remaining stages.  With ``post`` the
-    finished group is also scaled by g^i (the coset inverse).
+    the columns {c + block·t} are independent; a group of ``width`` adjacent columns
+    (n/block rows each) stays in cache through all the remaining stages.  With
+    ``post`` the finished group is also scaled, x[i] ← x[i]·g^i (the coset inverse).
     """
-    for grp in prange(block // width):
-        _column_group(x, tw, block, grp * width, width)
+    n = x.shape[0]
+    for grp in range(lo, hi):
+        c0 = grp * width
+        m = block
+        while m < n:
+            for k in range(0, n, 2 * m):
+                for jb in range(0, m, block):
+                    for j in range(jb + c0, jb + c0 + width):
+                        i = k + j
+                        l = i + m
+                        t0, t1, t2, t3 = mul(x[l, 0], x[l, 1], x[l, 2], x[l, 3],
+                                             tw[m + j, 0], tw[m + j, 1], tw[m + j, 2], tw[m + j, 3])
+                        u0, u1, u2, u3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+                        x[i, 0], x[i, 1], x[i, 2], x[i, 3] = add(u0, u1, u2, u3, t0, t1, t2, t3)
+                        x[l, 0], x[l, 1], x[l, 2], x[l, 3] = sub(u0, u1, u2, u3, t0, t1, t2, t3)
+            m <<= 1
         if post:
-            _scale_column_group(x, block, grp * width, width, g)
+            p0, p1, p2, p3 = _pow_int(g[0], g[1], g[2], g[3], c0)
+            s0, s1, s2, s3 = _pow_int(g[0], g[1], g[2], g[3], block)
+            for col in range(c0, c0 + width):
+                f0, f1, f2, f3 = p0, p1, p2, p3
+                for i in range(col, n, block):
+                    x[i, 0], x[i, 1], x[i, 2], x[i, 3] = mul(
+                        x[i, 0], x[i, 1], x[i, 2], x[i, 3], f0, f1, f2, f3)
+                    f0, f1, f2, f3 = mul(f0, f1, f2, f3, s0, s1, s2, s3)
+                p0, p1, p2, p3 = mul(p0, p1, p2, p3, g[0], g[1], g[2], g[3])
 
 
 # ----------------------------------------------------------------- public API
@@ -300,21 +283,17 @@ def _transform(a, reverse, mode, c, g, post=None):
     x = np.empty_like(a)
     gp = _ONE if post is None else post
     if logn <= BLOCK_LOG:
-        # Small: one block on this thread, no parallel region.
-        _gather_block(a, x, logn, logn, 0, reverse, mode, c, g)
-        if n > 1:
-            _block_stages(x, tw, 0, n)
-        if post is not None:
-            _scale_column_group(x, n, 0, n, gp)
+        # Small: one block and one column group, on this thread.
+        _blocks(a, x, tw, logn, logn, reverse, mode, c, g, 0, 1)
+        _columns(x, tw, n, n, post is not None, gp, 0, 1)
         return x
-    # Dynamic scheduling (one block / column group at a time): on a shared machine a
-    # preempted thread then delays only its current item, not half of the region.
-    old = numba.set_parallel_chunksize(1)
-    try:
-        _load_and_blocks(a, x, tw, logn, BLOCK_LOG, reverse, mode, c, g)
-        _columns(x, tw, 1 << BLOCK_LOG, COLUMN_WIDTH, post is not None, gp)
-    finally:
-        numba.set_parallel_chunksize(old)
+    # Dynamic scheduling (one block, a few column groups a task): on a shared machine a
+    # preempted thread then delays only its current item, not half of the loop.
+    nb = 1 << (logn - BLOCK_LOG)
+    parallel_for(_blocks, nb, a, x, tw, logn, BLOCK_LOG, reverse, mode, c, g, chunks=nb)
+    groups = (1 << BLOCK_LOG) // COLUMN_WIDTH
+    parallel_for(_columns, groups, x, tw, 1 << BLOCK_LOG, COLUMN_WIDTH, post is not None, gp,
+                 chunks=min(groups, 8 * num_threads()))
     return x
 
 

@@ -1,6 +1,8 @@
 """Fused PLONK kernels: permutation fractions, grand product, quotient on the coset, axpy.
 
 All inputs are (n, 4) Fr Montgomery arrays; challenges are (4,) elements.
+The row loops are nogil kernels over index ranges, run on all cores by
+``threads.parallel_for`` (one compiled function serves every size).
 
 * ``permutation_fractions`` — for each row i (GWC19 round 2):
       numᵢ = (aᵢ + βωⁱ + γ)(bᵢ + βk₁ωⁱ + γ)(cᵢ + βk₂ωⁱ + γ)
@@ -18,58 +20,79 @@ All inputs are (n, 4) Fr Montgomery arrays; challenges are (4,) elements.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .fr import PARALLEL_MIN, add, mul, sub
+from .threads import num_threads, parallel_for
 
 __all__ = ["permutation_fractions", "grand_product", "quotient_evals", "axpy", "add_const"]
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _ld(x, i):
     return x[i, 0], x[i, 1], x[i, 2], x[i, 3]
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _ld1(x):
+    """One element of shape (4,) as a tuple (a constant index would make Numba compile
+    ``_ld`` once more for the literal 0)."""
+    return x[0], x[1], x[2], x[3]
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _m(x, y):
     return mul(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _a(x, y):
     return add(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _s(x, y):
     return sub(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _st(out, i, v):
     out[i, 0], out[i, 1], out[i, 2], out[i, 3] = v[0], v[1], v[2], v[3]
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _lin(w, beta, x, gamma):
     """w + β·x + γ."""
     return _a(_a(w, _m(beta, x)), gamma)
 
 
-@njit(cache=True, parallel=True)
-def permutation_fractions(a, b, c, s1, s2, s3, omegas, beta, gamma, k1, k2):
-    n = a.shape[0]
-    num = np.empty_like(a)
-    den = np.empty_like(a)
-    be, ga = _ld(beta.reshape(1, 4), 0), _ld(gamma.reshape(1, 4), 0)
-    bk1, bk2 = _m(be, _ld(k1.reshape(1, 4), 0)), _m(be, _ld(k2.reshape(1, 4), 0))
-    for i in prange(n):
+def _rows(kernel, n, *args):
+    """kernel(*args, lo, hi) over the n rows: this thread below PARALLEL_MIN, else all threads
+    (a few chunks per thread, so a preempted thread delays only its current chunk)."""
+    if n < PARALLEL_MIN:
+        kernel(*args, 0, n)
+    else:
+        parallel_for(kernel, n, *args, chunks=4 * num_threads())
+
+
+@njit(cache=True, nogil=True)
+def _fractions(a, b, c, s1, s2, s3, omegas, beta, gamma, k1, k2, num, den, lo, hi):
+    be, ga = _ld1(beta), _ld1(gamma)
+    bk1, bk2 = _m(be, _ld1(k1)), _m(be, _ld1(k2))
+    for i in range(lo, hi):
         ai, bi, ci, w = _ld(a, i), _ld(b, i), _ld(c, i), _ld(omegas, i)
         nu = _m(_m(_lin(ai, be, w, ga), _lin(bi, bk1, w, ga)), _lin(ci, bk2, w, ga))
         de = _m(_m(_lin(ai, be, _ld(s1, i), ga), _lin(bi, be, _ld(s2, i), ga)),
                 _lin(ci, be, _ld(s3, i), ga))
         _st(num, i, nu)
         _st(den, i, de)
+
+
+def permutation_fractions(a, b, c, s1, s2, s3, omegas, beta, gamma, k1, k2):
+    """(num, den): the per-row numerators and denominators of z's fractions."""
+    num = np.empty_like(a)
+    den = np.empty_like(a)
+    _rows(_fractions, a.shape[0], a, b, c, s1, s2, s3, omegas, beta, gamma, k1, k2, num, den)
     return num, den
 
 
@@ -78,25 +101,24 @@ def grand_product(num, den_inv, one):
     """z values on H and the product of all n fractions."""
     n = num.shape[0]
     z = np.empty_like(num)
-    acc = _ld(one.reshape(1, 4), 0)
+    acc = _ld1(one)
     for i in range(n):
         _st(z, i, acc)
         acc = _m(acc, _m(_ld(num, i), _ld(den_inv, i)))
     total = np.empty(4, dtype=np.uint64)
-    _st(total.reshape(1, 4), 0, acc)
+    total[0], total[1], total[2], total[3] = acc
     return z, total
 
 
-@njit(cache=True, parallel=True)
-def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
-                   beta, gamma, alpha, k1, k2, one):
+@njit(cache=True, nogil=True)
+def _quotient(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
+              beta, gamma, alpha, k1, k2, one, t, lo, hi):
     N = a.shape[0]
-    t = np.empty_like(a)
-    be, ga, al = _ld(beta.reshape(1, 4), 0), _ld(gamma.reshape(1, 4), 0), _ld(alpha.reshape(1, 4), 0)
-    bk1, bk2 = _m(be, _ld(k1.reshape(1, 4), 0)), _m(be, _ld(k2.reshape(1, 4), 0))
+    be, ga, al = _ld1(beta), _ld1(gamma), _ld1(alpha)
+    bk1, bk2 = _m(be, _ld1(k1)), _m(be, _ld1(k2))
     al2 = _m(al, al)
-    o = _ld(one.reshape(1, 4), 0)
-    for i in prange(N):
+    o = _ld1(one)
+    for i in range(lo, hi):
         ai, bi, ci, zi, xi = _ld(a, i), _ld(b, i), _ld(c, i), _ld(z, i), _ld(x, i)
         zw = _ld(z, (i + 4) % N)
         gate = _a(_a(_a(_m(_m(ai, bi), _ld(qm, i)), _m(ai, _ld(ql, i))),
@@ -108,32 +130,30 @@ def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv
         l0t = _m(_s(zi, o), _ld(l0, i))
         num = _a(_a(gate, _m(al, _s(p1, p2))), _m(al2, l0t))
         _st(t, i, _m(num, _ld(zh_inv, i % 4)))
+
+
+def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
+                   beta, gamma, alpha, k1, k2, one):
+    """t(x) on the 4n coset (see the module docstring), one row per coset point."""
+    t = np.empty_like(a)
+    _rows(_quotient, a.shape[0], a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
+          beta, gamma, alpha, k1, k2, one, t)
     return t
 
 
-@njit(cache=True, parallel=True)
-def _axpy_parallel(acc, x, s):
-    sv = _ld(s.reshape(1, 4), 0)
-    for i in prange(x.shape[0]):
-        _st(acc, i, _a(_ld(acc, i), _m(sv, _ld(x, i))))
-
-
-@njit(cache=True)
-def _axpy_serial(acc, x, s):
-    sv = _ld(s.reshape(1, 4), 0)
-    for i in range(x.shape[0]):
+@njit(cache=True, nogil=True)
+def _axpy(acc, x, s, lo, hi):
+    sv = _ld1(s)
+    for i in range(lo, hi):
         _st(acc, i, _a(_ld(acc, i), _m(sv, _ld(x, i))))
 
 
 def axpy(acc, x, s):
     """acc[i] += s·x[i] for i < len(x), in place."""
-    if x.shape[0] < PARALLEL_MIN:
-        _axpy_serial(acc, x, s)
-    else:
-        _axpy_parallel(acc, x, s)
+    _rows(_axpy, x.shape[0], acc, x, s)
 
 
 @njit(cache=True)
 def add_const(acc, k):
     """acc[0] += k (a constant term), in place."""
-    _st(acc, 0, _a(_ld(acc, 0), _ld(k.reshape(1, 4), 0)))
+    acc[0, 0], acc[0, 1], acc[0, 2], acc[0, 3] = _a((acc[0, 0], acc[0, 1], acc[0, 2], acc[0, 3]), _ld1(k))

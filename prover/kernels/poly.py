@@ -22,13 +22,14 @@ field element z is a (4,) Montgomery array.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from verifier.fields import root_of_unity
 
 from . import convert, fr
 from . import ntt as _ntt
 from .fr import ONE0, ONE1, ONE2, ONE3, add as _fadd, mul, pow_, sub as _fsub
+from .threads import parallel_for
 
 __all__ = [
     "evaluate", "div_by_linear", "mul_ntt", "add", "sub", "scale",
@@ -36,10 +37,10 @@ __all__ = [
 ]
 
 Z = np.uint64(0)
-_CHUNK = 8192          # elements per parallel chunk; up to 2 chunks run serially
+_CHUNK = 8192          # elements per parallel chunk; up to 2 chunks run on the calling thread
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _horner(c, z, lo, hi):
     """Σ_{lo ≤ i < hi} c_i z^(i − lo)."""
     r0, r1, r2, r3 = Z, Z, Z, Z
@@ -52,23 +53,17 @@ def _horner(c, z, lo, hi):
 @njit(cache=True)
 def _evaluate_serial(c, z):
     out = np.empty(4, dtype=np.uint64)
-    out[0], out[1], out[2], out[3] = _horner(c, z, 0, c.shape[0])
+    out[0], out[1], out[2], out[3] = _horner(c, z, np.int64(0), c.shape[0])
     return out
 
 
-@njit(cache=True, parallel=True)
-def _evaluate_parallel(c, z):
+@njit(cache=True, nogil=True)
+def _horner_parts(c, z, parts, lo, hi):
+    """parts[k] = Σ_{i in chunk k} c_i z^(i − k·_CHUNK) for chunks lo ≤ k < hi."""
     n = c.shape[0]
-    nchunks = (n + _CHUNK - 1) // _CHUNK
-    parts = np.empty((nchunks, 4), dtype=np.uint64)
-    for k in prange(nchunks):
+    for k in range(lo, hi):
         parts[k, 0], parts[k, 1], parts[k, 2], parts[k, 3] = _horner(
             c, z, k * _CHUNK, min(n, (k + 1) * _CHUNK))
-    zc = np.empty(4, dtype=np.uint64)
-    zc[0], zc[1], zc[2], zc[3] = pow_(z[0], z[1], z[2], z[3], np.uint64(_CHUNK), Z, Z, Z)
-    out = np.empty(4, dtype=np.uint64)
-    out[0], out[1], out[2], out[3] = _horner(parts, zc, 0, nchunks)
-    return out
 
 
 def evaluate(coeffs: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -77,7 +72,11 @@ def evaluate(coeffs: np.ndarray, z: np.ndarray) -> np.ndarray:
     z = np.ascontiguousarray(z, dtype=np.uint64).reshape(4)
     if coeffs.shape[0] <= 2 * _CHUNK:
         return _evaluate_serial(coeffs, z)
-    return _evaluate_parallel(coeffs, z)
+    nchunks = -(-coeffs.shape[0] // _CHUNK)
+    parts = np.empty((nchunks, 4), dtype=np.uint64)
+    parallel_for(_horner_parts, nchunks, coeffs, z, parts)
+    zc = fr.pow1(z, np.array([_CHUNK, 0, 0, 0], dtype=np.uint64))       # z^_CHUNK
+    return _evaluate_serial(parts, zc)
 
 
 @njit(cache=True)
@@ -103,7 +102,7 @@ def div_by_linear(coeffs: np.ndarray, z: np.ndarray):
     return _div_by_linear(coeffs, z)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _add_sub_range(a, b, out, negate_b, lo, hi):
     """out[i] = a[i] ± b[i] for lo ≤ i < hi, the shorter operand zero-extended."""
     na, nb = a.shape[0], b.shape[0]
@@ -120,20 +119,13 @@ def _add_sub_range(a, b, out, negate_b, lo, hi):
             out[i, 0], out[i, 1], out[i, 2], out[i, 3] = _fadd(u0, u1, u2, u3, v0, v1, v2, v3)
 
 
-@njit(cache=True, parallel=True)
-def _add_sub_parallel(a, b, out, negate_b):
-    n = out.shape[0]
-    nchunks = (n + _CHUNK - 1) // _CHUNK
-    for k in prange(nchunks):
-        _add_sub_range(a, b, out, negate_b, k * _CHUNK, min(n, (k + 1) * _CHUNK))
-
-
 def _add_sub(a, b, negate_b):
     out = np.empty((max(a.shape[0], b.shape[0]), 4), dtype=np.uint64)
     if out.shape[0] <= 2 * _CHUNK:
         _add_sub_range(a, b, out, negate_b, 0, out.shape[0])
     else:
-        _add_sub_parallel(a, b, out, negate_b)
+        parallel_for(_add_sub_range, out.shape[0], a, b, out, negate_b,
+                     chunks=-(-out.shape[0] // _CHUNK))
     return out
 
 
@@ -185,7 +177,7 @@ def eval_vanishing(n: int, z: np.ndarray) -> np.ndarray:
     return _vanishing(n, np.ascontiguousarray(z, dtype=np.uint64).reshape(4))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _mul_cyclic_range(e, dinv, out, lo, hi):
     """out[i] = e[i]·dinv[i mod k] for lo ≤ i < hi, k = len(dinv) a power of two."""
     mask = dinv.shape[0] - 1
@@ -195,20 +187,12 @@ def _mul_cyclic_range(e, dinv, out, lo, hi):
             e[i, 0], e[i, 1], e[i, 2], e[i, 3], dinv[j, 0], dinv[j, 1], dinv[j, 2], dinv[j, 3])
 
 
-@njit(cache=True, parallel=True)
-def _mul_cyclic_parallel(e, dinv, out):
-    n = e.shape[0]
-    nchunks = (n + _CHUNK - 1) // _CHUNK
-    for k in prange(nchunks):
-        _mul_cyclic_range(e, dinv, out, k * _CHUNK, min(n, (k + 1) * _CHUNK))
-
-
 def _mul_cyclic(e, dinv):
     out = np.empty_like(e)
     if e.shape[0] <= 2 * _CHUNK:
         _mul_cyclic_range(e, dinv, out, 0, e.shape[0])
     else:
-        _mul_cyclic_parallel(e, dinv, out)
+        parallel_for(_mul_cyclic_range, e.shape[0], e, dinv, out, chunks=-(-e.shape[0] // _CHUNK))
     return out
 
 

@@ -13,7 +13,7 @@ Kernels
   fixed_base_table  T[w, d] = d·2^(8w)·B for w < 32, d < 256 (affine, one batch
                     normalisation) — the comb of a fixed base B.
   fixed_base_mul    [kᵢ]B = Σ_w T[w, byte_w(kᵢ)]: at most 32 mixed additions a point,
-                    no doublings; ``prange`` over points.
+                    no doublings; points spread over the threads.
   batch_mul         [kᵢ]Pᵢ for different points, with the GLV endomorphism
                     φ(x, y) = (βx, y) = [λ](x, y) (β³ = 1 in Fq, λ² + λ + 1 = 0 in Fr):
                     k = k₁ + k₂λ with |kᵢ| < 2¹²⁷ (``glv_split``, Babai rounding in
@@ -25,11 +25,12 @@ Kernels
                     time, the inverse DFT of the scalar ``ntt.intt`` but with point
                     additions for field additions and ``batch_mul``-style scalar
                     (GLV) multiplications by the twiddles ω_{2m}^(−j).  Each stage is one
-                    ``prange`` over its M/2 butterflies (a butterfly costs a whole
+                    parallel loop over its M/2 butterflies (a butterfly costs a whole
                     scalar multiplication, so the parallel grain is coarse); the
                     trivial twiddle 1 is skipped.  Applied to [τʲ]₁ it gives
                     [L_i(τ)]₁, the Lagrange basis at τ (snarkjs's ptau section 12).
-The readable twins are in ``twins/srs.py``.
+The readable twins are in ``twins/srs.py``.  Loops over points are nogil kernels
+over index ranges, run on all cores by ``threads.parallel_for``.
 
 Measured (2 threads, CPU seconds on a busy 2-core machine): batch_mul 64 µs a
 point (98 µs before GLV), fixed_base_mul ~15 µs; all Lagrange blocks p ≤ 12 by
@@ -38,12 +39,13 @@ power 17 on this machine.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from verifier.fields import Q_MOD, R_MOD, fr_inv, root_of_unity
 
 from . import fq, g1
 from .g1 import _F1, INF_J, _load_a, _load_j, _m, _s, _store, _z
+from .threads import num_threads, parallel_for
 
 __all__ = [
     "BAD_NONE", "BAD_RANGE", "BAD_INFINITY", "BAD_CURVE",
@@ -83,7 +85,7 @@ _M64 = (1 << 64) - 1
 
 # ----------------------------------------------------------------- validation
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _below_q(a0, a1, a2, a3):
     """a < q, comparing limbs from the top."""
     if a3 != fq.Q3:
@@ -95,7 +97,7 @@ def _below_q(a0, a1, a2, a3):
     return a0 < fq.Q0
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _point_kind(P, i, allow_inf):
     x, y = _load_a(P, i)
     if not (_below_q(x[0], x[1], x[2], x[3]) and _below_q(y[0], y[1], y[2], y[3])):
@@ -110,27 +112,30 @@ def _point_kind(P, i, allow_inf):
     return BAD_CURVE
 
 
-@njit(cache=True, parallel=True)
-def check_points(P, allow_inf):
-    """(index, kind) of the first invalid affine point in P (n, 2, 4), or (−1, 0)."""
+@njit(cache=True, nogil=True)
+def _check_chunks(P, allow_inf, first, kinds, lo, hi):
+    """For chunks lo ≤ c < hi: the first invalid point of the chunk and its kind."""
     n = P.shape[0]
-    nch = (n + _CHUNK - 1) // _CHUNK
-    first = np.full(nch, -1, dtype=np.int64)
-    kinds = np.zeros(nch, dtype=np.int64)
-    for c in prange(nch):
+    for c in range(lo, hi):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
             k = _point_kind(P, i, allow_inf)
             if k != BAD_NONE:
                 first[c] = i
                 kinds[c] = k
                 break
-    out = np.array([-1, 0], dtype=np.int64)
-    for c in range(nch):
-        if first[c] >= 0:
-            out[0] = first[c]
-            out[1] = kinds[c]
-            break
-    return out
+
+
+def check_points(P, allow_inf):
+    """(index, kind) of the first invalid affine point in P (n, 2, 4), or (−1, 0)."""
+    P = np.ascontiguousarray(P, dtype=np.uint64)
+    nch = -(-P.shape[0] // _CHUNK)
+    first = np.full(nch, -1, dtype=np.int64)
+    kinds = np.zeros(nch, dtype=np.int64)
+    parallel_for(_check_chunks, nch, P, bool(allow_inf), first, kinds, chunks=nch)
+    bad = np.flatnonzero(first >= 0)
+    if bad.size:
+        return np.array([first[bad[0]], kinds[bad[0]]], dtype=np.int64)
+    return np.array([-1, 0], dtype=np.int64)
 
 
 # ----------------------------------------------------------------- fixed base
@@ -139,7 +144,7 @@ def check_points(P, allow_inf):
 def fixed_base_table(B):
     """T (32·256, 2, 4) affine: T[256w + d] = d·2^(8w)·B for an affine base B (2, 4)."""
     J = np.empty((32 * 256, 3, 4), dtype=np.uint64)
-    bx, by = _load_a(B.reshape(1, 2, 4), 0)
+    bx, by = _load_a(B.reshape(1, 2, 4), np.int64(0))
     base = (bx, by, _F1)
     for w in range(32):
         acc = INF_J
@@ -151,12 +156,9 @@ def fixed_base_table(B):
     return g1.jac_to_affine(J)
 
 
-@njit(cache=True, parallel=True)
-def fixed_base_mul(T, K):
-    """(n, 3, 4) Jacobian [kᵢ]B from the table of ``fixed_base_table`` and plain scalars K (n, 4)."""
-    n = K.shape[0]
-    out = np.empty((n, 3, 4), dtype=np.uint64)
-    for i in prange(n):
+@njit(cache=True, nogil=True)
+def _fixed_base_range(T, K, out, lo, hi):
+    for i in range(lo, hi):
         acc = INF_J
         for limb in range(4):
             k = K[i, limb]
@@ -165,25 +167,32 @@ def fixed_base_mul(T, K):
                 if d != 0:
                     acc = g1.jadd_mixed(acc, _load_a(T, 256 * (8 * limb + b) + d))
         _store(out, i, acc)
+
+
+def fixed_base_mul(T, K):
+    """(n, 3, 4) Jacobian [kᵢ]B from the table of ``fixed_base_table`` and plain scalars K (n, 4)."""
+    K = np.ascontiguousarray(K, dtype=np.uint64)
+    out = np.empty((K.shape[0], 3, 4), dtype=np.uint64)
+    parallel_for(_fixed_base_range, K.shape[0], T, K, out, chunks=-(-K.shape[0] // _CHUNK))
     return out
 
 
 # ----------------------------------------------------------------- variable base (GLV)
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _neg_j(P):
     X, Y, Z = P
     return (X, fq.neg(Y[0], Y[1], Y[2], Y[3]), Z)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _phi(P):
     """The endomorphism φ(x, y) = (βx, y) = [λ]P, in Jacobian coordinates (βX, Y, Z)."""
     X, Y, Z = P
     return (fq.mul(X[0], X[1], X[2], X[3], _BETA0, _BETA1, _BETA2, _BETA3), Y, Z)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _jmul(P, k, tab):
     """[k]P for a Jacobian P and a GLV-split scalar k = (|k₁| lo, hi, |k₂| lo, hi, signs).
 
@@ -218,36 +227,36 @@ def _jmul(P, k, tab):
     return acc
 
 
-@njit(cache=True, parallel=True)
-def batch_mul(P, K):
-    """(n, 3, 4) Jacobian [kᵢ]Pᵢ for affine P (n, 2, 4) and GLV-split scalars K (n, 5)."""
-    n = P.shape[0]
-    out = np.empty((n, 3, 4), dtype=np.uint64)
-    for i in prange(n):
-        tab = np.empty((16, 3, 4), dtype=np.uint64)
+@njit(cache=True, nogil=True)
+def _batch_mul_range(P, K, out, lo, hi):
+    tab = np.empty((16, 3, 4), dtype=np.uint64)
+    for i in range(lo, hi):
         x, y = _load_a(P, i)
         if _z(x) and _z(y):
             _store(out, i, INF_J)
         else:
             _store(out, i, _jmul((x, y, _F1), K[i], tab))
+
+
+def batch_mul(P, K):
+    """(n, 3, 4) Jacobian [kᵢ]Pᵢ for affine P (n, 2, 4) and GLV-split scalars K (n, 5)."""
+    P = np.ascontiguousarray(P, dtype=np.uint64)
+    out = np.empty((P.shape[0], 3, 4), dtype=np.uint64)
+    parallel_for(_batch_mul_range, P.shape[0], P, K, out, chunks=4 * num_threads())
     return out
 
 
 # ----------------------------------------------------------------- G1 inverse FFT
 
-@njit(cache=True, parallel=True)
-def g1_ifft_jac(P, tw, inv_m):
-    """(M, 3, 4) Jacobian (1/M)·Σⱼ ω^(−ij)[Pⱼ] for affine P (M, 2, 4), M = 2^p.
-
-    tw (M, 5) GLV-split scalars: tw[m + j] = ω_{2m}^(−j) (see ``ifft_twiddles``);
-    inv_m (5,) the GLV split of M⁻¹ mod r.
-    """
+@njit(cache=True, nogil=True)
+def _ifft_load(P):
+    """Bit-reversed load of affine P (M, 2, 4) into a Jacobian (M, 3, 4) array."""
     M = P.shape[0]
     logm = 0
     while (1 << logm) < M:
         logm += 1
     X = np.empty((M, 3, 4), dtype=np.uint64)
-    for i in range(M):                                    # bit-reversed load
+    for i in range(M):
         r = 0
         for b in range(logm):
             r |= ((i >> b) & 1) << (logm - 1 - b)
@@ -256,23 +265,47 @@ def g1_ifft_jac(P, tw, inv_m):
             _store(X, r, INF_J)
         else:
             _store(X, r, (x, y, _F1))
+    return X
+
+
+@njit(cache=True, nogil=True)
+def _ifft_butterflies(X, tw, m, lo, hi):
+    """Butterflies lo ≤ b < hi of the stage with half-span m (twiddle tw[m + j], skipped for j = 0)."""
+    tab = np.empty((16, 3, 4), dtype=np.uint64)
+    for b in range(lo, hi):
+        j = b % m
+        i = (b // m) * 2 * m + j
+        u = _load_j(X, i)
+        v = _load_j(X, i + m)
+        if j != 0:
+            v = _jmul(v, tw[m + j], tab)
+        _store(X, i, g1.jadd(u, v))
+        _store(X, i + m, g1.jadd(u, _neg_j(v)))
+
+
+@njit(cache=True, nogil=True)
+def _scale_points(X, k, lo, hi):
+    """X[i] ← [k]X[i] for lo ≤ i < hi (k a GLV-split scalar, shape (5,))."""
+    tab = np.empty((16, 3, 4), dtype=np.uint64)
+    for i in range(lo, hi):
+        _store(X, i, _jmul(_load_j(X, i), k, tab))
+
+
+def g1_ifft_jac(P, tw, inv_m):
+    """(M, 3, 4) Jacobian (1/M)·Σⱼ ω^(−ij)[Pⱼ] for affine P (M, 2, 4), M = 2^p.
+
+    tw (M, 5) GLV-split scalars: tw[m + j] = ω_{2m}^(−j) (see ``ifft_twiddles``);
+    inv_m (5,) the GLV split of M⁻¹ mod r.
+    """
+    X = _ifft_load(np.ascontiguousarray(P, dtype=np.uint64))
+    M = X.shape[0]
+    chunks = 4 * num_threads()
     m = 1
     while m < M:
-        for b in prange(M // 2):
-            j = b % m
-            lo = (b // m) * 2 * m + j
-            u = _load_j(X, lo)
-            v = _load_j(X, lo + m)
-            if j != 0:
-                tab = np.empty((16, 3, 4), dtype=np.uint64)
-                v = _jmul(v, tw[m + j], tab)
-            _store(X, lo, g1.jadd(u, v))
-            _store(X, lo + m, g1.jadd(u, _neg_j(v)))
+        parallel_for(_ifft_butterflies, M // 2, X, tw, m, chunks=chunks)
         m *= 2
     if M > 1:
-        for i in prange(M):
-            tab = np.empty((16, 3, 4), dtype=np.uint64)
-            _store(X, i, _jmul(_load_j(X, i), inv_m, tab))
+        parallel_for(_scale_points, M, X, inv_m, chunks=chunks)
     return X
 
 
