@@ -14,6 +14,12 @@ unknown key is an error) and exactly the documented types.  Conventions:
 * byte strings (keys, signatures, hashes) are **lowercase hex** of an exact
   length, so every value has one spelling and hashes over documents are stable.
 
+``parse_json`` is the one JSON reader (files, HTTP bodies and answers): UTF-8
+only, no NaN/Infinity, and nesting at most ``MAX_JSON_DEPTH`` levels, counted
+*before* parsing — py_ecc raises Python's recursion limit to 100 000
+process-wide, so a deeply nested document would overflow the C stack inside
+``json.loads`` and kill the process instead of raising ``RecursionError``.
+
 ``canonical_json`` (sorted keys, no whitespace, ASCII only, no NaN) is the byte
 form that hashes and signatures are computed over.  Every error is a
 ``CodecError`` (a ``ValueError``) with a one-line message naming the document
@@ -24,17 +30,23 @@ import json
 import os
 import re
 import stat
+from itertools import accumulate
 
 __all__ = [
     "CodecError", "canonical_json", "check_object", "check_fields", "get_int", "get_decimal",
     "get_hex",
-    "get_str", "get_list", "load_json_file", "read_bounded", "MAX_FILE_BYTES",
+    "get_str", "get_list", "load_json_file", "parse_json", "read_bounded", "MAX_FILE_BYTES",
+    "MAX_JSON_DEPTH",
 ]
 
 #: Largest ledger JSON file read (a block with a proof and 64 orders is ~60 KiB).
 MAX_FILE_BYTES = 16 << 20
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _HEX = re.compile(r"[0-9a-f]*")
+MAX_JSON_DEPTH = 64               # a block is 4 levels deep
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 class CodecError(ValueError):
@@ -151,22 +163,31 @@ def read_bounded(path, what: str, max_bytes: int, error=None):
     return data, st
 
 
+def parse_json(data: bytes, what: str = "document"):
+    """The JSON value of ``data`` (module docstring); one-line ``CodecError`` naming ``what``."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CodecError(f"{what} is not UTF-8 ({e.reason} at byte {e.start})") from None
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if brackets and max(accumulate(map(_DEPTH_STEP.__getitem__, brackets))) > MAX_JSON_DEPTH:
+        raise CodecError(f"{what} is nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text,
+                          parse_constant=lambda c: _raise(f"{what}: {c} is not allowed in JSON"))
+    except json.JSONDecodeError as e:
+        raise CodecError(f"{what} is not valid JSON (line {e.lineno}: {e.msg})") from None
+    except RecursionError:                       # pragma: no cover - bounded above
+        raise CodecError(f"{what} is nested too deeply") from None
+
+
 def load_json_file(path, what: str):
     """The JSON value in ``path``; a one-line CodecError for every way reading can fail."""
     path = os.fspath(path)
     data, _ = read_bounded(path, what, MAX_FILE_BYTES)
     if len(data) > MAX_FILE_BYTES:
         raise CodecError(f"{what} file too large: {path} (over {MAX_FILE_BYTES} bytes)")
-    try:
-        return json.loads(data.decode("utf-8"),
-                          parse_constant=lambda c: _raise(f"{what} file has {c}: {path}"))
-    except UnicodeDecodeError:
-        raise CodecError(f"{what} file is not UTF-8 text: {path}") from None
-    except json.JSONDecodeError as e:
-        raise CodecError(f"{what} file is not valid JSON: {path} (line {e.lineno}: {e.msg})") \
-            from None
-    except RecursionError:
-        raise CodecError(f"{what} file is nested too deeply: {path}") from None
+    return parse_json(data, f"{what} file {path}")
 
 
 def _raise(msg):

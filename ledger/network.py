@@ -16,11 +16,8 @@ The protocol (JSON in and out, loopback by default; see ``ledger.server``):
 unreachable, slow, answers non-JSON, or answers a 4xx (``.status`` holds the
 HTTP status, 0 when there was no answer).
 
-``parse_json`` is the one JSON reader of both sides (request bodies, answers):
-UTF-8 only, no NaN/Infinity, and nesting at most ``MAX_JSON_DEPTH`` levels,
-counted *before* parsing — py_ecc raises Python's recursion limit to 100 000
-process-wide, so a deeply nested document would overflow a thread's C stack
-in ``json.loads`` and kill the node instead of raising ``RecursionError``.
+Both sides read JSON with ``ledger.codec.parse_json`` (UTF-8, no
+NaN/Infinity, nesting bounded before parsing).
 
 ``run_round(urls, block, quorum)`` is the operator's side of one block: it
 proposes ``block`` to every validator at once (threads; a down, slow or
@@ -36,30 +33,23 @@ and refusals per URL, and each node's answer to the finalize.
 """
 
 import json
-import re
 import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from .block import block_to_json
-from .codec import canonical_json, check_fields, get_hex, get_int, get_str
+from .codec import canonical_json, check_fields, get_hex, get_int, get_str, parse_json
 from .genesis import NAME_PATTERN
 from .keys import SIGNATURE_BYTES
 from .validator import Attestation
 
 __all__ = ["NetworkError", "NodeClient", "Round", "run_round", "statuses", "parse_attestation",
-           "attestation_to_json", "parse_json", "MAX_RESPONSE_BYTES", "MAX_JSON_DEPTH",
-           "DEFAULT_TIMEOUT"]
+           "attestation_to_json", "MAX_RESPONSE_BYTES", "DEFAULT_TIMEOUT"]
 
 MAX_RESPONSE_BYTES = 16 << 20
 DEFAULT_TIMEOUT = 60.0
-MAX_JSON_DEPTH = 64               # a block is 4 levels deep
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 #: No proxies: validator URLs are direct (loopback), whatever http_proxy says.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -75,25 +65,6 @@ class NetworkError(ValueError):
 def _one_line(text) -> str:
     text = str(text).strip()
     return text.splitlines()[0][:300] if text else "no detail"
-
-
-def _no_constant(name):
-    raise ValueError(f"{name} is not allowed in JSON")
-
-
-def parse_json(data: bytes):
-    """The JSON value of ``data`` (see the module docstring); one-line ``ValueError``."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"not UTF-8 ({e.reason} at byte {e.start})") from None
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    if brackets and max(accumulate(map(_DEPTH_STEP.__getitem__, brackets))) > MAX_JSON_DEPTH:
-        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except RecursionError:                       # pragma: no cover - bounded above
-        raise ValueError("nested too deeply") from None
 
 
 def attestation_to_json(att) -> dict:
@@ -138,9 +109,9 @@ class NodeClient:
         if len(raw) > MAX_RESPONSE_BYTES:
             raise NetworkError(f"{where}: answer larger than {MAX_RESPONSE_BYTES} bytes", status)
         try:
-            obj = parse_json(raw)
+            obj = parse_json(raw, "answer")
         except ValueError as e:
-            raise NetworkError(f"{where}: HTTP {status}, answer is not JSON ({e})",
+            raise NetworkError(f"{where}: HTTP {status}: {e}",
                                status) from None
         if not 200 <= status < 300:
             detail = obj.get("error") if isinstance(obj, dict) else None

@@ -20,7 +20,7 @@ never sees a traceback.
 
 **Limits.**  Request bodies are at most ``MAX_REQUEST_BYTES`` (Flask answers a
 JSON 413); waitress refuses bodies over twice that before reading them (its
-own plain-text 413).  JSON is parsed strictly (``ledger.network.parse_json``):
+own plain-text 413).  JSON is parsed strictly (``ledger.codec.parse_json``):
 UTF-8, no NaN/Infinity, at most 64 levels of nesting.
 
 **Binding.**  127.0.0.1 unless ``--host`` says otherwise (with a warning: the
@@ -46,7 +46,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .keys import atomic_write
-from .network import parse_json
+from .codec import parse_json
 from .node import FAULT_ENV, URL_FILE, Node, NodeError
 
 __all__ = ["create_app", "serve", "run_node", "main", "MAX_REQUEST_BYTES"]
@@ -70,9 +70,9 @@ def _body():
     if not data:
         raise NodeError(400, "empty request body: expected a JSON block")
     try:
-        return parse_json(data)
+        return parse_json(data, "request body")
     except ValueError as e:
-        raise NodeError(400, f"request body is not valid JSON: {e}") from None
+        raise NodeError(400, str(e)) from None
 
 
 def create_app(node: Node) -> Flask:

@@ -2,6 +2,8 @@
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ORDER = ["verifier", "circuits", "prover", "ledger"]   # lowest first
@@ -44,3 +46,13 @@ def test_verifier_needs_no_jit():
     offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "verifier").rglob("*.py")
                  if "numba" in {t for t, _ in _imports(p)}]
     assert offenders == []
+
+
+def test_cli_parser_loads_no_prover():
+    """`darkmatch validator run`, `verify`, `order …` start without Numba: building the
+    command line imports no prover, numba or py_ecc (commands load what they need)."""
+    code = ("import sys; from ledger.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('prover', 'numba', 'py_ecc') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.strip()
+    assert out == "[]"

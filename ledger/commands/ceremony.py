@@ -14,15 +14,16 @@ one-line ``UserError``.
 import os
 
 from ledger.cli import UserError
-from prover import ceremony
-from prover.srs import MAX_POWER, PtauError
 
 __all__ = ["register"]
 
 
-def _run(fn, *args, **kw):
+def _run(name, *args, **kw):
+    """``prover.ceremony.<name>(…)`` with its errors as one line (the prover loads only here)."""
+    from prover import ceremony
+    from prover.srs import PtauError
     try:
-        return fn(*args, **kw)
+        return getattr(ceremony, name)(*args, **kw)
     except (PtauError, ceremony.CeremonyError) as e:
         raise UserError(str(e)) from None
     except FileNotFoundError as e:
@@ -37,9 +38,10 @@ def _need_file(path: str) -> None:
 
 
 def _new(args) -> int:
+    from prover.srs import MAX_POWER
     if not 1 <= args.power <= MAX_POWER:
         raise UserError(f"--power must be in 1..{MAX_POWER}, got {args.power}")
-    _run(ceremony.new, args.power, args.out)
+    _run("new", args.power, args.out)
     print(f"wrote {args.out}: power {args.power}, no contributions yet (tau = 1); "
           f"run `darkmatch ceremony contribute --in {args.out} --out NEXT`")
     return 0
@@ -47,9 +49,9 @@ def _new(args) -> int:
 
 def _contribute(args) -> int:
     _need_file(args.inp)
-    h = _run(ceremony.contribute, args.inp, args.out, name=args.name,
+    h = _run("contribute", args.inp, args.out, name=args.name,
              entropy=(args.entropy or "").encode())
-    n = len(_run(ceremony.read_transcript, args.out))
+    n = len(_run("read_transcript", args.out))
     print(f"contribution #{n} {args.name!r} written to {args.out}")
     print(f"transcript hash: {h.hex()}")
     return 0
@@ -57,7 +59,7 @@ def _contribute(args) -> int:
 
 def _verify(args) -> int:
     _need_file(args.file)
-    infos = _run(ceremony.verify, args.file)
+    infos = _run("verify", args.file)
     for c in infos:
         print(f"#{c['index']} {c['name']!r}: {c['hash']}")
     print(f"OK: {len(infos)} contribution(s) verified; the powers of tau are consistent")
@@ -66,7 +68,7 @@ def _verify(args) -> int:
 
 def _export(args) -> int:
     _need_file(args.inp)
-    srs = _run(ceremony.export, args.inp, args.out)
+    srs = _run("export", args.inp, args.out)
     print(f"wrote {args.out}: power {srs.power}, sections 1, 2, 3, 12 and the transcript")
     return 0
 

@@ -138,7 +138,10 @@ def test_bad_block_file_one_line_exit_2(demo_dir, tmp_path, capsys, content, nee
     assert needle in _one_line(capsys.readouterr().err)
 
 
-@pytest.mark.parametrize("content,needle", [(None, "not found"), ("{", "not valid JSON")])
+@pytest.mark.parametrize("content,needle", [
+    (None, "not found"), ("{", "not valid JSON"), ("[NaN]", "NaN is not allowed"),
+    ("[" * 200_000 + "]" * 200_000, "nested deeper than 64"),     # would overflow the C stack
+])
 def test_verify_bad_vk_one_line_exit_2(demo_dir, tmp_path, capsys, content, needle):
     path = tmp_path / "vk.json"
     if content is not None:

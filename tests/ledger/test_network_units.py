@@ -10,7 +10,8 @@ from ledger_chain import build_block, make_genesis, make_orders, snapshot
 
 from ledger import keys
 from ledger.finality import Misbehaviour, Quorum, is_quorum
-from ledger.network import MAX_JSON_DEPTH, parse_attestation, parse_json
+from ledger.codec import MAX_JSON_DEPTH, parse_json
+from ledger.network import parse_attestation
 from ledger.signlog import MemorySignLog, SignConflict, SignLog, SignLogError
 from ledger.store import Store
 
