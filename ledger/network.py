@@ -30,6 +30,12 @@ broadcasts ``POST /finalize`` with the signed block to every validator.  With
 returns a ``Round``: the signed block (None if no quorum), the attestations
 and refusals per URL, and each node's answer to the finalize.
 ``statuses(urls)`` asks every node's ``/status`` at once.
+
+``fetch_finalized(store, quorum, url)`` is catch-up from one node: it asks
+for ``GET /blocks/<head + 1>`` until the node has no more and stores each
+block only through ``quorum.finalize_signed`` (every signature, > 2/3 of the
+stake by the store's own validator set, the store's checks, the proof) — what
+a restarted validator and a restarted operator both run.
 """
 
 import json
@@ -39,13 +45,13 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from .block import block_to_json
+from .block import block_from_json, block_to_json
 from .codec import canonical_json, check_fields, get_hex, get_int, get_str, parse_json
 from .genesis import NAME_PATTERN
 from .keys import SIGNATURE_BYTES
 from .validator import Attestation
 
-__all__ = ["NetworkError", "NodeClient", "Round", "run_round", "statuses", "parse_attestation",
+__all__ = ["NetworkError", "NodeClient", "Round", "run_round", "statuses", "fetch_finalized", "parse_attestation",
            "attestation_to_json", "MAX_RESPONSE_BYTES", "DEFAULT_TIMEOUT"]
 
 MAX_RESPONSE_BYTES = 16 << 20
@@ -213,3 +219,31 @@ def run_round(urls, block, quorum, *, timeout: float = DEFAULT_TIMEOUT, apply: b
     if apply:
         result.stored_hash = quorum.finalize(block)
     return result
+
+
+def fetch_finalized(store, quorum, url, *, timeout: float = 30.0, on_skip=None, on_bad=None):
+    """Store the finalized blocks ``url`` has past ``store``'s head, each re-checked (module
+    doc); returns how many.  ``on_skip(msg)``: the node was unreachable; ``on_bad(msg)``: it
+    served a block that failed a check (fetching from it stops there)."""
+    client, stored = NodeClient(url, timeout), 0
+    while True:
+        want = store.head()[0] + 1
+        try:
+            obj = client.block(want)
+        except NetworkError as e:
+            if on_skip is not None:
+                on_skip(str(e))
+            return stored
+        if obj is None:
+            return stored
+        try:
+            block = block_from_json(obj, f"block {want} from {url}")
+            if block.height != want:
+                raise ValueError(f"asked for block {want}, got block {block.height}")
+            quorum.finalize_signed(block)
+        except ValueError as e:                      # Misbehaviour included: evidence stored
+            if on_bad is not None:
+                on_bad(f"block {want}: {_one_line(e)}")
+            return stored
+        quorum.forget(want + 1)
+        stored += 1

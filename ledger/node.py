@@ -61,7 +61,7 @@ from .codec import CodecError, load_json_file
 from .finality import Misbehaviour, Quorum
 from .genesis import genesis_to_json, load_genesis
 from .keys import atomic_write, load_private_key, public_key_hex, save_private_key
-from .network import NetworkError, NodeClient, attestation_to_json
+from .network import NodeClient, attestation_to_json, fetch_finalized
 from .signlog import SignLog
 from .store import Store
 from .validator import AlreadySigned, Validator
@@ -321,28 +321,9 @@ class Node:
             for peer in self.peers:
                 if peer == self.url:
                     continue
-                client = NodeClient(peer, PEER_TIMEOUT)
-                while True:
-                    want = self.store.head()[0] + 1
-                    try:
-                        obj = client.block(want)
-                    except NetworkError as e:
-                        self.log(f"peer {peer} skipped: {e}")
-                        break
-                    if obj is None:
-                        break
-                    try:
-                        block = block_from_json(obj, f"block {want} from {peer}")
-                        if block.height != want:
-                            raise ValueError(f"asked for block {want}, got block {block.height}")
-                        self.quorum.finalize_signed(block)
-                    except Misbehaviour as e:
-                        self._complain(peer, f"block {want}: {e}")
-                        break
-                    except ValueError as e:
-                        self._complain(peer, f"block {want}: {e}")
-                        break
-                    self.quorum.forget(want + 1)
+                fetch_finalized(self.store, self.quorum, peer, timeout=PEER_TIMEOUT,
+                                on_skip=lambda m, p=peer: self.log(f"peer {p} skipped: {m}"),
+                                on_bad=lambda m, p=peer: self._complain(p, m))
             head = self.store.head()[0]
             if head > start:
                 self.log(f"caught up from {start} to {head} ({reason})")

@@ -34,8 +34,7 @@ from circuits.settlement_data import AccountState
 from .codec import CodecError, check_fields, check_object, get_int, get_list, load_json_file
 from .genesis import load_genesis, genesis_to_json
 from .keys import atomic_write
-from .network import NetworkError, NodeClient
-from .block import block_from_json
+from .network import fetch_finalized
 from .store import Store
 
 __all__ = ["OperatorHome", "init_operator_home", "states_to_json", "states_from_json",
@@ -110,27 +109,12 @@ def init_operator_home(home, genesis_path, n_slots, k_slots, srs, pk_vk, market_
 
 
 def catch_up(store, quorum, urls, log=print) -> int:
-    """Fetch and store, through ``quorum.finalize_signed`` (every check a node makes), the
-    finalized blocks the validators at ``urls`` have past the store's head; the new head."""
+    """Fetch, from the validators at ``urls``, the finalized blocks past the store's head,
+    each re-checked as a node re-checks it (``ledger.network.fetch_finalized``); the head."""
     for url in urls:
-        client = NodeClient(url, 30.0)
-        while True:
-            want = store.head()[0] + 1
-            try:
-                obj = client.block(want)
-            except NetworkError as e:
-                log(f"validator {url} skipped: {e}")
-                break
-            if obj is None:
-                break
-            try:
-                block = block_from_json(obj, f"block {want} from {url}")
-                if block.height != want:
-                    raise ValueError(f"asked for block {want}, got block {block.height}")
-                quorum.finalize_signed(block)
-            except ValueError as e:
-                log(f"validator {url} served a bad block {want}: {e}")
-                break
+        fetch_finalized(store, quorum, url,
+                        on_skip=lambda m, u=url: log(f"validator {u} skipped: {m}"),
+                        on_bad=lambda m, u=url: log(f"validator {u} served a bad {m}"))
     return store.head()[0]
 
 
