@@ -46,9 +46,9 @@ class Domain:
         return fr_scalar(COSET_SHIFT)
 
     @cached_property
-    def coset_x(self) -> np.ndarray:
-        """xᵢ = g·ω₄ₙⁱ for i < 4n."""
-        return fr.scale_vec(fr.powers(fr_scalar(root_of_unity(self.power + 2)), 4 * self.n), self.shift)
+    def omega4(self) -> np.ndarray:
+        """ω₄ₙ, the step between consecutive coset points (Montgomery, shape (4,))."""
+        return fr_scalar(root_of_unity(self.power + 2))
 
     @cached_property
     def zh_inv(self) -> np.ndarray:
@@ -63,6 +63,12 @@ class Domain:
         coeffs = np.zeros((4 * self.n, 4), dtype=np.uint64)
         coeffs[: self.n] = fr_scalar(pow(self.n, -1, R_MOD))
         return ntt.coset_ntt(coeffs, self.shift)
+
+    def precompute(self) -> "Domain":
+        """Compute the constants the prover reads (ωⁱ, L₀ on the coset, 1/Z_H) now, at setup,
+        rather than in the first proof; snarkjs likewise keeps them in its zkey."""
+        _ = (self.omegas, self.l0_coset, self.zh_inv, self.omega4)    # each cached on first access
+        return self
 
     def to_coefficients(self, values: np.ndarray) -> np.ndarray:
         """Values on H → coefficients (length n)."""

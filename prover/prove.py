@@ -120,17 +120,9 @@ def round_2(pk, r1: Round1) -> Round2:
     return Round2(z, Z, ts.alpha_challenge(r1.beta, r1.gamma, Z))
 
 
-def _pi_coefficients(pk, public) -> np.ndarray:
-    values = np.zeros((pk.domain.n, 4), dtype=np.uint64)
-    if public:
-        values[: len(public)] = fr_from_ints([-x for x in public])
-    return pk.domain.to_coefficients(values)
-
-
 def round_3(pk, public, r1: Round1, r2: Round2) -> Round3:
     n = pk.domain.n
-    t = quotient.quotient(pk, r1.a, r1.b, r1.c, r2.z, _pi_coefficients(pk, public),
-                          r1.beta, r1.gamma, r2.alpha)
+    t = quotient.quotient(pk, r1.a, r1.b, r1.c, r2.z, public, r1.beta, r1.gamma, r2.alpha)
     T1, T2, T3 = quotient.split(t, n, _rand(), _rand())
     cm = tuple(commit(pk.srs_g1, p) for p in (T1, T2, T3))
     return Round3(T1, T2, T3, cm, ts.zeta_challenge(r2.alpha, *cm))

@@ -14,20 +14,42 @@ so that t = T1 + Xⁿ·T2 + X²ⁿ·T3 while each part alone reveals nothing.
 
 import numpy as np
 
+from verifier.fields import R_MOD
+
 from .kernels import fr, plonk
-from .kernels.convert import fr_one, fr_scalar
+from .kernels.convert import fr_from_ints, fr_one, fr_scalar
 
-__all__ = ["quotient", "split", "check_degree"]
+__all__ = ["quotient", "split", "check_degree", "pi_on_coset", "PI_SHIFT_MAX"]
+
+#: up to this many public inputs PI's coset values are shifted copies of L₀'s (else iNTT + NTT)
+PI_SHIFT_MAX = 8
 
 
-def quotient(pk, a, b, c, z, pi, beta: int, gamma: int, alpha: int) -> np.ndarray:
-    """Coefficients of t (length 4n) from the blinded a, b, c, z and PI coefficients."""
+def pi_on_coset(dom, public) -> np.ndarray:
+    """PI(X) = −Σᵢ pubᵢ·Lᵢ(X) on the 4n coset xⱼ = g·ω₄ₙʲ.
+
+    Lᵢ(X) = L₀(ω⁻ⁱX) and ω⁻ⁱxⱼ = x_(j−4i mod 4n), so Lᵢ's coset values are L₀'s rolled
+    by 4i: a few public inputs cost a few multiply-adds a point instead of an iNTT on H
+    and an NTT on the coset."""
+    if len(public) > PI_SHIFT_MAX:
+        values = np.zeros((dom.n, 4), dtype=np.uint64)
+        values[: len(public)] = fr_from_ints([-x for x in public])
+        return dom.to_coset(dom.to_coefficients(values))
+    acc = np.zeros((4 * dom.n, 4), dtype=np.uint64)
+    for i, x in enumerate(public):
+        if x % R_MOD:
+            plonk.axpy(acc, np.roll(dom.l0_coset, 4 * i, axis=0), fr_scalar(-x % R_MOD))
+    return acc
+
+
+def quotient(pk, a, b, c, z, public, beta: int, gamma: int, alpha: int) -> np.ndarray:
+    """Coefficients of t (length 4n) from the blinded a, b, c, z and the public inputs."""
     dom = pk.domain
     cs = pk.coset
-    ev = [dom.to_coset(p) for p in (a, b, c, z, pi)]
+    ev = [dom.to_coset(p) for p in (a, b, c, z)]
     t_evals = plonk.quotient_evals(
-        *ev[:4], cs["qm"], cs["ql"], cs["qr"], cs["qo"], cs["qc"], cs["s1"], cs["s2"], cs["s3"],
-        ev[4], dom.l0_coset, dom.coset_x, dom.zh_inv,
+        *ev, cs["qm"], cs["ql"], cs["qr"], cs["qo"], cs["qc"], cs["s1"], cs["s2"], cs["s3"],
+        pi_on_coset(dom, public), dom.l0_coset, dom.shift, dom.omega4, dom.zh_inv,
         fr_scalar(beta), fr_scalar(gamma), fr_scalar(alpha),
         fr_scalar(pk.vk.k1), fr_scalar(pk.vk.k2), fr_one())
     t = dom.from_coset(t_evals)

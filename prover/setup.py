@@ -67,6 +67,7 @@ def setup(circuit: Circuit, srs):
         pk.coeffs[name] = dom.to_coefficients(values)
     for name in SELECTORS + SIGMAS:
         pk.coset[name] = dom.to_coset(pk.coeffs[name])
+    dom.precompute()
     commitments = {name: commit(srs_g1, pk.coeffs[name]) for name in SELECTORS + SIGMAS}
     pk.vk = VerifyingKey(
         n_public=cs.n_public, power=power, k1=K1, k2=K2,

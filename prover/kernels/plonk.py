@@ -9,7 +9,8 @@ The row loops are nogil kernels over index ranges, run on all cores by
       denᵢ = (aᵢ + βσ₁ᵢ + γ)(bᵢ + βσ₂ᵢ + γ)(cᵢ + βσ₃ᵢ + γ)
 * ``grand_product`` — z₀ = 1, zᵢ₊₁ = zᵢ·numᵢ·denᵢ⁻¹, and the full product
   (1 exactly when the copy constraints hold).
-* ``quotient_evals`` — on the coset points xᵢ = g·ω₄ₙⁱ (GWC19 round 3):
+* ``quotient_evals`` — on the coset points xᵢ = g·ω₄ₙⁱ (GWC19 round 3; xᵢ is
+  stepped in the kernel, one multiplication a row, instead of read from a 4n array):
       t(x) = [ a b qM + a qL + b qR + c qO + PI + qC
              + α((a+βx+γ)(b+βk₁x+γ)(c+βk₂x+γ)·z(x) − (a+βσ₁+γ)(b+βσ₂+γ)(c+βσ₃+γ)·z(xω))
              + α²(z(x) − 1)L₀(x) ] / Z_H(x)
@@ -22,7 +23,7 @@ The row loops are nogil kernels over index ranges, run on all cores by
 import numpy as np
 from numba import njit
 
-from .fr import PARALLEL_MIN, add, mul, sub
+from .fr import PARALLEL_MIN, Z, add, mul, pow_, sub
 from .threads import num_threads, parallel_for
 
 __all__ = ["permutation_fractions", "grand_product", "quotient_evals", "axpy", "add_const"]
@@ -111,15 +112,17 @@ def grand_product(num, den_inv, one):
 
 
 @njit(cache=True, nogil=True)
-def _quotient(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
+def _quotient(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, g, w, zh_inv,
               beta, gamma, alpha, k1, k2, one, t, lo, hi):
     N = a.shape[0]
     be, ga, al = _ld1(beta), _ld1(gamma), _ld1(alpha)
     bk1, bk2 = _m(be, _ld1(k1)), _m(be, _ld1(k2))
     al2 = _m(al, al)
     o = _ld1(one)
+    wv = _ld1(w)
+    xi = _m(_ld1(g), pow_(w[0], w[1], w[2], w[3], np.uint64(lo), Z, Z, Z))     # g·ω^lo
     for i in range(lo, hi):
-        ai, bi, ci, zi, xi = _ld(a, i), _ld(b, i), _ld(c, i), _ld(z, i), _ld(x, i)
+        ai, bi, ci, zi = _ld(a, i), _ld(b, i), _ld(c, i), _ld(z, i)
         zw = _ld(z, (i + 4) % N)
         gate = _a(_a(_a(_m(_m(ai, bi), _ld(qm, i)), _m(ai, _ld(ql, i))),
                      _a(_m(bi, _ld(qr, i)), _m(ci, _ld(qo, i)))),
@@ -130,13 +133,14 @@ def _quotient(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
         l0t = _m(_s(zi, o), _ld(l0, i))
         num = _a(_a(gate, _m(al, _s(p1, p2))), _m(al2, l0t))
         _st(t, i, _m(num, _ld(zh_inv, i % 4)))
+        xi = _m(xi, wv)
 
 
-def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
+def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, g, w, zh_inv,
                    beta, gamma, alpha, k1, k2, one):
-    """t(x) on the 4n coset (see the module docstring), one row per coset point."""
+    """t(x) on the 4n coset xᵢ = g·wⁱ (w = ω₄ₙ; see the module docstring), one row per point."""
     t = np.empty_like(a)
-    _rows(_quotient, a.shape[0], a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, x, zh_inv,
+    _rows(_quotient, a.shape[0], a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, g, w, zh_inv,
           beta, gamma, alpha, k1, k2, one, t)
     return t
 

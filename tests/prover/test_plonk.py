@@ -181,3 +181,31 @@ def test_nested_labels_compose():
     assert c.compile().labels == ["rule A: gadget", "rule A", None, None]
     with pytest.raises(UnsatisfiedError, match=r"\(rule A: gadget\)"):
         c.check({"x": 2})
+
+
+@pytest.mark.parametrize("n_public", [0, 1, 3, 9])
+def test_public_inputs_on_the_coset_both_ways(n_public, monkeypatch):
+    """PI on the 4n coset from shifted L₀ values equals iNTT on H + coset NTT, and a proof
+    with many public inputs (the iNTT path) verifies."""
+    from prover import quotient
+    from prover.domain import Domain
+    dom = Domain(4)
+    public = [R_MOD - 1, 0, 7, 12345, 1, 2, 3, 4, 5][:n_public]
+    shifted = quotient.pi_on_coset(dom, public)
+    monkeypatch.setattr(quotient, "PI_SHIFT_MAX", -1)
+    assert np.array_equal(quotient.pi_on_coset(dom, public), shifted)
+
+
+def test_many_public_inputs_prove(srs):
+    from prover import quotient
+    c = Circuit()
+    xs = [c.public(f"x{i}") for i in range(quotient.PI_SHIFT_MAX + 2)]
+    c.assert_equal(c.mul(xs[0], xs[1]), xs[2])
+    pk, vk = setup(c, srs)
+    values = {f"x{i}": i + 3 for i in range(len(xs))}
+    values["x2"] = 3 * 4
+    proof, public = prove(pk, values)
+    assert verify(vk, public, proof)
+    values["x5"] = 99
+    proof, public = prove(pk, values)
+    assert verify(vk, public, proof) and not verify(vk, [*public[:5], 98, *public[6:]], proof)
