@@ -15,7 +15,7 @@ transactions and ``_head``), kept apart so each file stays short.  The rules:
   finality layer defines and checks.
 * **Parameter changes** (``apply_param_change``) are recorded with the head's
   height and hold for later blocks.  Deciding that a quorum (> 2/3 of the
-  stake) approved one is the finality layer's job, not the store's.
+  stake) approved one is ``ledger.params``'s job, not the store's.
 """
 
 import json
@@ -116,7 +116,7 @@ class GovernanceTables:
         return [(i, v, k, h, json.loads(b)) for i, v, k, h, b in rows]
 
     # ------------------------------------------------------------ parameter changes
-    def apply_param_change(self, change: dict) -> int:
+    def apply_param_change(self, change: dict, *, expected_height: int = None) -> int:
         """Record and apply one parameter change; returns its id.
 
         ``{"kind": "market", "market_id", "im_bps", "mm_bps", "fee_bps", "band_bps"}``
@@ -124,7 +124,9 @@ class GovernanceTables:
         "stake"}`` adds a validator or sets its stake (0 removes it; a slashed
         validator cannot return, and a name keeps its key).  It holds for the
         blocks after the current head (recorded with the head's height).  The
-        quorum behind it (DESIGN §7) is the finality layer's to check.
+        quorum behind it (DESIGN §7) is ``ledger.params``'s to check; it passes
+        ``expected_height``, the head the quorum approved, checked inside the
+        transaction so that a block stored meanwhile makes the change fail.
         """
         try:
             kind = change.get("kind") if isinstance(change, dict) else None
@@ -146,6 +148,9 @@ class GovernanceTables:
             raise StoreError(str(e).splitlines()[0]) from None
         with self._write() as c:
             height = self._head(c)[0]
+            if expected_height is not None and height != expected_height:
+                raise StoreError(f"the head moved to {height}; the change was approved at "
+                                 f"{expected_height}")
             if kind == "market":
                 cur = c.execute("UPDATE markets SET im_bps = ?, mm_bps = ?, fee_bps = ?, "
                                 "band_bps = ? WHERE market_id = ?",
