@@ -12,10 +12,10 @@ import numpy as np
 from numba import njit
 
 from .threads import parallel_for
-from .u128 import adc, mac, sbb
+from .u128 import adc, montgomery_mul, sbb
 
 __all__ = [
-    "mul", "sqr", "add", "sub", "neg", "dbl", "is_zero", "eq", "pow_", "inv",
+    "mul", "sqr", "mul_i", "sqr_i", "mul_ti", "sqr_ti", "add", "sub", "neg", "dbl", "is_zero", "eq", "pow_", "inv",
     "to_mont", "from_mont",
     "mul_vec", "sqr_vec", "add_vec", "sub_vec", "neg_vec", "scale_vec",
     "to_mont_vec", "from_mont_vec", "inv_vec", "inv1", "pow1", "powers",
@@ -53,68 +53,22 @@ ONE_LIMBS = np.array([ONE0, ONE1, ONE2, ONE3], dtype=np.uint64)
 MODULUS_LIMBS = np.array([Q0, Q1, Q2, Q3], dtype=np.uint64)
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _reduce(t0, t1, t2, t3):
-    """t − p if t ≥ p, for t < 2p."""
-    s0, bw = sbb(t0, Q0, Z)
-    s1, bw = sbb(t1, Q1, bw)
-    s2, bw = sbb(t2, Q2, bw)
-    s3, bw = sbb(t3, Q3, bw)
-    if bw:
-        return t0, t1, t2, t3
-    return s0, s1, s2, s3
+#: a·b·R⁻¹ and a²·R⁻¹ as intrinsics, inlined at each call site (limbs in / 4-tuple out, and on
+#: 4-tuples): for hot loops with few multiplies; everything else calls ``mul`` / ``sqr``.
+mul_i, sqr_i, mul_ti, sqr_ti = montgomery_mul((Q0, Q1, Q2, Q3), INV)
 
 
 @njit(cache=True)
 def mul(a0, a1, a2, a3, b0, b1, b2, b3):
-    """Montgomery product a·b·R⁻¹ (CIOS, no-carry variant, unrolled)."""
-    A, t0 = mac(a0, b0, Z, Z)
-    m = t0 * INV
-    C, _ = mac(m, Q0, t0, Z)
-    A, t1 = mac(a1, b0, A, Z)
-    C, t0 = mac(m, Q1, t1, C)
-    A, t2 = mac(a2, b0, A, Z)
-    C, t1 = mac(m, Q2, t2, C)
-    A, t3 = mac(a3, b0, A, Z)
-    C, t2 = mac(m, Q3, t3, C)
-    t3 = C + A
-    A, t0 = mac(a0, b1, t0, Z)
-    m = t0 * INV
-    C, _ = mac(m, Q0, t0, Z)
-    A, t1 = mac(a1, b1, t1, A)
-    C, t0 = mac(m, Q1, t1, C)
-    A, t2 = mac(a2, b1, t2, A)
-    C, t1 = mac(m, Q2, t2, C)
-    A, t3 = mac(a3, b1, t3, A)
-    C, t2 = mac(m, Q3, t3, C)
-    t3 = C + A
-    A, t0 = mac(a0, b2, t0, Z)
-    m = t0 * INV
-    C, _ = mac(m, Q0, t0, Z)
-    A, t1 = mac(a1, b2, t1, A)
-    C, t0 = mac(m, Q1, t1, C)
-    A, t2 = mac(a2, b2, t2, A)
-    C, t1 = mac(m, Q2, t2, C)
-    A, t3 = mac(a3, b2, t3, A)
-    C, t2 = mac(m, Q3, t3, C)
-    t3 = C + A
-    A, t0 = mac(a0, b3, t0, Z)
-    m = t0 * INV
-    C, _ = mac(m, Q0, t0, Z)
-    A, t1 = mac(a1, b3, t1, A)
-    C, t0 = mac(m, Q1, t1, C)
-    A, t2 = mac(a2, b3, t2, A)
-    C, t1 = mac(m, Q2, t2, C)
-    A, t3 = mac(a3, b3, t3, A)
-    C, t2 = mac(m, Q3, t3, C)
-    t3 = C + A
-    return _reduce(t0, t1, t2, t3)
+    """Montgomery product a·b·R⁻¹, out of line (one copy of the ~150 instructions per
+    compiled kernel instead of one per call site: inlining all of them doubled the cold compile)."""
+    return mul_i(a0, a1, a2, a3, b0, b1, b2, b3)
 
 
 @njit(cache=True)
 def sqr(a0, a1, a2, a3):
-    """a²·R⁻¹."""
-    return mul(a0, a1, a2, a3, a0, a1, a2, a3)
+    """a²·R⁻¹, out of line."""
+    return sqr_i(a0, a1, a2, a3)
 
 
 @njit(cache=True)
@@ -211,8 +165,8 @@ def _vector(kernel, n, *args):
 
 @njit(cache=True, nogil=True)
 def _mul_vec_range(a, b, out, lo, hi):
-    for i in range(lo, hi):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+    for i in range(np.uint64(lo), np.uint64(hi)):      # unsigned: no negative-index wraparound code
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
 def mul_vec(a, b):
@@ -224,8 +178,8 @@ def mul_vec(a, b):
 
 @njit(cache=True, nogil=True)
 def _sqr_vec_range(a, out, lo, hi):
-    for i in range(lo, hi):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sqr(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+    for i in range(np.uint64(lo), np.uint64(hi)):      # unsigned: no negative-index wraparound code
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sqr_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
 
 
 def sqr_vec(a):
@@ -237,7 +191,7 @@ def sqr_vec(a):
 
 @njit(cache=True, nogil=True)
 def _add_vec_range(a, b, out, lo, hi):
-    for i in range(lo, hi):
+    for i in range(np.uint64(lo), np.uint64(hi)):      # unsigned: no negative-index wraparound code
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = add(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
@@ -250,7 +204,7 @@ def add_vec(a, b):
 
 @njit(cache=True, nogil=True)
 def _sub_vec_range(a, b, out, lo, hi):
-    for i in range(lo, hi):
+    for i in range(np.uint64(lo), np.uint64(hi)):      # unsigned: no negative-index wraparound code
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sub(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
@@ -263,7 +217,7 @@ def sub_vec(a, b):
 
 @njit(cache=True, nogil=True)
 def _neg_vec_range(a, out, lo, hi):
-    for i in range(lo, hi):
+    for i in range(np.uint64(lo), np.uint64(hi)):      # unsigned: no negative-index wraparound code
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = neg(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
 
 
@@ -276,8 +230,8 @@ def neg_vec(a):
 
 @njit(cache=True, nogil=True)
 def _scale_vec_range(a, s, out, lo, hi):
-    for i in range(lo, hi):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], s[0], s[1], s[2], s[3])
+    for i in range(np.uint64(lo), np.uint64(hi)):      # unsigned: no negative-index wraparound code
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3], s[0], s[1], s[2], s[3])
 
 
 def scale_vec(a, s):
@@ -289,8 +243,8 @@ def scale_vec(a, s):
 
 @njit(cache=True, nogil=True)
 def _to_mont_vec_range(a, out, lo, hi):
-    for i in range(lo, hi):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = to_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+    for i in range(np.uint64(lo), np.uint64(hi)):      # unsigned: no negative-index wraparound code
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3], R2_0, R2_1, R2_2, R2_3)
 
 
 def to_mont_vec(a):
@@ -302,8 +256,8 @@ def to_mont_vec(a):
 
 @njit(cache=True, nogil=True)
 def _from_mont_vec_range(a, out, lo, hi):
-    for i in range(lo, hi):
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = from_mont(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+    for i in range(np.uint64(lo), np.uint64(hi)):      # unsigned: no negative-index wraparound code
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3], ONE, Z, Z, Z)
 
 
 def from_mont_vec(a):

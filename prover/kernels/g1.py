@@ -50,12 +50,12 @@ INF_J = (_F1, _F1, _F0)
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _m(a, b):
-    return fq.mul(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
+    return fq.mul_ti(a, b)
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _s(a):
-    return fq.mul(a[0], a[1], a[2], a[3], a[0], a[1], a[2], a[3])
+    return fq.sqr_ti(a)
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)

@@ -23,7 +23,7 @@ The row loops are nogil kernels over index ranges, run on all cores by
 import numpy as np
 from numba import njit
 
-from .fr import PARALLEL_MIN, Z, add, mul, pow_, sub
+from .fr import PARALLEL_MIN, Z, add, mul_ti, pow_, sub
 from .threads import num_threads, parallel_for
 
 __all__ = ["permutation_fractions", "grand_product", "quotient_evals", "axpy", "add_const"]
@@ -43,7 +43,7 @@ def _ld1(x):
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _m(x, y):
-    return mul(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
+    return mul_ti(x, y)
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
