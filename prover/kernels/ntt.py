@@ -42,8 +42,8 @@ from numba import njit
 from verifier.fields import FR_TWO_ADICITY, R_MOD, root_of_unity
 
 from . import convert
-from .threads import num_threads, parallel_for
 from .fr import ONE0, ONE1, ONE2, ONE3, add, mul, sqr, sub
+from .threads import num_threads, parallel_for
 
 __all__ = [
     "ntt", "intt", "coset_ntt", "coset_intt", "twiddles", "clear_twiddle_cache",
