@@ -18,12 +18,12 @@ from ledger.cli import UserError
 __all__ = ["register"]
 
 
-def _run(name, *args, **kw):
-    """``prover.ceremony.<name>(…)`` with its errors as one line (the prover loads only here)."""
+def _run(function, /, *args, **kw):
+    """``prover.ceremony.<function>(…)`` with its errors as one line (the prover loads only here)."""
     from prover import ceremony
     from prover.srs import PtauError
     try:
-        return getattr(ceremony, name)(*args, **kw)
+        return getattr(ceremony, function)(*args, **kw)
     except (PtauError, ceremony.CeremonyError) as e:
         raise UserError(str(e)) from None
     except FileNotFoundError as e:
