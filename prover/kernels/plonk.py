@@ -23,7 +23,7 @@ The row loops are nogil kernels over index ranges, run on all cores by
 import numpy as np
 from numba import njit
 
-from .fr import PARALLEL_MIN, Z, add, mul_ti, pow_, sub
+from .fr import PARALLEL_MIN, Z, add, add_vec, mul_ti, pow_, sub
 from .threads import num_threads, parallel_for
 
 __all__ = ["permutation_fractions", "grand_product", "quotient_evals", "axpy", "add_const"]
@@ -157,7 +157,6 @@ def axpy(acc, x, s):
     _rows(_axpy, x.shape[0], acc, x, s)
 
 
-@njit(cache=True)
 def add_const(acc, k):
     """acc[0] += k (a constant term), in place."""
-    acc[0, 0], acc[0, 1], acc[0, 2], acc[0, 3] = _a((acc[0, 0], acc[0, 1], acc[0, 2], acc[0, 3]), _ld1(k))
+    acc[:1] = add_vec(acc[:1], np.ascontiguousarray(k, dtype=np.uint64).reshape(1, 4))

@@ -24,7 +24,7 @@ field element z is a (4,) Montgomery array.
 import numpy as np
 from numba import njit
 
-from verifier.fields import root_of_unity
+from verifier.fields import R_MOD, root_of_unity
 
 from . import convert, fr
 from . import ntt as _ntt
@@ -75,7 +75,7 @@ def evaluate(coeffs: np.ndarray, z: np.ndarray) -> np.ndarray:
     nchunks = -(-coeffs.shape[0] // _CHUNK)
     parts = np.empty((nchunks, 4), dtype=np.uint64)
     parallel_for(_horner_parts, nchunks, coeffs, z, parts)
-    zc = fr.pow1(z, np.array([_CHUNK, 0, 0, 0], dtype=np.uint64))       # z^_CHUNK
+    zc = convert.fr_scalar(pow(convert.fr_to_ints(z)[0], _CHUNK, R_MOD))      # z^_CHUNK
     return _evaluate_serial(parts, zc)
 
 

@@ -140,20 +140,30 @@ def check_points(P, allow_inf):
 
 # ----------------------------------------------------------------- fixed base
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _multiples(B, out):
+    """out[d] = d·B (Jacobian) for d < len(out), B affine (2, 4): running mixed additions."""
+    acc = INF_J
+    b = _load_a(B.reshape(1, 2, 4), np.int64(0))
+    for d in range(out.shape[0]):
+        _store(out, d, acc)
+        acc = g1.jadd_mixed(acc, b)
+
+
 def fixed_base_table(B):
-    """T (32·256, 2, 4) affine: T[256w + d] = d·2^(8w)·B for an affine base B (2, 4)."""
-    J = np.empty((32 * 256, 3, 4), dtype=np.uint64)
-    bx, by = _load_a(B.reshape(1, 2, 4), np.int64(0))
-    base = (bx, by, _F1)
+    """T (32·256, 2, 4) affine: T[256w + d] = d·2^(8w)·B for an affine base B (2, 4).
+
+    Row by row: d·B_w for d ≤ 256 by running mixed additions, normalised together;
+    the last one, 256·B_w, is the next row's base B_(w+1)."""
+    B = np.ascontiguousarray(B, dtype=np.uint64).reshape(2, 4)
+    T = np.empty((32 * 256, 2, 4), dtype=np.uint64)
+    J = np.empty((257, 3, 4), dtype=np.uint64)
     for w in range(32):
-        acc = INF_J
-        for d in range(256):
-            _store(J, 256 * w + d, acc)
-            acc = g1.jadd(acc, base)
-        for _ in range(8):
-            base = g1.jdouble(base)
-    return g1.jac_to_affine(J)
+        _multiples(B, J)
+        A = g1.jac_to_affine(J)
+        T[256 * w: 256 * (w + 1)] = A[:256]
+        B = np.ascontiguousarray(A[256])
+    return T
 
 
 @njit(cache=True, nogil=True)
