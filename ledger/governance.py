@@ -116,7 +116,8 @@ class GovernanceTables:
         return [(i, v, k, h, json.loads(b)) for i, v, k, h, b in rows]
 
     # ------------------------------------------------------------ parameter changes
-    def apply_param_change(self, change: dict, *, expected_height: int = None) -> int:
+    def apply_param_change(self, change: dict, *, expected_height: int = None,
+                           approval=()) -> int:
         """Record and apply one parameter change; returns its id.
 
         ``{"kind": "market", "market_id", "im_bps", "mm_bps", "fee_bps", "band_bps"}``
@@ -126,7 +127,9 @@ class GovernanceTables:
         blocks after the current head (recorded with the head's height).  The
         quorum behind it (DESIGN §7) is ``ledger.params``'s to check; it passes
         ``expected_height``, the head the quorum approved, checked inside the
-        transaction so that a block stored meanwhile makes the change fail.
+        transaction so that a block stored meanwhile makes the change fail, and
+        ``approval``, the quorum's (validator, signature bytes) pairs, kept with
+        the change so that other nodes can re-check it (``param_approvals``).
         """
         try:
             kind = change.get("kind") if isinstance(change, dict) else None
@@ -176,11 +179,21 @@ class GovernanceTables:
                 total = c.execute("SELECT SUM(stake) FROM validators").fetchone()[0]
                 if total >= 1 << 63:
                     raise StoreError("total validator stake must stay below 2^63")
-            return c.execute("INSERT INTO param_changes (height, body) VALUES (?, ?)",
-                             (height, canonical_json(change).decode())).lastrowid
+            approval_json = canonical_json([[n, sig.hex()] for n, sig in approval]).decode()
+            return c.execute("INSERT INTO param_changes (height, body, approval) "
+                             "VALUES (?, ?, ?)",
+                             (height, canonical_json(change).decode(), approval_json)).lastrowid
 
     def param_changes(self) -> list:
         """All parameter changes as (id, height, change dict), oldest first."""
         with self._read() as c:
-            rows = c.execute("SELECT * FROM param_changes ORDER BY id").fetchall()
+            rows = c.execute("SELECT id, height, body FROM param_changes ORDER BY id").fetchall()
         return [(i, h, json.loads(b)) for i, h, b in rows]
+
+    def param_approvals(self, height: int) -> list:
+        """The changes recorded at ``height`` with their approvals: [(change, [(name, sig)])]."""
+        with self._read() as c:
+            rows = c.execute("SELECT body, approval FROM param_changes WHERE height = ? "
+                             "ORDER BY id", (height,)).fetchall()
+        return [(json.loads(b), [(n, bytes.fromhex(s)) for n, s in json.loads(a)])
+                for b, a in rows]

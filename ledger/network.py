@@ -31,11 +31,13 @@ returns a ``Round``: the signed block (None if no quorum), the attestations
 and refusals per URL, and each node's answer to the finalize.
 ``statuses(urls)`` asks every node's ``/status`` at once.
 
-``fetch_finalized(store, quorum, url)`` is catch-up from one node: it asks
-for ``GET /blocks/<head + 1>`` until the node has no more and stores each
-block only through ``quorum.finalize_signed`` (every signature, > 2/3 of the
-stake by the store's own validator set, the store's checks, the proof) — what
-a restarted validator and a restarted operator both run.
+``fetch_finalized(store, quorum, url)`` is catch-up from one node: at each
+head h it first applies the parameter changes the node recorded at h
+(``GET /param-changes/<h>``, each re-checked by ``ledger.params.apply_approved``
+against the store's own validator set), then asks for ``GET /blocks/<h + 1>``
+and stores it only through ``quorum.finalize_signed`` (every signature, > 2/3
+of the stake, the store's checks, the proof); it stops when the node has no
+more — what a restarted validator and a restarted operator both run.
 """
 
 import json
@@ -150,6 +152,23 @@ class NodeClient:
                 return None
             raise
 
+    def param_change(self, doc: dict, timeout=None) -> dict:
+        """POST a parameter-change document (``ledger.params``); the node's answer."""
+        return self.request("POST", "/param-change", doc, timeout=timeout)
+
+    def param_changes(self, height: int, timeout=None) -> list:
+        """The parameter-change documents the node applied at ``height`` ([] past its head)."""
+        try:
+            ans = self.request("GET", f"/param-changes/{int(height)}", timeout=timeout)
+        except NetworkError as e:
+            if e.status == 404:
+                return []
+            raise
+        changes = ans.get("changes") if isinstance(ans, dict) else None
+        if not isinstance(changes, list):
+            raise NetworkError(f"{self.url}: parameter changes answer without a 'changes' list")
+        return changes
+
 
 @dataclass
 class Round:
@@ -229,10 +248,15 @@ def fetch_finalized(store, quorum, url, *, timeout: float = 30.0, on_skip=None, 
     while True:
         want = store.head()[0] + 1
         try:
+            _sync_param_changes(store, client, want - 1)
             obj = client.block(want)
         except NetworkError as e:
             if on_skip is not None:
                 on_skip(str(e))
+            return stored
+        except ValueError as e:
+            if on_bad is not None:
+                on_bad(f"parameter change at height {want - 1}: {_one_line(e)}")
             return stored
         if obj is None:
             return stored
@@ -247,3 +271,16 @@ def fetch_finalized(store, quorum, url, *, timeout: float = 30.0, on_skip=None, 
             return stored
         quorum.forget(want + 1)
         stored += 1
+
+
+def _sync_param_changes(store, client, height) -> None:
+    """Apply (re-checked) the parameter changes ``client``'s node recorded at ``height``."""
+    from .params import apply_approved, approval_from_json
+    have = [c for c, _ in store.param_approvals(height)]
+    for doc in client.param_changes(height):
+        change, h, sigs = approval_from_json(doc)
+        if h != height:
+            raise ValueError(f"asked for height {height}, got a change at {h}")
+        if change not in have:
+            apply_approved(store, change, h, sigs)
+            have.append(change)

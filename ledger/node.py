@@ -24,9 +24,15 @@ signed before (even before a restart) with another hash is refused.
 double-signs and signatures on failing proofs are evidence and slash).  The
 node keeps one ``Quorum`` for its life, so evidence across requests is seen.
 
-**Catch-up** (``catch_up``): on start and whenever a proposal or a finalized
-block is above head + 1, the node asks each peer in turn for
-``GET /blocks/<head + 1>`` until the peer has no more, and stores each block
+**Parameter change** (``param_change``): a change with its quorum's
+signatures, applied at this head by ``ledger.params.apply_approved`` (each
+signature re-checked, > 2/3 of the stake); one approved for a later head
+triggers a catch-up first, one for another head is a 409.
+
+**Catch-up** (``catch_up``): on start and whenever a proposal, a finalized
+block or a parameter change is ahead of the head, the node asks each peer in
+turn (``ledger.network.fetch_finalized``) for the parameter changes at its
+head and ``GET /blocks/<head + 1>`` until the peer has no more, and stores each block
 only through ``finalize_signed`` — the same checks as a ``POST /finalize``
 (signatures and quorum against *its own* validator set, the store's checks,
 the proof).  A peer that serves a malformed, mislabelled or failing block is
@@ -62,6 +68,7 @@ from .finality import Misbehaviour, Quorum
 from .genesis import genesis_to_json, load_genesis
 from .keys import atomic_write, load_private_key, public_key_hex, save_private_key
 from .network import NodeClient, attestation_to_json, fetch_finalized
+from .params import apply_approved, approval_from_json, approval_to_json
 from .signlog import SignLog
 from .store import Store
 from .validator import AlreadySigned, Validator
@@ -269,6 +276,38 @@ class Node:
                     raise NodeError(422, str(e)) from None
         self.log(f"signed block {block.height} ({block.hash()[:16]}…)")
         return attestation_to_json(att)
+
+    def param_change(self, obj) -> dict:
+        """Apply a parameter change its quorum approved (``ledger.params``) at this head."""
+        try:
+            change, height, sigs = approval_from_json(obj)
+        except ValueError as e:
+            raise NodeError(400, str(e)) from None
+        with self._lock:
+            head = self.store.head()[0]
+            if height > head:
+                self._catch_up_locked(f"parameter change at {height} is ahead of head {head}")
+                head = self.store.head()[0]
+            if height != head:
+                raise NodeError(409, f"parameter change approved at height {height}, the head "
+                                     f"is {head}")
+            if any(c == change for c, _ in self.store.param_approvals(height)):
+                return {"status": "known", "height": height}
+            try:
+                pid = apply_approved(self.store, change, height, sigs)
+            except ValueError as e:
+                raise NodeError(422, str(e)) from None
+        self.log(f"applied parameter change {pid} at height {height} ({change.get('kind')})")
+        return {"status": "applied", "height": height, "id": pid}
+
+    def param_changes(self, height: int) -> dict:
+        """The parameter changes recorded at ``height`` with their approvals; 404 past the head."""
+        head = self.store.head()[0]
+        if not 0 <= height <= head:
+            raise NodeError(404, f"no height {height} yet (head is {head})")
+        return {"kind": "darkmatch-param-changes", "version": 1, "height": height,
+                "changes": [approval_to_json(c, height, sigs)
+                            for c, sigs in self.store.param_approvals(height)]}
 
     def finalize(self, obj) -> dict:
         """Store a finalized block with its signatures (module doc)."""

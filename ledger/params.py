@@ -19,20 +19,33 @@ so a signature names the ledger, the height and the exact change.
 3. the *unslashed* signers hold more than 2/3 of the unslashed stake
    (``ledger.finality.is_quorum``, the rule blocks follow);
 
-then stores the change in one transaction (``apply_param_change``) and
-returns its id.  Any failure is a one-line ``ValueError`` and nothing is stored.
+then stores the change with its signatures in one transaction
+(``apply_param_change``) and returns its id.  Any failure is a one-line
+``ValueError`` and nothing is stored.
+
+**Document** (what nodes exchange: ``POST /param-change``,
+``GET /param-changes/<h>``, and catch-up, so a node that was down applies
+the same changes at the same heights, re-checking every signature)::
+
+    {"kind": "darkmatch-param-change", "version": 1, "height": h, "change": {...},
+     "signatures": [{"validator": name, "signature": hex128}, ...]}
 """
 
 import hashlib
 
 from . import keys
-from .codec import canonical_json
+from .codec import (CodecError, canonical_json, check_fields, check_object, get_hex, get_int,
+                    get_list, get_str)
 from .finality import is_quorum
+from .genesis import NAME_PATTERN
 from .store import StoreError
 
-__all__ = ["change_bytes", "sign_change", "apply_approved", "PARAM_DOMAIN"]
+__all__ = ["change_bytes", "sign_change", "apply_approved", "approval_to_json",
+           "approval_from_json", "apply_document", "PARAM_DOMAIN", "PARAM_KIND"]
 
 PARAM_DOMAIN = b"darkmatch/param-change/v1\x00"
+PARAM_KIND = "darkmatch-param-change"
+_MAX_SIGNATURES = 1 << 12
 
 
 def change_bytes(genesis_hash: str, height: int, change: dict) -> bytes:
@@ -83,6 +96,33 @@ def apply_approved(store, change, height, signatures) -> int:
         raise ValueError(f"parameter change signed by {signed} of {total} stake "
                          "(needs > 2/3)")
     try:
-        return store.apply_param_change(change, expected_height=height)
+        return store.apply_param_change(change, expected_height=height,
+                                        approval=list(signatures))
     except StoreError as e:
         raise ValueError(str(e)) from None
+
+
+def approval_to_json(change: dict, height: int, signatures) -> dict:
+    return {"kind": PARAM_KIND, "version": 1, "height": height, "change": change,
+            "signatures": [{"validator": n, "signature": sig.hex()} for n, sig in signatures]}
+
+
+def approval_from_json(obj, what: str = "parameter change"):
+    """(change, height, [(validator, signature)]) from a document; one-line ``CodecError``."""
+    check_object(obj, what, PARAM_KIND, 1, ("height", "change", "signatures"))
+    height = get_int(obj, "height", what, 0, 1 << 63)
+    if not isinstance(obj["change"], dict):
+        raise CodecError(f"{what}: change must be a JSON object")
+    sigs = []
+    for i, s in enumerate(get_list(obj, "signatures", what, _MAX_SIGNATURES)):
+        w = f"{what}: signatures[{i}]"
+        check_fields(s, w, ("validator", "signature"))
+        sigs.append((get_str(s, "validator", w, NAME_PATTERN),
+                     get_hex(s, "signature", w, keys.SIGNATURE_BYTES)))
+    return obj["change"], height, sigs
+
+
+def apply_document(store, obj) -> int:
+    """``apply_approved`` on a parameter-change document."""
+    change, height, sigs = approval_from_json(obj)
+    return apply_approved(store, change, height, sigs)

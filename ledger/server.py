@@ -8,6 +8,9 @@ Routes (JSON in and out; the client side is ``ledger.network``):
                             {"validator", "height", "hash", "signature"} (hex)
     POST /finalize          a block with its signatures → {"status": "stored"|"known", ...}
     GET  /blocks/<height>   a finalized block with its signatures; 404 past the head
+    POST /param-change      a parameter change with its quorum's signatures (``ledger.params``)
+                            → {"status": "applied"|"known", ...}; 409 at another head
+    GET  /param-changes/<height>   the changes applied at that height, with their signatures
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -75,6 +78,13 @@ def _body():
         raise NodeError(400, str(e)) from None
 
 
+def _height(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > _HEIGHT_DIGITS:
+        raise NodeError(400, f"height must be a decimal integer of at most "
+                             f"{_HEIGHT_DIGITS} digits")
+    return int(text)
+
+
 def create_app(node: Node) -> Flask:
     """The Flask app of ``node`` (routes and errors in the module docstring)."""
     app = Flask("ledger.server")
@@ -108,10 +118,15 @@ def create_app(node: Node) -> Flask:
 
     @app.get("/blocks/<height>")
     def _block(height):
-        if not height.isascii() or not height.isdigit() or len(height) > _HEIGHT_DIGITS:
-            raise NodeError(400, f"height must be a decimal integer of at most "
-                                 f"{_HEIGHT_DIGITS} digits")
-        return _reply(node.block(int(height)))
+        return _reply(node.block(_height(height)))
+
+    @app.post("/param-change")
+    def _param_change():
+        return _reply(node.param_change(_body()))
+
+    @app.get("/param-changes/<height>")
+    def _param_changes(height):
+        return _reply(node.param_changes(_height(height)))
 
     return app
 

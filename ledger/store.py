@@ -18,7 +18,7 @@ and a rejected block changes nothing.  ``:memory:`` is refused (no WAL).
     blocks(height, hash, parent_hash, body)                body: canonical block JSON
     nullifiers(nullifier, height → blocks, slot)
     evidence(id, validator → validators, kind, height, body), one per (validator, kind, height)
-    param_changes(id, height, body)         see ``apply_param_change``
+    param_changes(id, height, body, approval)   see ``apply_param_change``
 
 The validator, evidence and parameter-change methods (``validators``,
 ``total_stake``, ``slash``, ``record_evidence``, ``evidence``,
@@ -99,7 +99,7 @@ _SCHEMA = [
         validator TEXT NOT NULL REFERENCES validators(name), kind TEXT NOT NULL,
         height INTEGER NOT NULL, body TEXT NOT NULL, UNIQUE (validator, kind, height))""",
     """CREATE TABLE IF NOT EXISTS param_changes (id INTEGER PRIMARY KEY AUTOINCREMENT,
-        height INTEGER NOT NULL, body TEXT NOT NULL)""",
+        height INTEGER NOT NULL, body TEXT NOT NULL, approval TEXT NOT NULL DEFAULT '[]')""",
 ]
 
 

@@ -20,11 +20,13 @@ from network_nodes import Nodes, db_snapshot, http, make_home, wait_for
 
 from circuits.settlement import settlement_circuit
 from ledger.block import Block, block_to_json
+from ledger import keys
 from ledger.cli import main as cli_main
 from ledger.finality import Quorum
 from ledger.network import NetworkError, NodeClient, run_round, statuses
 from ledger.operator import Operator
 from ledger.orders import new_order
+from ledger.params import approval_to_json, sign_change
 from ledger.server import MAX_REQUEST_BYTES
 from ledger.store import Store
 from ledger.validator import Validator
@@ -243,6 +245,34 @@ def _expect_error(status, body, text, code):
     assert status == code, text
     assert isinstance(body, dict) and list(body) == ["error"], text
     assert "\n" not in body["error"] and "Traceback" not in body["error"] and body["error"]
+
+
+def test_parameter_change_by_quorum_reaches_a_node_that_was_down(chain, homes, nodes, tmp_path):
+    """A validator-set change signed by 3 of 4 goes to the 3 running nodes; v3, started later,
+    applies it (re-checked) before block 1 when it catches up; short quorums are refused."""
+    ns = nodes.start_many(homes[:3])
+    urls = [n.url for n in ns]
+    gh = ns[0].status()["genesis_hash"]
+    change = {"kind": "validator", "name": "v4", "stake": 1,
+              "public_key": keys.public_key_hex(keys.generate())}
+    sign = {n: sign_change(chain["vkeys"][n], gh, 0, change) for n in ("v0", "v1", "v2")}
+    short = approval_to_json(change, 0, [(n, sign[n]) for n in ("v0", "v1")])
+    before = db_snapshot(homes[0])
+    status, body, _ = http(urls[0] + "/param-change", "POST", json.dumps(short))
+    assert status == 422 and "signed by 20 of 40 stake" in body["error"]
+    assert db_snapshot(homes[0]) == before
+    doc = approval_to_json(change, 0, sorted(sign.items()))
+    assert [NodeClient(u).param_change(doc)["status"] for u in urls] == ["applied"] * 3
+    assert NodeClient(urls[0]).param_change(doc)["status"] == "known"
+    r = run_round(urls, chain["block1"], quorum(chain, tmp_path), timeout=120)
+    assert r.block is not None and set(r.finalized) == set(urls)     # 30 of 41 stake
+    status, body, _ = http(urls[0] + "/param-change", "POST", json.dumps(doc))
+    assert status == 409 and "the head is 1" in body["error"]
+    late = nodes.start(homes[3], peers=urls)
+    wait_for(lambda: late.status()["head"]["height"] == 1, "v3 to catch up")
+    for table in ("validators", "param_changes"):
+        assert db_snapshot(homes[3])[table] == db_snapshot(homes[0])[table], table
+    assert NodeClient(late.url).param_changes(0) == [doc]
 
 
 def test_bad_http_input_answers_4xx_and_stores_nothing(chain, homes, nodes):

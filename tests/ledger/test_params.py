@@ -4,7 +4,8 @@ import pytest
 from ledger_chain import PARAMS, build_block, make_genesis, make_orders, snapshot
 
 from ledger import keys
-from ledger.params import apply_approved, change_bytes, sign_change
+from ledger.params import (apply_approved, apply_document, approval_from_json, approval_to_json,
+                           change_bytes, sign_change)
 from ledger.store import Store
 
 MARGINS = {"kind": "market", "market_id": PARAMS.market_id, "im_bps": 2000, "mm_bps": 1000,
@@ -101,3 +102,28 @@ def test_signed_bytes_name_ledger_height_and_change(chain):
                 change_bytes(gh, 0, {**MARGINS, "im_bps": 2001})}) == 4
     with pytest.raises(ValueError, match="non-negative integer"):
         apply_approved(store, MARGINS, -1, [])
+
+
+def test_approvals_are_kept_and_travel_as_documents(chain, tmp_path):
+    """The store keeps each change's signatures; another node re-checks and applies the
+    document; a tampered document is refused there."""
+    store, _, vkeys = chain
+    sigs = _sigs(store, vkeys, ["v0", "v1", "v2"])
+    apply_approved(store, MARGINS, 0, sigs)
+    [(change, kept)] = store.param_approvals(0)
+    assert change == MARGINS and kept == sigs
+    doc = approval_to_json(change, 0, kept)
+    assert approval_from_json(doc) == (MARGINS, 0, sigs)
+    other = Store.open(tmp_path / "other.db")
+    other.init_genesis(store.genesis())
+    tampered = approval_to_json({**MARGINS, "fee_bps": 0}, 0, kept)
+    _refused(other, "does not verify", *approval_from_json(tampered))
+    assert apply_document(other, doc) == 1
+    assert other.market(PARAMS.market_id) == store.market(PARAMS.market_id)
+    for bad, needle in [({**doc, "kind": "darkmatch-block"}, "kind"),
+                        ({**doc, "height": -1}, "height"),
+                        ({**doc, "change": [1]}, "change must be a JSON object"),
+                        ({**doc, "signatures": [{"validator": "v0"}]}, "missing field")]:
+        with pytest.raises(ValueError, match=needle):
+            apply_document(other, bad)
+    other.close()
