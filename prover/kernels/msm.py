@@ -297,15 +297,6 @@ def _segment_sums(sbuf, sstart, sln, nhi, h, shift, sums, w):
     _store(sums, w, T)
 
 
-@njit(cache=True)
-def _inf_mask(points):
-    n = points.shape[0]
-    inf = np.empty(n, dtype=np.bool_)
-    for i in range(n):
-        inf[i] = _is_inf(_load_a(points, i))
-    return inf
-
-
 def _windows(points, inf, scalars, c, block, t, nt, sums):
     """Worker t: windows t, t + nt, … into sums[w], with one scratch set reused.
 
@@ -341,7 +332,7 @@ def msm_affine(points, scalars, c, nt, block):
     The windows' weighted sums 2^(cw)·Wᵥ (Jacobian) are normalised together and then
     added by the same batch-affine tree as a bucket (one bucket holding all of them)."""
     nw = (255 + c - 1) // c
-    inf = _inf_mask(points)
+    inf = ~points.reshape(points.shape[0], 8).any(axis=1)      # all-zero rows: infinity
     sums = np.zeros((nw, 3, 4), dtype=np.uint64)
     nt = max(1, min(nt, nw))
     run_each(_windows, [(points, inf, scalars, c, block, t, nt, sums) for t in range(nt)])

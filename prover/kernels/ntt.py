@@ -17,9 +17,9 @@ twiddle table serves both directions; the index reversal and the n⁻¹ scaling 
 fused into the load.
 
 Twiddles.  ``tw[m + j] = ω_{2m}^j`` for m = 1, 2, …, n/2 and 0 ≤ j < m, so stage m
-reads tw[m : 2m] contiguously (n entries in all, tw[0] = 1 unused).  Built by a
-kernel (top stage as chunked powers, each lower stage as every other entry of
-the one above) and cached per log n in the module dict ``_TWIDDLES`` (a 2^22
+reads tw[m : 2m] contiguously (n entries in all, tw[0] = 1 unused).  Built once per
+size (top stage by ``fr.powers``, each lower stage as every other entry of the
+one above) and cached per log n in the module dict ``_TWIDDLES`` (a 2^22
 table is 128 MiB; ``clear_twiddle_cache`` frees them).
 
 Parallel schedule (two parallel loops per transform, on ``threads.parallel_for``'s
@@ -42,7 +42,7 @@ from numba import njit
 from verifier.fields import FR_TWO_ADICITY, R_MOD, root_of_unity
 
 from . import convert
-from .fr import ONE0, ONE1, ONE2, ONE3, add, mul, sqr, sub
+from .fr import ONE0, ONE1, ONE2, ONE3, add, mul, powers, sqr, sub
 from .threads import num_threads, parallel_for
 
 __all__ = [
@@ -56,7 +56,6 @@ MAX_LOG_N = FR_TWO_ADICITY
 BLOCK_LOG = 13
 #: adjacent columns per group in the late stages (16 × 32 B = 512 B contiguous per row).
 COLUMN_WIDTH = 16
-_CHUNK = 4096          # elements per parallel chunk when building twiddles
 
 _TWIDDLES = {}
 Z = np.uint64(0)
@@ -92,15 +91,6 @@ def _bitrev(i, logn):
 # ----------------------------------------------------------------- twiddles
 
 
-@njit(cache=True, nogil=True)
-def _twiddle_chunk(w, tw, half, lo, hi):
-    """tw[half + j] = ω_n^j for lo ≤ j < hi (the top stage; w = ω_n, shape (4,))."""
-    p0, p1, p2, p3 = _pow_int(w[0], w[1], w[2], w[3], lo)
-    for j in range(lo, hi):
-        tw[half + j, 0], tw[half + j, 1], tw[half + j, 2], tw[half + j, 3] = p0, p1, p2, p3
-        p0, p1, p2, p3 = mul(p0, p1, p2, p3, w[0], w[1], w[2], w[3])
-
-
 def _build_twiddles(w, logn):
     """tw[m + j] = ω_{2m}^j for every stage m (see module docstring); w = ω_n, shape (4,)."""
     n = 1 << logn
@@ -108,7 +98,7 @@ def _build_twiddles(w, logn):
     tw[0] = _ONE
     half = n >> 1
     if half:
-        parallel_for(_twiddle_chunk, half, w, tw, half, chunks=max(1, min(num_threads(), half // _CHUNK)))
+        tw[half:] = powers(w, half)    # top stage: ω_n^j, j < n/2 (once per size: cached)
     m = half >> 1
     while m >= 1:                      # stage m is every other entry of stage 2m
         tw[m:2 * m] = tw[2 * m:4 * m:2]

@@ -50,13 +50,6 @@ def _horner(c, z, lo, hi):
     return r0, r1, r2, r3
 
 
-@njit(cache=True)
-def _evaluate_serial(c, z):
-    out = np.empty(4, dtype=np.uint64)
-    out[0], out[1], out[2], out[3] = _horner(c, z, np.int64(0), c.shape[0])
-    return out
-
-
 @njit(cache=True, nogil=True)
 def _horner_parts(c, z, parts, lo, hi):
     """parts[k] = Σ_{i in chunk k} c_i z^(i − k·_CHUNK) for chunks lo ≤ k < hi."""
@@ -67,16 +60,25 @@ def _horner_parts(c, z, parts, lo, hi):
 
 
 def evaluate(coeffs: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """p(z) as a (4,) Montgomery array (0 for the empty polynomial)."""
+    """p(z) as a (4,) Montgomery array (0 for the empty polynomial).
+
+    Horner per chunk of ``_CHUNK`` coefficients (all threads beyond two chunks), then
+    p(z) = Σₖ partₖ·(z^CHUNK)ᵏ over the few chunk values with Python ints."""
     coeffs = np.ascontiguousarray(coeffs, dtype=np.uint64).reshape(-1, 4)
     z = np.ascontiguousarray(z, dtype=np.uint64).reshape(4)
-    if coeffs.shape[0] <= 2 * _CHUNK:
-        return _evaluate_serial(coeffs, z)
-    nchunks = -(-coeffs.shape[0] // _CHUNK)
-    parts = np.empty((nchunks, 4), dtype=np.uint64)
-    parallel_for(_horner_parts, nchunks, coeffs, z, parts)
-    zc = convert.fr_scalar(pow(convert.fr_to_ints(z)[0], _CHUNK, R_MOD))      # z^_CHUNK
-    return _evaluate_serial(parts, zc)
+    nchunks = max(1, -(-coeffs.shape[0] // _CHUNK))
+    parts = np.zeros((nchunks, 4), dtype=np.uint64)
+    if nchunks <= 2:
+        _horner_parts(coeffs, z, parts, 0, nchunks)
+    else:
+        parallel_for(_horner_parts, nchunks, coeffs, z, parts)
+    if nchunks == 1:
+        return parts[0]
+    zc = pow(convert.fr_to_ints(z)[0], _CHUNK, R_MOD)
+    acc = 0
+    for part in reversed(convert.fr_to_ints(parts)):
+        acc = (acc * zc + part) % R_MOD
+    return convert.fr_scalar(acc)
 
 
 @njit(cache=True)
