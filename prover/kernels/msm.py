@@ -47,8 +47,11 @@ from numba import njit
 from verifier.fields import R_MOD
 
 from . import convert, fq, g1
-from .g1 import _F0, _F1, INF_J, _a, _d, _inv, _load_a, _m, _s, _store, _x2, _z
+from .g1 import _F0, _F1, INF_J, _a, _d, _inv, _load_a, _store, _x2, _z
 from .threads import num_threads, run_each
+
+#: Fq product and square on 4-tuples, inlined (the batch-affine additions are the hot loop)
+_mi, _si = fq.mul_ti, fq.sqr_ti
 
 __all__ = ["window_bits", "msm_affine", "msm", "msm_g1"]
 
@@ -109,85 +112,17 @@ def _pair_den(p, q):
     return _F0
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _pair_add(p, q, dinv):
-    """Affine p + q given dinv = 1/den from ``_pair_den`` (0 when den was 0)."""
-    if _is_inf(p):
-        return q
-    if _is_inf(q):
-        return p
-    if _z(dinv):
-        return (_F0, _F0)                      # p = −q
-    if p[0] == q[0]:
-        xx = _s(p[0])
-        lam = _m(_a(_x2(xx), xx), dinv)        # 3x²/(2y)
-    else:
-        lam = _m(_d(q[1], p[1]), dinv)         # (y₂ − y₁)/(x₂ − x₁)
-    x3 = _d(_d(_s(lam), p[0]), q[0])
-    y3 = _d(_m(lam, _d(p[0], x3)), p[1])
-    return (x3, y3)
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _get4(a, k):
-    return (a[k, 0], a[k, 1], a[k, 2], a[k, 3])
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _set4(a, k, v):
-    a[k, 0], a[k, 1], a[k, 2], a[k, 3] = v[0], v[1], v[2], v[3]
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _round(buf, start, ln, active, na, st, pre):
-    """One halving round over the active buckets (len ≥ 2) at element stride st.
-
-    Bucket b's i-th element lives at start[b] + i·st; the pair (2i, 2i+1) is
-    summed into slot 2i, which is element i at stride 2·st (an odd last element
-    is already in place).  Forward: denominators' prefix products; one
-    inversion; backward: peel off each 1/den and add.  Returns the new active
-    count (buckets still holding ≥ 2 elements)."""
-    acc = _F1
-    k = np.int64(0)          # not the literal 0: Numba would compile _set4 for Literal[int](0) too
-    for a in range(na):
-        b = active[a]
-        s0 = start[b]
-        for i in range(ln[b] // 2):
-            p0 = s0 + 2 * i * st
-            dd = _pair_den(_load_a(buf, p0), _load_a(buf, p0 + st))
-            _set4(pre, k, acc)
-            if not _z(dd):
-                acc = _m(acc, dd)
-            k += 1
-    inv = _inv(acc)
-    for a in range(na - 1, -1, -1):
-        b = active[a]
-        s0 = start[b]
-        for i in range(ln[b] // 2 - 1, -1, -1):
-            k -= 1
-            p0 = s0 + 2 * i * st
-            p = _load_a(buf, p0)
-            q = _load_a(buf, p0 + st)
-            dd = _pair_den(p, q)
-            dinv = _F0
-            if not _z(dd):
-                dinv = _m(inv, _get4(pre, k))
-                inv = _m(inv, dd)
-            _store(buf, p0, _pair_add(p, q, dinv))
-    na2 = 0
-    for a in range(na):
-        b = active[a]
-        ln[b] = (ln[b] + 1) // 2
-        if ln[b] >= 2:
-            active[na2] = b
-            na2 += 1
-    return na2
-
-
 @njit(cache=True, nogil=True)
 def _reduce_buckets(buf, start, ln, active, pre, nb, block):
-    """Tree-reduce every bucket to one affine point at buf[start[b]], a block of
-    buckets (about ``block`` points, so it stays in cache) at a time."""
+    """Tree-reduce every bucket to one affine point at buf[start[b]], a block of buckets
+    (about ``block`` points, so that it stays in cache) at a time.
+
+    Each round halves every active bucket (len ≥ 2) at element stride st: bucket b's
+    i-th element lives at start[b] + i·st and the pair (2i, 2i+1) is summed into slot
+    2i, which is element i at stride 2·st (an odd last element is already in place).
+    Forward: the denominators' prefix products; one inversion; backward: peel off each
+    1/den and add (the module docstring's affine formulas and cases).  One function
+    with the multiplies inlined: this loop is the MSM's hot path."""
     b = 1
     while b <= nb:
         na = 0
@@ -198,9 +133,53 @@ def _reduce_buckets(buf, start, ln, active, pre, nb, block):
                 na += 1
                 size += ln[b]
             b += 1
-        st = np.int64(1)     # not a literal: one specialisation of _round
+        st = np.int64(1)     # not a literal: one specialisation
         while na > 0:
-            na = _round(buf, start, ln, active, na, st, pre)
+            acc = _F1
+            k = np.int64(0)
+            for a in range(na):
+                s0 = start[active[a]]
+                for i in range(ln[active[a]] // 2):
+                    p0 = s0 + 2 * i * st
+                    dd = _pair_den(_load_a(buf, p0), _load_a(buf, p0 + st))
+                    pre[k, 0], pre[k, 1], pre[k, 2], pre[k, 3] = acc
+                    if not _z(dd):
+                        acc = _mi(acc, dd)
+                    k += 1
+            inv = _inv(acc)
+            for a in range(na - 1, -1, -1):
+                s0 = start[active[a]]
+                for i in range(ln[active[a]] // 2 - 1, -1, -1):
+                    k -= 1
+                    p0 = s0 + 2 * i * st
+                    p = _load_a(buf, p0)
+                    q = _load_a(buf, p0 + st)
+                    dd = _pair_den(p, q)
+                    if _is_inf(p):
+                        r = q
+                    elif _is_inf(q):
+                        r = p
+                    elif _z(dd):
+                        r = (_F0, _F0)                         # p = −q
+                    else:
+                        dinv = _mi(inv, (pre[k, 0], pre[k, 1], pre[k, 2], pre[k, 3]))
+                        inv = _mi(inv, dd)
+                        if p[0] == q[0]:
+                            xx = _si(p[0])
+                            lam = _mi(_a(_x2(xx), xx), dinv)   # 3x²/(2y)
+                        else:
+                            lam = _mi(_d(q[1], p[1]), dinv)    # (y₂ − y₁)/(x₂ − x₁)
+                        x3 = _d(_d(_si(lam), p[0]), q[0])
+                        r = (x3, _d(_mi(lam, _d(p[0], x3)), p[1]))
+                    _store(buf, p0, r)
+            na2 = 0
+            for a in range(na):
+                bk = active[a]
+                ln[bk] = (ln[bk] + 1) // 2
+                if ln[bk] >= 2:
+                    active[na2] = bk
+                    na2 += 1
+            na = na2
             st *= 2
 
 
