@@ -3,9 +3,10 @@
 Everything here is ``@njit(cache=True)`` code that takes and returns numpy
 ``uint64`` arrays (Montgomery form); classes and Python ints stay outside.
 ``twins`` holds the readable pure-Python versions the tests compare against;
-``warmup.warmup()`` compiles (or loads) every kernel once.
+``threads`` runs the nogil range kernels on all cores; ``warmup.warmup()``
+compiles (or loads) every kernel a proof uses.
 """
 
-from . import convert, fq, fr, g1, msm, ntt, plonk, poly, srs_kernels
+from . import convert, fq, fr, g1, msm, ntt, plonk, poly, srs_kernels, threads
 
-__all__ = ["fr", "fq", "convert", "g1", "msm", "ntt", "poly", "plonk", "srs_kernels"]
+__all__ = ["fr", "fq", "convert", "g1", "msm", "ntt", "poly", "plonk", "srs_kernels", "threads"]
