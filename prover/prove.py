@@ -29,7 +29,7 @@ from .kernels.convert import fr_from_ints
 from .permutation import grand_product, wire_values
 from .setup import ProvingKey
 
-__all__ = ["prove", "solve", "round_1", "round_2", "round_3", "round_4", "round_5",
+__all__ = ["prove", "STEPS", "solve", "round_1", "round_2", "round_3", "round_4", "round_5",
            "Round1", "Round2", "Round3", "Evaluations", "Round5"]
 
 
@@ -143,16 +143,29 @@ def round_5(pk, public, r1, r2, r3, ev: Evaluations) -> Round5:
     return Round5(commit(pk.srs_g1, w_zeta), commit(pk.srs_g1, w_zeta_omega))
 
 
-def prove(pk: ProvingKey, assignment: dict):
+#: The named steps of ``prove``, in order (what ``progress`` receives).
+STEPS = ("solve", "commit_wires", "compute_z", "compute_quotient", "evaluate", "open")
+
+
+def prove(pk: ProvingKey, assignment: dict, *, progress=None):
     """Prove that ``assignment`` satisfies ``pk``'s circuit; returns ``(proof, public)``.
 
     Raises ``circuits.UnsatisfiedError`` naming the first failing gate when it does not.
+    ``progress(step, i, n)``, if given, is called before each of the ``STEPS``
+    (``i`` from 0; ``n`` = 6), for progress bars over a long proof.
     """
+    say = progress or (lambda step, i, n: None)
+    say(STEPS[0], 0, len(STEPS))
     witness_m, public = solve(pk, assignment)
+    say(STEPS[1], 1, len(STEPS))
     r1 = round_1(pk, witness_m, public)
+    say(STEPS[2], 2, len(STEPS))
     r2 = round_2(pk, r1)
+    say(STEPS[3], 3, len(STEPS))
     r3 = round_3(pk, public, r1, r2)
+    say(STEPS[4], 4, len(STEPS))
     ev = round_4(pk, r1, r2, r3)
+    say(STEPS[5], 5, len(STEPS))
     r5 = round_5(pk, public, r1, r2, r3, ev)
     T1, T2, T3 = r3.commitments
     proof = Proof(A=r1.A, B=r1.B, C=r1.C, Z=r2.Z, T1=T1, T2=T2, T3=T3, Wxi=r5.Wxi, Wxiw=r5.Wxiw,

@@ -36,6 +36,16 @@ def test_documented_interface(srs):
     assert c.n_gates == 4
 
 
+def test_progress_reports_the_named_steps_in_order(srs):
+    from prover.prove import STEPS
+    pk, vk = setup(square_circuit(), srs)
+    seen = []
+    proof, public = prove(pk, {"x": 3, "out": 14}, progress=lambda *a: seen.append(a))
+    assert seen == [(step, i, 6) for i, step in enumerate(STEPS)]
+    assert STEPS == ("solve", "commit_wires", "compute_z", "compute_quotient", "evaluate", "open")
+    assert verify(vk, public, proof)
+
+
 def mixed_circuit():
     """Every builder operation, a long linear combination, constants, a hint and booleans."""
     c = Circuit()
