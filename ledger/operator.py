@@ -133,8 +133,13 @@ class Operator:
         self._pending = [(o, op) for o, op in self._pending if o.nullifier() not in spent]
 
     # ------------------------------------------------------------ batch
-    def propose(self, height: int, mark_price: int, params, account_states: dict) -> Proposal:
-        """Match, prove and package the pending orders as block ``height``."""
+    def propose(self, height: int, mark_price: int, params, account_states: dict, *,
+                prove_progress=None) -> Proposal:
+        """Match, prove and package the pending orders as block ``height``.
+
+        ``prove_progress(step, i, n)`` follows the prover's named steps
+        (``prover.prove``'s ``progress``).
+        """
         head_h, head_hash = self.store.head()
         if height != head_h + 1:
             raise ValueError(f"height {height} does not follow the head ({head_h})")
@@ -151,7 +156,8 @@ class Operator:
             raise ValueError(f"{len(res.active)} orders do not fit {self.n_slots} order slots")
         witness = res.to_witness(height, self.n_slots, self.k_slots, openings=openings)
         self._say(f"proving {self.n_slots}x{self.k_slots} batch at P={res.price} V={res.volume}")
-        proof, public = prove(self.pk, self.circuit.assignment(witness))
+        proof, public = prove(self.pk, self.circuit.assignment(witness),
+                              progress=prove_progress)
         public = [int(v) for v in public]
         if public != [int(v) for v in witness.public_inputs()]:
             raise ValueError("the prover's public inputs differ from the witness's")

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from circuits.settlement import settlement_circuit
 from circuits.settlement_data import MarketParams
 from prover import dev_srs, setup
+from prover.prove import STEPS
 from prover.srs import DevelopmentSRSWarning
 
 from . import keys
@@ -169,11 +170,12 @@ class Market:
                                  height))
         return out
 
-    def propose(self, height, note=None):
+    def propose(self, height, note=None, prove_progress=None):
         """Steps 1–2: the traders' orders in, the operator's proven block out.
 
         Returns ``(proposal, prove_s)``; ``note(message)`` receives the
-        operator's messages (matching, proving).
+        operator's messages (matching, proving), ``prove_progress(step, i, n)``
+        the prover's named steps.
         """
         self.operator.progress = note
         # the mark (the operator's oracle input) drifts at most 0.5 % a batch, inside the band
@@ -181,7 +183,8 @@ class Market:
         for order, opening in self._orders(height):
             self.operator.submit(order, opening)
         t = time.perf_counter()
-        proposal = self.operator.propose(height, self.mark, MARKET, self.states)
+        proposal = self.operator.propose(height, self.mark, MARKET, self.states,
+                                         prove_progress=prove_progress)
         return proposal, time.perf_counter() - t
 
     def settle(self, proposal):
@@ -202,12 +205,15 @@ class Market:
     def run_batch(self, height, step=None, note=None) -> BatchReport:
         """One batch end to end with the in-process validators (module docstring).
 
-        ``step(name)`` marks each finished step; ``note(message)`` as in ``propose``.
+        ``step(name)`` marks each step as it starts or ends (``steps_per_batch``
+        calls: the prover's six, one when the block is proven, one per
+        validator, one when final); ``note(message)`` as in ``propose``.
         """
         step = step or (lambda name: None)
-        proposal, prove_s = self.propose(height, note)
+        proposal, prove_s = self.propose(
+            height, note, lambda name, i, n: step(f"proving: {name} ({i + 1}/{n})"))
         block = proposal.block
-        step("orders in; batch matched and proven")
+        step("batch matched and proven")
         t_final = time.perf_counter()
         attestations, verify_times = [], []
         for v in self.validators:
@@ -229,7 +235,7 @@ class Market:
 
     def steps_per_batch(self) -> int:
         """How many times ``run_batch`` calls ``step`` (for a progress bar's total)."""
-        return 2 + len(self.validators)
+        return len(STEPS) + 2 + len(self.validators)
 
     def close(self) -> None:
         for s in self.nodes:

@@ -99,6 +99,7 @@ def run_batch(args) -> int:
     from ledger.operator_home import VK_FILE, OperatorHome, catch_up
     from ledger.codec import load_json_file
     from prover import load_ptau, setup
+    from prover.prove import STEPS
     from verifier import VerifyingKey
 
     console = Console(highlight=False, stderr=False)
@@ -115,7 +116,7 @@ def run_batch(args) -> int:
             console.print("  adopted the states of a block that finalized while we were away")
         params, last_mark = home.store.market(home.market_id)
         mark = last_mark if args.mark is None else args.mark
-        steps = ("orders", "keys", "prove", "propose")
+        steps = ("orders", "keys", *STEPS, "propose")
         columns = (TextColumn("  {task.description:<40}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
         with Progress(*columns, console=console) as bar:
@@ -140,9 +141,13 @@ def run_batch(args) -> int:
                                 "verification_key.json (a changed home?)")
             bar.update(task, advance=1)
             t = time.perf_counter()
-            block, new_states, rejected = operator.propose(head + 1, mark, params, home.states)
+            block, new_states, rejected = operator.propose(
+                head + 1, mark, params, home.states,
+                prove_progress=lambda name, i, n: bar.update(
+                    task, advance=int(i > 0), description=f"proving: {name} ({i + 1}/{n})"))
             prove_s = time.perf_counter() - t
             home.write_pending(block, new_states)
+            # each prover step is counted done when the next one starts; this the last
             bar.update(task, advance=1, description=f"proposing block {block.height}")
             t = time.perf_counter()
             rnd = run_round(args.validator, block, quorum, apply=True, timeout=args.timeout)
