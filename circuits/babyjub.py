@@ -101,17 +101,34 @@ def neg(P):
     return (-P[0] % R, P[1])
 
 
+def _padd(P, Q):
+    """Projective (X:Y:Z) sum by the complete twisted-Edwards law (add-2008-bbjlp):
+    x = X/Z, y = Y/Z; no inversion, so a ladder pays one at its end."""
+    (X1, Y1, Z1), (X2, Y2, Z2) = P, Q
+    a = Z1 * Z2 % R
+    b = a * a % R
+    c = X1 * X2 % R
+    d = Y1 * Y2 % R
+    e = D * c * d % R
+    f, g = (b - e) % R, (b + e) % R
+    X3 = a * f * ((X1 + Y1) * (X2 + Y2) - c - d) % R
+    Y3 = a * g * (d - A * c) % R
+    return X3, Y3, f * g % R
+
+
 def mul(P, k: int):
-    """k·P for any integer k ≥ 0 (double-and-add, LSB first, as circomlibjs)."""
+    """k·P for any integer k ≥ 0 (double-and-add, LSB first, as circomlibjs), in
+    projective coordinates: the same group law as ``add`` with one inversion at the end."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
         raise ValueError("scalar must be an integer ≥ 0")
-    acc, base = IDENTITY, P
+    acc, base = (0, 1, 1), (P[0] % R, P[1] % R, 1)
     while k:
         if k & 1:
-            acc = add(acc, base)
-        base = add(base, base)
+            acc = _padd(acc, base)
+        base = _padd(base, base)
         k >>= 1
-    return acc
+    z_inv = _inv0(acc[2])
+    return acc[0] * z_inv % R, acc[1] * z_inv % R
 
 
 def in_subgroup(P) -> bool:

@@ -66,6 +66,29 @@ def test_mul_distributes(p, a, b):
     assert bj.mul(bj.mul(p, a), b % bj.ORDER) == bj.mul(p, a * b % bj.ORDER)
 
 
+def _affine_ladder(p, k):
+    """The plain double-and-add over the affine unified law (the projective ``mul``'s twin)."""
+    acc, base = O, p
+    while k:
+        if k & 1:
+            acc = bj.add(acc, base)
+        base = bj.add(base, base)
+        k >>= 1
+    return acc
+
+
+@FAST
+@given(points, st.integers(0, 2**64))
+def test_projective_mul_equals_the_affine_ladder(p, k):
+    assert bj.mul(p, k) == _affine_ladder(p, k)
+
+
+def test_projective_mul_edges():
+    for p in [O, T8, *SMALL, bj.GENERATOR]:
+        for k in (0, 1, 2, 7, 8, bj.L - 1, bj.L, bj.ORDER - 1, bj.ORDER, 2**253 + 5):
+            assert bj.mul(p, k) == _affine_ladder(p, k), (p, k)
+
+
 @FAST
 @given(sub_points, scalars)
 def test_subgroup_has_order_l(p, k):
