@@ -15,6 +15,12 @@ thread over 4096-element arrays, called repeatedly (Fr mul: the range kernel beh
 is the operation's cost (over 2^20 elements this VM's memory bandwidth, not
 the multiply, sets the pace); NTT and MSM use both cores.  The MSM peer is py_ecc doing the same MSM point
 by point (scalar multiply + add), timed on a subset and scaled to 2^16.
+
+``rss_*_mib`` is the resident set of a fresh process started from the populated
+cache, after each stage of getting ready to prove: Python + NumPy, ``import
+numba``, ``import prover``, Numba's first target-context refresh (its runtime
+compiled by LLVM and every implementation registry imported; Numba does this
+before it loads any cached kernel), and ``warmup()`` (the cached kernels).
 """
 
 import argparse
@@ -140,7 +146,37 @@ def bench_jit():
             t = time.perf_counter()
             subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
             out[key] = time.perf_counter() - t
+        out.update(bench_rss(cache))
     return out
+
+
+_RSS_STAGES = """
+import json, re
+def rss():
+    return round(int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) / 1024, 1)
+out = {}
+import numpy
+out["rss_numpy_mib"] = rss()
+import numba
+out["rss_numba_mib"] = rss()
+import prover
+out["rss_prover_mib"] = rss()
+from numba.core.registry import cpu_target
+cpu_target.target_context.refresh()
+out["rss_numba_refresh_mib"] = rss()
+from prover.kernels.warmup import warmup
+warmup()
+out["rss_warm_mib"] = rss()
+print(json.dumps(out))
+"""
+
+
+def bench_rss(cache):
+    """RSS (MiB) of a fresh process after each stage of getting ready to prove (module doc)."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=ROOT)
+    out = subprocess.run([sys.executable, "-c", _RSS_STAGES], env=env, check=True, cwd=ROOT,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main(argv=None):
@@ -170,6 +206,9 @@ def main(argv=None):
             rows.append((f"MSM 2^{p}", f"{res[f'msm_2_{p}_s']:.3f} s", peer))
     rows.append(("JIT cold compile (a proof's kernels)", f"{res['jit_cold_s']:.1f} s", ""))
     rows.append(("JIT cached start", f"{res['jit_cached_s']:.2f} s", ""))
+    rows.append(("RSS ready to prove (cached kernels)", f"{res['rss_warm_mib']:.0f} MiB",
+                 (f"after NumPy {res['rss_numpy_mib']:.0f}, numba {res['rss_numba_mib']:.0f}, prover "
+                  f"{res['rss_prover_mib']:.0f}, Numba's refresh {res['rss_numba_refresh_mib']:.0f}")))
     w = max(len(r[0]) for r in rows)
     print(f"{'kernel':<{w}}  {'median':>12}  peer")
     for name, val, peer in rows:
