@@ -30,14 +30,7 @@ current state *commitment* (Poseidon, ``AccountState.commitment``), never its
 cash or position: the public never sees a balance (DESIGN §1).  The trader
 and the operator keep the openings.
 
-**State root** = SHA-256(b"darkmatch/state-root/v1" ‖ 0x00 ‖ n (8 bytes) ‖
-for each account in increasing id order: id (8 bytes) ‖ commitment (32 bytes)),
-integers big-endian, as 64 hex digits.  SHA-256 and not Poseidon because the
-root is only ever recomputed natively, by validators (the circuit takes the
-per-slot old/new commitments, which validators compare with the ledger's):
-SHA-256 costs microseconds per account where Python Poseidon costs
-milliseconds.  A Poseidon Merkle tree replaces it (new domain tag) once light
-clients or in-circuit membership proofs need paths.
+**State root**: ``ledger.state.state_root`` over every account's commitment.
 
 **Block checks** (``check_block``; ``apply_block`` repeats them inside its
 transaction), in DESIGN §7's order: height = head + 1, parent hash = the
@@ -55,7 +48,6 @@ Errors are ``StoreError`` (``BlockRejected`` for a refused block), each a
 one-line ``ValueError``.
 """
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -69,14 +61,14 @@ from .block import Block, block_from_json, block_to_json
 from .codec import canonical_json
 from .genesis import Genesis, genesis_from_json, genesis_hash, genesis_to_json
 from .governance import EVIDENCE_KINDS, GovernanceTables, StoreError, ValidatorRecord
+from .state import mark_move_ok, state_root
 
 __all__ = [
-    "Store", "StoreError", "BlockRejected", "ValidatorRecord", "state_root",
-    "SCHEMA_VERSION", "STATE_ROOT_DOMAIN", "EVIDENCE_KINDS", "mark_move_ok",
+    "Store", "StoreError", "BlockRejected", "ValidatorRecord", "SCHEMA_VERSION",
+    "EVIDENCE_KINDS",
 ]
 
 SCHEMA_VERSION = 2
-STATE_ROOT_DOMAIN = b"darkmatch/state-root/v1\x00"
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -105,26 +97,6 @@ _SCHEMA = [
 
 class BlockRejected(StoreError):
     """A block that does not extend this ledger; nothing was stored."""
-
-
-def state_root(commitments) -> str:
-    """The state root over (account_id, commitment) pairs (see module docstring)."""
-    items = sorted(commitments)
-    h = hashlib.sha256(STATE_ROOT_DOMAIN + len(items).to_bytes(8, "big"))
-    for aid, c in items:
-        h.update(aid.to_bytes(8, "big") + c.to_bytes(32, "big"))
-    return h.hexdigest()
-
-
-def mark_move_ok(last_mark: int, mark: int, band_bps: int) -> bool:
-    """A block's mark price M may move at most ``band_bps`` from the ledger's last mark.
-
-    M is the operator's oracle input (DESIGN §6); the circuit bounds the clearing
-    price by the band around M, and this bounds M itself per block, so an
-    operator cannot walk the price away in one batch:
-    |M − last| · 10 000 ≤ band_bps · last (integers).
-    """
-    return abs(mark - last_mark) * 10_000 <= band_bps * last_mark
 
 
 def _hex(c: int) -> str:

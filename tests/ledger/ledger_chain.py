@@ -20,7 +20,7 @@ from ledger.genesis import (
     genesis_hash,
 )
 from ledger.orders import NO_EXPIRY, new_order
-from ledger.store import state_root
+from ledger.state import state_root
 from verifier.fields import R_MOD
 
 __all__ = ["PARAMS", "PROOF", "make_genesis", "make_orders", "build_block", "MemoryLedger",

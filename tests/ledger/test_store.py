@@ -20,7 +20,8 @@ from ledger.block import (
 from ledger.codec import canonical_json
 from ledger.genesis import Genesis, GenesisMarket
 from ledger.orders import SignedOrder, new_order, signing_bytes
-from ledger.store import BlockRejected, Store, StoreError, mark_move_ok, state_root
+from ledger.state import mark_move_ok, state_root
+from ledger.store import BlockRejected, Store, StoreError
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ import time
 import pytest
 from ledger_chain import MemoryLedger, build_block, make_genesis, make_orders, snapshot
 
-from ledger.store import Store, state_root
+from ledger.state import state_root
+from ledger.store import Store
 
 # ------------------------------------------------------------ crash safety
 _CHILD = r"""
