@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "genesis",
     "validator",
     "operator",
+    "params",
 ]
 
 
