@@ -58,8 +58,8 @@ from .orders import SignedOrder, order_from_json, order_to_json
 
 __all__ = [
     "Block", "BlockError", "OrderSlot", "AccountSlot", "attestation_bytes", "block_from_json",
-    "block_to_json", "BLOCK_KIND", "BLOCK_DOMAIN", "ATTEST_DOMAIN", "HEADER_INPUTS",
-    "MAX_SLOTS", "MAX_HEIGHT",
+    "block_to_json", "signatures_to_json", "signatures_from_json", "BLOCK_KIND", "BLOCK_DOMAIN",
+    "ATTEST_DOMAIN", "HEADER_INPUTS", "MAX_SLOTS", "MAX_HEIGHT",
 ]
 
 BLOCK_KIND = "darkmatch-block"
@@ -270,13 +270,29 @@ class Block:
                      tuple(signatures))
 
 
+def signatures_to_json(signatures) -> list:
+    """[(validator, signature bytes)] → [{"validator", "signature": hex128}] (blocks, approvals)."""
+    return [{"validator": n, "signature": sig.hex()} for n, sig in signatures]
+
+
+def signatures_from_json(obj: dict, what: str, max_len: int = MAX_SLOTS) -> list:
+    """``obj["signatures"]`` back as [(validator, signature bytes)]; one-line ``CodecError``."""
+    sigs = []
+    for i, s in enumerate(get_list(obj, "signatures", what, max_len)):
+        w = f"{what}: signatures[{i}]"
+        check_fields(s, w, ("validator", "signature"))
+        sigs.append((get_str(s, "validator", w, NAME_PATTERN),
+                     get_hex(s, "signature", w, keys.SIGNATURE_BYTES)))
+    return sigs
+
+
 def block_to_json(b: Block) -> dict:
     return {"kind": BLOCK_KIND, "version": 1, "height": b.height, "parent_hash": b.parent_hash,
             "n_orders": b.n_orders, "n_accounts": b.n_accounts,
             "public_inputs": [str(v) for v in b.public_inputs], "proof": b.proof,
             "state_root": b.state_root,
             "orders": [None if o is None else order_to_json(o) for o in b.orders],
-            "signatures": [{"validator": n, "signature": s.hex()} for n, s in b.signatures]}
+            "signatures": signatures_to_json(b.signatures)}
 
 
 def block_from_json(obj, what: str = "block") -> Block:
@@ -290,12 +306,7 @@ def block_from_json(obj, what: str = "block") -> Block:
                   for i, v in enumerate(pis)]
         orders = [None if o is None else order_from_json(o, f"{what}: orders[{j}]")
                   for j, o in enumerate(get_list(obj, "orders", what, MAX_SLOTS))]
-        sigs = []
-        for i, s in enumerate(get_list(obj, "signatures", what, MAX_SLOTS)):
-            w = f"{what}: signatures[{i}]"
-            check_fields(s, w, ("validator", "signature"))
-            sigs.append((get_str(s, "validator", w, NAME_PATTERN),
-                         get_hex(s, "signature", w, keys.SIGNATURE_BYTES)))
+        sigs = signatures_from_json(obj, what)
         if not isinstance(obj["proof"], dict):
             raise CodecError(f"{what}: proof must be a JSON object")
         return Block(get_int(obj, "height", what, 1, MAX_HEIGHT),

@@ -14,7 +14,7 @@ import os
 import sys
 from importlib import metadata
 
-__all__ = ["main", "build_parser", "UserError", "COMMAND_MODULES"]
+__all__ = ["main", "build_parser", "error_line", "UserError", "COMMAND_MODULES"]
 
 #: Modules under ledger.commands that register a sub-command, in help order.
 COMMAND_MODULES = [
@@ -56,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def error_line(e: BaseException) -> str:
+    """One line naming what went wrong (an OSError's reason and file; else the message)."""
+    if isinstance(e, OSError) and e.strerror:
+        detail = e.strerror + (f": {e.filename}" if e.filename is not None else "")
+    else:
+        detail = str(e)
+    return detail.splitlines()[0] if detail.strip() else type(e).__name__
+
+
 def main(argv=None) -> int:
     try:
         parser = build_parser()
@@ -74,12 +83,7 @@ def main(argv=None) -> int:
             pass
         return 0
     except (ValueError, OSError, json.JSONDecodeError, KeyError) as e:
-        if isinstance(e, OSError) and e.strerror:
-            detail = e.strerror + (f": {e.filename}" if e.filename is not None else "")
-        else:
-            detail = str(e)
-        print(f"darkmatch: error: {detail.splitlines()[0] if detail else type(e).__name__}",
-              file=sys.stderr)
+        print(f"darkmatch: error: {error_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("darkmatch: interrupted", file=sys.stderr)

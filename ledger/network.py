@@ -40,7 +40,6 @@ of the stake, the store's checks, the proof); it stops when the node has no
 more — what a restarted validator and a restarted operator both run.
 """
 
-import json
 import threading
 import urllib.error
 import urllib.request

@@ -34,10 +34,9 @@ the same changes at the same heights, re-checking every signature)::
 import hashlib
 
 from . import keys
-from .codec import (CodecError, canonical_json, check_fields, check_object, get_hex, get_int,
-                    get_list, get_str)
+from .block import signatures_from_json, signatures_to_json
+from .codec import CodecError, canonical_json, check_object, get_int
 from .finality import is_quorum
-from .genesis import NAME_PATTERN
 from .store import StoreError
 
 __all__ = ["change_bytes", "sign_change", "apply_approved", "approval_to_json",
@@ -45,7 +44,6 @@ __all__ = ["change_bytes", "sign_change", "apply_approved", "approval_to_json",
 
 PARAM_DOMAIN = b"darkmatch/param-change/v1\x00"
 PARAM_KIND = "darkmatch-param-change"
-_MAX_SIGNATURES = 1 << 12
 
 
 def change_bytes(genesis_hash: str, height: int, change: dict) -> bytes:
@@ -104,7 +102,7 @@ def apply_approved(store, change, height, signatures) -> int:
 
 def approval_to_json(change: dict, height: int, signatures) -> dict:
     return {"kind": PARAM_KIND, "version": 1, "height": height, "change": change,
-            "signatures": [{"validator": n, "signature": sig.hex()} for n, sig in signatures]}
+            "signatures": signatures_to_json(signatures)}
 
 
 def approval_from_json(obj, what: str = "parameter change"):
@@ -113,13 +111,7 @@ def approval_from_json(obj, what: str = "parameter change"):
     height = get_int(obj, "height", what, 0, 1 << 63)
     if not isinstance(obj["change"], dict):
         raise CodecError(f"{what}: change must be a JSON object")
-    sigs = []
-    for i, s in enumerate(get_list(obj, "signatures", what, _MAX_SIGNATURES)):
-        w = f"{what}: signatures[{i}]"
-        check_fields(s, w, ("validator", "signature"))
-        sigs.append((get_str(s, "validator", w, NAME_PATTERN),
-                     get_hex(s, "signature", w, keys.SIGNATURE_BYTES)))
-    return obj["change"], height, sigs
+    return obj["change"], height, signatures_from_json(obj, what)
 
 
 def apply_document(store, obj) -> int:

@@ -189,6 +189,7 @@ def run_node(args) -> int:
 
 
 def main(argv=None) -> int:
+    from .cli import error_line
     from .commands.validator import add_run_arguments
     p = argparse.ArgumentParser(prog="python -m ledger.server",
                                 description="Run a darkmatch validator node (HTTP).")
@@ -197,9 +198,7 @@ def main(argv=None) -> int:
     try:
         return run_node(args)
     except (ValueError, OSError) as e:
-        detail = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
-        line = detail.splitlines()[0] if detail else type(e).__name__
-        print(f"darkmatch validator: error: {line}", file=sys.stderr)
+        print(f"darkmatch validator: error: {error_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("darkmatch validator: interrupted", file=sys.stderr)
