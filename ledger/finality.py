@@ -87,7 +87,8 @@ class Quorum:
     def _records(self) -> dict:
         return {v.name: v for v in self.store.validators()}
 
-    def _proof_verdict(self, block: Block):
+    def proof_verdict(self, block: Block) -> tuple:
+        """``(ok, reason)`` of the block's proof, checked once per block hash (until ``forget``)."""
         h = block.hash()
         if h not in self._proof_ok:
             v = verify_check(self.vk, list(block.public_inputs), block.proof)
@@ -130,7 +131,7 @@ class Quorum:
             raise Misbehaviour(f"validator {name!r} signed two blocks at height {height}: "
                                "slashed")
         if self.vk is not None:
-            ok, reason = self._proof_verdict(block)
+            ok, reason = self.proof_verdict(block)
             if not ok:
                 self.store.record_evidence(name, "invalid-proof", height, {
                     "height": height, "hash": block_hash, "signature": signature.hex(),

@@ -196,12 +196,13 @@ class Node:
         try:
             self.genesis_hash = self.store.init_genesis(genesis)
             self.signlog = SignLog(db)
-            self.validator = Validator(key, self.store, self.vk, self.signlog)
+            self.quorum = Quorum(self.store, self.vk)
+            self.validator = Validator(key, self.store, self.vk, self.signlog,
+                                       proof_verdict=self.quorum.proof_verdict)
         except BaseException:
             self.store.close()
             raise
         self.chain_id, self.name = genesis.chain_id, self.validator.name
-        self.quorum = Quorum(self.store, self.vk)
         self._lock = threading.RLock()
         if self.fault == "stall-commit":
             _install_stall(self.store, stall_height, os.path.join(home, FAULT_MARK))

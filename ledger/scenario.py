@@ -101,12 +101,12 @@ class Market:
         self.pk, self.vk, self.n_slots, self.k_slots = pk, vk, n_slots, k_slots
         self.rng = random.Random(seed)
         self.operator = Operator(self._store("operator"), pk, vk, n_slots, k_slots)
-        self.validators = []
-        for name, key in validator_keys.items():
-            self.validators.append(Validator(key, self._store(os.path.join("validators", name)),
-                                             vk))
-        self.nodes = [self.operator.store] + [v.store for v in self.validators]
+        self.nodes = [self.operator.store] + [self._store(os.path.join("validators", name))
+                                              for name in validator_keys]
         self.quorums = [Quorum(s, vk) for s in self.nodes]
+        self.validators = [Validator(key, store, vk, proof_verdict=q.proof_verdict)
+                           for key, store, q in zip(validator_keys.values(), self.nodes[1:],
+                                                    self.quorums[1:])]
         self.states = {a.account_id: a.initial_state() for a in genesis.accounts}
         self.mark = genesis.market(MARKET.market_id).mark_price
 

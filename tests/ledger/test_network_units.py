@@ -158,3 +158,31 @@ def test_finalize_signed_double_sign_is_evidence_and_slashed_signers_are_ignored
         q.finalize_signed(signed(b2, vkeys, ["v0", "v1", "v2"]))     # v0 no longer counts
     q.finalize_signed(signed(b2, vkeys, ["v0", "v1", "v2", "v3"]))
     assert [n for n, _ in store.get_block(2).signatures] == ["v1", "v2", "v3"]
+
+
+def test_a_node_verifies_each_block_proof_once(tmp_path, monkeypatch):
+    """The validator's check and the quorum share one verdict per block hash: a proposal and
+    its finalize verify the proof once; a different block (another hash) is verified anew."""
+    from types import SimpleNamespace
+
+    import ledger.finality as finality
+    from ledger.validator import Validator
+    calls = []
+
+    def counting_check(vk, public, proof):
+        calls.append(proof)
+        return SimpleNamespace(ok=True, reason="ok")
+    monkeypatch.setattr(finality, "verify_check", counting_check)
+    genesis, akeys, vkeys = make_genesis(n_accounts=2, n_validators=3)
+    store = Store.open(tmp_path / "node.db")
+    store.init_genesis(genesis)
+    q = Quorum(store, vk=object())
+    vals = [Validator(k, store, q.vk, proof_verdict=q.proof_verdict) for k in vkeys.values()]
+    block = build_block(store, make_orders(akeys, [(1, "buy", 100, 1), (2, "sell", 100, 1)]))
+    other = build_block(store, make_orders(akeys, [(1, "buy", 100, 2), (2, "sell", 100, 2)]))
+    for v in vals:
+        q.add(v.attest(block), block)
+    assert len(calls) == 1
+    assert vals[0].check(other) == (True, "ok") and len(calls) == 2
+    q.finalize(block)
+    assert store.head() == (1, block.hash()) and len(calls) == 2
