@@ -35,6 +35,7 @@ from circuits.settlement import settlement_circuit  # noqa: E402
 from ledger.matching import match_batch  # noqa: E402
 from prover import dev_srs, prove, setup  # noqa: E402
 from prover.srs import DevelopmentSRSWarning  # noqa: E402
+from prover.setup import domain_power  # noqa: E402
 from verifier import verify  # noqa: E402
 
 PARAMS = dict(im_bps=1000, mm_bps=500, fee_bps=5, band_bps=500)
@@ -87,7 +88,7 @@ def run_size(n: int, seed: int, with_snarkjs: bool) -> dict:
     circuit = settlement_circuit(n, n)
     assignment = circuit.assignment(witness)
     gates = circuit.n_gates
-    power = max(3, (gates - 1).bit_length())
+    power = domain_power(circuit)
     t = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DevelopmentSRSWarning)

@@ -50,6 +50,7 @@ from circuits.settlement import settlement_circuit
 from circuits.settlement_data import MarketParams
 from prover import dev_srs, setup
 from prover.prove import STEPS
+from prover.setup import domain_power
 from prover.srs import DevelopmentSRSWarning
 
 from . import keys
@@ -141,7 +142,7 @@ class Market:
              for a, k in trader_keys.items()])
         say(f"building the {n_slots}x{k_slots} settlement circuit")
         circuit = settlement_circuit(n_slots, k_slots)
-        power = max(3, (circuit.n_gates + 3 - 1).bit_length())
+        power = domain_power(circuit)
         say(f"development SRS 2^{power} (NOT for production) and circuit keys")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DevelopmentSRSWarning)

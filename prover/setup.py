@@ -20,7 +20,7 @@ from .domain import Domain
 from .kernels.convert import fr_from_ints
 from .permutation import K1, K2, sigma_values
 
-__all__ = ["ProvingKey", "setup", "SELECTORS", "SIGMAS"]
+__all__ = ["ProvingKey", "setup", "domain_power", "SELECTORS", "SIGMAS"]
 
 SELECTORS = ("qm", "ql", "qr", "qo", "qc")
 SIGMAS = ("s1", "s2", "s3")
@@ -41,6 +41,11 @@ class ProvingKey:
 
 def _domain_power(rows: int) -> int:
     return max(3, (max(rows, 1) - 1).bit_length())
+
+
+def domain_power(circuit: Circuit) -> int:
+    """log2 of the evaluation domain ``setup`` uses for ``circuit`` (the SRS power it needs)."""
+    return _domain_power(circuit.n_gates)
 
 
 def setup(circuit: Circuit, srs):

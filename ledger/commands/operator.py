@@ -33,6 +33,7 @@ def run_init(args) -> int:
     from ledger.cli import UserError
     from ledger.operator_home import init_operator_home
     from prover import dev_srs, load_ptau, setup
+    from prover.setup import domain_power
     from prover.srs import DevelopmentSRSWarning
     k_slots = args.slots if args.accounts is None else args.accounts
     for name, v in (("--slots", args.slots), ("--accounts", k_slots)):
@@ -45,7 +46,7 @@ def run_init(args) -> int:
     from ledger.genesis import load_genesis
     load_genesis(args.genesis)                       # bad genesis: one line, nothing written
     circuit = settlement_circuit(args.slots, k_slots)
-    power = max(3, (circuit.n_gates + 2).bit_length())
+    power = domain_power(circuit)
     if args.ptau:
         srs = load_ptau(args.ptau, max_power=power)
         if srs.power < power:
@@ -100,6 +101,7 @@ def run_batch(args) -> int:
     from ledger.codec import load_json_file
     from prover import load_ptau, setup
     from prover.prove import STEPS
+    from prover.setup import domain_power
     from verifier import VerifyingKey
 
     console = Console(highlight=False, stderr=False)
@@ -134,7 +136,7 @@ def run_batch(args) -> int:
                 raise UserError(f"no order to batch in {args.orders} ({skipped} skipped)")
             bar.update(task, advance=1, description="circuit keys from the SRS")
             circuit = operator.circuit
-            power = max(3, (circuit.n_gates + 2).bit_length())
+            power = domain_power(circuit)
             operator.pk, vk = setup(circuit, load_ptau(home.path("srs.ptau"), max_power=power))
             if vk.to_json() != vk_home.to_json():
                 raise UserError("the circuit's key from srs.ptau differs from "

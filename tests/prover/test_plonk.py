@@ -152,6 +152,16 @@ def test_setup_rejects_a_too_small_srs(srs):
         setup(c, srs)
 
 
+def test_domain_power_is_the_domain_setup_uses(srs):
+    from prover.setup import domain_power
+    c = square_circuit()                  # 4 rows: the smallest domain, 2^3
+    assert domain_power(c) == setup(c, srs)[0].domain.power == 3
+    x = c.private("y")
+    for _ in range(5):                    # 9 rows: 2^4
+        x = c.add(x, 1)
+    assert c.n_gates == 9 and domain_power(c) == setup(c, srs)[0].domain.power == 4
+
+
 def test_wire_layout_public_rows_first():
     cs = mixed_circuit().compile()
     assert cs.n_public == 3
