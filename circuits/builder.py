@@ -22,16 +22,17 @@ permutation argument (``prover.setup`` derives σ from the wire lists).
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from verifier.errors import BadInput, Rejected
 from verifier.fields import R_MOD
 
 __all__ = ["Var", "Circuit", "ConstraintSystem", "UnsatisfiedError", "CircuitError"]
 
 
-class CircuitError(ValueError):
+class CircuitError(BadInput):
     """Misuse of the builder or a bad assignment (unknown/missing input)."""
 
 
-class UnsatisfiedError(ValueError):
+class UnsatisfiedError(Rejected):
     """An assignment that violates a gate; names the first failing gate."""
 
     def __init__(self, row: int, label):

@@ -51,6 +51,7 @@ import numpy as np
 
 from verifier.curve import (G1_GEN, G2_GEN, CurveError, g1_add, g1_mul, g1_neg, g1_validate,
                             g2_mul, g2_validate, pairing_check)
+from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
 from .kernels import g1
@@ -67,7 +68,7 @@ _TAG = b"darkmatch-ceremony-v1/"
 _MAX_NAME = 256
 
 
-class CeremonyError(ValueError):
+class CeremonyError(BadInput):
     """A ceremony file or contribution does not verify (one-line message)."""
 
 

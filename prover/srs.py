@@ -45,6 +45,7 @@ import numpy as np
 
 from verifier.curve import (G1_GEN, G2_GEN, CurveError, g1_add, g1_mul, g1_neg, g2_mul,
                             g2_validate, pairing_check)
+from verifier.errors import BadInput
 from verifier.fields import Q_MOD, R_MOD
 
 from .kernels import convert, fr, g1, msm, ntt
@@ -63,7 +64,7 @@ _R_INV = pow(_R, -1, Q_MOD)
 _SEC = {1: "header", 2: "tauG1", 3: "tauG2", 12: "Lagrange tauG1"}
 
 
-class PtauError(ValueError):
+class PtauError(BadInput):
     """A .ptau file is malformed or its points are not a valid SRS (one-line message)."""
 
 

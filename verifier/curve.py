@@ -26,9 +26,9 @@ passes ``allow_infinity=True`` (snarkjs and the .ptau format write infinity so).
 Constants are checked at import: q and r equal ``verifier.fields``, b = 3,
 b₂ = 3/(9 + u), both generators lie on their curves and G2_GEN has order r.
 """
-
 from py_ecc import optimized_bn128 as bn
 
+from .errors import BadInput
 from .fields import Q_MOD, R_MOD
 from .lincomb import g1_lincomb as _msm
 from .pairing import pairing_product_is_one as _product_is_one
@@ -53,7 +53,7 @@ G1_GEN = (1, 2)
 G2_GEN = (tuple(int(c) for c in bn.G2[0].coeffs), tuple(int(c) for c in bn.G2[1].coeffs))
 
 
-class CurveError(ValueError):
+class CurveError(BadInput):
     """An encoded point is not a valid group element (one-line message)."""
 
 

@@ -16,6 +16,7 @@ proof has exactly one encoding.
 
 from dataclasses import dataclass, fields as dc_fields
 
+from .errors import BadInput
 from .curve import CurveError, g1_validate, g2_validate
 from .fields import FR_TWO_ADICITY, Q_MOD, R_MOD, root_of_unity
 
@@ -28,7 +29,7 @@ VK_POINTS = ("Qm", "Ql", "Qr", "Qo", "Qc", "S1", "S2", "S3")
 _CURVES = {"bn128", "bn254", "altbn128"}
 
 
-class FormatError(ValueError):
+class FormatError(BadInput):
     """Malformed or out-of-range proof, key or public input (one-line message)."""
 
 
