@@ -6,7 +6,7 @@ import pytest
 
 from circuits import Circuit
 from conftest import VECTORS, run_snarkjs
-from prover.prove import prove
+from prover import prove
 from prover.setup import setup
 from verifier import Proof, VerifyingKey, check, verify
 from verifier.curve import G1_GEN, g1_add
