@@ -118,8 +118,7 @@ def _g2(v, what: str):
              and all(isinstance(c, list) and len(c) == 2 for c in v))
     if not shape:
         raise FormatError(f'{what}: expected a G2 point [["x0", "x1"], ["y0", "y1"], ["1", "0"]]')
-    (x0, x1), (y0, y1) = ((_decimal(c, f"{what}[{i}][{j}]", Q_MOD) for j, c in enumerate(pair))
-                          for i, pair in enumerate(v[:2]))
+    x0, x1, y0, y1 = (_decimal(v[i][j], f"{what}[{i}][{j}]", Q_MOD) for i in (0, 1) for j in (0, 1))
     if v[2] != ["1", "0"]:
         raise FormatError(f'{what}: only affine G2 points (z = ["1", "0"]) are accepted')
     return check_g2(((x0, x1), (y0, y1)), what)
