@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from test_curve import twist_point_outside_g2
 
 from conftest import VECTORS
@@ -183,3 +184,27 @@ def test_valid_objects_still_verify_after_the_checks():
     assert isinstance(PROOF, Proof) and isinstance(VK, VerifyingKey)
     assert verify(VK, PUBLIC, PROOF)
     assert not verify(VK, [PUBLIC[0], PUBLIC[1], PUBLIC[2] + 1], PROOF)
+
+
+_JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 2) | st.integers(R_MOD - 2, Q_MOD + 2)
+    | st.floats(allow_nan=True) | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=2), inner, max_size=2), max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(PROOF_POINTS + PROOF_EVALS + VK_POINTS + ("X_2", "n_public", "power",
+                                                                  "k1", "k2", "public")), _JUNK)
+def test_check_never_raises_on_junk_in_any_field(field, junk):
+    """Whatever is put in one field, check answers with a Verdict; it accepts only the truth."""
+    vk, public, proof = VK, PUBLIC, PROOF
+    if field == "public":
+        public, truth = junk, PUBLIC
+    elif field in PROOF_POINTS + PROOF_EVALS:
+        proof, truth = PROOF.replace(**{field: junk}), getattr(PROOF, field)
+    else:
+        vk, truth = replace(VK, **{field: junk}), getattr(VK, field)
+    v = check(vk, public, proof)
+    assert isinstance(v, Verdict) and "\n" not in v.reason
+    assert not v.ok or (junk == truth and type(junk) is type(truth))   # e.g. k1 = 2 drawn
