@@ -88,6 +88,12 @@ class Prover:
         for name, p in named.items():
             setattr(self.commitments, name, commit(self.pk.srs_g1, p))
 
+    def _blinded(self, values: np.ndarray, k: int) -> np.ndarray:
+        """Coefficients of the polynomial through ``values`` on H plus a random degree-(k−1)
+        multiple of Z_H."""
+        dom = self.pk.domain
+        return _blind(dom.to_coefficients(values), dom.n, [_rand() for _ in range(k)])
+
     def solve(self) -> None:
         """Witness and public inputs; raises ``circuits.UnsatisfiedError`` on a failing gate."""
         pk = self.pk
@@ -96,23 +102,18 @@ class Prover:
         self.transcript = PlonkTranscript(pk.vk, self.public)
 
     def commit_wires(self) -> None:
-        n, dom = self.pk.domain.n, self.pk.domain
-        self.values = Wires(*(wire_values(self.witness, getattr(self.pk.wires, w), n)
-                              for w in "abc"))
-        for w in "abc":
-            b_hi, b_lo = _rand(), _rand()
-            setattr(self.polys, w, _blind(dom.to_coefficients(getattr(self.values, w)), n,
-                                          [b_lo, b_hi]))
-        p = self.polys
+        cols, n = self.pk.wires, self.pk.domain.n
+        v = self.values = Wires(*(wire_values(self.witness, col, n)
+                                  for col in (cols.a, cols.b, cols.c)))
+        p, cm = self.polys, self.commitments
+        p.a, p.b, p.c = (self._blinded(col, 2) for col in (v.a, v.b, v.c))
         self._commit(A=p.a, B=p.b, C=p.c)
-        cm = self.commitments
         self.transcript.absorb_wires(cm.A, cm.B, cm.C)
 
     def compute_z(self) -> None:
-        pk, t = self.pk, self.transcript
-        v, s = self.values, pk.sigma_h
+        pk, t, v, s = self.pk, self.transcript, self.values, self.pk.sigma_h
         zh = grand_product(v.a, v.b, v.c, s.s1, s.s2, s.s3, pk.domain.omegas, t.beta, t.gamma)
-        self.polys.z = _blind(pk.domain.to_coefficients(zh), pk.domain.n, [_rand(), _rand(), _rand()])
+        self.polys.z = self._blinded(zh, 3)
         self._commit(Z=self.polys.z)
         t.absorb_z(self.commitments.Z)
 
