@@ -62,9 +62,9 @@ def _json_type(v) -> str:
         return "a number"
     if isinstance(v, str):
         return "a string"
-    if isinstance(v, (list, tuple)):
+    if isinstance(v, list):
         return "a list"
-    return "an object" if isinstance(v, dict) else type(v).__name__
+    return "an object" if isinstance(v, dict) else f"a Python {type(v).__name__}"
 
 
 def _decimal(v, what: str, bound: int) -> int:
