@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from circuits.settlement import settlement_circuit
 from circuits.settlement_data import MarketParams
 from prover import dev_srs, setup
-from prover.prove import STEPS
+from prover import STEPS
 from prover.setup import domain_power
 from prover.srs import DevelopmentSRSWarning
 

@@ -42,13 +42,14 @@ def pi_on_coset(dom, public) -> np.ndarray:
     return acc
 
 
-def quotient(pk, a, b, c, z, public, beta: int, gamma: int, alpha: int) -> np.ndarray:
-    """Coefficients of t (length 4n) from the blinded a, b, c, z and the public inputs."""
+def quotient(pk, polys, public, beta: int, gamma: int, alpha: int) -> np.ndarray:
+    """Coefficients of t (length 4n) from the blinded a, b, c, z of ``polys`` (a ``ProofPolys``)
+    and the public inputs."""
     dom = pk.domain
     cs = pk.coset
-    ev = [dom.to_coset(p) for p in (a, b, c, z)]
+    ev = [dom.to_coset(p) for p in (polys.a, polys.b, polys.c, polys.z)]
     t_evals = plonk.quotient_evals(
-        *ev, cs["qm"], cs["ql"], cs["qr"], cs["qo"], cs["qc"], cs["s1"], cs["s2"], cs["s3"],
+        *ev, cs.qm, cs.ql, cs.qr, cs.qo, cs.qc, cs.s1, cs.s2, cs.s3,
         pi_on_coset(dom, public), dom.l0_coset, dom.shift, dom.omega4, dom.zh_inv,
         fr_scalar(beta), fr_scalar(gamma), fr_scalar(alpha),
         fr_scalar(pk.vk.k1), fr_scalar(pk.vk.k2), fr_one())

@@ -8,7 +8,7 @@ circuit and SRS always give the same keys (snarkjs's vk when the gate lists
 agree).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,11 +19,9 @@ from .commit import commit
 from .domain import Domain
 from .kernels.convert import fr_from_ints
 from .permutation import K1, K2, sigma_values
+from .polys import SELECTORS, SIGMAS, Preprocessed, Sigmas, Wires
 
 __all__ = ["ProvingKey", "setup", "domain_power", "SELECTORS", "SIGMAS"]
-
-SELECTORS = ("qm", "ql", "qr", "qo", "qc")
-SIGMAS = ("s1", "s2", "s3")
 
 
 @dataclass
@@ -33,10 +31,10 @@ class ProvingKey:
     domain: Domain
     vk: VerifyingKey
     srs_g1: np.ndarray                       #: [τʲ]₁ for j < n + 6
-    coeffs: dict = field(default_factory=dict)   #: name → coefficients (n, 4)
-    coset: dict = field(default_factory=dict)    #: name → values on the 4n coset
-    sigma_h: dict = field(default_factory=dict)  #: s1/s2/s3 → values on H
-    wires: tuple = ()                        #: (a, b, c) variable index arrays, length n
+    coeffs: Preprocessed = None              #: coefficients (n, 4) of qM … σ₃
+    coset: Preprocessed = None               #: their values on the 4n coset
+    sigma_h: Sigmas = None                   #: σ₁ σ₂ σ₃ on H
+    wires: Wires = None                      #: a, b, c variable index arrays, length n
 
 
 def _domain_power(rows: int) -> int:
@@ -62,18 +60,16 @@ def setup(circuit: Circuit, srs):
     srs_g1 = np.ascontiguousarray(srs.g1[: n + 6])
     pk = ProvingKey(circuit=circuit, cs=cs, domain=dom, vk=None, srs_g1=srs_g1)
     pad = n - cs.n_rows
-    for name in SELECTORS:
-        values = fr_from_ints(getattr(cs, name) + [0] * pad)
-        pk.coeffs[name] = dom.to_coefficients(values)
-    wires = tuple(np.array(getattr(cs, w) + [0] * pad, dtype=np.int64) for w in "abc")
-    pk.wires = wires
-    for name, values in zip(SIGMAS, sigma_values(*wires, dom.omegas)):
-        pk.sigma_h[name] = values
-        pk.coeffs[name] = dom.to_coefficients(values)
-    for name in SELECTORS + SIGMAS:
-        pk.coset[name] = dom.to_coset(pk.coeffs[name])
+    coeffs = {name: dom.to_coefficients(fr_from_ints(getattr(cs, name) + [0] * pad))
+              for name in SELECTORS}
+    pk.wires = Wires(*(np.array(getattr(cs, w) + [0] * pad, dtype=np.int64) for w in "abc"))
+    pk.sigma_h = Sigmas(*sigma_values(pk.wires.a, pk.wires.b, pk.wires.c, dom.omegas))
+    for name in SIGMAS:
+        coeffs[name] = dom.to_coefficients(getattr(pk.sigma_h, name))
+    pk.coeffs = Preprocessed(**coeffs)
+    pk.coset = Preprocessed(**{name: dom.to_coset(p) for name, p in coeffs.items()})
     dom.precompute()
-    commitments = {name: commit(srs_g1, pk.coeffs[name]) for name in SELECTORS + SIGMAS}
+    commitments = {name: commit(srs_g1, coeffs[name]) for name in SELECTORS + SIGMAS}
     pk.vk = VerifyingKey(
         n_public=cs.n_public, power=power, k1=K1, k2=K2,
         Qm=commitments["qm"], Ql=commitments["ql"], Qr=commitments["qr"], Qo=commitments["qo"],

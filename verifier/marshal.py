@@ -1,216 +1,217 @@
-"""``VerifyingKey`` and ``Proof`` with snarkjs's JSON shapes (verification_key.json, proof.json).
+"""JSON forms of proofs, verification keys and public inputs: one spelling each, as snarkjs writes it.
 
-JSON layout (snarkjs 0.7 ``plonk``): G1 points as ``["x", "y", "1"]`` decimal
-strings (affine; infinity ``["0", "1", "0"]``), G2 as
-``[["x0", "x1"], ["y0", "y1"], ["1", "0"]]``, scalars as decimal strings.
-Key order follows snarkjs so our files are byte-comparable with its output
-(``json.dumps(d, indent=1)``).
+One encoding per proof.  A proof is parsed at the boundary, re-serialized
+canonically, and only the canonical form is hashed: if the parser accepted two
+spellings of one number (hex, padding, ``+``, ``_``, Unicode digits, a JSON
+number, an ``[x, y]`` point, an extra field), anyone relaying a block could
+make honest validators sign different hashes of one block.  So there is one
+parser, and it is strict: it accepts exactly snarkjs 0.7's canonical JSON and
+refuses everything else with ``FormatError`` (a ``BadInput``) naming the field.
 
-Parsing never trusts its input: every scalar must be an integer below r, every
-coordinate below q, G1 points on the curve, G2 points on the twist and in the
-r-order subgroup, lengths and types exact.  Anything else raises
-``FormatError`` with one line naming the field.  snarkjs itself accepts
-non-canonical evaluations (e + r) and Jacobian z ≠ 1; we reject both, so one
-proof has exactly one encoding.
+* a scalar or coordinate is a JSON string of ASCII decimal digits, ``"0"`` or
+  without a leading zero, no sign, space or underscore, below r (scalars) or
+  q (coordinates);
+* a G1 point is ``["x", "y", "1"]`` (affine), the point at infinity
+  ``["0", "1", "0"]``; a G2 point ``[["x0", "x1"], ["y0", "y1"], ["1", "0"]]``;
+  points on the curve (G2: on the twist and in the order-r subgroup);
+* proof.json has exactly the fields A B C Z T1 T2 T3 Wxi Wxiw eval_a eval_b
+  eval_c eval_s1 eval_s2 eval_zw ``"protocol": "plonk"`` ``"curve": "bn128"``;
+* verification_key.json exactly protocol, curve, ``nPublic`` and ``power`` (JSON
+  integers), k1 k2, Qm Ql Qr Qo Qc S1 S2 S3, X_2 and ``w`` (= ω of ``power``);
+* public.json a list of ``nPublic`` scalars.
+
+There is no lenient reader: ``Proof.from_json``, ``VerifyingKey.from_json``
+and ``verifier.check`` on JSON objects all use these parsers, the ledger at
+its boundary as much as ``darkmatch verify`` on files.  snarkjs writes exactly
+this form (its proof.json, verification_key.json and public.json parse and
+re-serialize to the same values), so nothing a circom user has is refused; a
+hand-edited file in another spelling is refused with the field's name rather
+than silently meaning a second encoding of the same proof.
+
+``proof_to_json`` / ``verifying_key_to_json`` / ``public_to_json`` write
+snarkjs's objects in its key order (``json.dumps(d, indent=1)`` matches its
+files); ``canonical_json`` is the byte form to hash: sorted keys, no
+whitespace, ASCII — the convention of the ledger's own documents.
 """
 
-from dataclasses import dataclass, fields as dc_fields
+import json
+import re
 
-from .errors import BadInput
-from .curve import CurveError, g1_validate, g2_validate
+from .curve import CurveError, g1_validate
 from .fields import FR_TWO_ADICITY, Q_MOD, R_MOD, root_of_unity
+from .proof import (PROOF_EVALS, PROOF_POINTS, VK_POINTS, FormatError, Proof, VerifyingKey,
+                    check_g2, check_proof, check_public, check_verifying_key)
 
-__all__ = ["FormatError", "VerifyingKey", "Proof", "parse_public", "public_to_json",
-           "PROOF_POINTS", "PROOF_EVALS"]
+__all__ = ["FormatError", "VerifyingKey", "Proof", "PROOF_POINTS", "PROOF_EVALS",
+           "parse_proof", "parse_verifying_key", "parse_public", "proof_to_json",
+           "verifying_key_to_json", "public_to_json", "canonical_json"]
 
-PROOF_POINTS = ("A", "B", "C", "Z", "T1", "T2", "T3", "Wxi", "Wxiw")
-PROOF_EVALS = ("eval_a", "eval_b", "eval_c", "eval_s1", "eval_s2", "eval_zw")
-VK_POINTS = ("Qm", "Ql", "Qr", "Qo", "Qc", "S1", "S2", "S3")
-_CURVES = {"bn128", "bn254", "altbn128"}
-
-
-class FormatError(BadInput):
-    """Malformed or out-of-range proof, key or public input (one-line message)."""
+#: canonical decimal: "0" or ASCII digits without a leading zero; q and r have 77 digits
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,76}")
+_PROOF_FIELDS = (*PROOF_POINTS, *PROOF_EVALS, "protocol", "curve")
+_VK_FIELDS = ("protocol", "curve", "nPublic", "power", "k1", "k2", *VK_POINTS, "X_2", "w")
+_INFINITY = ["0", "1", "0"]
 
 
-def _int(v, what: str, bound: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, str)):
-        raise FormatError(f"{what}: expected a decimal string, got {type(v).__name__}")
+def _json_type(v) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
     if isinstance(v, str):
-        s = v.strip()
-        try:
-            x = int(s, 16) if s.lower().startswith("0x") else int(s, 10)
-        except ValueError:
-            raise FormatError(f"{what}: not an integer: {v[:40]!r}") from None
-    else:
-        x = v
-    if not 0 <= x < bound:
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    return "an object" if isinstance(v, dict) else f"a Python {type(v).__name__}"
+
+
+def _decimal(v, what: str, bound: int) -> int:
+    if not isinstance(v, str):
+        raise FormatError(f"{what}: expected a decimal string, got {_json_type(v)}")
+    if not _DECIMAL.fullmatch(v):
+        raise FormatError(f"{what}: not an integer in canonical decimal form (ASCII digits, "
+                          f"no sign, space, underscore or leading zero): {v[:40]!r}")
+    x = int(v)
+    if x >= bound:
         raise FormatError(f"{what}: out of range (must be 0 <= x < {'r' if bound == R_MOD else 'q'})")
     return x
 
 
-def _scalar(v, what):
-    return _int(v, what, R_MOD)
-
-
-def _g1(v, what):
-    if not isinstance(v, (list, tuple)) or len(v) not in (2, 3):
-        raise FormatError(f"{what}: expected a G1 point [x, y, z]")
-    x, y = _int(v[0], f"{what}.x", Q_MOD), _int(v[1], f"{what}.y", Q_MOD)
-    z = _int(v[2], f"{what}.z", Q_MOD) if len(v) == 3 else 1
-    if z == 0:
-        if x == 0 and y == 1:
-            return None
-        raise FormatError(f"{what}: point at infinity must be encoded [0, 1, 0]")
-    if z != 1:
-        raise FormatError(f"{what}: only affine points (z = 1) are accepted")
-    try:
-        return g1_validate(x, y)
-    except CurveError as e:
-        raise FormatError(f"{what}: {e}") from None
-
-
-def _g1_json(p):
-    return ["0", "1", "0"] if p is None else [str(p[0]), str(p[1]), "1"]
-
-
-def _g2(v, what):
-    try:
-        (x0, x1), (y0, y1), (z0, z1) = v
-    except (TypeError, ValueError):
-        raise FormatError(f"{what}: expected a G2 point [[x0, x1], [y0, y1], [z0, z1]]") from None
-    xs = [_int(t, what, Q_MOD) for t in (x0, x1, y0, y1, z0, z1)]
-    if xs[4:] != [1, 0]:
-        raise FormatError(f"{what}: only affine G2 points (z = [1, 0]) are accepted")
-    try:
-        return g2_validate((xs[0], xs[1]), (xs[2], xs[3]))
-    except CurveError as e:
-        raise FormatError(f"{what}: {e}") from None
-
-
-def _g2_json(p):
-    (x0, x1), (y0, y1) = p
-    return [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
-
-
-def _need(d, key, what):
+def _object(d, what: str, expected) -> dict:
     if not isinstance(d, dict):
-        raise FormatError(f"{what}: expected a JSON object")
-    if key not in d:
-        raise FormatError(f"{what}: missing field {key!r}")
-    return d[key]
+        raise FormatError(f"{what}: expected a JSON object, got {_json_type(d)}")
+    for k in expected:
+        if k not in d:
+            raise FormatError(f"{what}: missing field {k!r}")
+    extra = sorted(str(k) for k in d if k not in expected)
+    if extra:
+        raise FormatError(f"{what}: unknown field {extra[0][:40]!r}")
+    return d
 
 
-@dataclass(frozen=True)
-class VerifyingKey:
-    """PLONK verification key: circuit shape plus commitments to selectors and σ."""
-
-    n_public: int
-    power: int          #: log₂ n, the domain size
-    k1: int             #: coset constant of column b (2 in snarkjs)
-    k2: int             #: coset constant of column c (3 in snarkjs)
-    Qm: object          #: [qM(τ)]₁ … the five selector commitments
-    Ql: object
-    Qr: object
-    Qo: object
-    Qc: object
-    S1: object          #: [σ₁(τ)]₁ … permutation commitments
-    S2: object
-    S3: object
-    X_2: object         #: [τ]₂
-
-    @property
-    def n(self) -> int:
-        return 1 << self.power
-
-    @property
-    def omega(self) -> int:
-        """ω, generator of the evaluation domain H (snarkjs's ``w``)."""
-        return root_of_unity(self.power)
-
-    def to_json(self) -> dict:
-        d = {"protocol": "plonk", "curve": "bn128", "nPublic": self.n_public, "power": self.power,
-             "k1": str(self.k1), "k2": str(self.k2)}
-        for k in VK_POINTS:
-            d[k] = _g1_json(getattr(self, k))
-        d["X_2"] = _g2_json(self.X_2)
-        d["w"] = str(self.omega)
-        return d
-
-    @classmethod
-    def from_json(cls, d) -> "VerifyingKey":
-        if _need(d, "protocol", "verification key") != "plonk":
-            raise FormatError("verification key: protocol is not 'plonk'")
-        curve = str(_need(d, "curve", "verification key")).lower().replace("_", "").replace("-", "")
-        if curve not in _CURVES:
-            raise FormatError(f"verification key: unsupported curve {d['curve']!r}")
-        n_public, power = _need(d, "nPublic", "vk"), _need(d, "power", "vk")
-        if isinstance(n_public, bool) or not isinstance(n_public, int) or n_public < 0:
-            raise FormatError("verification key: nPublic must be a non-negative integer")
-        if isinstance(power, bool) or not isinstance(power, int) or not 0 <= power <= FR_TWO_ADICITY:
-            raise FormatError(f"verification key: power must be an integer in [0, {FR_TWO_ADICITY}]")
-        if n_public > (1 << power):
-            raise FormatError("verification key: more public inputs than rows")
-        kw = {k: _g1(_need(d, k, "verification key"), f"vk.{k}") for k in VK_POINTS}
-        k1 = _scalar(_need(d, "k1", "vk"), "vk.k1")
-        k2 = _scalar(_need(d, "k2", "vk"), "vk.k2")
-        X_2 = _g2(_need(d, "X_2", "vk"), "vk.X_2")
-        if X_2 is None:
-            raise FormatError("vk.X_2: point at infinity")
-        return cls(n_public=n_public, power=power, k1=k1, k2=k2, X_2=X_2, **kw)
+def _exact(d, key: str, value, what: str) -> None:
+    if not (isinstance(d[key], str) and d[key] == value):
+        problem = "protocol is not" if key == "protocol" else "unsupported curve, expected"
+        raise FormatError(f"{what}: {problem} {value!r}: {str(d[key])[:40]!r}")
 
 
-@dataclass(frozen=True)
-class Proof:
-    """A PLONK proof: nine G1 commitments and six evaluations at ζ (and ζω)."""
+def _g1(v, what: str):
+    if not isinstance(v, list) or len(v) != 3:
+        raise FormatError(f'{what}: expected a G1 point ["x", "y", "1"]')
+    if v == _INFINITY:
+        return None
+    x, y = _decimal(v[0], f"{what}.x", Q_MOD), _decimal(v[1], f"{what}.y", Q_MOD)
+    if v[2] != "1":
+        _decimal(v[2], f"{what}.z", Q_MOD)
+        raise FormatError(f'{what}: only affine points ["x", "y", "1"] and the point at '
+                          f'infinity ["0", "1", "0"] are accepted')
+    try:
+        return g1_validate(x, y, name=what)
+    except CurveError as e:
+        raise FormatError(str(e)) from None
 
-    A: object           #: [a(τ)]₁ wire commitments
-    B: object
-    C: object
-    Z: object           #: [z(τ)]₁ permutation accumulator
-    T1: object          #: [T1(τ)]₁ … quotient split in three
-    T2: object
-    T3: object
-    Wxi: object         #: [W_ζ(τ)]₁ opening at ζ
-    Wxiw: object        #: [W_ζω(τ)]₁ opening at ζω
-    eval_a: int         #: a(ζ)
-    eval_b: int
-    eval_c: int
-    eval_s1: int        #: σ₁(ζ)
-    eval_s2: int
-    eval_zw: int        #: z(ζω)
 
-    def to_json(self) -> dict:
-        d = {k: _g1_json(getattr(self, k)) for k in PROOF_POINTS}
-        d.update({k: str(getattr(self, k)) for k in PROOF_EVALS})
-        d["protocol"] = "plonk"
-        d["curve"] = "bn128"
-        return d
+def _g2(v, what: str):
+    shape = (isinstance(v, list) and len(v) == 3
+             and all(isinstance(c, list) and len(c) == 2 for c in v))
+    if not shape:
+        raise FormatError(f'{what}: expected a G2 point [["x0", "x1"], ["y0", "y1"], ["1", "0"]]')
+    x0, x1, y0, y1 = (_decimal(v[i][j], f"{what}[{i}][{j}]", Q_MOD) for i in (0, 1) for j in (0, 1))
+    if v[2] != ["1", "0"]:
+        raise FormatError(f'{what}: only affine G2 points (z = ["1", "0"]) are accepted')
+    return check_g2(((x0, x1), (y0, y1)), what)
 
-    @classmethod
-    def from_json(cls, d) -> "Proof":
-        if not isinstance(d, dict):
-            raise FormatError("proof: expected a JSON object")
-        if d.get("protocol", "plonk") != "plonk":
-            raise FormatError("proof: protocol is not 'plonk'")
-        kw = {k: _g1(_need(d, k, "proof"), f"proof.{k}") for k in PROOF_POINTS}
-        kw.update({k: _scalar(_need(d, k, "proof"), f"proof.{k}") for k in PROOF_EVALS})
-        return cls(**kw)
 
-    def replace(self, **changes) -> "Proof":
-        vals = {f.name: getattr(self, f.name) for f in dc_fields(self)}
-        vals.update(changes)
-        return Proof(**vals)
+def _small_int(d, key: str, what: str, low: int, high: int) -> int:
+    v = d[key]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise FormatError(f"{what}.{key}: expected a JSON integer, got {_json_type(v)}")
+    if not low <= v <= high:
+        raise FormatError(f"{what}.{key}: must be an integer in [{low}, {high}], got {v}")
+    return v
+
+
+def parse_proof(d) -> Proof:
+    """snarkjs's proof.json object → ``Proof``; anything not canonical raises ``FormatError``."""
+    _object(d, "proof", _PROOF_FIELDS)
+    _exact(d, "protocol", "plonk", "proof")
+    _exact(d, "curve", "bn128", "proof")
+    kw = {k: _g1(d[k], f"proof.{k}") for k in PROOF_POINTS}
+    kw.update({k: _decimal(d[k], f"proof.{k}", R_MOD) for k in PROOF_EVALS})
+    return Proof(**kw)
+
+
+def parse_verifying_key(d) -> VerifyingKey:
+    """snarkjs's verification_key.json object → ``VerifyingKey``; strict, as ``parse_proof``."""
+    _object(d, "verification key", _VK_FIELDS)
+    _exact(d, "protocol", "plonk", "verification key")
+    _exact(d, "curve", "bn128", "verification key")
+    n_public = _small_int(d, "nPublic", "vk", 0, 1 << FR_TWO_ADICITY)
+    power = _small_int(d, "power", "vk", 0, FR_TWO_ADICITY)
+    if n_public > (1 << power):
+        raise FormatError("vk.nPublic: more public inputs than rows")
+    kw = {k: _g1(d[k], f"vk.{k}") for k in VK_POINTS}
+    k1, k2 = _decimal(d["k1"], "vk.k1", R_MOD), _decimal(d["k2"], "vk.k2", R_MOD)
+    X_2 = _g2(d["X_2"], "vk.X_2")
+    if _decimal(d["w"], "vk.w", R_MOD) != root_of_unity(power):
+        raise FormatError(f"vk.w: not the 2^{power}-th root of unity of the domain")
+    return VerifyingKey(n_public=n_public, power=power, k1=k1, k2=k2, X_2=X_2, **kw)
 
 
 def parse_public(values, n_public=None) -> list:
-    """public.json (a list of decimal strings) → ints, each < r."""
-    if not isinstance(values, (list, tuple)):
-        raise FormatError("public inputs: expected a JSON list")
+    """public.json (a list of canonical decimal strings, ``n_public`` of them if given) → ints."""
+    if not isinstance(values, list):
+        raise FormatError(f"public inputs: expected a JSON list, got {_json_type(values)}")
     if n_public is not None and len(values) != n_public:
         raise FormatError(f"public inputs: expected {n_public}, got {len(values)}")
-    return [_scalar(v, f"public[{i}]") for i, v in enumerate(values)]
+    return [_decimal(v, f"public[{i}]", R_MOD) for i, v in enumerate(values)]
+
+
+def _g1_json(p) -> list:
+    return list(_INFINITY) if p is None else [str(p[0]), str(p[1]), "1"]
+
+
+def proof_to_json(proof: Proof) -> dict:
+    """The proof.json object, snarkjs's key order; the proof is checked first."""
+    check_proof(proof)
+    d = {k: _g1_json(getattr(proof, k)) for k in PROOF_POINTS}
+    d.update({k: str(getattr(proof, k)) for k in PROOF_EVALS})
+    d["protocol"] = "plonk"
+    d["curve"] = "bn128"
+    return d
+
+
+def verifying_key_to_json(vk: VerifyingKey) -> dict:
+    """The verification_key.json object, snarkjs's key order; the key is checked first."""
+    check_verifying_key(vk)
+    d = {"protocol": "plonk", "curve": "bn128", "nPublic": vk.n_public, "power": vk.power,
+         "k1": str(vk.k1), "k2": str(vk.k2)}
+    for k in VK_POINTS:
+        d[k] = _g1_json(getattr(vk, k))
+    (x0, x1), (y0, y1) = vk.X_2
+    d["X_2"] = [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
+    d["w"] = str(vk.omega)
+    return d
 
 
 def public_to_json(values) -> list:
+    """public.json: each value reduced mod r, as a decimal string."""
     return [str(int(v) % R_MOD) for v in values]
+
+
+def canonical_json(obj) -> bytes:
+    """The bytes to hash: a ``Proof``, ``VerifyingKey`` or a list of public inputs (ints),
+    as its JSON object with sorted keys, no whitespace, ASCII only."""
+    if isinstance(obj, Proof):
+        obj = proof_to_json(obj)
+    elif isinstance(obj, VerifyingKey):
+        obj = verifying_key_to_json(obj)
+    elif isinstance(obj, (list, tuple)):
+        obj = public_to_json(check_public(obj, len(obj)))
+    else:
+        raise FormatError(f"canonical_json: expected a Proof, VerifyingKey or public inputs, "
+                          f"got {_json_type(obj)}")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      allow_nan=False).encode("ascii")

@@ -100,7 +100,7 @@ def run_batch(args) -> int:
     from ledger.operator_home import VK_FILE, OperatorHome, catch_up
     from ledger.codec import load_json_file
     from prover import load_ptau, setup
-    from prover.prove import STEPS
+    from prover import STEPS
     from prover.setup import domain_power
     from verifier import VerifyingKey
 

@@ -45,7 +45,7 @@ def check_blocks(vk, blocks, genesis=None) -> str:
     """'' when every block checks (module docstring), else the first failure in one line."""
     from ledger.finality import Quorum
     from ledger.store import Store, StoreError
-    from verifier.verify import check
+    from verifier import check
     for b in blocks:
         verdict = check(vk, list(b.public_inputs), b.proof)
         if not verdict.ok:
@@ -71,7 +71,7 @@ def check_blocks(vk, blocks, genesis=None) -> str:
 def run(args) -> int:
     from ledger.cli import UserError
     from ledger.codec import CodecError, load_json_file
-    from verifier.verify import check
+    from verifier import check
     try:
         vk = load_json_file(args.vk, "verification key")
     except CodecError as e:

@@ -24,7 +24,7 @@ __all__ = ["warmup"]
 def _prove_tiny() -> None:
     from circuits import Circuit
 
-    from ..prove import prove
+    from ..steps import prove
     from ..setup import setup
     from ..srs import DevelopmentSRSWarning, dev_srs
 

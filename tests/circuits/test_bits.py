@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from circuits import Circuit, CircuitError, UnsatisfiedError
 from circuits import bits as B
-from prover.prove import prove
+from prover import prove
 from prover.setup import setup
 from verifier import verify
 from verifier.fields import R_MOD as R

@@ -235,7 +235,7 @@ def test_opening_circuit_rejects_a_tampered_hint(monkeypatch, opening):
 
 
 def test_opening_is_proven_and_verified(opening):
-    from prover.prove import prove
+    from prover import prove
     from prover.setup import setup
     from prover.srs import dev_srs
     from verifier import verify

@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from circuits import Circuit, CircuitError, UnsatisfiedError
 from circuits import poseidon as P
 from circuits import poseidon_params as pp
-from prover.prove import prove
+from prover import prove
 from prover.setup import setup
 from prover.srs import dev_srs
 from verifier import verify

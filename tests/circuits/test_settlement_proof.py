@@ -13,7 +13,7 @@ from circuits.settlement_data import CASH_OFFSET, POSITION_OFFSET
 from prover import dev_srs, prove, setup
 from verifier import Proof, VerifyingKey, verify
 
-prove_mod = importlib.import_module("prover.prove")
+prove_mod = importlib.import_module("prover.steps")
 
 
 @pytest.fixture(scope="module")

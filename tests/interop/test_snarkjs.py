@@ -1,14 +1,17 @@
-"""Interop with snarkjs 0.7.6 both ways: it verifies our proofs, we verify its proofs."""
+"""Interop with snarkjs 0.7.6 both ways: it verifies our proofs, we verify its proofs; its
+files are the one canonical encoding (they parse strictly and write back byte for byte)."""
 
 import json
+import warnings
 
 import pytest
 
 from circuits import Circuit
 from conftest import VECTORS, run_snarkjs
-from prover.prove import prove
+from prover import prove
 from prover.setup import setup
-from verifier import Proof, VerifyingKey, check, verify
+from verifier import Proof, VerifyingKey, canonical_json, check, verify
+from verifier.marshal import parse_proof, parse_public, parse_verifying_key
 from verifier.curve import G1_GEN, g1_add
 
 FIXTURES = ["tiny", "multi"]
@@ -84,3 +87,47 @@ def test_snarkjs_rejects_our_tampered_proof(snarkjs, srs, tmp_path):
     vk_f, pub_f, proof_f = _write(tmp_path, vk.to_json(), [str(x) for x in public], bad.to_json())
     rc, out = run_snarkjs(snarkjs, "plonk", "verify", vk_f, pub_f, proof_f)
     assert rc != 0 and "OK!" not in out, out
+
+
+def test_snarkjs_verifies_our_canonical_json(snarkjs, srs, tmp_path):
+    """The bytes the ledger hashes (sorted keys, no whitespace) are files snarkjs reads."""
+    pk, vk = setup(_interop_circuit(), srs)
+    proof, public = prove(pk, _interop_assignment())
+    files = []
+    for fname, obj in (("vk.json", vk), ("public.json", public), ("proof.json", proof)):
+        (tmp_path / fname).write_bytes(canonical_json(obj))
+        files.append(tmp_path / fname)
+    rc, out = run_snarkjs(snarkjs, "plonk", "verify", *files)
+    assert rc == 0 and "OK!" in out, out
+
+
+def test_fresh_snarkjs_output_is_canonical(snarkjs, tmp_path):
+    """circom2 + snarkjs make a new (randomised) proof now: its proof.json, public.json and
+    verification_key.json parse with the strict parsers, write back byte-identical, verify."""
+    from prover.srs import dev_srs, export_ptau
+    circom = snarkjs.parent / "circom2"
+    assert circom.exists(), "circom2 is pinned next to snarkjs in tests/package.json"
+    src = VECTORS / "snarkjs" / "tiny" / "circuit.circom"
+    (tmp_path / "circuit.circom").write_text(src.read_text())
+    rc, out = run_snarkjs(circom, "circuit.circom", "--r1cs", "--wasm", "-o", ".", cwd=tmp_path)
+    assert rc == 0, out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        export_ptau(dev_srs(4), tmp_path / "pot.ptau")
+    (tmp_path / "in.json").write_text('{"x": 7}')
+    for cmd in (("plonk", "setup", "circuit.r1cs", "pot.ptau", "c.zkey"),
+                ("wtns", "calculate", "circuit_js/circuit.wasm", "in.json", "w.wtns"),
+                ("plonk", "prove", "c.zkey", "w.wtns", "proof.json", "public.json"),
+                ("zkey", "export", "verificationkey", "c.zkey", "vk.json")):
+        rc, out = run_snarkjs(snarkjs, *cmd, cwd=tmp_path)
+        assert rc == 0, (cmd, out)
+    text = {f: (tmp_path / f).read_text() for f in ("vk.json", "public.json", "proof.json")}
+    vk = parse_verifying_key(json.loads(text["vk.json"]))
+    public = parse_public(json.loads(text["public.json"]), vk.n_public)
+    proof = parse_proof(json.loads(text["proof.json"]))
+    assert public == [7 * 7 + 5]
+    assert json.dumps(vk.to_json(), indent=1) == text["vk.json"]
+    assert json.dumps(proof.to_json(), indent=1) == text["proof.json"]
+    assert json.dumps([str(x) for x in public], indent=1) == text["public.json"]
+    assert json.loads(canonical_json(proof)) == json.loads(text["proof.json"])
+    assert check(vk, public, proof).ok

@@ -3,7 +3,7 @@
 import pytest
 
 from circuits import Circuit
-from prover.prove import prove
+from prover import prove
 from prover.setup import setup
 from verifier import Proof, VerifyingKey, check, verify
 from verifier.curve import G1_GEN, G2_GEN, g1_add, g2_add
