@@ -37,11 +37,11 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from ledger import keys  # noqa: E402
-from ledger.cli import main as cli_main  # noqa: E402
-from ledger.network import NodeClient, run_round  # noqa: E402
-from ledger.node import URL_FILE  # noqa: E402
-from ledger.scenario import Market  # noqa: E402
+from ledger.core import keys  # noqa: E402
+from ledger.cli.main import main as cli_main  # noqa: E402
+from ledger.node.client import NodeClient, run_round  # noqa: E402
+from ledger.node.service import URL_FILE  # noqa: E402
+from ledger.operator.scenario import Market  # noqa: E402
 from prover.kernels.warmup import warmup  # noqa: E402
 
 READY_S = 180
@@ -63,7 +63,7 @@ def start_nodes(folder, market):
             raise SystemExit(f"validator init failed for {name}")
         log = open(os.path.join(home, "node.log"), "ab")
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "ledger.server", "--home", home, "--port", "0"],
+            [sys.executable, "-m", "ledger.node.server", "--home", home, "--port", "0"],
             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT))
         urls.append(home)
     deadline = time.monotonic() + READY_S

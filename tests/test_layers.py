@@ -51,7 +51,7 @@ def test_verifier_needs_no_jit():
 def test_cli_parser_loads_no_prover():
     """`darkmatch validator run`, `verify`, `order …` start without Numba: building the
     command line imports no prover, numba or py_ecc (commands load what they need)."""
-    code = ("import sys; from ledger.cli import build_parser; build_parser(); "
+    code = ("import sys; from ledger.cli.main import build_parser; build_parser(); "
             "print(sorted(m for m in ('prover', 'numba', 'py_ecc') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout.strip()

@@ -18,11 +18,11 @@ import time
 import urllib.error
 import urllib.request
 
-from ledger import keys
-from ledger.cli import main as cli_main
-from ledger.genesis import genesis_to_json
-from ledger.network import NetworkError, NodeClient
-from ledger.node import FAULT_ENV, FAULT_MARK, URL_FILE
+from ledger.core import keys
+from ledger.cli.main import main as cli_main
+from ledger.core.genesis import genesis_to_json
+from ledger.node.client import NetworkError, NodeClient
+from ledger.node.service import FAULT_ENV, FAULT_MARK, URL_FILE
 
 __all__ = ["make_home", "NodeProcess", "Nodes", "http", "db_snapshot", "wait_for", "READY_S"]
 
@@ -70,7 +70,7 @@ class NodeProcess:
         env.pop(FAULT_ENV, None)
         if self.fault:
             env[FAULT_ENV] = self.fault
-        entry = ["-m", "ledger.cli", "validator", "run"] if self.cli else ["-m", "ledger.server"]
+        entry = ["-m", "ledger.cli", "validator", "run"] if self.cli else ["-m", "ledger.node.server"]
         argv = [sys.executable, *entry, "--home", str(self.home), "--port", "0"]
         for p in self.peers:
             argv += ["--peer", p]

@@ -13,7 +13,7 @@ import sys
 import pytest
 from conftest import run_snarkjs
 
-from ledger.cli import main
+from ledger.cli.main import main
 from verifier.fields import R_MOD
 
 BATCHES = 2

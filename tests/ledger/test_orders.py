@@ -6,8 +6,9 @@ import pytest
 
 from circuits import babyjub, pedersen, poseidon
 from circuits.settlement_data import OrderOpening
-from ledger import keys, orders
-from ledger.orders import (
+from ledger.core import keys
+from ledger.core import orders
+from ledger.core.orders import (
     NO_EXPIRY,
     ORDER_DOMAIN,
     SignedOrder,

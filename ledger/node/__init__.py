@@ -1,0 +1,3 @@
+"""A validator node: its home folder and answers (service), the HTTP server, the client other parties use, catch-up."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""The operator: order intake and proving (engine), its home folder, the one propose → round → reconcile loop, the demo market."""
+
+__all__: list = []
