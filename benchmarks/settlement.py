@@ -32,7 +32,7 @@ sys.path.insert(0, ROOT)
 
 from circuits import babyjub  # noqa: E402
 from circuits.settlement import settlement_circuit  # noqa: E402
-from ledger.matching import match_batch  # noqa: E402
+from ledger.exchange.matching import match_batch  # noqa: E402
 from prover import dev_srs, prove, setup  # noqa: E402
 from prover.srs import DevelopmentSRSWarning  # noqa: E402
 from prover.setup import domain_power  # noqa: E402
