@@ -4,7 +4,7 @@
 
 For each size N (N order slots, N account slots) it builds a random crossing
 book (one order per trader, prices around the mark), runs the matching engine
-(``ledger.matching``), turns the result into the circuit witness, makes a
+(``ledger.exchange.matching``), turns the result into the circuit witness, makes a
 development SRS of the needed power, and times setup, prove and verify.  With
 ``--snarkjs`` it also runs ``snarkjs plonk verify`` on each proof (snarkjs from
 tests/ or benchmarks/ node_modules).  Prints a table, then as the LAST line one

@@ -1,6 +1,6 @@
 """The validator set, evidence, slashing and parameter changes: ``Store``'s governance tables.
 
-A mixin of ``ledger.store.Store`` (it uses the store's ``_read``/``_write``
+A mixin of ``ledger.chain.store.Store`` (it uses the store's ``_read``/``_write``
 transactions and ``_head``), kept apart so each file stays short.  The rules:
 
 * **Slashing** (``slash``, or ``record_evidence(..., slash=True)`` in the
@@ -15,37 +15,30 @@ transactions and ``_head``), kept apart so each file stays short.  The rules:
   finality layer defines and checks.
 * **Parameter changes** (``apply_param_change``) are recorded with the head's
   height and hold for later blocks.  Deciding that a quorum (> 2/3 of the
-  stake) approved one is ``ledger.params``'s job, not the store's.
+  stake) approved one is ``ledger.chain.params``'s job, not the store's.
 """
 
 import json
-from dataclasses import dataclass
 
 from circuits.settlement_data import MarketParams
+from verifier.errors import Conflict
 
 from ledger.core import keys
 from ledger.core.codec import canonical_json, check_fields, get_int, get_str
 from ledger.core.genesis import MAX_STAKE, NAME_PATTERN
+from ledger.core.limits import HEIGHT_BOUND, INT64_BOUND, check_int
+from ledger.chain.rules import ValidatorRecord
 
 __all__ = ["GovernanceTables", "ValidatorRecord", "StoreError", "EVIDENCE_KINDS"]
 
 EVIDENCE_KINDS = ("double-sign", "invalid-proof")
 
 
-class StoreError(ValueError):
-    """A store that cannot be used or a refused change; the message is one line.
+class StoreError(Conflict):
+    """A store that cannot be used or a change it refuses; the message is one line.
 
-    (Defined here, re-exported by ``ledger.store``, so that this mixin needs no
+    (Defined here, re-exported by ``ledger.chain.store``, so that this mixin needs no
     import of the store.)"""
-
-
-@dataclass(frozen=True)
-class ValidatorRecord:
-    name: str
-    public_key: str
-    stake: int
-    slashed: bool
-    slashed_stake: int
 
 
 class GovernanceTables:
@@ -91,8 +84,7 @@ class GovernanceTables:
         validator in the same transaction; returns the evidence id."""
         if kind not in EVIDENCE_KINDS:
             raise StoreError(f"evidence kind must be one of {', '.join(EVIDENCE_KINDS)}")
-        if isinstance(height, bool) or not isinstance(height, int) or not 0 <= height < 1 << 63:
-            raise StoreError("evidence height must be an integer in [0, 2^63)")
+        check_int(height, "evidence height", 0, HEIGHT_BOUND, error=StoreError)
         if not isinstance(body, dict):
             raise StoreError("evidence body must be a JSON object")
         text = canonical_json(body).decode()
@@ -125,7 +117,7 @@ class GovernanceTables:
         "stake"}`` adds a validator or sets its stake (0 removes it; a slashed
         validator cannot return, and a name keeps its key).  It holds for the
         blocks after the current head (recorded with the head's height).  The
-        quorum behind it (DESIGN §7) is ``ledger.params``'s to check; it passes
+        quorum behind it (docs/design.md §Governance) is ``ledger.chain.params``'s to check; it passes
         ``expected_height``, the head the quorum approved, checked inside the
         transaction so that a block stored meanwhile makes the change fail, and
         ``approval``, the quorum's (validator, signature bytes) pairs, kept with
@@ -136,7 +128,7 @@ class GovernanceTables:
             if kind == "market":
                 check_fields(change, "market change", ("kind", "market_id", "im_bps", "mm_bps",
                                                        "fee_bps", "band_bps"))
-                p = MarketParams(*(get_int(change, k, "market change", 0, 1 << 63) for k in
+                p = MarketParams(*(get_int(change, k, "market change", 0, INT64_BOUND) for k in
                                    ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps")))
             elif kind == "validator":
                 w = "validator change"
@@ -177,7 +169,7 @@ class GovernanceTables:
                 else:
                     c.execute("UPDATE validators SET stake = ? WHERE name = ?", (stake, name))
                 total = c.execute("SELECT SUM(stake) FROM validators").fetchone()[0]
-                if total >= 1 << 63:
+                if total >= INT64_BOUND:
                     raise StoreError("total validator stake must stay below 2^63")
             approval_json = canonical_json([[n, sig.hex()] for n, sig in approval]).decode()
             return c.execute("INSERT INTO param_changes (height, body, approval) "

@@ -1,4 +1,4 @@
-"""Parameter changes by quorum (DESIGN §7): margins, fee, band and the validator set.
+"""Parameter changes by quorum (docs/design.md §Governance): margins, fee, band and the validator set.
 
 A change is one of ``GovernanceTables.apply_param_change``'s documents —
 ``{"kind": "market", "market_id", "im_bps", "mm_bps", "fee_bps", "band_bps"}``
@@ -17,11 +17,11 @@ so a signature names the ledger, the height and the exact change.
 2. every signature is by a distinct registered validator and verifies
    (one bad signature refuses the whole change: anyone could forge it);
 3. the *unslashed* signers hold more than 2/3 of the unslashed stake
-   (``ledger.finality.is_quorum``, the rule blocks follow);
+   (``ledger.chain.rules.tally``, the rule blocks follow);
 
 then stores the change with its signatures in one transaction
-(``apply_param_change``) and returns its id.  Any failure is a one-line
-``ValueError`` and nothing is stored.
+(``apply_param_change``) and returns its id.  Any failure is one line
+(``BadInput``, ``Conflict`` or ``Rejected``) and nothing is stored.
 
 **Document** (what nodes exchange: ``POST /param-change``,
 ``GET /param-changes/<h>``, and catch-up, so a node that was down applies
@@ -33,16 +33,17 @@ the same changes at the same heights, re-checking every signature)::
 
 import hashlib
 
+from verifier.errors import BadInput, Conflict, Rejected
+
 from ledger.core import keys
+from ledger.core.domains import PARAM_DOMAIN
 from ledger.core.block import signatures_from_json, signatures_to_json
 from ledger.core.codec import CodecError, canonical_json, check_object, get_int
-from ledger.chain.finality import is_quorum
-from ledger.chain.store import StoreError
+from ledger.chain.rules import tally
 
 __all__ = ["change_bytes", "sign_change", "apply_approved", "approval_to_json",
            "approval_from_json", "apply_document", "PARAM_DOMAIN", "PARAM_KIND"]
 
-PARAM_DOMAIN = b"darkmatch/param-change/v1\x00"
 PARAM_KIND = "darkmatch-param-change"
 
 
@@ -60,44 +61,23 @@ def sign_change(key, genesis_hash: str, height: int, change: dict) -> bytes:
 def apply_approved(store, change, height, signatures) -> int:
     """Store ``change`` if validators with > 2/3 of the stake signed it (module docstring)."""
     if not isinstance(change, dict):
-        raise ValueError("a parameter change is a JSON object")
+        raise BadInput("a parameter change is a JSON object")
     try:
         message = change_bytes(store.genesis_hash(), height, change)
     except (TypeError, ValueError, OverflowError, AttributeError):
-        raise ValueError("parameter change: height must be a non-negative integer and the "
-                         "change JSON-encodable") from None
-    head = store.head()[0]
-    if height != head:
-        raise ValueError(f"parameter change approved at height {height}, the head is {head}")
+        raise BadInput("parameter change: height must be a non-negative integer and the "
+                       "change JSON-encodable") from None
+    view = store.view()
+    if height != view.height:
+        raise Conflict(f"parameter change approved at height {height}, the head is "
+                       f"{view.height}")
     if any(h == height and c == change for _, h, c in store.param_changes()):
-        raise ValueError(f"this parameter change is already applied at height {height}")
-    records = {v.name: v for v in store.validators()}
-    seen, signed = set(), 0
-    for item in signatures:
-        try:
-            name, signature = item
-        except (TypeError, ValueError):
-            raise ValueError("signatures must be (validator, signature) pairs") from None
-        rec = records.get(name)
-        if rec is None:
-            raise ValueError(f"parameter change signed by unknown validator {name!r}")
-        if name in seen:
-            raise ValueError(f"validator {name!r} signed the parameter change twice")
-        seen.add(name)
-        if not isinstance(signature, bytes) or not keys.verify(rec.public_key, message,
-                                                                signature):
-            raise ValueError(f"parameter change signature by {name!r} does not verify")
-        if not rec.slashed:
-            signed += rec.stake
-    total = store.total_stake()
-    if not is_quorum(signed, total):
-        raise ValueError(f"parameter change signed by {signed} of {total} stake "
-                         "(needs > 2/3)")
-    try:
-        return store.apply_param_change(change, expected_height=height,
-                                        approval=list(signatures))
-    except StoreError as e:
-        raise ValueError(str(e)) from None
+        raise Conflict(f"this parameter change is already applied at height {height}")
+    count = tally(signatures, view.validators, message, "parameter change")
+    if not count.quorum:
+        raise Rejected(f"parameter change signed by {count.signed_stake} of "
+                       f"{count.total_stake} stake (needs > 2/3)")
+    return store.apply_param_change(change, expected_height=height, approval=list(signatures))
 
 
 def approval_to_json(change: dict, height: int, signatures) -> dict:

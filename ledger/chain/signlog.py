@@ -1,14 +1,14 @@
 """The validator's record of what it signed: one block hash per height, durable across restarts.
 
-A validator must never sign two different blocks at one height (DESIGN §7:
-that is slashable evidence).  ``Validator.attest`` asks its sign log to
+A validator must never sign two different blocks at one height (docs/design.md
+§Finality: that is slashable evidence).  ``Validator.attest`` asks its sign log to
 ``record(height, block_hash)`` *before* it signs; ``record`` answers only
 once the record is durable, and raises ``SignConflict`` if another hash is
 already recorded at that height (recording the same hash again is a no-op,
 so re-signing the same block is allowed).
 
 ``SignLog(path)`` keeps the record in the node's own SQLite file (the one
-``ledger.store.Store`` uses) in its own table, written through its own
+``ledger.chain.store.Store`` uses) in its own table, written through its own
 connection::
 
     signlog(height INTEGER PRIMARY KEY CHECK (height >= 1), hash TEXT NOT NULL)
@@ -22,13 +22,17 @@ conflicting block when it restarts.  A crash before the commit leaves no row
 and no signature was returned, which is safe.
 
 ``MemorySignLog`` has the same interface for in-process validators (tests,
-the demo), where the process's life is the validator's.  Errors are one-line
-``ValueError``s.
+the demo), where the process's life is the validator's.  Errors are one line:
+``SignLogError`` (bad input, an unusable file), ``SignConflict`` (a ``Conflict``).
 """
 
 import os
 import sqlite3
 import threading
+
+from verifier.errors import BadInput, Conflict
+
+from ledger.core.limits import HEIGHT_BOUND, check_int
 
 __all__ = ["SignLog", "MemorySignLog", "SignConflict", "SignLogError"]
 
@@ -36,11 +40,11 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS signlog (
     height INTEGER PRIMARY KEY CHECK (height >= 1), hash TEXT NOT NULL)"""
 
 
-class SignLogError(ValueError):
+class SignLogError(BadInput):
     """A sign log that cannot be used; one line."""
 
 
-class SignConflict(ValueError):
+class SignConflict(Conflict):
     """Another block hash is already recorded at this height (``.prior`` holds it)."""
 
     def __init__(self, height: int, prior: str):
@@ -49,8 +53,7 @@ class SignConflict(ValueError):
 
 
 def _check(height, block_hash):
-    if isinstance(height, bool) or not isinstance(height, int) or not 1 <= height < 1 << 63:
-        raise SignLogError("sign log height must be an integer in [1, 2^63)")
+    check_int(height, "sign log height", 1, HEIGHT_BOUND, error=SignLogError)
     if not isinstance(block_hash, str) or len(block_hash) != 64:
         raise SignLogError("sign log hash must be 64 hex digits")
 

@@ -23,45 +23,45 @@ and a rejected block changes nothing.  ``:memory:`` is refused (no WAL).
 The validator, evidence and parameter-change methods (``validators``,
 ``total_stake``, ``slash``, ``record_evidence``, ``evidence``,
 ``apply_param_change``, ``param_changes``) come from
-``ledger.governance.GovernanceTables``, which documents their rules.
+``ledger.chain.governance.GovernanceTables``, which documents their rules.
 
 **Only commitments.**  The ledger keeps each account's Ed25519 key and its
 current state *commitment* (Poseidon, ``AccountState.commitment``), never its
-cash or position: the public never sees a balance (DESIGN §1).  The trader
-and the operator keep the openings.
+cash or position: the public never sees a balance (docs/design.md §Privacy).
+The trader and the operator keep the openings.
 
-**State root**: ``ledger.state.state_root`` over every account's commitment.
+**Loads and saves; the rules decide.**  ``view()`` (and ``_view`` inside a
+transaction) reads the ledger as a ``ledger.chain.rules.LedgerView``: the
+head, the accounts, the markets, the validators, and the spent nullifiers
+looked up on demand.  ``check_block`` runs ``rules.check_block`` on a read
+snapshot; ``apply_block`` runs it again on the state read *inside* its write
+transaction (with ``expected_parent``, the caller's view of the head, so two
+writers cannot both extend it) and then saves the block, its nullifiers, the
+accounts' new commitments and the market's mark.  The checks and their order
+are docs/design.md §Block checks; the state root is ``rules.state_root``.
+Not checked here: the proof (``rules.check_proof`` with ``verifier``) and
+validator signatures and quorum (``ledger.chain.finality``).
 
-**Block checks** (``check_block``; ``apply_block`` repeats them inside its
-transaction), in DESIGN §7's order: height = head + 1, parent hash = the
-head's hash = ``expected_parent`` (the caller's view of the head, so two
-writers cannot both extend it); each order's account exists, its signature
-verifies under the account's key and height ≤ its expiry height; its
-nullifier is unspent; the market exists with exactly the block's parameters
-and the mark price moves at most the band from the last mark (``mark_move_ok``);
-every active account slot names an existing account of the block's market
-whose commitment is the slot's old commitment; the block's state root equals the root after
-replacing those commitments by the new ones.  Not checked here: the proof
-(``verifier``) and validator signatures and quorum (the finality layer).
-
-Errors are ``StoreError`` (``BlockRejected`` for a refused block), each a
-one-line ``ValueError``.
+Errors are ``StoreError`` (a ``Conflict``) and ``BlockRejected`` (a
+``Rejected``, from ``ledger.chain.rules``), one line each.
 """
 
 import json
 import os
 import sqlite3
 import threading
+from collections.abc import Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 
 from circuits.settlement_data import MarketParams
 
-from ledger.core import keys
 from ledger.core.block import Block, block_from_json, block_to_json
 from ledger.core.codec import canonical_json
 from ledger.core.genesis import Genesis, genesis_from_json, genesis_hash, genesis_to_json
-from ledger.chain.governance import EVIDENCE_KINDS, GovernanceTables, StoreError, ValidatorRecord
-from ledger.chain.rules import mark_move_ok, state_root
+from ledger.chain.governance import EVIDENCE_KINDS, GovernanceTables, StoreError
+from ledger.chain.rules import (Account, BlockRejected, LedgerView, Market, ValidatorRecord,
+                                check_block, state_root)
 
 __all__ = [
     "Store", "StoreError", "BlockRejected", "ValidatorRecord", "SCHEMA_VERSION",
@@ -95,8 +95,30 @@ _SCHEMA = [
 ]
 
 
-class BlockRejected(StoreError):
-    """A block that does not extend this ledger; nothing was stored."""
+class _Nullifiers(Mapping):
+    """The spent nullifiers (nullifier → height), read from the store on demand: through
+    the transaction's connection, or through the store's own reads."""
+
+    def __init__(self, source):
+        self._source = source
+
+    def _rows(self, sql, args=()):
+        if isinstance(self._source, Store):
+            with self._source._read() as c:
+                return c.execute(sql, args).fetchall()
+        return self._source.execute(sql, args).fetchall()
+
+    def __getitem__(self, nullifier):
+        rows = self._rows("SELECT height FROM nullifiers WHERE nullifier = ?", (nullifier,))
+        if not rows:
+            raise KeyError(nullifier)
+        return rows[0][0]
+
+    def __iter__(self):
+        return iter([r[0] for r in self._rows("SELECT nullifier FROM nullifiers")])
+
+    def __len__(self):
+        return self._rows("SELECT COUNT(*) FROM nullifiers")[0][0]
 
 
 def _hex(c: int) -> str:
@@ -283,7 +305,7 @@ class Store(GovernanceTables):
         return row[0]
 
     def account_market(self, account_id: int) -> int:
-        """The one market the account trades (``ledger.genesis``: one market per account)."""
+        """The one market the account trades (``ledger.core.genesis``: one market per account)."""
         with self._read() as c:
             row = c.execute("SELECT market_id FROM accounts WHERE account_id = ?",
                             (account_id,)).fetchone()
@@ -311,72 +333,27 @@ class Store(GovernanceTables):
         return None if row is None else row[0]
 
     # ------------------------------------------------------------ blocks
+    def _view(self, c) -> LedgerView:
+        """The ledger's state as the rules see it, read in the transaction ``c``."""
+        height, head_hash = self._head(c)
+        accounts = {a: Account(k, m, int(h, 16)) for a, k, m, h in
+                    c.execute("SELECT account_id, public_key, market_id, commitment FROM accounts")}
+        markets = {r[0]: Market(MarketParams(*r[:5]), r[5])
+                   for r in c.execute("SELECT * FROM markets")}
+        validators = {r[0]: ValidatorRecord(r[0], r[1], r[2], bool(r[3]), r[4])
+                      for r in c.execute("SELECT * FROM validators")}
+        return LedgerView(height, head_hash, accounts, markets, _Nullifiers(c), validators)
+
+    def view(self) -> LedgerView:
+        """A snapshot of the ledger for the rules (``ledger.chain.rules``); its nullifiers
+        are looked up on demand, so use it while the head is still ``view.height``."""
+        with self._read() as c:
+            v = self._view(c)
+        return replace(v, nullifiers=_Nullifiers(self))
+
     def _check(self, c, block: Block, expected_parent: str):
-        """All state checks of ``block``; returns the account updates (id → new commitment)."""
-        if not isinstance(block, Block):
-            raise BlockRejected("apply_block needs a Block")
-        h = block.height
-        head_h, head_hash = self._head(c)
-
-        def reject(msg):
-            raise BlockRejected(f"block {h} rejected: {msg}")
-
-        if h != head_h + 1:
-            reject(f"height does not follow the head (head is {head_h}, expected {head_h + 1})")
-        if expected_parent != head_hash:
-            reject(f"expected parent {str(expected_parent)[:16]}… is not the head "
-                   f"({head_hash[:16]}…)")
-        if block.parent_hash != head_hash:
-            reject(f"parent hash {block.parent_hash[:16]}… is not the head's hash "
-                   f"({head_hash[:16]}…)")
-        seen = set()
-        for j, order in enumerate(block.orders):
-            if order is None:
-                continue
-            row = c.execute("SELECT public_key FROM accounts WHERE account_id = ?",
-                            (order.account,)).fetchone()
-            if row is None:
-                reject(f"order slot {j}: unknown account {order.account}")
-            if not keys.verify(row[0], order.signing_bytes(), order.signature):
-                reject(f"order slot {j}: signature does not verify under account "
-                       f"{order.account}'s key")
-            if order.expired_at(h):
-                reject(f"order slot {j}: expired at height {order.expiry_height}")
-            nf = order.nullifier()
-            spent = c.execute("SELECT height FROM nullifiers WHERE nullifier = ?",
-                              (nf,)).fetchone()
-            if spent is not None or nf in seen:
-                where = f"in block {spent[0]}" if spent else "earlier in this block"
-                reject(f"order slot {j} replays an order already spent {where} "
-                       f"(nullifier {nf[:16]}…)")
-            seen.add(nf)
-        row = c.execute("SELECT im_bps, mm_bps, fee_bps, band_bps, mark_price FROM markets "
-                        "WHERE market_id = ?", (block.market_id,)).fetchone()
-        if row is None:
-            reject(f"unknown market {block.market_id}")
-        p = block.params
-        if tuple(row[:4]) != (p.im_bps, p.mm_bps, p.fee_bps, p.band_bps):
-            reject(f"market {block.market_id} parameters differ from the ledger's")
-        if not mark_move_ok(row[4], block.mark_price, p.band_bps):
-            reject(f"mark price {block.mark_price} moves more than the band ({p.band_bps} bps) "
-                   f"from the ledger's last mark {row[4]}")
-        current, updates = self._commitments(c), {}
-        markets = dict(c.execute("SELECT account_id, market_id FROM accounts"))
-        for k, slot in enumerate(block.account_slots):
-            if not slot.active:
-                continue
-            if slot.account not in current:
-                reject(f"account slot {k}: unknown account {slot.account}")
-            if markets[slot.account] != block.market_id:
-                reject(f"account slot {k}: account {slot.account} trades market "
-                       f"{markets[slot.account]}, not {block.market_id}")
-            if current[slot.account] != slot.old:
-                reject(f"account slot {k}: old commitment of account {slot.account} is not "
-                       "the ledger's")
-            updates[slot.account] = slot.new
-        if state_root({**current, **updates}.items()) != block.state_root:
-            reject("state root differs from the root after this block")
-        return updates
+        """``rules.check_block`` on the state read in ``c``; the account updates."""
+        return check_block(self._view(c), block, expected_parent)
 
     def check_block(self, block: Block, *, expected_parent: str) -> None:
         """Run every state check of ``block`` without storing it; ``BlockRejected`` if one fails."""

@@ -2,7 +2,7 @@
 
 An account directory holds two files:
 
-* ``key.pem`` — the Ed25519 private key (PKCS#8 PEM, mode 0600, see ``ledger.keys``);
+* ``key.pem`` — the Ed25519 private key (PKCS#8 PEM, mode 0600, see ``ledger.core.keys``);
 * ``account.json`` — ``{"kind": "darkmatch-account", "version": 1,
   "account_id": int, "public_key": hex64}``, the public half, to hand to
   whoever writes the genesis or registers the account.
@@ -19,6 +19,8 @@ import hashlib
 import json
 import os
 
+from ledger.core.domains import ACCOUNT_ID_DOMAIN
+
 __all__ = ["register", "run_new", "run_show", "load_account", "load_account_public",
            "derive_account_id", "KEY_FILE", "ACCOUNT_FILE", "ACCOUNT_KIND"]
 
@@ -29,7 +31,7 @@ ACCOUNT_KIND = "darkmatch-account"
 
 def derive_account_id(public_key_hex: str) -> int:
     """The default 40-bit account id of a public key (see module doc)."""
-    digest = hashlib.sha256(b"darkmatch/account-id/v1\x00" + bytes.fromhex(public_key_hex))
+    digest = hashlib.sha256(ACCOUNT_ID_DOMAIN + bytes.fromhex(public_key_hex))
     return int.from_bytes(digest.digest()[:5], "big")
 
 

@@ -13,13 +13,12 @@ one-line ``UserError``.
 
 import os
 
-from ledger.cli.main import UserError
-
 __all__ = ["register"]
 
 
 def _run(function, /, *args, **kw):
     """``prover.ceremony.<function>(…)`` with its errors as one line (the prover loads only here)."""
+    from ledger.cli.main import UserError
     from prover import ceremony
     from prover.srs import PtauError
     try:
@@ -33,11 +32,13 @@ def _run(function, /, *args, **kw):
 
 
 def _need_file(path: str) -> None:
+    from ledger.cli.main import UserError
     if not os.path.isfile(path):
         raise UserError(f"no such file: {path}")
 
 
 def _new(args) -> int:
+    from ledger.cli.main import UserError
     from prover.srs import MAX_POWER
     if not 1 <= args.power <= MAX_POWER:
         raise UserError(f"--power must be in 1..{MAX_POWER}, got {args.power}")

@@ -7,7 +7,7 @@ development SRS and the 8×8 settlement circuit's keys; then runs
 and signs it, the operator matches and proves the batch, every validator
 checks it against its own ledger and the proof and signs, and every node
 stores the block once validators with more than 2/3 of the stake signed
-(``ledger.scenario``).  A progress bar follows the steps; a summary table
+(``ledger.operator.scenario``).  A progress bar follows the steps; a summary table
 gives, per batch, the clearing price, volume, orders, gates, prove and verify
 time and the finality latency.  Every finalized block is written to
 ``blocks/`` for ``darkmatch verify`` (or, with its proof and public inputs,
@@ -24,10 +24,11 @@ __all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS"]
 
 def _check_args(args):
     from ledger.cli.main import UserError
+    from ledger.core.limits import MAX_BATCH_SLOTS
     if not 1 <= args.batches <= 100:
         raise UserError("--batches must be between 1 and 100")
-    if not 2 <= args.traders <= 64:
-        raise UserError("--traders must be between 2 and 64")
+    if not 2 <= args.traders <= MAX_BATCH_SLOTS:
+        raise UserError(f"--traders must be between 2 and {MAX_BATCH_SLOTS}")
     if not 1 <= args.validators <= 32:
         raise UserError("--validators must be between 1 and 32")
     if os.path.exists(args.out) and not os.path.isdir(args.out):

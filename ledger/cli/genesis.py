@@ -5,7 +5,7 @@
         --validator v0,<public key hex>,100 \\       # name, key (`validator key` prints it), stake
         --account alice/,1000000                     # account dir or account.json, cash[, market]
 
-Every entry is checked by ``ledger.genesis`` (the same rules a node applies
+Every entry is checked by ``ledger.core.genesis`` (the same rules a node applies
 when it loads the file); a bad one is one line naming it, and nothing is
 written.  ``genesis show FILE`` prints the chain id, the genesis hash, the
 markets, validators with their stakes and the accounts.

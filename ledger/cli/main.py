@@ -2,19 +2,24 @@
 
 Each sub-command lives in ``ledger/cli/<name>.py`` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func``.  Every
-command answers bad input with one line on stderr and exit status 2 (DESIGN §8):
-commands raise ``UserError`` (or ``ValueError``/``OSError`` from lower layers),
-and ``main`` turns those into the one-line message.  No traceback reaches a user.
+command answers bad input with one line on stderr and a non-zero exit status
+(docs/design.md §Bad input): commands raise ``UserError`` (a ``BadInput``) or
+let the lower layers' errors through, and ``main`` maps them once: a
+``DarkmatchError`` exits with its kind's ``exit_code`` (2 bad input, 1 a
+conflict, a rejection, misbehaviour or a network failure); a ``ValueError``
+or ``OSError`` from elsewhere (a file that cannot be read, a library's
+refusal) exits 2.  No traceback reaches a user.
 """
 
 import argparse
 import importlib
-import json
 import os
 import sys
 from importlib import metadata
 
-__all__ = ["main", "build_parser", "error_line", "UserError", "COMMAND_MODULES"]
+from ledger.core.errors import error_line
+
+__all__ = ["main", "build_parser", "UserError", "COMMAND_MODULES"]
 
 #: Modules under ledger.cli that register a sub-command, in help order.
 COMMAND_MODULES = [
@@ -30,8 +35,25 @@ COMMAND_MODULES = [
 ]
 
 
-class UserError(Exception):
-    """A problem with the user's input, reported as one line without a traceback."""
+def _user_error_class():
+    """``UserError``, made on first use: the ``verifier`` package it derives from loads
+    py_ecc, which building the parser must not (tests/test_layers.py)."""
+    cls = globals().get("UserError")
+    if cls is None:
+        from verifier.errors import BadInput
+
+        class UserError(BadInput):
+            """A problem with the user's input, reported as one line without a traceback."""
+
+        UserError.__module__ = __name__
+        cls = globals()["UserError"] = UserError
+    return cls
+
+
+def __getattr__(name):
+    if name == "UserError":             # ``from ledger.cli.main import UserError``
+        return _user_error_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _version() -> str:
@@ -43,7 +65,7 @@ def _version() -> str:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):   # argparse's own usage errors: one line, exit 2
-        raise UserError(message)
+        raise _user_error_class()(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,16 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def error_line(e: BaseException) -> str:
-    """One line naming what went wrong (an OSError's reason and file; else the message)."""
-    if isinstance(e, OSError) and e.strerror:
-        detail = e.strerror + (f": {e.filename}" if e.filename is not None else "")
-    else:
-        detail = str(e)
-    return detail.splitlines()[0] if detail.strip() else type(e).__name__
-
-
 def main(argv=None) -> int:
+    from verifier.errors import DarkmatchError
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -73,25 +87,18 @@ def main(argv=None) -> int:
             parser.print_help()
             return 0
         return int(args.func(args) or 0)
-    except UserError as e:
-        print(f"darkmatch: error: {e}", file=sys.stderr)
-        return 2
+    except DarkmatchError as e:        # the one mapping of the error kinds to exit statuses
+        print(f"darkmatch: error: {error_line(e)}", file=sys.stderr)
+        return e.exit_code
     except BrokenPipeError:            # `darkmatch … | head`: the reader left; not an error
         try:
             sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
         return 0
-    except (ValueError, OSError, json.JSONDecodeError, KeyError) as e:
+    except (ValueError, OSError) as e:
         print(f"darkmatch: error: {error_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("darkmatch: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    # `python -m ledger.cli` runs this file as __main__; call the ledger.cli module's main so
-    # that the UserError the commands import (ledger.cli.UserError) is the one caught.
-    from ledger.cli.main import main as _main
-    sys.exit(_main())

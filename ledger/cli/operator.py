@@ -1,7 +1,7 @@
 """``darkmatch operator init|batch``: the operator as a command, talking to validator nodes.
 
 * ``operator init --home DIR --genesis G --slots N [--accounts K] [--market M]
-  [--ptau FILE]`` — lays out the operator's home (``ledger.operator_home``):
+  [--ptau FILE]`` — lays out the operator's home (``ledger.operator.home``):
   the SRS (a ceremony's ``.ptau``, checked by ``load_ptau``; without one, a
   development SRS with a loud warning), the N×K settlement circuit's
   ``verification_key.json`` to give to validators, the operator's ledger and
@@ -21,8 +21,6 @@
 
 import glob
 import os
-import time
-
 __all__ = ["register", "run_init", "run_batch"]
 
 
@@ -31,18 +29,19 @@ def run_init(args) -> int:
 
     from circuits.settlement import settlement_circuit
     from ledger.cli.main import UserError
+    from ledger.core.limits import MARKET_BOUND, MAX_BATCH_SLOTS
     from ledger.operator.home import init_operator_home
     from prover import dev_srs, load_ptau, setup
     from prover.setup import domain_power
     from prover.srs import DevelopmentSRSWarning
     k_slots = args.slots if args.accounts is None else args.accounts
     for name, v in (("--slots", args.slots), ("--accounts", k_slots)):
-        if not 1 <= v <= 64:
-            raise UserError(f"{name} must be between 1 and 64")
+        if not 1 <= v <= MAX_BATCH_SLOTS:
+            raise UserError(f"{name} must be between 1 and {MAX_BATCH_SLOTS}")
     if os.path.exists(os.path.join(args.home, "operator.json")):
         raise UserError(f"{args.home} already holds an operator (operator.json)")
-    if args.market is not None and not 0 <= args.market < 1 << 16:
-        raise UserError("--market must be in [0, 2^16)")
+    if args.market is not None and not 0 <= args.market < MARKET_BOUND:
+        raise UserError(f"--market must be in [0, {MARKET_BOUND})")
     from ledger.core.genesis import load_genesis
     load_genesis(args.genesis)                       # bad genesis: one line, nothing written
     circuit = settlement_circuit(args.slots, k_slots)
@@ -81,11 +80,12 @@ def _order_files(folder):
 
 
 def _load_pair(order_path, opening_path):
+    from ledger.cli.main import UserError
     from ledger.core.codec import load_json_file
     from ledger.core.orders import opening_from_json, order_from_json
     order = order_from_json(load_json_file(order_path, "order"), order_path)
     if not os.path.exists(opening_path):
-        raise ValueError("no opening file next to it")
+        raise UserError("no opening file next to it")
     return order, opening_from_json(load_json_file(opening_path, "order opening"), opening_path)
 
 
@@ -93,12 +93,13 @@ def run_batch(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ledger.cli.main import UserError
     from ledger.chain.finality import Quorum
-    from ledger.node.client import run_round
+    from ledger.cli.main import UserError
+    from ledger.core.codec import load_json_file
+    from ledger.operator import round as rounds
     from ledger.operator.engine import Operator
     from ledger.operator.home import VK_FILE, OperatorHome, catch_up
-    from ledger.core.codec import load_json_file
+    from ledger.operator.loop import run_batch as batch_loop
     from prover import load_ptau, setup
     from prover.prove import STEPS
     from prover.setup import domain_power
@@ -131,7 +132,8 @@ def run_batch(args) -> int:
                     operator.submit(*_load_pair(order_path, opening_path))
                 except ValueError as e:
                     skipped += 1
-                    console.print(f"  skipped {os.path.basename(order_path)}: {e}")
+                    console.print(f"  skipped {os.path.basename(order_path)}: {e}",
+                                  soft_wrap=True)
             if not operator.pending():
                 raise UserError(f"no order to batch in {args.orders} ({skipped} skipped)")
             bar.update(task, advance=1, description="circuit keys from the SRS")
@@ -142,20 +144,23 @@ def run_batch(args) -> int:
                 raise UserError("the circuit's key from srs.ptau differs from "
                                 "verification_key.json (a changed home?)")
             bar.update(task, advance=1)
-            t = time.perf_counter()
-            block, new_states, rejected = operator.propose(
-                head + 1, mark, params, home.states,
+
+            def pending(proposal):
+                home.write_pending(proposal.block, proposal.new_states)
+                # each prover step is counted done when the next one starts; this the last
+                bar.update(task, advance=1,
+                           description=f"proposing block {proposal.block.height}")
+
+            res = batch_loop(
+                operator, head + 1, mark, params, home.states,
+                lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
+                                           timeout=args.timeout),
+                pending=pending, settle=lambda proposal: home.reconcile(),
                 prove_progress=lambda name, i, n: bar.update(
                     task, advance=int(i > 0), description=f"proving: {name} ({i + 1}/{n})"))
-            prove_s = time.perf_counter() - t
-            home.write_pending(block, new_states)
-            # each prover step is counted done when the next one starts; this the last
-            bar.update(task, advance=1, description=f"proposing block {block.height}")
-            t = time.perf_counter()
-            rnd = run_round(args.validator, block, quorum, apply=True, timeout=args.timeout)
-            final_s = time.perf_counter() - t
+            block, rnd = res.proposal.block, res.round
             bar.update(task, advance=1, description=f"block {block.height}")
-        for order, why in rejected:
+        for order, why in res.proposal.rejected:
             console.print(f"  rejected by the engine: order of account {order.account}: {why}")
         for url, why in rnd.refusals.items():
             console.print(f"  {url} did not sign: {why}")
@@ -165,12 +170,11 @@ def run_batch(args) -> int:
             console.print(f"NOT FINAL: block {block.height}: {quorum.signed_stake(block.height, block.hash())} "
                           f"of {home.store.total_stake()} stake signed (needs > 2/3)")
             return 1
-        home.reconcile()
         console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
                       f"mark {block.mark_price}, volume {block.volume}, "
                       f"{len(block.active_orders())} orders; signed by "
                       f"{len(rnd.block.signatures)}/{len(args.validator)} validators; "
-                      f"prove {prove_s:.2f} s, finality {final_s:.2f} s")
+                      f"prove {res.prove_s:.2f} s, finality {res.finality_s:.2f} s")
         return 0
     finally:
         home.close()

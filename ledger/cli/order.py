@@ -2,7 +2,7 @@
 
 ``order new`` reads the account directory (``key.pem`` + ``account.json``, see
 ``ledger.cli.account``), makes the Pedersen commitment and signature with
-``ledger.orders.new_order`` and writes two files into ``--out``:
+``ledger.core.orders.new_order`` and writes two files into ``--out``:
 
 * ``order-<id>.json`` — the public, signed order (mode 0644): send it to the
   operator and the validators;
@@ -15,7 +15,7 @@ missing or wrong key file: one line on stderr, exit 2, no file).
 ``--expiry`` defaults to never (2^64 − 1).  With ``--genesis`` the order is
 also checked against the ledger's genesis before anything is written: the
 market must exist, the account must be registered with this key, and the
-account must trade that market (one market per account, ``ledger.genesis``).
+account must trade that market (one market per account, ``ledger.core.genesis``).
 
 ``order show FILE`` prints an order or an opening file; with
 ``--account-dir`` it checks the order's signature against that account's

@@ -2,7 +2,7 @@
 
 * ``params approve --home NODE_DIR --change change.json [--out FILE]`` — run by
   each validator on its own node home: signs the change for the ledger's
-  current head (``ledger.params.change_bytes``: genesis hash, head height,
+  current head (``ledger.chain.params.change_bytes``: genesis hash, head height,
   the change) with the node's key and writes an approval document
   ``{"kind": "darkmatch-param-approval", "version": 1, "validator", "height",
   "change", "signature"}`` (stdout by default).

@@ -5,33 +5,20 @@
 * ``validator init --home DIR --genesis G --key K --vk V`` — checks the three
   files (the genesis, a key that is one of the genesis's validators, the
   circuit's verification_key.json) and lays out the node's home folder:
-  copies of them and the SQLite store at genesis (``ledger.node``).  Refuses
+  copies of them and the SQLite store at genesis (``ledger.node.service``).  Refuses
   a folder that already holds a node; writes nothing for a bad file.
 * ``validator run --home DIR [--host 127.0.0.1] [--port P] [--peer URL ...]``
-  — serves the node's HTTP API (``ledger.server``: /status, /propose,
+  — serves the node's HTTP API (``ledger.node.server``: /status, /propose,
   /finalize, /blocks/<h>) until killed, catching up from its peers first.
-  ``python -m ledger.server`` runs the same node without loading the other
-  commands.
+  ``python -m ledger.node.server`` runs the same node without loading the
+  other commands.
 
-Bad input is one line on stderr and exit status 2 (DESIGN §8).
+Bad input is one line on stderr and exit status 2 (docs/design.md §Bad input).
 """
 
 import os
 
-__all__ = ["register", "add_run_arguments", "run_key", "run_init", "run_run"]
-
-
-def add_run_arguments(p) -> None:
-    """The options of ``validator run`` (shared with ``python -m ledger.server``)."""
-    p.add_argument("--home", required=True, metavar="DIR",
-                   help="validator home (darkmatch validator init)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to bind (default 127.0.0.1: loopback only)")
-    p.add_argument("--port", type=int, default=0,
-                   help="TCP port (default 0: any free port; the URL goes to DIR/node.url)")
-    p.add_argument("--peer", action="append", default=[], metavar="URL",
-                   help="another validator node to catch up from (repeatable)")
-    p.add_argument("--threads", type=int, default=4, help="HTTP worker threads (default 4)")
+__all__ = ["register", "run_key", "run_init", "run_run"]
 
 
 def run_key(args) -> int:
@@ -90,6 +77,7 @@ def register(sub) -> None:
     i.add_argument("--key", required=True, metavar="FILE", help="the validator's key.pem")
     i.add_argument("--vk", required=True, metavar="FILE", help="verification_key.json")
     i.set_defaults(func=run_init)
+    from ledger.node.options import add_run_arguments
     r = s.add_parser("run", help="serve the node's HTTP API",
                      description="Serve a validator node's HTTP API (loopback by default).")
     add_run_arguments(r)

@@ -11,19 +11,17 @@ Block files (``blocks/block-NNNNNN.json`` from a node or the demo)::
 Without ``--genesis`` each block's structure and its PLONK proof over its own
 public inputs are checked.  With ``--genesis`` the blocks, sorted by height,
 must form the chain from that genesis (heights 1, 2, … in a row): they are
-replayed into a scratch ledger (``ledger.store`` in a temporary folder,
-removed afterwards) exactly as a catching-up validator re-checks fetched
-blocks — every proof, every order signature and expiry, the nullifiers, the
-old account commitments and the state root, and each block's validator
-signatures by validators holding more than 2/3 of the stake
-(``ledger.finality``).
+replayed in memory, with no database (``ledger.chain.rules.replay_block``
+from ``genesis_view``), by the rules a catching-up validator re-checks
+fetched blocks with — every proof, every order signature and expiry, the
+nullifiers, the old account commitments and the state root, and each
+block's validator signatures by validators holding more than 2/3 of the
+stake.
 
 Prints one line; exit 0 when everything checks, 1 when a proof or block is
 invalid (the line names the first failure), 2 when a file is missing or
 malformed.
 """
-
-import tempfile
 
 __all__ = ["register", "run", "check_blocks"]
 
@@ -43,35 +41,34 @@ def _load_blocks(paths):
 
 def check_blocks(vk, blocks, genesis=None) -> str:
     """'' when every block checks (module docstring), else the first failure in one line."""
-    from ledger.chain.finality import Quorum
-    from ledger.chain.store import Store, StoreError
-    from verifier.verify import check
+    from ledger.chain.rules import genesis_view, replay_block
+    from verifier import check
+    from verifier.errors import Rejected
+    verdicts = {}
     for b in blocks:
         verdict = check(vk, list(b.public_inputs), b.proof)
         if not verdict.ok:
             return f"block {b.height}: proof rejected: {verdict.reason}"
+        verdicts[b.hash()] = (verdict.ok, verdict.reason)
     if genesis is None:
         return ""
-    with tempfile.TemporaryDirectory(prefix="darkmatch-verify-") as tmp:
-        with Store.open(f"{tmp}/replay.db") as store:
-            store.init_genesis(genesis)
-            quorum = Quorum(store, vk)
-            for b in blocks:
-                if b.height != store.head()[0] + 1:
-                    return (f"block {b.height} does not follow block {store.head()[0]} "
-                            "(the blocks must run from height 1 without a gap)")
-                try:
-                    quorum.finalize_signed(b)           # what a catching-up node runs
-                except (ValueError, StoreError) as e:
-                    msg = str(e)
-                    return msg if msg.startswith(f"block {b.height}") else f"block {b.height}: {msg}"
+    view = genesis_view(genesis)
+    for b in blocks:
+        if b.height != view.height + 1:
+            return (f"block {b.height} does not follow block {view.height} "
+                    "(the blocks must run from height 1 without a gap)")
+        try:                                    # what a catching-up node checks, in memory
+            view = replay_block(view, b, lambda blk: verdicts[blk.hash()])
+        except Rejected as e:
+            msg = str(e)
+            return msg if msg.startswith(f"block {b.height}") else f"block {b.height}: {msg}"
     return ""
 
 
 def run(args) -> int:
     from ledger.cli.main import UserError
     from ledger.core.codec import CodecError, load_json_file
-    from verifier.verify import check
+    from verifier import check
     try:
         vk = load_json_file(args.vk, "verification key")
     except CodecError as e:

@@ -1,12 +1,12 @@
 """A ledger block: one proven batch, its public orders, the new state root, its hash.
 
-A block (DESIGN §7) carries the batch's public inputs and proof, the new state
+A block (docs/design.md §Blocks) carries the batch's public inputs and proof, the new state
 root, the public orders of its active order slots and, once finalized, the
 validators' signatures.  ``Block`` checks everything that needs no ledger
 state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
 
 * ``public_inputs`` has exactly 9 + 4N + 4K field elements (< r) laid out as
-  ``BatchWitness.public_inputs`` (notes/settlement_spec.md): market_id, height,
+  ``BatchWitness.public_inputs`` (docs/design.md §Statement): market_id, height,
   P, M, V, im_bps, mm_bps, fee_bps, band_bps, then N order slots (active,
   account, Cx, Cy), then K account slots (active, account, old, new);
 * the public-input height equals the block's height; P and M are prices in
@@ -37,11 +37,13 @@ height (8 bytes, big-endian) ‖ block hash (32 bytes) — 60 bytes.
 import hashlib
 from dataclasses import dataclass
 
-from circuits.settlement_data import (ACCOUNT_BITS, ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
-                                      MarketParams, n_public_inputs)
+from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC, MarketParams,
+                                      n_public_inputs)
+from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
 from ledger.core import keys
+from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN
 from ledger.core.codec import (
     CodecError,
     canonical_json,
@@ -54,6 +56,8 @@ from ledger.core.codec import (
     get_str,
 )
 from ledger.core.genesis import NAME_PATTERN
+from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS, PRICE_BOUND,
+                                SIZE_BOUND, check_int)
 from ledger.core.orders import SignedOrder, order_from_json, order_to_json
 
 __all__ = [
@@ -63,16 +67,14 @@ __all__ = [
 ]
 
 BLOCK_KIND = "darkmatch-block"
-BLOCK_DOMAIN = b"darkmatch/block/v1\x00"
-ATTEST_DOMAIN = b"darkmatch/attest/v1\x00"
 HEADER_INPUTS = len(GLOBALS)
 _OW, _AW = len(ORDER_PUBLIC), len(ACCOUNT_PUBLIC)   # inputs per order / account slot
-MAX_SLOTS = 1 << 12
-MAX_HEIGHT = 1 << 63            # SQLite's INTEGER
+MAX_SLOTS = MAX_BLOCK_SLOTS
+MAX_HEIGHT = HEIGHT_BOUND
 _PROOF_BYTES = 1 << 16
 
 
-class BlockError(ValueError):
+class BlockError(BadInput):
     """A malformed block; the message is one line."""
 
 
@@ -94,6 +96,15 @@ class AccountSlot:
 def attestation_bytes(height: int, block_hash: str) -> bytes:
     """What a validator signs for block ``height`` with hash ``block_hash`` (hex)."""
     return ATTEST_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
+
+
+def _int(name, v, lo, hi):
+    return check_int(v, name, lo, hi, error=BlockError)
+
+
+def _fields(names, values) -> dict:
+    """The public inputs ``values`` by their layout ``names`` (``circuits.settlement_data``)."""
+    return dict(zip(names, values))
 
 
 def _hex32(v, name):
@@ -129,31 +140,28 @@ class Block:
         except BlockError as e:
             raise BlockError(f"block {self.height!r}: {e}") from None
 
-    def _int(self, name, v, lo, hi):
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v < hi:
-            raise BlockError(f"{name} must be an integer in [{lo}, {hi})")
-        return v
-
     def _validate(self):
-        self._int("height", self.height, 1, MAX_HEIGHT)
+        _int("height", self.height, 1, MAX_HEIGHT)
         _hex32(self.parent_hash, "parent_hash")
         _hex32(self.state_root, "state_root")
-        N = self._int("n_orders", self.n_orders, 0, MAX_SLOTS)
-        K = self._int("n_accounts", self.n_accounts, 0, MAX_SLOTS)
+        N = _int("n_orders", self.n_orders, 0, MAX_SLOTS)
+        K = _int("n_accounts", self.n_accounts, 0, MAX_SLOTS)
         pi = self.public_inputs
         if len(pi) != n_public_inputs(N, K):
             raise BlockError(f"{len(pi)} public inputs for {N} order and {K} account slots "
                              f"(expected {n_public_inputs(N, K)})")
         for i, v in enumerate(pi):
-            self._int(f"public input {i}", v, 0, R_MOD)
-        market_id, height, price, mark, volume = pi[:5]
-        if height != self.height:
-            raise BlockError(f"public input height {height} differs from the block's")
-        self._int("clearing price", price, 1, 1 << 32)
-        self._int("mark price", mark, 1, 1 << 32)
-        self._int("volume", volume, 0, 1 << 32)
+            _int(f"public input {i}", v, 0, R_MOD)
+        header = _fields(GLOBALS, pi[:HEADER_INPUTS])
+        market_id = header["market_id"]
+        if header["height"] != self.height:
+            raise BlockError(f"public input height {header['height']} differs from the block's")
+        _int("clearing price", header["P"], 1, PRICE_BOUND)
+        _int("mark price", header["M"], 1, PRICE_BOUND)
+        _int("volume", header["V"], 0, SIZE_BOUND)
         try:
-            params = MarketParams(market_id, *pi[5:9])
+            params = MarketParams(market_id, header["im_bps"], header["mm_bps"],
+                                  header["fee_bps"], header["band_bps"])
         except ValueError as e:
             raise BlockError(f"market parameters: {e}") from None
         if not isinstance(self.proof, dict) or len(canonical_json(self.proof)) > _PROOF_BYTES:
@@ -163,7 +171,8 @@ class Block:
 
         order_slots, account_slots, seen = [], [], set()
         for j in range(N):
-            active, account, x, y = pi[HEADER_INPUTS + _OW * j: HEADER_INPUTS + _OW * (j + 1)]
+            slot = _fields(ORDER_PUBLIC, pi[HEADER_INPUTS + _OW * j: HEADER_INPUTS + _OW * (j + 1)])
+            active, account, x, y = slot["active"], slot["account"], slot["cx"], slot["cy"]
             order = self.orders[j]
             if active not in (0, 1):
                 raise BlockError(f"order slot {j}: active flag must be 0 or 1")
@@ -185,13 +194,14 @@ class Block:
             order_slots.append(OrderSlot(bool(active), account, (x, y)))
         base, last = HEADER_INPUTS + _OW * N, -1
         for k in range(K):
-            active, account, old, new = pi[base + _AW * k: base + _AW * (k + 1)]
+            slot = _fields(ACCOUNT_PUBLIC, pi[base + _AW * k: base + _AW * (k + 1)])
+            active, account, old, new = slot["active"], slot["id"], slot["old"], slot["new"]
             if active not in (0, 1):
                 raise BlockError(f"account slot {k}: active flag must be 0 or 1")
             if not active and (account or old or new):
                 raise BlockError(f"account slot {k} is inactive but not empty")
             if active:
-                self._int(f"account slot {k}: account", account, 0, 1 << ACCOUNT_BITS)
+                _int(f"account slot {k}: account", account, 0, ACCOUNT_BOUND)
                 if account <= last:
                     raise BlockError(f"account slot {k}: account ids must be strictly increasing")
                 last = account
@@ -208,6 +218,7 @@ class Block:
             if sig[0] in names:
                 raise BlockError(f"two signatures by validator {sig[0]!r}")
             names.add(sig[0])
+        object.__setattr__(self, "_header", header)
         object.__setattr__(self, "_params", params)
         object.__setattr__(self, "_order_slots", tuple(order_slots))
         object.__setattr__(self, "_account_slots", tuple(account_slots))
@@ -218,20 +229,25 @@ class Block:
         return self._params
 
     @property
+    def header(self) -> dict:
+        """The batch header's public inputs by name (``circuits.settlement_data.GLOBALS``)."""
+        return dict(self._header)
+
+    @property
     def market_id(self) -> int:
-        return self.public_inputs[0]
+        return self._header["market_id"]
 
     @property
     def price(self) -> int:
-        return self.public_inputs[2]
+        return self._header["P"]
 
     @property
     def mark_price(self) -> int:
-        return self.public_inputs[3]
+        return self._header["M"]
 
     @property
     def volume(self) -> int:
-        return self.public_inputs[4]
+        return self._header["V"]
 
     @property
     def order_slots(self) -> tuple:

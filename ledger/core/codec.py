@@ -22,8 +22,8 @@ process-wide, so a deeply nested document would overflow the C stack inside
 
 ``canonical_json`` (sorted keys, no whitespace, ASCII only, no NaN) is the byte
 form that hashes and signatures are computed over.  Every error is a
-``CodecError`` (a ``ValueError``) with a one-line message naming the document
-and the field — the CLI prints it as is (DESIGN §8).
+``CodecError`` (a ``BadInput``) with a one-line message naming the document
+and the field — the CLI prints it as is (docs/design.md §Bad input).
 """
 
 import json
@@ -31,6 +31,10 @@ import os
 import re
 import stat
 from itertools import accumulate
+
+from verifier.errors import BadInput
+
+from ledger.core.limits import check_int
 
 __all__ = [
     "CodecError", "canonical_json", "check_object", "check_fields", "get_int", "get_decimal",
@@ -49,7 +53,7 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
-class CodecError(ValueError):
+class CodecError(BadInput):
     """A malformed ledger document; the message is one line."""
 
 
@@ -92,12 +96,7 @@ def check_fields(obj, what: str, required, optional=()) -> dict:
 
 def get_int(obj: dict, key: str, what: str, lo: int, hi: int) -> int:
     """A JSON integer lo ≤ v < hi (booleans and floats refused)."""
-    v = obj[key]
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise CodecError(f"{what}: {key} must be an integer, got {type(v).__name__}")
-    if not lo <= v < hi:
-        raise CodecError(f"{what}: {key} = {v} out of range [{lo}, {hi})")
-    return v
+    return check_int(obj[key], f"{what}: {key}", lo, hi, error=CodecError)
 
 
 def get_decimal(obj: dict, key: str, what: str, lo: int, hi: int) -> int:

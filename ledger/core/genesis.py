@@ -1,6 +1,6 @@
 """The genesis file: the ledger's markets, validators and initial accounts.
 
-JSON (strict, see ``ledger.codec``)::
+JSON (strict, see ``ledger.core.codec``)::
 
     {"kind": "darkmatch-genesis", "version": 1,
      "chain_id": "darkmatch-dev",                  # [A-Za-z0-9._-]{1,64}
@@ -29,7 +29,7 @@ be netted against a trade in another and escape its margin.  A trader who
 wants several markets holds several accounts (they may share a key).
 
 **Initial account states.**  The ledger stores only account-state commitments
-(DESIGN §1: balances and positions are never public after genesis).  Genesis
+(docs/design.md §Privacy: balances and positions are never public after genesis).  Genesis
 cash is public anyway, so the initial state of account a is
 ``AccountState(a, cash, 0, blinding=0)`` — anyone can recompute its
 commitment and the initial state root; the first batch that touches the
@@ -52,8 +52,11 @@ from circuits.settlement_data import (
     AccountState,
     MarketParams,
 )
+from verifier.errors import BadInput
 
 from ledger.core import keys
+from ledger.core.domains import GENESIS_DOMAIN
+from ledger.core.limits import INT64_BOUND, STAKE_BOUND
 from ledger.core.codec import (
     CodecError,
     canonical_json,
@@ -72,13 +75,12 @@ __all__ = [
 ]
 
 GENESIS_KIND = "darkmatch-genesis"
-GENESIS_DOMAIN = b"darkmatch/genesis/v1\x00"
-MAX_STAKE = 1 << 62
+MAX_STAKE = STAKE_BOUND
 NAME_PATTERN = r"[A-Za-z0-9._-]{1,64}"
 _MAX_ENTRIES = 1 << 20
 
 
-class GenesisError(ValueError):
+class GenesisError(BadInput):
     """An invalid genesis; the message is one line."""
 
 
@@ -173,7 +175,7 @@ def _validate(obj):
             w = f"genesis: markets[{i}]"
             check_fields(m, w, ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps",
                                 "mark_price"))
-            vals = {k: get_int(m, k, w, 0, 1 << 63) for k in
+            vals = {k: get_int(m, k, w, 0, INT64_BOUND) for k in
                     ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps")}
             try:
                 params = MarketParams(**vals)
@@ -206,7 +208,7 @@ def _validate(obj):
         raise GenesisError(str(e)) from None
     if not validators:
         raise GenesisError("genesis: at least one validator is needed")
-    if total >= 1 << 63:
+    if total >= INT64_BOUND:
         raise GenesisError("genesis: total validator stake must be below 2^63")
     return chain_id, tuple(markets), tuple(validators), tuple(accounts)
 

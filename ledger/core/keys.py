@@ -1,7 +1,7 @@
 """Ed25519 account and validator keys (``cryptography``), and safe file writing.
 
 An account's identity on the ledger is an Ed25519 public key (RFC 8032,
-DESIGN §7); it signs its orders, and validators sign attestations the same way.
+docs/design.md §Orders); it signs its orders, and validators sign attestations the same way.
 
 **Files.**  A private key is stored as unencrypted PKCS#8 PEM
 (``-----BEGIN PRIVATE KEY-----``), readable by OpenSSL and ``cryptography``,
@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from verifier.errors import BadInput
 
 from ledger.core.codec import read_bounded
 
@@ -50,7 +51,7 @@ MAX_KEY_FILE_BYTES = 64 << 10
 _HEX_KEY = re.compile(r"[0-9a-f]{64}")
 
 
-class KeyFileError(ValueError):
+class KeyFileError(BadInput):
     """A key or key file that cannot be used; the message is one line."""
 
 

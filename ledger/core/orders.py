@@ -1,6 +1,6 @@
 """The trader's side of an order: commit locally, sign the public part, keep the opening.
 
-``new_order`` makes two halves (DESIGN §1, §7):
+``new_order`` makes two halves (docs/design.md §Roles, §Orders):
 
 * the **public order** (``SignedOrder``): account id, the Pedersen commitment
   C = (x, y) of the order, market id and expiry height, signed with the
@@ -38,7 +38,7 @@ the commitment only — re-signing the same commitment with another expiry gives
 the same nullifier, so it is still spent once — and it is a field element, so
 a later circuit can derive it in-circuit.  It doubles as the order's id.
 
-**JSON** (strict; see ``ledger.codec``):
+**JSON** (strict; see ``ledger.core.codec``):
 
     order:   {"kind": "darkmatch-order", "version": 1, "account": int, "market": int,
               "commitment": {"x": dec, "y": dec}, "expiry_height": int, "signature": hex128}
@@ -55,10 +55,13 @@ import secrets
 from dataclasses import InitVar, dataclass
 
 from circuits import babyjub, poseidon
-from circuits.settlement_data import ACCOUNT_BITS, MARKET_BITS, NONCE_BITS, OrderOpening
+from circuits.settlement_data import NONCE_BITS, OrderOpening
+from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
 from ledger.core import keys
+from ledger.core.domains import NULLIFIER_TAG, ORDER_DOMAIN
+from ledger.core.limits import ACCOUNT_BOUND, MARKET_BOUND, PRICE_BOUND, SIZE_BOUND, check_int
 from ledger.core.codec import (
     CodecError,
     check_fields,
@@ -76,8 +79,6 @@ __all__ = [
     "SIGNED_BYTES_LEN", "ORDER_KIND", "OPENING_KIND",
 ]
 
-ORDER_DOMAIN = b"darkmatch/order/v1\x00"
-NULLIFIER_TAG = int.from_bytes(b"darkmatch/nullifier/v1", "big")
 HEIGHT_LIMIT = 1 << 64
 NO_EXPIRY = HEIGHT_LIMIT - 1
 SIGNED_BYTES_LEN = len(ORDER_DOMAIN) + 8 + 2 + 32 + 32 + 8
@@ -85,16 +86,8 @@ ORDER_KIND = "darkmatch-order"
 OPENING_KIND = "darkmatch-order-opening"
 
 
-class OrderError(ValueError):
+class OrderError(BadInput):
     """A malformed order or opening; the message is one line."""
-
-
-def _check_int(name, v, hi, lo=0):
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise OrderError(f"{name} must be an integer, not {type(v).__name__}")
-    if not lo <= v < hi:
-        raise OrderError(f"{name} = {v} out of range [{lo}, {hi})")
-    return v
 
 
 def _check_commitment(C):
@@ -127,9 +120,9 @@ class SignedOrder:
     check_point: InitVar[bool] = True
 
     def __post_init__(self, check_point):
-        _check_int("account", self.account, 1 << ACCOUNT_BITS)
-        _check_int("market", self.market, 1 << MARKET_BITS)
-        _check_int("expiry_height", self.expiry_height, HEIGHT_LIMIT)
+        check_int(self.account, "account", 0, ACCOUNT_BOUND, error=OrderError)
+        check_int(self.market, "market", 0, MARKET_BOUND, error=OrderError)
+        check_int(self.expiry_height, "expiry_height", 0, HEIGHT_LIMIT, error=OrderError)
         if not isinstance(self.signature, bytes) or len(self.signature) != keys.SIGNATURE_BYTES:
             raise OrderError(f"signature must be {keys.SIGNATURE_BYTES} bytes")
         if check_point:
@@ -172,7 +165,7 @@ def new_order(key, account_id, market, side, price, size, expiry_height, nonce=N
     """
     if nonce is None:
         nonce = secrets.randbits(NONCE_BITS)
-    _check_int("expiry_height", expiry_height, HEIGHT_LIMIT)
+    check_int(expiry_height, "expiry_height", 0, HEIGHT_LIMIT, error=OrderError)
     opening = OrderOpening(account=account_id, market=market, side=side, price=price,
                            size=size, nonce=nonce, rho=secrets.randbelow(babyjub.L))
     C = opening.commitment()
@@ -209,8 +202,8 @@ def order_from_json(obj, what: str = "order") -> SignedOrder:
     c = check_fields(obj["commitment"], f"{what}: commitment", ("x", "y"))
     commitment = (get_decimal(c, "x", what, 0, R_MOD), get_decimal(c, "y", what, 0, R_MOD))
     try:
-        return SignedOrder(get_int(obj, "account", what, 0, 1 << ACCOUNT_BITS), commitment,
-                           get_int(obj, "market", what, 0, 1 << MARKET_BITS),
+        return SignedOrder(get_int(obj, "account", what, 0, ACCOUNT_BOUND), commitment,
+                           get_int(obj, "market", what, 0, MARKET_BOUND),
                            get_int(obj, "expiry_height", what, 0, HEIGHT_LIMIT),
                            get_hex(obj, "signature", what, keys.SIGNATURE_BYTES))
     except OrderError as e:
@@ -229,11 +222,11 @@ def opening_from_json(obj, what: str = "order opening") -> OrderOpening:
         raise CodecError(f"{what}: this is a public order, not a private order opening")
     check_object(obj, what, OPENING_KIND, 1,
                  ("account", "market", "side", "price", "size", "nonce", "rho"))
-    fields = dict(account=get_int(obj, "account", what, 0, 1 << ACCOUNT_BITS),
-                  market=get_int(obj, "market", what, 0, 1 << MARKET_BITS),
+    fields = dict(account=get_int(obj, "account", what, 0, ACCOUNT_BOUND),
+                  market=get_int(obj, "market", what, 0, MARKET_BOUND),
                   side=get_str(obj, "side", what, "buy|sell"),
-                  price=get_int(obj, "price", what, 1, 1 << 32),
-                  size=get_int(obj, "size", what, 1, 1 << 32),
+                  price=get_int(obj, "price", what, 1, PRICE_BOUND),
+                  size=get_int(obj, "size", what, 1, SIZE_BOUND),
                   nonce=get_decimal(obj, "nonce", what, 0, 1 << NONCE_BITS),
                   rho=get_decimal(obj, "rho", what, 0, babyjub.L))
     try:

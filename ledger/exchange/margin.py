@@ -1,6 +1,6 @@
 """Account arithmetic of a settled batch: fees, new states (A1) and margin (A2).
 
-All integers (DESIGN §6, notes/settlement_spec.md); never a float, never true division.
+All integers (docs/design.md §Statement); never a float, never true division.
 
 * Fee of one fill at the clearing price P (both sides pay):
 
@@ -26,14 +26,15 @@ All integers (DESIGN §6, notes/settlement_spec.md); never a float, never true d
 
 from dataclasses import dataclass
 
+from circuits.settlement_data import BPS
+
+from ledger.core.limits import CASH_BOUND, POSITION_BOUND
+
 __all__ = [
     "BPS", "CASH_BOUND", "POSITION_BOUND", "Balance", "fee", "settle", "margin_failure",
     "check_state",
 ]
 
-BPS = 10_000
-CASH_BOUND = 1 << 80        # |cash| < 2^80
-POSITION_BOUND = 1 << 40    # |position| < 2^40
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""The native matching engine: one uniform-price call auction per batch (DESIGN §6).
+"""The native matching engine: one uniform-price call auction per batch
+(docs/design.md §Statement).
 
-It computes what the settlement circuit proves (notes/settlement_spec.md), in
+It computes what the settlement circuit proves (docs/design.md §Statement), in
 integers only.  For the active (not rejected) orders at a price p:
 
     D(p) = Σ size of buys with limit ≥ p        S(p) = Σ size of sells with limit ≤ p
@@ -38,7 +39,7 @@ pro rata in slot order (= order index order among active orders):
 with S_P their total size; on the short side (and when D(P) = S(P)) R = S_P, so
 they fill in full.  V = 0 ⇒ P = M and every fill is 0.
 
-**Accounts** (A1, A2, fees): see ``ledger.margin``.
+**Accounts** (A1, A2, fees): see ``ledger.exchange.margin``.
 
 **Rejections**, as ``rejected = [(order index, reason)]`` sorted by index:
 
@@ -66,17 +67,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from circuits.settlement_data import AccountState, BatchWitness, MarketParams, OrderOpening
+from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
+from ledger.core.limits import (ACCOUNT_BOUND, CASH_BOUND, POSITION_BOUND, PRICE_BOUND,
+                                SIZE_BOUND, check_int)
 from ledger.exchange import margin as mg
 from ledger.exchange.margin import Balance
 
 __all__ = ["match_batch", "to_witness", "MatchResult", "Order", "Balance",
            "band_limits", "PRICE_BOUND", "SIZE_BOUND", "DEFAULT_MARKET"]
 
-PRICE_BOUND = 1 << 32       # 1 ≤ price < 2^32
-SIZE_BOUND = 1 << 32        # 1 ≤ size < 2^32
-ACCOUNT_BOUND = 1 << 40     # Pedersen field width of the account id
 DEFAULT_MARKET = 1
 SIDES = ("buy", "sell")
 _MISSING = object()
@@ -124,16 +125,7 @@ class MatchResult:
 def _field(obj, name, default=_REQUIRED):
     value = obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
     if value is _REQUIRED:
-        raise ValueError(f"missing field {name!r}")
-    return value
-
-
-def _int(value, what, lo=None, hi=None, text="") -> int:
-    """``value`` if an int (not a bool) with lo ≤ value (< hi), else a one-line ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} must be an integer, not {type(value).__name__}")
-    if (lo is not None and value < lo) or (hi is not None and value >= hi):
-        raise ValueError(f"{what} = {value} out of range: must be {text or f'at least {lo}'}")
+        raise BadInput(f"missing field {name!r}")
     return value
 
 
@@ -145,28 +137,28 @@ def _params(params) -> MarketParams:
         vals = {k: _field(params, k) for k in ("im_bps", "mm_bps", "fee_bps", "band_bps")}
         return MarketParams(market_id=_field(params, "market_id", dflt), **vals)
     except ValueError as e:
-        raise ValueError(f"params: {e}") from None
+        raise BadInput(f"params: {e}") from None
 
 
 def _accounts(accounts) -> tuple:
     if isinstance(accounts, (str, bytes)):
-        raise ValueError("accounts must map account id → state")
+        raise BadInput("accounts must map account id → state")
     items = (list(accounts.items()) if isinstance(accounts, Mapping)
              else [(_field(a, "account"), a) for a in accounts])
     balances, sources = {}, {}
     for key, acc in items:
-        key = _int(key, "account id", 0, ACCOUNT_BOUND, "in [0, 2^40)")
+        key = check_int(key, "account id", 0, ACCOUNT_BOUND, text="in [0, 2^40)")
         if key in balances:
-            raise ValueError(f"account {key} given twice")
+            raise BadInput(f"account {key} given twice")
         try:
             if isinstance(acc, AccountState) and acc.account != key:
-                raise ValueError(f"state is for account {acc.account}")
-            cash = _int(_field(acc, "cash"), "cash", 1 - mg.CASH_BOUND, mg.CASH_BOUND,
-                        "in (-2^80, 2^80)")
-            pos = _int(_field(acc, "position"), "position", 1 - mg.POSITION_BOUND,
-                       mg.POSITION_BOUND, "in (-2^40, 2^40)")
+                raise BadInput(f"state is for account {acc.account}")
+            cash = check_int(_field(acc, "cash"), "cash", 1 - CASH_BOUND, CASH_BOUND,
+                             text="in (-2^80, 2^80)")
+            pos = check_int(_field(acc, "position"), "position", 1 - POSITION_BOUND,
+                            POSITION_BOUND, text="in (-2^40, 2^40)")
         except ValueError as e:
-            raise ValueError(f"account {key}: {e}") from None
+            raise BadInput(f"account {key}: {e}") from None
         balances[key], sources[key] = Balance(cash=cash, position=pos), acc
     return balances, sources
 
@@ -177,20 +169,20 @@ def _order(i, o) -> Order:
         if isinstance(o, Mapping):
             alt = o.get("market_id", _MISSING)
             if market is not _MISSING and alt is not _MISSING and alt != market:
-                raise ValueError("market and market_id differ")
+                raise BadInput("market and market_id differ")
             market = alt if market is _MISSING else market
             market = DEFAULT_MARKET if market is _MISSING else market
         elif market is _MISSING:
-            raise ValueError("missing field 'market'")
+            raise BadInput("missing field 'market'")
         side = _field(o, "side")
         if not isinstance(side, str) or side not in SIDES:
-            raise ValueError(f"side must be 'buy' or 'sell', not {side!r}")
-        return Order(index=i, account=_int(_field(o, "account"), "account", 0),
-                     market=_int(market, "market", 0), side=side,
-                     price=_int(_field(o, "price"), "price"),
-                     size=_int(_field(o, "size"), "size", 0), source=o)
+            raise BadInput(f"side must be 'buy' or 'sell', not {side!r}")
+        return Order(index=i, account=check_int(_field(o, "account"), "account", 0),
+                     market=check_int(market, "market", 0), side=side,
+                     price=check_int(_field(o, "price"), "price"),
+                     size=check_int(_field(o, "size"), "size", 0), source=o)
     except ValueError as e:
-        raise ValueError(f"order {i}: {e}") from None
+        raise BadInput(f"order {i}: {e}") from None
 
 
 def _basic_reason(o: Order, params: MarketParams, balances) -> str:
@@ -283,17 +275,17 @@ def _settle(active, fills, balances, price, mark, prm):
 def match_batch(orders, accounts, mark_price, params, *, strict=False) -> MatchResult:
     """Match one batch of one market; see the module docstring for the rules."""
     prm = _params(params)
-    mark = _int(mark_price, "mark_price", 1, PRICE_BOUND, "in [1, 2^32)")
+    mark = check_int(mark_price, "mark_price", 1, PRICE_BOUND, text="in [1, 2^32)")
     balances, sources = _accounts(accounts)
     if isinstance(orders, (str, bytes, Mapping)):
-        raise ValueError("orders must be a list of orders")
+        raise BadInput("orders must be a list of orders")
     norm = [_order(i, o) for i, o in enumerate(orders)]
     lo, hi = band_limits(mark, prm.band_bps)
     rejected = {}
     for o in norm:
         why = _basic_reason(o, prm, balances)
         if why and strict:
-            raise ValueError(f"order {o.index}: {why}")
+            raise BadInput(f"order {o.index}: {why}")
         if why:
             rejected[o.index] = why
     while True:
@@ -332,10 +324,10 @@ def _opening(o: Order, given) -> OrderOpening:
             op = OrderOpening(account=o.account, market=o.market, side=o.side, price=o.price,
                               size=o.size, nonce=_field(src, "nonce"), rho=_field(src, "rho"))
         except ValueError as e:
-            raise ValueError(f"order {o.index}: no opening ({e}); pass openings=") from None
+            raise BadInput(f"order {o.index}: no opening ({e}); pass openings=") from None
     if (op.account, op.market, op.side, op.price, op.size) != (
             o.account, o.market, o.side, o.price, o.size):
-        raise ValueError(f"order {o.index}: its opening is for a different order")
+        raise BadInput(f"order {o.index}: its opening is for a different order")
     return op
 
 
@@ -347,8 +339,8 @@ def _blinding(mapping, acct, fallback, what):
     else:
         value = _field(fallback, "blinding", None)
         if value is None:
-            raise ValueError(f"account {acct}: no {what} blinding; pass old_blindings=")
-    return _int(value, f"account {acct}: {what} blinding", 0, R_MOD, "in [0, r)")
+            raise BadInput(f"account {acct}: no {what} blinding; pass old_blindings=")
+    return check_int(value, f"account {acct}: {what} blinding", 0, R_MOD, text="in [0, r)")
 
 
 def to_witness(res: MatchResult, height, n_slots, k_slots, *, openings=None,
@@ -364,10 +356,10 @@ def to_witness(res: MatchResult, height, n_slots, k_slots, *, openings=None,
     AccountState's (or dict's) ``blinding``.  New blindings: ``new_blindings[id]``
     else fresh from ``secrets`` (uniform in [0, r)).
     """
-    height = _int(height, "height", 0, 1 << 64, "in [0, 2^64)")
-    n_slots, k_slots = _int(n_slots, "n_slots", 1), _int(k_slots, "k_slots", 1)
+    height = check_int(height, "height", 0, 1 << 64, text="in [0, 2^64)")
+    n_slots, k_slots = check_int(n_slots, "n_slots", 1), check_int(k_slots, "k_slots", 1)
     if len(res.active) > n_slots or len(res.participants) > k_slots:
-        raise ValueError(f"{len(res.active)} orders / {len(res.participants)} accounts do not "
+        raise BadInput(f"{len(res.active)} orders / {len(res.participants)} accounts do not "
                          f"fit {n_slots} × {k_slots} slots")
     if openings is not None and not isinstance(openings, Mapping):
         openings = dict(enumerate(openings))

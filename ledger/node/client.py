@@ -1,6 +1,6 @@
-"""HTTP client side of the validator network: talk to validator nodes (``ledger.server``).
+"""HTTP client side of the validator network: talk to validator nodes (``ledger.node.server``).
 
-The protocol (JSON in and out, loopback by default; see ``ledger.server``):
+The protocol (JSON in and out, loopback by default; see ``ledger.node.server``):
 
 * ``GET /status`` → the node's chain, validator and head;
 * ``POST /propose`` with a block (no signatures) → the validator's
@@ -16,43 +16,34 @@ The protocol (JSON in and out, loopback by default; see ``ledger.server``):
 unreachable, slow, answers non-JSON, or answers a 4xx (``.status`` holds the
 HTTP status, 0 when there was no answer).
 
-Both sides read JSON with ``ledger.codec.parse_json`` (UTF-8, no
+Both sides read JSON with ``ledger.core.codec.parse_json`` (UTF-8, no
 NaN/Infinity, nesting bounded before parsing).
 
-``run_round(urls, block, quorum)`` is the operator's side of one block: it
-proposes ``block`` to every validator at once (threads; a down, slow or
-faulty validator only costs its own slot, never blocks the others), checks
-each attestation with ``quorum.add`` (``ledger.finality.Quorum`` on the
-operator's store: a forged one is refused, a double-sign or a signature on a
-bad proof is evidence), and once the signers hold > 2/3 of the stake
-broadcasts ``POST /finalize`` with the signed block to every validator.  With
-``apply=True`` it also stores the block in the quorum's own store.  It
-returns a ``Round``: the signed block (None if no quorum), the attestations
-and refusals per URL, and each node's answer to the finalize.
-``statuses(urls)`` asks every node's ``/status`` at once.
+``each(urls, call, timeout)`` calls every node at once (threads: a down, slow
+or faulty node only costs its own slot); ``statuses(urls)`` asks every
+node's ``/status`` that way.  The operator's round over these calls is
+``ledger.operator.round``; catch-up is ``ledger.node.catchup``.
 
-``fetch_finalized(store, quorum, url)`` is catch-up from one node: at each
-head h it first applies the parameter changes the node recorded at h
-(``GET /param-changes/<h>``, each re-checked by ``ledger.params.apply_approved``
-against the store's own validator set), then asks for ``GET /blocks/<h + 1>``
-and stores it only through ``quorum.finalize_signed`` (every signature, > 2/3
-of the stake, the store's checks, the proof); it stops when the node has no
-more — what a restarted validator and a restarted operator both run.
+``NetworkError`` is a ``DarkmatchError`` of its own kind (HTTP 502 when
+relayed, exit status 1): the request could not be completed, which is
+neither the caller's bad input nor a rule of the chain.
 """
 
 import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 
-from ledger.core.block import block_from_json, block_to_json
+from verifier.errors import DarkmatchError
+
+from ledger.core.block import block_to_json
 from ledger.core.codec import canonical_json, check_fields, get_hex, get_int, get_str, parse_json
 from ledger.core.genesis import NAME_PATTERN
 from ledger.core.keys import SIGNATURE_BYTES
+from ledger.core.limits import HEIGHT_BOUND
 from ledger.chain.validator import Attestation
 
-__all__ = ["NetworkError", "NodeClient", "Round", "run_round", "statuses", "fetch_finalized", "parse_attestation",
+__all__ = ["NetworkError", "NodeClient", "each", "statuses", "one_line", "parse_attestation",
            "attestation_to_json", "MAX_RESPONSE_BYTES", "DEFAULT_TIMEOUT"]
 
 MAX_RESPONSE_BYTES = 16 << 20
@@ -61,28 +52,32 @@ DEFAULT_TIMEOUT = 60.0
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-class NetworkError(ValueError):
+class NetworkError(DarkmatchError, ValueError):
     """A node that could not be reached or refused; ``status`` is the HTTP status (0: none)."""
+
+    http_status = 502
+    exit_code = 1
 
     def __init__(self, message: str, status: int = 0):
         super().__init__(message)
         self.status = status
 
 
-def _one_line(text) -> str:
+def one_line(text) -> str:
     text = str(text).strip()
     return text.splitlines()[0][:300] if text else "no detail"
 
 
 def attestation_to_json(att) -> dict:
-    return {"validator": att[0], "height": att[1], "hash": att[2], "signature": att[3].hex()}
+    return {"validator": att.validator, "height": att.height, "hash": att.block_hash,
+            "signature": att.signature.hex()}
 
 
 def parse_attestation(obj, what: str = "attestation") -> Attestation:
     """An ``Attestation`` from its JSON object; one-line ``ValueError`` if malformed."""
     check_fields(obj, what, ("validator", "height", "hash", "signature"))
     return Attestation(get_str(obj, "validator", what, NAME_PATTERN),
-                       get_int(obj, "height", what, 1, 1 << 63),
+                       get_int(obj, "height", what, 1, HEIGHT_BOUND),
                        get_hex(obj, "hash", what, 32).hex(),
                        get_hex(obj, "signature", what, SIGNATURE_BYTES))
 
@@ -109,9 +104,9 @@ class NodeClient:
             e.close()
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", e)
-            raise NetworkError(f"{where}: unreachable ({_one_line(reason)})") from None
+            raise NetworkError(f"{where}: unreachable ({one_line(reason)})") from None
         except Exception as e:      # http.client's protocol errors (e.g. a node killed mid-answer)
-            raise NetworkError(f"{where}: failed ({type(e).__name__}: {_one_line(e)})") \
+            raise NetworkError(f"{where}: failed ({type(e).__name__}: {one_line(e)})") \
                 from None
         if len(raw) > MAX_RESPONSE_BYTES:
             raise NetworkError(f"{where}: answer larger than {MAX_RESPONSE_BYTES} bytes", status)
@@ -122,7 +117,7 @@ class NodeClient:
                                status) from None
         if not 200 <= status < 300:
             detail = obj.get("error") if isinstance(obj, dict) else None
-            raise NetworkError(f"{where}: HTTP {status}: {_one_line(detail or obj)}", status)
+            raise NetworkError(f"{where}: HTTP {status}: {one_line(detail or obj)}", status)
         return obj
 
     def status(self, timeout=None) -> dict:
@@ -152,7 +147,7 @@ class NodeClient:
             raise
 
     def param_change(self, doc: dict, timeout=None) -> dict:
-        """POST a parameter-change document (``ledger.params``); the node's answer."""
+        """POST a parameter-change document (``ledger.chain.params``); the node's answer."""
         return self.request("POST", "/param-change", doc, timeout=timeout)
 
     def param_changes(self, height: int, timeout=None) -> list:
@@ -169,19 +164,7 @@ class NodeClient:
         return changes
 
 
-@dataclass
-class Round:
-    """What one ``run_round`` did, per validator URL."""
-
-    block: object = None                                  # the signed block, or None
-    attestations: dict = field(default_factory=dict)      # url → Attestation (accepted)
-    refusals: dict = field(default_factory=dict)          # url → reason (one line)
-    finalized: dict = field(default_factory=dict)         # url → node's answer
-    finalize_errors: dict = field(default_factory=dict)   # url → reason
-    stored_hash: str = None                               # apply=True: the local store's result
-
-
-def _each(urls, call, timeout):
+def each(urls, call, timeout):
     """``call(url)`` for every URL concurrently; {url: (result, None) | (None, error)}."""
     out, lock = {}, threading.Lock()
 
@@ -189,9 +172,9 @@ def _each(urls, call, timeout):
         try:
             res = (call(url), None)
         except ValueError as e:                      # NetworkError and every one-line refusal
-            res = (None, _one_line(e))
+            res = (None, one_line(e))
         except Exception as e:                       # pragma: no cover - a bug, still one line
-            res = (None, f"{type(e).__name__}: {_one_line(e)}")
+            res = (None, f"{type(e).__name__}: {one_line(e)}")
         with lock:
             out[url] = res
 
@@ -207,79 +190,4 @@ def statuses(urls, *, timeout: float = 10.0) -> dict:
     """Every node's ``/status`` at once: {url: status dict, or the one-line error}."""
     urls = list(dict.fromkeys(urls))
     return {u: (err if err is not None else st) for u, (st, err) in
-            _each(urls, lambda u: NodeClient(u, timeout).status(), timeout).items()}
-
-
-def run_round(urls, block, quorum, *, timeout: float = DEFAULT_TIMEOUT, apply: bool = False):
-    """Propose ``block`` to every URL, collect a quorum, broadcast the finalize (module doc)."""
-    urls = list(dict.fromkeys(urls))
-    clients = {u: NodeClient(u, timeout) for u in urls}
-    result = Round()
-    for url, (att, err) in _each(urls, lambda u: clients[u].propose(block), timeout).items():
-        if err is None:
-            try:
-                quorum.add(att, block)
-            except ValueError as e:                  # forged, unknown, evidence (Misbehaviour)
-                err = _one_line(e)
-        if err is None:
-            result.attestations[url] = att
-        else:
-            result.refusals[url] = err
-    if not quorum.is_final(block.height, block.hash()):
-        return result
-    result.block = quorum.signed_block(block)
-    for url, (ans, err) in _each(urls, lambda u: clients[u].finalize(result.block),
-                                 timeout).items():
-        if err is None:
-            result.finalized[url] = ans
-        else:
-            result.finalize_errors[url] = err
-    if apply:
-        result.stored_hash = quorum.finalize(block)
-    return result
-
-
-def fetch_finalized(store, quorum, url, *, timeout: float = 30.0, on_skip=None, on_bad=None):
-    """Store the finalized blocks ``url`` has past ``store``'s head, each re-checked (module
-    doc); returns how many.  ``on_skip(msg)``: the node was unreachable; ``on_bad(msg)``: it
-    served a block that failed a check (fetching from it stops there)."""
-    client, stored = NodeClient(url, timeout), 0
-    while True:
-        want = store.head()[0] + 1
-        try:
-            _sync_param_changes(store, client, want - 1)
-            obj = client.block(want)
-        except NetworkError as e:
-            if on_skip is not None:
-                on_skip(str(e))
-            return stored
-        except ValueError as e:
-            if on_bad is not None:
-                on_bad(f"parameter change at height {want - 1}: {_one_line(e)}")
-            return stored
-        if obj is None:
-            return stored
-        try:
-            block = block_from_json(obj, f"block {want} from {url}")
-            if block.height != want:
-                raise ValueError(f"asked for block {want}, got block {block.height}")
-            quorum.finalize_signed(block)
-        except ValueError as e:                      # Misbehaviour included: evidence stored
-            if on_bad is not None:
-                on_bad(f"block {want}: {_one_line(e)}")
-            return stored
-        quorum.forget(want + 1)
-        stored += 1
-
-
-def _sync_param_changes(store, client, height) -> None:
-    """Apply (re-checked) the parameter changes ``client``'s node recorded at ``height``."""
-    from ledger.chain.params import apply_approved, approval_from_json
-    have = [c for c, _ in store.param_approvals(height)]
-    for doc in client.param_changes(height):
-        change, h, sigs = approval_from_json(doc)
-        if h != height:
-            raise ValueError(f"asked for height {height}, got a change at {h}")
-        if change not in have:
-            apply_approved(store, change, h, sigs)
-            have.append(change)
+            each(urls, lambda u: NodeClient(u, timeout).status(), timeout).items()}

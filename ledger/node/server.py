@@ -1,6 +1,6 @@
 """A validator node's HTTP API: a Flask app over ``ledger.node.Node``, served by waitress.
 
-Routes (JSON in and out; the client side is ``ledger.network``):
+Routes (JSON in and out; the client side is ``ledger.node.client``):
 
     GET  /status            chain id, genesis hash, validator, head {height, hash}, state root,
                             peers, bad_peers (peers that served a bad block), syncing
@@ -8,7 +8,7 @@ Routes (JSON in and out; the client side is ``ledger.network``):
                             {"validator", "height", "hash", "signature"} (hex)
     POST /finalize          a block with its signatures → {"status": "stored"|"known", ...}
     GET  /blocks/<height>   a finalized block with its signatures; 404 past the head
-    POST /param-change      a parameter change with its quorum's signatures (``ledger.params``)
+    POST /param-change      a parameter change with its quorum's signatures (``ledger.chain.params``)
                             → {"status": "applied"|"known", ...}; 409 at another head
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
 
@@ -23,7 +23,7 @@ never sees a traceback.
 
 **Limits.**  Request bodies are at most ``MAX_REQUEST_BYTES`` (Flask answers a
 JSON 413); waitress refuses bodies over twice that before reading them (its
-own plain-text 413).  JSON is parsed strictly (``ledger.codec.parse_json``):
+own plain-text 413).  JSON is parsed strictly (``ledger.core.codec.parse_json``):
 UTF-8, no NaN/Infinity, at most 64 levels of nesting.
 
 **Binding.**  127.0.0.1 unless ``--host`` says otherwise (with a warning: the
@@ -32,7 +32,7 @@ API has no authentication and is meant for loopback or a private network).
 ``HOME/node.url`` (atomically; a stale one is removed at start) and prints it,
 then catches up from its peers in the background.
 
-``python -m ledger.server --home DIR [...]`` runs a node like
+``python -m ledger.node.server --home DIR [...]`` runs a node like
 ``darkmatch validator run`` without loading the other CLI commands (some of
 which import the prover); the node itself imports neither ``prover`` nor
 ``numba``.
@@ -48,9 +48,13 @@ import traceback
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from ledger.core.keys import atomic_write
+from verifier.errors import BadInput, DarkmatchError
+
 from ledger.core.codec import parse_json
-from ledger.node.service import FAULT_ENV, URL_FILE, Node, NodeError
+from ledger.core.errors import error_line
+from ledger.core.keys import atomic_write
+from ledger.node.options import add_run_arguments
+from ledger.node.service import URL_FILE, Node
 
 __all__ = ["create_app", "serve", "run_node", "main", "MAX_REQUEST_BYTES"]
 
@@ -71,28 +75,24 @@ def _error(status, message) -> Response:
 def _body():
     data = request.get_data(cache=False)          # 413 past MAX_CONTENT_LENGTH
     if not data:
-        raise NodeError(400, "empty request body: expected a JSON block")
-    try:
-        return parse_json(data, "request body")
-    except ValueError as e:
-        raise NodeError(400, str(e)) from None
+        raise BadInput("empty request body: expected a JSON block")
+    return parse_json(data, "request body")            # CodecError (BadInput) if malformed
 
 
 def _height(text: str) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > _HEIGHT_DIGITS:
-        raise NodeError(400, f"height must be a decimal integer of at most "
-                             f"{_HEIGHT_DIGITS} digits")
+        raise BadInput(f"height must be a decimal integer of at most {_HEIGHT_DIGITS} digits")
     return int(text)
 
 
 def create_app(node: Node) -> Flask:
     """The Flask app of ``node`` (routes and errors in the module docstring)."""
-    app = Flask("ledger.server")
+    app = Flask("ledger.node.server")
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
-    @app.errorhandler(NodeError)
-    def _node_error(e):
-        return _error(e.status, e)
+    @app.errorhandler(DarkmatchError)
+    def _refused(e):                # the one mapping of the error kinds to HTTP statuses
+        return _error(e.http_status, e)
 
     @app.errorhandler(HTTPException)
     def _http_error(e):
@@ -151,7 +151,7 @@ def serve(node: Node, host: str = "127.0.0.1", port: int = 0, threads: int = 4) 
                                         max_request_body_size=2 * MAX_REQUEST_BYTES,
                                         ident="darkmatch-validator")
     except OSError as e:
-        raise ValueError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        raise BadInput(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     node.url = _url(host, server.effective_port)
     atomic_write(os.path.join(node.home, URL_FILE), (node.url + "\n").encode(), mode=0o644,
                  overwrite=True)
@@ -165,13 +165,20 @@ def serve(node: Node, host: str = "127.0.0.1", port: int = 0, threads: int = 4) 
         server.close()
 
 
+def _node(home, peers) -> Node:
+    """A ``Node``, or the test-only ``FaultyNode`` when ``DARKMATCH_NODE_FAULT`` is set."""
+    from ledger.node.faults import FAULT_ENV, FaultyNode     # only the name, until it is set
+    fault = os.environ.get(FAULT_ENV)
+    return FaultyNode(home, peers, fault=fault) if fault else Node(home, peers)
+
+
 def run_node(args) -> int:
-    """Run a node from parsed ``validator run`` options; one-line ValueError on bad input."""
+    """Run a node from parsed ``validator run`` options; one-line ``BadInput`` on bad input."""
     if not 0 <= args.port < 1 << 16:
-        raise ValueError("--port must be in [0, 65535]")
+        raise BadInput("--port must be in [0, 65535]")
     if not 1 <= args.threads <= 64:
-        raise ValueError("--threads must be in [1, 64]")
-    node = Node(args.home, args.peer, fault=os.environ.get(FAULT_ENV))
+        raise BadInput("--threads must be in [1, 64]")
+    node = _node(args.home, args.peer)
     try:
         try:
             os.unlink(os.path.join(args.home, URL_FILE))
@@ -181,7 +188,8 @@ def run_node(args) -> int:
             node.log(f"warning: listening on {args.host}, not loopback; the API has no "
                      "authentication")
         if node.fault:
-            node.log(f"TEST FAULT {node.fault} is on ({FAULT_ENV}); never use this in production")
+            node.log(f"TEST FAULT {node.fault} is on (DARKMATCH_NODE_FAULT); never use this "
+                     "in production")
         serve(node, args.host, args.port, args.threads)
     finally:
         node.close()
@@ -189,14 +197,15 @@ def run_node(args) -> int:
 
 
 def main(argv=None) -> int:
-    from ledger.cli.main import error_line
-    from ledger.cli.validator import add_run_arguments
     p = argparse.ArgumentParser(prog="python -m ledger.node.server",
                                 description="Run a darkmatch validator node (HTTP).")
     add_run_arguments(p)
     args = p.parse_args(argv)
     try:
         return run_node(args)
+    except DarkmatchError as e:
+        print(f"darkmatch validator: error: {error_line(e)}", file=sys.stderr)
+        return e.exit_code
     except (ValueError, OSError) as e:
         print(f"darkmatch validator: error: {error_line(e)}", file=sys.stderr)
         return 2

@@ -1,37 +1,37 @@
 """A validator node: its home folder, its answers to proposals and finalized blocks, catch-up.
 
-``ledger.server`` puts this behind HTTP; everything here is plain Python so it
+``ledger.node.server`` puts this behind HTTP; everything here is plain Python so it
 can be tested and reasoned about without a socket.
 
 **Home folder** (``init_home`` lays it out from checked files)::
 
-    genesis.json             the ledger's genesis (ledger.genesis)
-    key.pem                  the validator's Ed25519 key (ledger.keys, mode 0600)
+    genesis.json             the ledger's genesis (ledger.core.genesis)
+    key.pem                  the validator's Ed25519 key (ledger.core.keys, mode 0600)
     verification_key.json    the settlement circuit's key (snarkjs JSON, verifier.VerifyingKey)
-    node.db                  the node's SQLite store (ledger.store.Store, created at genesis)
-                             and its sign log (ledger.signlog, table ``signlog``)
+    node.db                  the node's SQLite store (ledger.chain.store.Store, created at genesis)
+                             and its sign log (ledger.chain.signlog, table ``signlog``)
     node.url                 written by the server once it listens (its actual URL)
 
 **Proposal** (``propose``): a block without signatures.  A block above head + 1
-first triggers a catch-up; then ``Validator.attest`` runs DESIGN §7's checks
-in order (``ledger.validator``) and, if they pass, records the height and hash
+first triggers a catch-up; then ``Validator.attest`` runs the checks of
+docs/design.md §Block checks in order (``ledger.chain.validator``) and, if they pass, records the height and hash
 in the sign log *durably* and only then signs; a block at a height the node
 signed before (even before a restart) with another hash is refused.
 
 **Finalized block** (``finalize``): a block with its signatures, stored by
-``Quorum.finalize_signed`` (``ledger.finality``: every signature verifies,
+``Quorum.finalize_signed`` (``ledger.chain.finality``: every signature verifies,
 > 2/3 of the unslashed stake, the store's checks, the proof, one transaction;
 double-signs and signatures on failing proofs are evidence and slash).  The
 node keeps one ``Quorum`` for its life, so evidence across requests is seen.
 
 **Parameter change** (``param_change``): a change with its quorum's
-signatures, applied at this head by ``ledger.params.apply_approved`` (each
+signatures, applied at this head by ``ledger.chain.params.apply_approved`` (each
 signature re-checked, > 2/3 of the stake); one approved for a later head
 triggers a catch-up first, one for another head is a 409.
 
 **Catch-up** (``catch_up``): on start and whenever a proposal, a finalized
 block or a parameter change is ahead of the head, the node asks each peer in
-turn (``ledger.network.fetch_finalized``) for the parameter changes at its
+turn (``ledger.node.catchup.fetch_finalized``) for the parameter changes at its
 head and ``GET /blocks/<head + 1>`` until the peer has no more, and stores each block
 only through ``finalize_signed`` — the same checks as a ``POST /finalize``
 (signatures and quorum against *its own* validator set, the store's checks,
@@ -39,60 +39,55 @@ the proof).  A peer that serves a malformed, mislabelled or failing block is
 complained about (stderr, and ``bad_peers`` in ``status``) and left for the
 next peer; an unreachable peer is skipped.
 
-**Errors** are ``NodeError`` with an HTTP status (400 malformed, 404 unknown,
-409 conflicts with the node's state: a height already final or signed, a
-node behind; 422 a well-formed block that fails a check) and one line.
+**Errors** are the kinds of ``verifier.errors`` (``BadInput`` 400 malformed,
+``Conflict`` 409 with the node's state: a height already final or signed, a
+node behind; ``Rejected`` 422 a well-formed block or change that fails a
+check) or ``NotFound`` (404 a height the node does not have), one line each;
+the server answers each with its ``http_status``.
 Nothing is stored on an error, except evidence (which is the point of it).
 
-**Test-only fault hooks**: the environment variable ``DARKMATCH_NODE_FAULT``
-(read at start; never set in production) makes a faulty node:
-``sign-anything`` signs every proposal without checking or recording it;
-``tamper-blocks`` serves altered blocks (proof changed, signatures kept) from
-``GET /blocks``; ``stall-commit:H`` stalls for ever inside the store
-transaction that applies block H (after the block and nullifier rows, before
-the accounts) and creates ``fault.hit`` in the home folder, so a test can
-``kill -9`` it mid-commit.
+**Test-only faulty nodes** are ``ledger.node.faults.FaultyNode``, a subclass
+the server runs only when ``DARKMATCH_NODE_FAULT`` is set; this class has no
+fault branch.
 """
 
 import json
 import os
 import sys
 import threading
-import time
 
 from verifier import FormatError, VerifyingKey
+from verifier.errors import BadInput, Conflict, DarkmatchError, Rejected
 
 from ledger.core.block import block_from_json, block_to_json
 from ledger.core.codec import CodecError, load_json_file
 from ledger.chain.finality import Misbehaviour, Quorum
 from ledger.core.genesis import genesis_to_json, load_genesis
 from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
-from ledger.node.client import NodeClient, attestation_to_json, fetch_finalized
+from ledger.node.catchup import fetch_finalized
+from ledger.node.client import NodeClient, attestation_to_json
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.signlog import SignLog
 from ledger.chain.store import Store
-from ledger.chain.validator import AlreadySigned, Validator
+from ledger.chain.validator import Validator
 
-__all__ = ["Node", "NodeError", "init_home", "load_verifying_key", "GENESIS_FILE", "KEY_FILE",
-           "VK_FILE", "STORE_FILE", "URL_FILE", "FAULT_ENV", "FAULT_MARK", "FAULTS"]
+__all__ = ["Node", "NotFound", "init_home", "load_verifying_key", "GENESIS_FILE", "KEY_FILE",
+           "VK_FILE", "STORE_FILE", "URL_FILE"]
 
 GENESIS_FILE, KEY_FILE, VK_FILE = "genesis.json", "key.pem", "verification_key.json"
 STORE_FILE, URL_FILE = "node.db", "node.url"
-FAULT_ENV, FAULT_MARK = "DARKMATCH_NODE_FAULT", "fault.hit"
-FAULTS = ("sign-anything", "tamper-blocks", "stall-commit:H")
 PEER_TIMEOUT = 30.0
 
 
-class NodeError(ValueError):
-    """A refused request: ``status`` (HTTP 4xx) and a one-line message."""
+class NotFound(DarkmatchError, ValueError):
+    """A height or block this node does not have (HTTP 404)."""
 
-    def __init__(self, status: int, message: str):
-        super().__init__(" ".join(str(message).split()) or "error")
-        self.status = status
+    http_status = 404
+    exit_code = 1
 
 
 def load_verifying_key(path) -> VerifyingKey:
-    """The verification key in ``path`` (snarkjs JSON), fully checked; one-line ValueError."""
+    """The verification key in ``path`` (snarkjs JSON), fully checked; one-line ``BadInput``."""
     try:
         return VerifyingKey.from_json(load_json_file(path, "verification key"))
     except FormatError as e:
@@ -112,13 +107,13 @@ def init_home(home, genesis_path, key_path, vk_path) -> dict:
     pub = public_key_hex(key)
     names = [v.name for v in genesis.validators if v.public_key == pub]
     if not names:
-        raise ValueError(f"key {os.fspath(key_path)} is not a validator key of genesis "
+        raise BadInput(f"key {os.fspath(key_path)} is not a validator key of genesis "
                          f"{os.fspath(genesis_path)}")
     if os.path.exists(home) and not os.path.isdir(home):
-        raise ValueError(f"validator home is not a directory: {home}")
+        raise BadInput(f"validator home is not a directory: {home}")
     for f in (GENESIS_FILE, KEY_FILE, VK_FILE, STORE_FILE):
         if os.path.lexists(os.path.join(home, f)):
-            raise ValueError(f"{os.path.join(home, f)} already exists (home already initialised)")
+            raise BadInput(f"{os.path.join(home, f)} already exists (home already initialised)")
     os.makedirs(home, mode=0o700, exist_ok=True)
     atomic_write(os.path.join(home, GENESIS_FILE),
                  (json.dumps(genesis_to_json(genesis), indent=1) + "\n").encode(), mode=0o644)
@@ -131,59 +126,15 @@ def init_home(home, genesis_path, key_path, vk_path) -> dict:
             "home": home}
 
 
-def _parse_fault(fault):
-    """(kind, height) of a fault spec (module doc); one-line ValueError if unknown."""
-    if not fault:
-        return None, None
-    kind, _, arg = fault.partition(":")
-    if kind in ("sign-anything", "tamper-blocks") and not arg:
-        return kind, None
-    if kind == "stall-commit" and arg.isascii() and arg.isdigit() and 0 < int(arg) < 1 << 63:
-        return kind, int(arg)
-    raise ValueError(f"{FAULT_ENV} must be one of {', '.join(FAULTS)}")
-
-
-def _install_stall(store, height, mark_path):
-    """Test hook: stall inside the transaction that applies block ``height`` (module doc)."""
-    applying = store.apply_block
-
-    def apply_block(block, **kw):
-        conn.armed = block.height == height
-        return applying(block, **kw)
-
-    class Proxy:
-        def __init__(self, c):
-            self._c, self.armed = c, False
-
-        def __getattr__(self, name):
-            return getattr(self._c, name)
-
-        def _stall(self, sql):
-            if self.armed and sql.lstrip().startswith("UPDATE accounts"):
-                open(mark_path, "w").close()
-                while True:
-                    time.sleep(60)
-
-        def execute(self, sql, *a):
-            self._stall(sql)
-            return self._c.execute(sql, *a)
-
-        def executemany(self, sql, *a):
-            self._stall(sql)
-            return self._c.executemany(sql, *a)
-
-    conn = store._conn = Proxy(store._conn)
-    store.apply_block = apply_block
-
-
 class Node:
     """One validator node over its home folder; ``peers`` are other nodes' URLs."""
 
-    def __init__(self, home, peers=(), *, fault=None, log=None):
+    fault = None        #: the test fault of a ``ledger.node.faults.FaultyNode``
+
+    def __init__(self, home, peers=(), *, log=None):
         home = os.fspath(home)
         if not os.path.isdir(home):
-            raise ValueError(f"validator home not found: {home} (run: darkmatch validator init)")
-        self.fault, stall_height = _parse_fault(fault)
+            raise BadInput(f"validator home not found: {home} (run: darkmatch validator init)")
         self.home = home
         self.peers = [NodeClient(p, PEER_TIMEOUT).url for p in dict.fromkeys(peers)]
         self.url, self.bad_peers, self.syncing = None, {}, False
@@ -204,8 +155,6 @@ class Node:
             raise
         self.chain_id, self.name = genesis.chain_id, self.validator.name
         self._lock = threading.RLock()
-        if self.fault == "stall-commit":
-            _install_stall(self.store, stall_height, os.path.join(home, FAULT_MARK))
 
     def log(self, msg: str) -> None:
         self._print(f"[validator {self.name}] {msg}")
@@ -223,28 +172,16 @@ class Node:
                "head": {"height": height, "hash": head}, "state_root": self.store.state_root(),
                "peers": list(self.peers), "bad_peers": dict(self.bad_peers),
                "syncing": self.syncing}
-        if self.fault:
-            out["fault"] = self.fault
         return out
 
     def block(self, height: int) -> dict:
-        """The finalized block at ``height`` as JSON; ``NodeError`` 404 past the head."""
+        """The finalized block at ``height`` as JSON; ``NotFound`` past the head."""
         head = self.store.head()[0]
         if not 1 <= height <= head:
-            raise NodeError(404, f"no finalized block at height {height} (head is {head})")
-        obj = block_to_json(self.store.get_block(height))
-        if self.fault == "tamper-blocks":
-            obj["proof"] = dict(obj["proof"], tampered="by a faulty peer")
-        return obj
+            raise NotFound(f"no finalized block at height {height} (head is {head})")
+        return block_to_json(self.store.get_block(height))
 
     # ------------------------------------------------------------ writing
-    @staticmethod
-    def _parse(obj, what):
-        try:
-            return block_from_json(obj, what)
-        except ValueError as e:
-            raise NodeError(400, str(e)) from None
-
     def _reach(self, height: int) -> int:
         """Catch up if ``height`` is above head + 1; the head, or 409 if still behind."""
         head = self.store.head()[0]
@@ -252,52 +189,50 @@ class Node:
             self._catch_up_locked(f"block {height} is ahead of head {head}")
             head = self.store.head()[0]
             if height > head + 1:
-                raise NodeError(409, f"node is behind: head is {head}, block {height} needs "
+                raise Conflict(f"node is behind: head is {head}, block {height} needs "
                                      f"blocks {head + 1}..{height - 1} first (no peer had them)")
         return head
 
     def propose(self, obj) -> dict:
         """Check a proposed block and answer this validator's attestation (module doc)."""
-        block = self._parse(obj, "proposal")
+        block = block_from_json(obj, "proposal")              # BadInput if malformed
         if block.signatures:
-            raise NodeError(400, "a proposal carries no signatures (they go to /finalize)")
+            raise BadInput("a proposal carries no signatures (they go to /finalize)")
         with self._lock:
-            if self.fault == "sign-anything":
-                att = self.validator.sign(block)
-            else:
-                head = self._reach(block.height)
-                if block.height <= head:
-                    raise NodeError(409, f"block {block.height} is not above the head ({head}): "
-                                         "that height is final")
-                try:
-                    att = self.validator.attest(block)
-                except AlreadySigned as e:
-                    raise NodeError(409, str(e)) from None
-                except ValueError as e:
-                    raise NodeError(422, str(e)) from None
+            att = self._attest(block)
         self.log(f"signed block {block.height} ({block.hash()[:16]}…)")
         return attestation_to_json(att)
 
-    def param_change(self, obj) -> dict:
-        """Apply a parameter change its quorum approved (``ledger.params``) at this head."""
+    def _attest(self, block):
+        """This validator's attestation of ``block`` at this head (held lock)."""
+        head = self._reach(block.height)
+        if block.height <= head:
+            raise Conflict(f"block {block.height} is not above the head ({head}): "
+                           "that height is final")
         try:
-            change, height, sigs = approval_from_json(obj)
+            return self.validator.attest(block)
+        except Conflict:
+            raise                                   # AlreadySigned: 409
         except ValueError as e:
-            raise NodeError(400, str(e)) from None
+            raise Rejected(str(e)) from None
+
+    def param_change(self, obj) -> dict:
+        """Apply a parameter change its quorum approved (``ledger.chain.params``) at this head."""
+        change, height, sigs = approval_from_json(obj)           # BadInput if malformed
         with self._lock:
             head = self.store.head()[0]
             if height > head:
                 self._catch_up_locked(f"parameter change at {height} is ahead of head {head}")
                 head = self.store.head()[0]
             if height != head:
-                raise NodeError(409, f"parameter change approved at height {height}, the head "
+                raise Conflict(f"parameter change approved at height {height}, the head "
                                      f"is {head}")
             if any(c == change for c, _ in self.store.param_approvals(height)):
                 return {"status": "known", "height": height}
             try:
                 pid = apply_approved(self.store, change, height, sigs)
             except ValueError as e:
-                raise NodeError(422, str(e)) from None
+                raise Rejected(str(e)) from None
         self.log(f"applied parameter change {pid} at height {height} ({change.get('kind')})")
         return {"status": "applied", "height": height, "id": pid}
 
@@ -305,14 +240,14 @@ class Node:
         """The parameter changes recorded at ``height`` with their approvals; 404 past the head."""
         head = self.store.head()[0]
         if not 0 <= height <= head:
-            raise NodeError(404, f"no height {height} yet (head is {head})")
+            raise NotFound(f"no height {height} yet (head is {head})")
         return {"kind": "darkmatch-param-changes", "version": 1, "height": height,
                 "changes": [approval_to_json(c, height, sigs)
                             for c, sigs in self.store.param_approvals(height)]}
 
     def finalize(self, obj) -> dict:
         """Store a finalized block with its signatures (module doc)."""
-        block = self._parse(obj, "finalized block")
+        block = block_from_json(obj, "finalized block")       # BadInput if malformed
         with self._lock:
             head = self._reach(block.height)
             known = block.height <= head
@@ -320,9 +255,9 @@ class Node:
                 bh = self.quorum.finalize_signed(block)
             except Misbehaviour as e:
                 self.log(f"evidence: {e}")
-                raise NodeError(422, str(e)) from None
+                raise Rejected(str(e)) from None
             except ValueError as e:
-                raise NodeError(422, str(e)) from None
+                raise Rejected(str(e)) from None
             self.quorum.forget(self.store.head()[0] + 1)
         if not known:
             self.log(f"finalized block {block.height} ({bh[:16]}…)")

@@ -7,7 +7,7 @@ Layout (``init_operator_home`` makes it; ``OperatorHome.open`` reads it)::
     genesis.json             the ledger's genesis
     srs.ptau                 the SRS: a ceremony's .ptau, or a development one made by init
     verification_key.json    the N×K settlement circuit's key: what validators are given
-    node.db                  the operator's copy of the ledger (``ledger.store``)
+    node.db                  the operator's copy of the ledger (``ledger.chain.store``)
     states.json              PRIVATE (0600): every account's cash, position and blinding
     pending.json             PRIVATE (0600): the states a proposed block leaves, while it is out
 
@@ -30,11 +30,13 @@ import json
 import os
 
 from circuits.settlement_data import AccountState
+from verifier.errors import BadInput, Conflict
 
 from ledger.core.codec import CodecError, check_fields, check_object, get_int, get_list, load_json_file
 from ledger.core.genesis import load_genesis, genesis_to_json
 from ledger.core.keys import atomic_write
-from ledger.node.client import fetch_finalized
+from ledger.core.limits import MARKET_BOUND
+from ledger.node.catchup import fetch_finalized
 from ledger.chain.store import Store
 
 __all__ = ["OperatorHome", "init_operator_home", "states_to_json", "states_from_json",
@@ -82,13 +84,13 @@ def init_operator_home(home, genesis_path, n_slots, k_slots, srs, pk_vk, market_
     markets = [m.params.market_id for m in genesis.markets]
     if market_id is None:
         if len(markets) != 1:
-            raise ValueError("the genesis has several markets: choose one with --market")
+            raise BadInput("the genesis has several markets: choose one with --market")
         market_id = markets[0]
     if market_id not in markets:
-        raise ValueError(f"unknown market {market_id} (the genesis has "
+        raise BadInput(f"unknown market {market_id} (the genesis has "
                          f"{', '.join(map(str, markets))})")
     if os.path.exists(os.path.join(home, CONFIG_FILE)):
-        raise ValueError(f"{home} already holds an operator (operator.json)")
+        raise BadInput(f"{home} already holds an operator (operator.json)")
     os.makedirs(home, mode=0o700, exist_ok=True)
     if srs is not None:
         export_ptau(srs, os.path.join(home, SRS_FILE))
@@ -110,7 +112,7 @@ def init_operator_home(home, genesis_path, n_slots, k_slots, srs, pk_vk, market_
 
 def catch_up(store, quorum, urls, log=print) -> int:
     """Fetch, from the validators at ``urls``, the finalized blocks past the store's head,
-    each re-checked as a node re-checks it (``ledger.network.fetch_finalized``); the head."""
+    each re-checked as a node re-checks it (``ledger.node.catchup.fetch_finalized``); the head."""
     for url in urls:
         fetch_finalized(store, quorum, url,
                         on_skip=lambda m, u=url: log(f"validator {u} skipped: {m}"),
@@ -127,11 +129,11 @@ class OperatorHome:
             cfg = check_object(load_json_file(self.path(CONFIG_FILE), "operator config"),
                                f"{self.path(CONFIG_FILE)}", CONFIG_KIND, 1,
                                ("market_id", "n_slots", "k_slots"))
-            self.market_id = get_int(cfg, "market_id", "operator config", 0, 1 << 16)
+            self.market_id = get_int(cfg, "market_id", "operator config", 0, MARKET_BOUND)
             self.n_slots = get_int(cfg, "n_slots", "operator config", 1, 1 << 12)
             self.k_slots = get_int(cfg, "k_slots", "operator config", 1, 1 << 12)
         except CodecError as e:
-            raise ValueError(f"{home} is not an operator home: {e}") from None
+            raise BadInput(f"{home} is not an operator home: {e}") from None
         self.genesis = load_genesis(self.path(GENESIS_FILE))
         self.store = Store.open(self.path(STORE_FILE))
         self.store.init_genesis(self.genesis)
@@ -144,7 +146,7 @@ class OperatorHome:
         try:
             return states_from_json(load_json_file(self.path(name), name), self.path(name))
         except CodecError as e:
-            raise ValueError(str(e)) from None
+            raise BadInput(str(e)) from None
 
     def close(self) -> None:
         self.store.close()
@@ -170,7 +172,7 @@ class OperatorHome:
             elif a in pending and pending[a].commitment() == on_ledger:
                 states[a], adopted = pending[a], adopted + 1
             else:
-                raise ValueError(f"account {a}: neither the operator's state nor its pending "
+                raise Conflict(f"account {a}: neither the operator's state nor its pending "
                                  "state opens the ledger's commitment (wrong home or ledger?)")
         _write_private(self.path(STATES_FILE), states_to_json(states,
                                                               height=self.store.head()[0]))

@@ -4,7 +4,7 @@
 
     genesis.json              chain id, one market, the validators and their stakes, the traders
     verification_key.json     the N×K settlement circuit's key (snarkjs JSON)
-    operator/node.db          the operator's copy of the ledger (SQLite, ``ledger.store``)
+    operator/node.db          the operator's copy of the ledger (SQLite, ``ledger.chain.store``)
     validators/vI/node.db     each validator's own ledger
     blocks/block-NNNNNN.json  every finalized block, with its validators' signatures
     proof.json, public.json   the last block's proof and public inputs (snarkjs formats)
@@ -15,7 +15,8 @@ and the operator's view of every account's state (cash, position, blinding —
 the ledger holds only their commitments).  The SRS is a development one
 (``prover.dev_srs``; the demo says so).
 
-``Market.run_batch(height)`` is one batch as DESIGN §1 and §7 describe it:
+``Market.run_batch(height)`` is one batch as docs/life-of-an-order.md
+follows it:
 
 1. every trader commits to one order near the mark price, signs it and sends
    the signed order and its opening to the operator (``Operator.submit``);
@@ -23,12 +24,15 @@ the ledger holds only their commitments).  The SRS is a development one
 3. every validator checks the block against its own ledger and the proof, and
    signs (``Validator.attest``);
 4. every node (the operator's and each validator's) collects the signatures
-   (``finality.Quorum``) and stores the block once more than 2/3 of the stake
-   signed; the operator drops the settled orders and adopts the new states.
+   (``chain.finality.Quorum``) and stores the block once more than 2/3 of the
+   stake signed; the operator drops the settled orders and adopts the new
+   states (``Market.settle``).
 
-Steps 1–2 are ``Market.propose`` and the bookkeeping after finality
-``Market.settle``, so a caller can run steps 3–4 over HTTP instead
-(``ledger.network.run_round``; ``benchmarks/ledger.py`` does).
+Steps 2–4 are the operator's one loop (``ledger.operator.loop.run_batch``);
+``Market.batch(height, round_fn)`` runs it with any round, so a caller can
+run steps 3–4 over HTTP instead (``ledger.operator.round.run_round``;
+``benchmarks/ledger.py`` does), and ``Market.local_round`` is the in-process
+one.
 ``run_batch`` returns a ``BatchReport``: clearing price, volume, orders included and
 rejected, the circuit's gates, prove time, the validators' median verify
 time, and the finality latency (block proposed → stored final on every node).
@@ -52,12 +56,16 @@ from prover import dev_srs, setup
 from prover.prove import STEPS
 from prover.setup import domain_power
 from prover.srs import DevelopmentSRSWarning
+from verifier.errors import BadInput, Rejected
 
 from ledger.core import keys
 from ledger.core.block import block_to_json
 from ledger.chain.finality import Quorum
 from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator, genesis_to_json
 from ledger.operator.engine import Operator
+from ledger.operator.loop import BatchResult, run_batch
+from ledger.operator.round import Round
+from ledger.core.limits import MAX_BATCH_SLOTS
 from ledger.core.orders import new_order
 from ledger.chain.store import Store
 from ledger.chain.validator import Validator
@@ -121,16 +129,16 @@ class Market:
     def create(cls, folder, *, traders=8, validators=4, n_slots=None, k_slots=None, seed=1,
                progress=None):
         """A fresh genesis, keys, SRS and circuit keys in ``folder`` (which must not hold a ledger)."""
-        if not 2 <= traders <= 64:
-            raise ValueError("traders must be between 2 and 64")
+        if not 2 <= traders <= MAX_BATCH_SLOTS:
+            raise BadInput(f"traders must be between 2 and {MAX_BATCH_SLOTS}")
         if not 1 <= validators <= 32:
-            raise ValueError("validators must be between 1 and 32")
+            raise BadInput("validators must be between 1 and 32")
         n_slots = traders if n_slots is None else n_slots
         k_slots = traders if k_slots is None else k_slots
         if n_slots < traders or k_slots < traders:
-            raise ValueError(f"{traders} traders need at least {traders} order and account slots")
+            raise BadInput(f"{traders} traders need at least {traders} order and account slots")
         if os.path.exists(os.path.join(folder, "genesis.json")):
-            raise ValueError(f"{folder} already holds a ledger (genesis.json); "
+            raise BadInput(f"{folder} already holds a ledger (genesis.json); "
                              "choose another folder or remove it")
         say = progress or (lambda msg: None)
         trader_keys = {a: keys.generate() for a in range(1, traders + 1)}
@@ -171,68 +179,78 @@ class Market:
                                  height))
         return out
 
-    def propose(self, height, note=None, prove_progress=None):
-        """Steps 1–2: the traders' orders in, the operator's proven block out.
-
-        Returns ``(proposal, prove_s)``; ``note(message)`` receives the
-        operator's messages (matching, proving), ``prove_progress(step, i, n)``
-        the prover's named steps.
-        """
+    def _submit_orders(self, height, note=None):
+        """Step 1: every trader's order for this batch, sent to the operator."""
         self.operator.progress = note
         # the mark (the operator's oracle input) drifts at most 0.5 % a batch, inside the band
         self.mark += self.rng.randint(-self.mark // 200, self.mark // 200)
         for order, opening in self._orders(height):
             self.operator.submit(order, opening)
-        t = time.perf_counter()
-        proposal = self.operator.propose(height, self.mark, MARKET, self.states,
-                                         prove_progress=prove_progress)
-        return proposal, time.perf_counter() - t
 
     def settle(self, proposal):
-        """After finality: write the stored block's files, drop its orders, adopt the new states."""
+        """After finality: write the stored block's files and adopt the new states."""
         block = proposal.block
         stored = self.operator.store.get_block(block.height)
         if stored is None or stored.hash() != block.hash():
-            raise ValueError(f"block {block.height} is not final on the operator's node")
+            raise Rejected(f"block {block.height} is not final on the operator's node")
         _json_file(os.path.join(self.folder, "blocks", f"block-{block.height:06d}.json"),
                    block_to_json(stored))
         _json_file(os.path.join(self.folder, "proof.json"), stored.proof)
         _json_file(os.path.join(self.folder, "public.json"),
                    [str(v) for v in stored.public_inputs])
-        self.operator.settled(block)
         self.states.update(proposal.new_states)
         return stored
+
+    def batch(self, height, round_fn, note=None, prove_progress=None) -> BatchResult:
+        """One batch through the operator's loop (``ledger.operator.loop.run_batch``) with
+        any round: ``round_fn(block)`` → ``Round`` (``ledger.operator.round.run_round``
+        over HTTP in ``benchmarks/ledger.py``; ``local_round`` in ``run_batch``)."""
+        self._submit_orders(height, note)
+        return run_batch(self.operator, height, self.mark, MARKET, self.states, round_fn,
+                         settle=self.settle, prove_progress=prove_progress)
+
+    def local_round(self, block, step=None, verify_times=None) -> Round:
+        """Steps 3–4 in this process: every validator checks and signs, every node
+        collects the signatures and stores the block once final."""
+        step = step or (lambda name: None)
+        rnd = Round()
+        for v in self.validators:
+            t = time.perf_counter()
+            rnd.attestations[v.name] = v.attest(block)  # check (state + proof), then sign
+            if verify_times is not None:
+                verify_times.append(time.perf_counter() - t)
+            step(f"validator {v.name} checked and signed")
+        for quorum in self.quorums:
+            for a in rnd.attestations.values():
+                quorum.add(a, block)
+            quorum.finalize(block)
+        rnd.block = self.operator.store.get_block(block.height)
+        return rnd
 
     def run_batch(self, height, step=None, note=None) -> BatchReport:
         """One batch end to end with the in-process validators (module docstring).
 
         ``step(name)`` marks each step as it starts or ends (``steps_per_batch``
         calls: the prover's six, one when the block is proven, one per
-        validator, one when final); ``note(message)`` as in ``propose``.
+        validator, one when final); ``note(message)`` receives the operator's
+        messages (matching, proving).
         """
         step = step or (lambda name: None)
-        proposal, prove_s = self.propose(
-            height, note, lambda name, i, n: step(f"proving: {name} ({i + 1}/{n})"))
-        block = proposal.block
-        step("batch matched and proven")
-        t_final = time.perf_counter()
-        attestations, verify_times = [], []
-        for v in self.validators:
-            t = time.perf_counter()
-            attestations.append(v.attest(block))        # check (state + proof), then sign
-            verify_times.append(time.perf_counter() - t)
-            step(f"validator {v.name} checked and signed")
-        for quorum in self.quorums:
-            for a in attestations:
-                quorum.add(a, block)
-            quorum.finalize(block)
-        finality_s = time.perf_counter() - t_final
-        step("final on every node")
-        stored = self.settle(proposal)
+        verify_times = []
+
+        def round_fn(block):
+            step("batch matched and proven")
+            rnd = self.local_round(block, step, verify_times)
+            step("final on every node")
+            return rnd
+
+        res = self.batch(height, round_fn, note,
+                         lambda name, i, n: step(f"proving: {name} ({i + 1}/{n})"))
+        block = res.proposal.block
         return BatchReport(height, block.hash(), block.price, block.mark_price, block.volume,
-                           len(block.active_orders()), len(proposal.rejected), self.gates,
-                           prove_s, statistics.median(verify_times), finality_s,
-                           len(stored.signatures))
+                           len(block.active_orders()), len(res.proposal.rejected), self.gates,
+                           res.prove_s, statistics.median(verify_times), res.finality_s,
+                           len(res.round.block.signatures))
 
     def steps_per_batch(self) -> int:
         """How many times ``run_batch`` calls ``step`` (for a progress bar's total)."""

@@ -1,7 +1,7 @@
-"""Test helpers for validator nodes as separate processes on loopback (``ledger.server``).
+"""Test helpers for validator nodes as separate processes on loopback (``ledger.node.server``).
 
 ``make_home`` lays out a node's home with ``darkmatch validator init`` (in
-process); ``NodeProcess`` starts ``python -m ledger.server --port 0`` (or the
+process); ``NodeProcess`` starts ``python -m ledger.node.server --port 0`` (or the
 ``darkmatch validator run`` CLI), waits until it has written ``node.url`` and
 answers ``GET /status`` with its start catch-up done, and kills it (SIGKILL) on ``kill``/``stop``; the
 ``Nodes`` registry stops every process it started, for fixtures' teardown.
@@ -22,7 +22,8 @@ from ledger.core import keys
 from ledger.cli.main import main as cli_main
 from ledger.core.genesis import genesis_to_json
 from ledger.node.client import NetworkError, NodeClient
-from ledger.node.service import FAULT_ENV, FAULT_MARK, URL_FILE
+from ledger.node.faults import FAULT_ENV, FAULT_MARK
+from ledger.node.service import URL_FILE
 
 __all__ = ["make_home", "NodeProcess", "Nodes", "http", "db_snapshot", "wait_for", "READY_S"]
 

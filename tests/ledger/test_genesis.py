@@ -1,4 +1,4 @@
-"""ledger.genesis: the genesis file's rules, its hash, initial states."""
+"""ledger.core.genesis: the genesis file's rules, its hash, initial states."""
 
 import copy
 import hashlib

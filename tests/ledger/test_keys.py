@@ -1,4 +1,4 @@
-"""ledger.keys: Ed25519 keys, key files (0600, atomic, no overwrite), clear errors."""
+"""ledger.core.keys: Ed25519 keys, key files (0600, atomic, no overwrite), clear errors."""
 
 import os
 import stat

@@ -1,4 +1,4 @@
-"""Validators as separate processes on loopback (``ledger.server``), with crash and catch-up.
+"""Validators as separate processes on loopback (``ledger.node.server``), with crash and catch-up.
 
 One 4×4 settlement circuit (development SRS) and three proven blocks per
 module: block 1 (four orders), a conflicting block 1' (two of them) and
@@ -23,7 +23,8 @@ from ledger.core.block import Block, block_to_json
 from ledger.core import keys
 from ledger.cli.main import main as cli_main
 from ledger.chain.finality import Quorum
-from ledger.node.client import NetworkError, NodeClient, run_round, statuses
+from ledger.node.client import NetworkError, NodeClient, statuses
+from ledger.operator.round import run_round
 from ledger.operator.engine import Operator
 from ledger.core.orders import new_order
 from ledger.chain.params import approval_to_json, sign_change
@@ -371,7 +372,7 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"prover", "num
 
 
 def test_node_checks_proofs_without_prover_or_numba(chain, homes, tmp_path):
-    """The node process (``python -m ledger.server``) verifies a proof with the pure-Python
+    """The node process (``python -m ledger.node.server``) verifies a proof with the pure-Python
     verifier: neither ``prover`` nor ``numba`` is ever imported."""
     block_file = tmp_path / "block1.json"
     block_file.write_text(json.dumps(block_to_json(chain["block1"])))

@@ -1,4 +1,4 @@
-"""ledger.orders: commitments, signatures over the documented bytes, strict JSON, nullifiers."""
+"""ledger.core.orders: commitments, signatures over the documented bytes, strict JSON, nullifiers."""
 
 import copy
 

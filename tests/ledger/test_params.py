@@ -1,4 +1,4 @@
-"""Parameter changes need validators with > 2/3 of the stake (ledger.params); refusals store nothing."""
+"""Parameter changes need validators with > 2/3 of the stake (ledger.chain.params); refusals store nothing."""
 
 import pytest
 from ledger_chain import PARAMS, build_block, make_genesis, make_orders, snapshot

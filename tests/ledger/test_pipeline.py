@@ -1,4 +1,4 @@
-"""End to end, in process: traders → operator → validators → quorum → stores (DESIGN §1, §7).
+"""End to end, in process: traders → operator → validators → quorum → stores (docs/design.md).
 
 One 4×4 settlement circuit (development SRS, set up once per module) and one
 proven block that the failure cases reuse (altered copies of it); the

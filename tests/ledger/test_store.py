@@ -1,4 +1,4 @@
-"""ledger.store and ledger.block: genesis, blocks, rejections that store nothing."""
+"""ledger.chain.store and ledger.core.block: genesis, blocks, rejections that store nothing."""
 
 import dataclasses
 import hashlib

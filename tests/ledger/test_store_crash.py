@@ -1,4 +1,4 @@
-"""ledger.store under kill -9: a crash at any point leaves the last committed block intact.
+"""ledger.chain.store under kill -9: a crash at any point leaves the last committed block intact.
 
 A child process applies a prebuilt chain; the parent SIGKILLs it (at random
 heights and phases, and deterministically inside apply_block's transaction),
