@@ -2,14 +2,16 @@
 
     python benchmarks/ledger.py [--slots 16] [--validators 4] [--batches 3] [--keep DIR]
 
-Sets up a market (``ledger.scenario.Market``: genesis, ``--slots`` traders, a
-development SRS and the ``--slots``×``--slots`` settlement circuit), starts
-``--validators`` validator nodes as separate processes (``python -m
-ledger.server`` on 127.0.0.1, homes laid out by ``darkmatch validator init``),
-then runs ``--batches`` batches: the traders' orders go to the operator, which
-matches and proves the batch; ``ledger.network.run_round`` proposes it to every
-node over HTTP, collects their attestations (each node re-checks the block and
-its proof), and broadcasts the finalize, which every node stores.
+Sets up a market (``ledger.operator.scenario.Market``: genesis, ``--slots``
+traders, a development SRS and the ``--slots``×``--slots`` settlement
+circuit), starts ``--validators`` validator nodes as separate processes
+(``python -m ledger.node.server`` on 127.0.0.1, homes laid out by
+``darkmatch validator init``), then runs ``--batches`` batches through the
+operator's one loop (``Market.batch`` → ``ledger.operator.loop.run_batch``):
+the traders' orders go to the operator, which matches and proves the batch;
+``ledger.operator.round.run_round`` proposes it to every node over HTTP,
+collects their attestations (each node re-checks the block and its proof),
+and broadcasts the finalize, which every node stores.
 
 Per batch it measures the prove time and the finality latency (proposal sent
 → every node answered that it stored the block); batches per minute is
@@ -37,18 +39,19 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from ledger import keys  # noqa: E402
-from ledger.cli import main as cli_main  # noqa: E402
-from ledger.network import NodeClient, run_round  # noqa: E402
-from ledger.node import URL_FILE  # noqa: E402
-from ledger.scenario import Market  # noqa: E402
+from ledger.core import keys  # noqa: E402
+from ledger.cli.main import main as cli_main  # noqa: E402
+from ledger.node.client import NodeClient  # noqa: E402
+from ledger.operator.round import run_round  # noqa: E402
+from ledger.node.service import URL_FILE  # noqa: E402
+from ledger.operator.scenario import Market  # noqa: E402
 from prover.kernels.warmup import warmup  # noqa: E402
 
 READY_S = 180
 
 
 def start_nodes(folder, market):
-    """One home and one ``python -m ledger.server`` process per validator; (procs, urls)."""
+    """One home and one ``python -m ledger.node.server`` process per validator; (procs, urls)."""
     procs, urls = [], []
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for name, key in market.validator_keys.items():
@@ -63,7 +66,7 @@ def start_nodes(folder, market):
             raise SystemExit(f"validator init failed for {name}")
         log = open(os.path.join(home, "node.log"), "ab")
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "ledger.server", "--home", home, "--port", "0"],
+            [sys.executable, "-m", "ledger.node.server", "--home", home, "--port", "0"],
             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT))
         urls.append(home)
     deadline = time.monotonic() + READY_S
@@ -120,17 +123,15 @@ def main(argv=None):
         print(f"{len(urls)} validator nodes: {' '.join(urls)}", flush=True)
         operator_quorum = market.quorums[0]          # the operator's node counts signatures
         for height in range(1, args.batches + 1):
-            proposal, prove_s = market.propose(height)
-            t = time.perf_counter()
-            rnd = run_round(urls, proposal.block, operator_quorum, apply=True, timeout=300)
-            finality_s = time.perf_counter() - t
+            res = market.batch(height, lambda block: run_round(
+                urls, block, operator_quorum, apply=True, timeout=300))
+            rnd, volume = res.round, res.proposal.block.volume
             if rnd.block is None or len(rnd.finalized) != len(urls):
                 raise SystemExit(f"block {height} not final on every node: "
                                  f"{rnd.refusals or rnd.finalize_errors}")
-            market.settle(proposal)
-            rows.append((height, proposal.block.volume, prove_s, finality_s))
-            print(f"block {height}: V={proposal.block.volume} prove {prove_s:.2f} s, "
-                  f"finality {finality_s:.3f} s ({len(rnd.finalized)}/{len(urls)} stored)",
+            rows.append((height, volume, res.prove_s, res.finality_s))
+            print(f"block {height}: V={volume} prove {res.prove_s:.2f} s, "
+                  f"finality {res.finality_s:.3f} s ({len(rnd.finalized)}/{len(urls)} stored)",
                   flush=True)
     finally:
         stop_nodes(procs)

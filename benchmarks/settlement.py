@@ -4,7 +4,7 @@
 
 For each size N (N order slots, N account slots) it builds a random crossing
 book (one order per trader, prices around the mark), runs the matching engine
-(``ledger.matching``), turns the result into the circuit witness, makes a
+(``ledger.exchange.matching``), turns the result into the circuit witness, makes a
 development SRS of the needed power, and times setup, prove and verify.  With
 ``--snarkjs`` it also runs ``snarkjs plonk verify`` on each proof (snarkjs from
 tests/ or benchmarks/ node_modules).  Prints a table, then as the LAST line one
@@ -32,7 +32,7 @@ sys.path.insert(0, ROOT)
 
 from circuits import babyjub  # noqa: E402
 from circuits.settlement import settlement_circuit  # noqa: E402
-from ledger.matching import match_batch  # noqa: E402
+from ledger.exchange.matching import match_batch  # noqa: E402
 from prover import dev_srs, prove, setup  # noqa: E402
 from prover.srs import DevelopmentSRSWarning  # noqa: E402
 from prover.setup import domain_power  # noqa: E402

@@ -27,7 +27,7 @@ Maths and costs (vanilla rows qM·a·b + qL·a + qR·b + qO·c + qC = 0):
   ``le`` is the same with y − x + 2ⁿ·(1 − l).
 * ``select(f, a, b)`` = b + f·(a − b) for a boolean f (not checked here):
   one row when a or b is a constant, three otherwise.
-* Signed values (DESIGN §6) live in the field as x mod r.
+* Signed values (docs/design.md §Statement) live in the field as x mod r.
   ``signed_to_offset(x, n)`` returns x + 2ⁿ⁻¹ range-checked to [0, 2ⁿ), i.e.
   −2ⁿ⁻¹ ≤ x < 2ⁿ⁻¹.  ``sign_abs(x, n)`` hints the sign s, checks s boolean and
   |x| = x − 2·s·x ∈ [0, 2ⁿ⁻¹): x and −x cannot both be small unless x = 0, so

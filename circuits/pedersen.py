@@ -8,7 +8,7 @@ one integer m by concatenating fixed-width fields, least significant first:
 
 so m = Σ fieldᵢ·2^offsetᵢ < 2^185 < l (checked at import; m < l is what
 binding needs, since m is used modulo l).  side is 0 for "buy" and 1 for
-"sell"; prices are in ticks, sizes in lots (DESIGN §6).  A field outside its
+"sell"; prices are in ticks, sizes in lots (docs/design.md §Statement).  A field outside its
 range raises ``ValueError`` naming the field.
 
 **Generators.**  G and H are hashed to the curve by try-and-increment:

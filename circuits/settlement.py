@@ -1,4 +1,4 @@
-"""The batch-settlement circuit: one PLONK statement per batch (DESIGN §6, the lead's spec).
+"""The batch-settlement circuit: one PLONK statement per batch (docs/design.md §Statement).
 
 ``settlement_circuit(N, K)`` builds the circuit for N order slots and K account
 slots; ``SettlementCircuit.assignment(witness)`` turns a

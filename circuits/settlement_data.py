@@ -3,7 +3,7 @@
 These plain frozen dataclasses are the contract between the operator's matching
 engine (``ledger.matching``, which fills them in) and the batch-settlement
 circuit (``circuits.settlement``, which proves them).  The units and ranges are
-those of DESIGN §6 and notes/settlement_spec.md; every constructor checks them
+those of docs/design.md §Statement; every constructor checks them
 and answers a bad value with a one-line ``ValueError`` naming the field:
 
     price, mark price      ticks, 1 ≤ · < 2^32

@@ -10,17 +10,17 @@ import secrets
 import sqlite3
 
 from circuits.settlement_data import MarketParams
-from ledger import keys
-from ledger.block import Block
-from ledger.genesis import (
+from ledger.core import keys
+from ledger.core.block import Block
+from ledger.core.genesis import (
     Genesis,
     GenesisAccount,
     GenesisMarket,
     GenesisValidator,
     genesis_hash,
 )
-from ledger.orders import NO_EXPIRY, new_order
-from ledger.state import state_root
+from ledger.core.orders import NO_EXPIRY, new_order
+from ledger.chain.rules import state_root
 from verifier.fields import R_MOD
 
 __all__ = ["PARAMS", "PROOF", "make_genesis", "make_orders", "build_block", "MemoryLedger",

@@ -1,4 +1,4 @@
-"""An independent checker of a matched batch, written from DESIGN §6 and the spec (not the engine).
+"""An independent checker of a matched batch, written from docs/design.md §Statement (not the engine).
 
 ``check_batch`` recomputes everything from the raw input with plain loops and
 asserts every rule on the engine's result: R1–R6, A1 (new states), fees, A2,

@@ -1,7 +1,7 @@
-"""Test helpers for validator nodes as separate processes on loopback (``ledger.server``).
+"""Test helpers for validator nodes as separate processes on loopback (``ledger.node.server``).
 
 ``make_home`` lays out a node's home with ``darkmatch validator init`` (in
-process); ``NodeProcess`` starts ``python -m ledger.server --port 0`` (or the
+process); ``NodeProcess`` starts ``python -m ledger.node.server --port 0`` (or the
 ``darkmatch validator run`` CLI), waits until it has written ``node.url`` and
 answers ``GET /status`` with its start catch-up done, and kills it (SIGKILL) on ``kill``/``stop``; the
 ``Nodes`` registry stops every process it started, for fixtures' teardown.
@@ -18,11 +18,12 @@ import time
 import urllib.error
 import urllib.request
 
-from ledger import keys
-from ledger.cli import main as cli_main
-from ledger.genesis import genesis_to_json
-from ledger.network import NetworkError, NodeClient
-from ledger.node import FAULT_ENV, FAULT_MARK, URL_FILE
+from ledger.core import keys
+from ledger.cli.main import main as cli_main
+from ledger.core.genesis import genesis_to_json
+from ledger.node.client import NetworkError, NodeClient
+from ledger.node.faults import FAULT_ENV, FAULT_MARK
+from ledger.node.service import URL_FILE
 
 __all__ = ["make_home", "NodeProcess", "Nodes", "http", "db_snapshot", "wait_for", "READY_S"]
 
@@ -70,7 +71,7 @@ class NodeProcess:
         env.pop(FAULT_ENV, None)
         if self.fault:
             env[FAULT_ENV] = self.fault
-        entry = ["-m", "ledger.cli", "validator", "run"] if self.cli else ["-m", "ledger.server"]
+        entry = ["-m", "ledger.cli", "validator", "run"] if self.cli else ["-m", "ledger.node.server"]
         argv = [sys.executable, *entry, "--home", str(self.home), "--port", "0"]
         for p in self.peers:
             argv += ["--peer", p]

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from ledger import keys
-from ledger.cli import main
-from ledger.commands.account import derive_account_id
-from ledger.orders import (
+from ledger.core import keys
+from ledger.cli.main import main
+from ledger.cli.account import derive_account_id
+from ledger.core.orders import (
     NO_EXPIRY,
     opening_from_json,
     opening_matches,
@@ -226,7 +226,7 @@ def test_order_new_key_problems_write_nothing(acct, tmp_path, capsys):
 def test_order_new_checked_against_genesis(acct, tmp_path, capsys):
     """--genesis: unknown market, unregistered account, wrong key, wrong market → nothing written."""
     from circuits.settlement_data import MarketParams
-    from ledger.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
+    from ledger.core.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
                                 genesis_to_json)
     pub = json.loads((acct / "account.json").read_text())["public_key"]
     other = keys.public_key_hex(keys.generate())

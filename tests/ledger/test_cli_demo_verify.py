@@ -13,7 +13,7 @@ import sys
 import pytest
 from conftest import run_snarkjs
 
-from ledger.cli import main
+from ledger.cli.main import main
 from verifier.fields import R_MOD
 
 BATCHES = 2
@@ -68,6 +68,43 @@ def test_blocks_replay_from_genesis(demo_dir, capsys):
     assert _one_line(capsys.readouterr().out).startswith(f"OK: blocks 1-{BATCHES} replay")
     assert _verify_blocks(demo_dir, _blocks(demo_dir)[-1:], genesis=False) == 0
     assert "every proof verifies" in _one_line(capsys.readouterr().out)
+
+
+def test_rules_replay_the_demo_chain_in_memory_to_every_node_state(demo_dir):
+    """The pure rules, from the genesis, with the real verifier and no database, reach the
+    state every node's SQLite store holds; an altered block stops the replay."""
+    from ledger.chain.rules import BlockRejected, check_proof, genesis_view, replay_block
+    from ledger.chain.store import Store
+    from ledger.core.block import block_from_json
+    from ledger.core.genesis import load_genesis
+    from verifier import VerifyingKey, check
+    from verifier.errors import Rejected
+
+    vk = VerifyingKey.from_json(json.loads((demo_dir / "verification_key.json").read_text()))
+    verdict = lambda b: (lambda v: (v.ok, v.reason))(  # noqa: E731
+        check(vk, list(b.public_inputs), b.proof))
+    blocks = [block_from_json(json.loads(open(p).read())) for p in _blocks(demo_dir)]
+    view = genesis_view(load_genesis(demo_dir / "genesis.json"))
+    for b in blocks:
+        view = replay_block(view, b, verdict)
+    for node in ("operator", "validators/v0", "validators/v3"):
+        with Store.open(demo_dir / node / "node.db") as store:
+            stored = store.view()
+            assert (view.height, view.head_hash) == store.head() == (BATCHES, blocks[-1].hash())
+            assert view.state_root() == store.state_root()
+            assert dict(view.accounts) == dict(stored.accounts)
+            assert dict(view.markets) == dict(stored.markets)
+            assert dict(view.nullifiers) == dict(stored.nullifiers)
+    first = genesis_view(load_genesis(demo_dir / "genesis.json"))
+    pi = list(blocks[0].public_inputs)
+    pi[4] += 1                                           # the volume: the proof must fail
+    altered = type(blocks[0])(**{**{f: getattr(blocks[0], f) for f in (
+        "height", "parent_hash", "n_orders", "n_accounts", "proof", "state_root", "orders",
+        "signatures")}, "public_inputs": pi})
+    with pytest.raises(Rejected, match="attestation signature by 'v0' does not verify"):
+        replay_block(first, altered, verdict)            # signed over the old hash
+    with pytest.raises(BlockRejected, match="block 1: proof rejected"):
+        check_proof(altered, verdict)
 
 
 def test_last_proof_verifies_with_our_cli(demo_dir, capsys):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ledger.cli import main
-from ledger.genesis import genesis_hash, load_genesis
+from ledger.cli.main import main
+from ledger.core.genesis import genesis_hash, load_genesis
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from ledger_chain import PARAMS, make_genesis
 from network_nodes import Nodes, db_snapshot, make_home
 
 from circuits import Circuit
-from ledger.cli import main
-from ledger.network import NodeClient
+from ledger.cli.main import main
+from ledger.node.client import NodeClient
 from prover import dev_srs, setup
 
 MARGINS = {"kind": "market", "market_id": PARAMS.market_id, "im_bps": 2000, "mm_bps": 1000,

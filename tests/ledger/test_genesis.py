@@ -1,4 +1,4 @@
-"""ledger.genesis: the genesis file's rules, its hash, initial states."""
+"""ledger.core.genesis: the genesis file's rules, its hash, initial states."""
 
 import copy
 import hashlib
@@ -8,9 +8,9 @@ import pytest
 from ledger_chain import PARAMS, make_genesis
 
 from circuits.settlement_data import AccountState, MarketParams
-from ledger import keys
-from ledger.codec import canonical_json
-from ledger.genesis import (
+from ledger.core import keys
+from ledger.core.codec import canonical_json
+from ledger.core.genesis import (
     Genesis,
     GenesisAccount,
     GenesisError,

@@ -1,4 +1,4 @@
-"""ledger.keys: Ed25519 keys, key files (0600, atomic, no overwrite), clear errors."""
+"""ledger.core.keys: Ed25519 keys, key files (0600, atomic, no overwrite), clear errors."""
 
 import os
 import stat
@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger import keys
-from ledger.keys import KeyFileError
+from ledger.core import keys
+from ledger.core.keys import KeyFileError
 
 
 def _mode(path):

@@ -7,7 +7,7 @@ import pytest
 from matching_checker import check_batch
 
 from circuits.settlement_data import AccountState, BatchWitness, MarketParams, OrderOpening
-from ledger.matching import match_batch, to_witness
+from ledger.exchange.matching import match_batch, to_witness
 
 MAX = 2**32 - 1
 PARAMS = dict(im_bps=1000, mm_bps=500, fee_bps=5, band_bps=500)
@@ -317,7 +317,7 @@ def test_deterministic_and_integer_only():
 
 
 def test_engine_source_has_no_float_arithmetic():
-    root = pathlib.Path(__file__).resolve().parents[2] / "ledger"
+    root = pathlib.Path(__file__).resolve().parents[2] / "ledger" / "exchange"
     for name in ("matching.py", "margin.py"):
         tree = ast.parse((root / name).read_text())
         for node in ast.walk(tree):

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from matching_checker import band, check_batch, provable, volume_at
 
 from circuits.settlement import settlement_circuit
-from ledger.matching import match_batch, to_witness
+from ledger.exchange.matching import match_batch, to_witness
 
 TRADERS = [1, 2, 3, 4]
 FAR = [1, 2**32 - 1]

@@ -1,4 +1,4 @@
-"""Validators as separate processes on loopback (``ledger.server``), with crash and catch-up.
+"""Validators as separate processes on loopback (``ledger.node.server``), with crash and catch-up.
 
 One 4×4 settlement circuit (development SRS) and three proven blocks per
 module: block 1 (four orders), a conflicting block 1' (two of them) and
@@ -19,17 +19,18 @@ from ledger_chain import PARAMS, make_genesis
 from network_nodes import Nodes, db_snapshot, http, make_home, wait_for
 
 from circuits.settlement import settlement_circuit
-from ledger.block import Block, block_to_json
-from ledger import keys
-from ledger.cli import main as cli_main
-from ledger.finality import Quorum
-from ledger.network import NetworkError, NodeClient, run_round, statuses
-from ledger.operator import Operator
-from ledger.orders import new_order
-from ledger.params import approval_to_json, sign_change
-from ledger.server import MAX_REQUEST_BYTES
-from ledger.store import Store
-from ledger.validator import Validator
+from ledger.core.block import Block, block_to_json
+from ledger.core import keys
+from ledger.cli.main import main as cli_main
+from ledger.chain.finality import Quorum
+from ledger.node.client import NetworkError, NodeClient, statuses
+from ledger.operator.round import run_round
+from ledger.operator.engine import Operator
+from ledger.core.orders import new_order
+from ledger.chain.params import approval_to_json, sign_change
+from ledger.node.server import MAX_REQUEST_BYTES
+from ledger.chain.store import Store
+from ledger.chain.validator import Validator
 from prover import dev_srs, setup
 from verifier.fields import R_MOD
 
@@ -328,7 +329,7 @@ def test_validator_init_refuses_bad_files(chain, tmp_path, capsys):
     home = make_home(tmp_path, "ok", g, chain["vkeys"]["v0"], vk_json)
     files = tmp_path / "ok-files"
     (tmp_path / "bad.json").write_text("{")
-    from ledger import keys
+    from ledger.core import keys
     keys.save_private_key(keys.generate(), tmp_path / "stranger.pem")
     bad_vk = dict(vk_json, Qm=["1", "3", "1"])
     (tmp_path / "bad_vk.json").write_text(json.dumps(bad_vk))
@@ -352,7 +353,7 @@ def test_validator_init_refuses_bad_files(chain, tmp_path, capsys):
 
 _NO_JIT = r"""
 import json, os, sys, threading, time
-from ledger import server
+from ledger.node import server
 home, block_file = sys.argv[1:3]
 threading.Thread(target=server.main, args=(["--home", home, "--port", "0"],),
                  daemon=True).start()
@@ -360,8 +361,8 @@ deadline = time.monotonic() + 120
 while not os.path.exists(os.path.join(home, "node.url")):
     assert time.monotonic() < deadline, "node never listened"
     time.sleep(0.05)
-from ledger.block import block_from_json
-from ledger.network import NodeClient
+from ledger.core.block import block_from_json
+from ledger.node.client import NodeClient
 client = NodeClient(open(os.path.join(home, "node.url")).read().strip())
 with open(block_file) as f:
     block = block_from_json(json.load(f))
@@ -371,7 +372,7 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"prover", "num
 
 
 def test_node_checks_proofs_without_prover_or_numba(chain, homes, tmp_path):
-    """The node process (``python -m ledger.server``) verifies a proof with the pure-Python
+    """The node process (``python -m ledger.node.server``) verifies a proof with the pure-Python
     verifier: neither ``prover`` nor ``numba`` is ever imported."""
     block_file = tmp_path / "block1.json"
     block_file.write_text(json.dumps(block_to_json(chain["block1"])))

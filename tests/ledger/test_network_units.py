@@ -8,12 +8,12 @@ checks no proof: ``vk=None``) to cover each of its steps.
 import pytest
 from ledger_chain import build_block, make_genesis, make_orders, snapshot
 
-from ledger import keys
-from ledger.finality import Misbehaviour, Quorum, is_quorum
-from ledger.codec import MAX_JSON_DEPTH, parse_json
-from ledger.network import parse_attestation
-from ledger.signlog import MemorySignLog, SignConflict, SignLog, SignLogError
-from ledger.store import Store
+from ledger.core import keys
+from ledger.chain.finality import Misbehaviour, Quorum, is_quorum
+from ledger.core.codec import MAX_JSON_DEPTH, parse_json
+from ledger.node.client import parse_attestation
+from ledger.chain.signlog import MemorySignLog, SignConflict, SignLog, SignLogError
+from ledger.chain.store import Store
 
 H1, H2 = "a" * 64, "b" * 64
 
@@ -165,8 +165,8 @@ def test_a_node_verifies_each_block_proof_once(tmp_path, monkeypatch):
     its finalize verify the proof once; a different block (another hash) is verified anew."""
     from types import SimpleNamespace
 
-    import ledger.finality as finality
-    from ledger.validator import Validator
+    import ledger.chain.finality as finality
+    from ledger.chain.validator import Validator
     calls = []
 
     def counting_check(vk, public, proof):

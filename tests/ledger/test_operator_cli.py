@@ -14,10 +14,10 @@ import pytest
 from ledger_chain import PARAMS
 from network_nodes import Nodes, db_snapshot, make_home
 
-from ledger import keys
-from ledger.cli import main
-from ledger.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator, genesis_to_json
-from ledger.network import NodeClient
+from ledger.core import keys
+from ledger.cli.main import main
+from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator, genesis_to_json
+from ledger.node.client import NodeClient
 
 N_TRADERS = 4
 
@@ -106,7 +106,7 @@ def test_batch_of_order_files_finalizes_on_every_node(net, capsys):
 def test_operator_resumes_after_crash_once_its_block_went_out(net, capsys, monkeypatch):
     """Killed after the validators finalized block h but before it stored it: the next run
     fetches block h (re-checked), adopts the pending states and batches block h + 1."""
-    import ledger.network as network
+    import ledger.operator.round as network
     real = network.run_round
     start = _heads(net)[0]
 

@@ -1,4 +1,4 @@
-"""ledger.orders: commitments, signatures over the documented bytes, strict JSON, nullifiers."""
+"""ledger.core.orders: commitments, signatures over the documented bytes, strict JSON, nullifiers."""
 
 import copy
 
@@ -6,8 +6,9 @@ import pytest
 
 from circuits import babyjub, pedersen, poseidon
 from circuits.settlement_data import OrderOpening
-from ledger import keys, orders
-from ledger.orders import (
+from ledger.core import keys
+from ledger.core import orders
+from ledger.core.orders import (
     NO_EXPIRY,
     ORDER_DOMAIN,
     SignedOrder,

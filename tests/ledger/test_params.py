@@ -1,12 +1,12 @@
-"""Parameter changes need validators with > 2/3 of the stake (ledger.params); refusals store nothing."""
+"""Parameter changes need validators with > 2/3 of the stake (ledger.chain.params); refusals store nothing."""
 
 import pytest
 from ledger_chain import PARAMS, build_block, make_genesis, make_orders, snapshot
 
-from ledger import keys
-from ledger.params import (apply_approved, apply_document, approval_from_json, approval_to_json,
+from ledger.core import keys
+from ledger.chain.params import (apply_approved, apply_document, approval_from_json, approval_to_json,
                            change_bytes, sign_change)
-from ledger.store import Store
+from ledger.chain.store import Store
 
 MARGINS = {"kind": "market", "market_id": PARAMS.market_id, "im_bps": 2000, "mm_bps": 1000,
            "fee_bps": 5, "band_bps": 300}

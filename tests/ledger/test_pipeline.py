@@ -1,4 +1,4 @@
-"""End to end, in process: traders → operator → validators → quorum → stores (DESIGN §1, §7).
+"""End to end, in process: traders → operator → validators → quorum → stores (docs/design.md).
 
 One 4×4 settlement circuit (development SRS, set up once per module) and one
 proven block that the failure cases reuse (altered copies of it); the
@@ -12,13 +12,13 @@ import pytest
 from ledger_chain import PARAMS, build_block, make_genesis, snapshot
 
 from circuits.settlement import settlement_circuit
-from ledger.block import Block
-from ledger.genesis import Genesis
-from ledger.finality import Misbehaviour, Quorum
-from ledger.operator import Operator
-from ledger.orders import new_order
-from ledger.store import Store
-from ledger.validator import Validator
+from ledger.core.block import Block
+from ledger.core.genesis import Genesis
+from ledger.chain.finality import Misbehaviour, Quorum
+from ledger.operator.engine import Operator
+from ledger.core.orders import new_order
+from ledger.chain.store import Store
+from ledger.chain.validator import Validator
 from prover import dev_srs, setup
 from verifier.fields import R_MOD
 

@@ -9,12 +9,12 @@ import dataclasses
 import pytest
 from ledger_chain import PARAMS, build_block, make_genesis, make_orders, snapshot
 
-from ledger import keys
-from ledger.finality import Quorum
-from ledger.operator import Operator
-from ledger.orders import new_order
-from ledger.store import Store
-from ledger.validator import Validator
+from ledger.core import keys
+from ledger.chain.finality import Quorum
+from ledger.operator.engine import Operator
+from ledger.core.orders import new_order
+from ledger.chain.store import Store
+from ledger.chain.validator import Validator
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""ledger.store and ledger.block: genesis, blocks, rejections that store nothing."""
+"""ledger.chain.store and ledger.core.block: genesis, blocks, rejections that store nothing."""
 
 import dataclasses
 import hashlib
@@ -9,19 +9,19 @@ import pytest
 from ledger_chain import PARAMS, PROOF, build_block, make_genesis, make_orders, snapshot
 
 from circuits.settlement_data import MarketParams
-from ledger import keys
-from ledger.block import (
+from ledger.core import keys
+from ledger.core.block import (
     Block,
     BlockError,
     attestation_bytes,
     block_from_json,
     block_to_json,
 )
-from ledger.codec import canonical_json
-from ledger.genesis import Genesis, GenesisMarket
-from ledger.orders import SignedOrder, new_order, signing_bytes
-from ledger.state import mark_move_ok, state_root
-from ledger.store import BlockRejected, Store, StoreError
+from ledger.core.codec import canonical_json
+from ledger.core.genesis import Genesis, GenesisMarket
+from ledger.core.orders import SignedOrder, new_order, signing_bytes
+from ledger.chain.rules import mark_move_ok, state_root
+from ledger.chain.store import BlockRejected, Store, StoreError
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""ledger.store under kill -9: a crash at any point leaves the last committed block intact.
+"""ledger.chain.store under kill -9: a crash at any point leaves the last committed block intact.
 
 A child process applies a prebuilt chain; the parent SIGKILLs it (at random
 heights and phases, and deterministically inside apply_block's transaction),
@@ -19,13 +19,13 @@ import time
 import pytest
 from ledger_chain import MemoryLedger, build_block, make_genesis, make_orders, snapshot
 
-from ledger.state import state_root
-from ledger.store import Store
+from ledger.chain.rules import state_root
+from ledger.chain.store import Store
 
 # ------------------------------------------------------------ crash safety
 _CHILD = r"""
 import pickle, sys, time
-from ledger.store import Store
+from ledger.chain.store import Store
 db, chain_file, ready, trigger = sys.argv[1:5]
 with open(chain_file, "rb") as f:
     blocks = pickle.load(f)        # prebuilt, valid blocks (parsing is not what is tested)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import VECTORS, run_snarkjs
-from ledger.cli import main
+from ledger.cli.main import main
 from prover import ceremony as C
 from prover.ceremony import CeremonyError, Contribution
 from prover.kernels import g1

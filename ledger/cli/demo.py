@@ -1,0 +1,133 @@
+"""``darkmatch demo``: the main job, end to end, on a fresh machine with no arguments.
+
+Sets up a ledger in a working folder (``--out``, default ``darkmatch-demo``):
+a genesis with 4 validators and 8 traders on one perpetual market, a
+development SRS and the 8×8 settlement circuit's keys; then runs
+``--batches`` batches (default 3), each one: every trader commits to an order
+and signs it, the operator matches and proves the batch, every validator
+checks it against its own ledger and the proof and signs, and every node
+stores the block once validators with more than 2/3 of the stake signed
+(``ledger.operator.scenario``).  A progress bar follows the steps; a summary table
+gives, per batch, the clearing price, volume, orders, gates, prove and verify
+time and the finality latency.  Every finalized block is written to
+``blocks/`` for ``darkmatch verify`` (or, with its proof and public inputs,
+``snarkjs plonk verify``).
+"""
+
+import os
+import shutil
+import statistics
+import time
+
+__all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS"]
+
+
+def _check_args(args):
+    from ledger.cli.main import UserError
+    from ledger.core.limits import MAX_BATCH_SLOTS
+    if not 1 <= args.batches <= 100:
+        raise UserError("--batches must be between 1 and 100")
+    if not 2 <= args.traders <= MAX_BATCH_SLOTS:
+        raise UserError(f"--traders must be between 2 and {MAX_BATCH_SLOTS}")
+    if not 1 <= args.validators <= 32:
+        raise UserError("--validators must be between 1 and 32")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UserError(f"--out is not a directory: {args.out}")
+    if os.path.exists(os.path.join(args.out, "genesis.json")):
+        if not args.fresh:
+            raise UserError(f"{args.out} already holds a demo ledger; use --fresh to replace it "
+                            "or --out for another folder")
+
+
+#: what a demo writes into --out (and all that --fresh removes: never the folder itself)
+DEMO_FILES = ("genesis.json", "verification_key.json", "proof.json", "public.json")
+DEMO_DIRS = ("operator", "validators", "blocks")
+
+
+def _remove_demo_files(out):
+    for name in DEMO_FILES:
+        path = os.path.join(out, name)
+        if os.path.isfile(path):
+            os.unlink(path)
+    for name in DEMO_DIRS:
+        path = os.path.join(out, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+
+
+def run(args) -> int:
+    from ledger.cli.main import UserError
+    _check_args(args)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from ledger.operator.scenario import Market
+    from prover.kernels.warmup import warmup
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 116)     # the summary table in logs and pipes
+    if args.fresh:
+        _remove_demo_files(args.out)
+    console.print(f"darkmatch demo: {args.traders} traders, {args.validators} validators, "
+                  f"{args.batches} batches in {args.out}/")
+    console.print("  compiling the prover's kernels (first run only; cached afterwards) ...")
+    t_jit = warmup()
+    t = time.perf_counter()
+    with console.status("  setting up: genesis, keys, development SRS, circuit keys") as status:
+        try:
+            market = Market.create(args.out, traders=args.traders, validators=args.validators,
+                                   seed=args.seed,
+                                   progress=lambda msg: status.update(f"  setting up: {msg}"))
+        except ValueError as e:
+            raise UserError(str(e)) from None
+    t_setup = time.perf_counter() - t
+    console.print(f"  kernels {t_jit:.1f} s; setup {t_setup:.1f} s: {market.gates:,} gates "
+                  f"({market.n_slots} order x {market.k_slots} account slots); the SRS is a "
+                  "development one (NOT for production: use `darkmatch ceremony`)")
+    reports = []
+    columns = (TextColumn("  {task.description:<44}"), BarColumn(),
+               TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as bar:
+            for height in range(1, args.batches + 1):
+                task = bar.add_task(f"batch {height}", total=market.steps_per_batch())
+
+                def step(name, task=task, height=height):
+                    bar.update(task, advance=1, description=f"batch {height}: {name}")
+                def note(msg, task=task, height=height):
+                    bar.update(task, description=f"batch {height}: {msg}")
+                reports.append(market.run_batch(height, step, note))
+    finally:
+        market.close()
+    table = Table(title="darkmatch demo: finalized batches", title_justify="left")
+    for col in ("block", "price", "mark", "volume", "orders", "rejected", "gates", "prove s",
+                "verify s", "finality s", "signed"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for r in reports:
+        table.add_row(str(r.height), f"{r.price:,}", f"{r.mark_price:,}", str(r.volume),
+                      str(r.included), str(r.rejected), f"{r.gates:,}", f"{r.prove_s:.2f}",
+                      f"{r.verify_s:.3f}", f"{r.finality_s:.2f}",
+                      f"{r.signers}/{args.validators}")
+    console.print(table)
+    console.print(f"  median prove {statistics.median(r.prove_s for r in reports):.2f} s, "
+                  f"verify {statistics.median(r.verify_s for r in reports):.3f} s, "
+                  f"finality {statistics.median(r.finality_s for r in reports):.2f} s")
+    out = args.out
+    console.print(f"  check the blocks: darkmatch verify --vk {out}/verification_key.json "
+                  f"--genesis {out}/genesis.json --block {out}/blocks/block-*.json")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="run the end-to-end demo: orders to finalized blocks",
+                       description=__doc__.splitlines()[0].strip("`"))
+    p.add_argument("--out", default="darkmatch-demo", help="working folder (default darkmatch-demo)")
+    p.add_argument("--batches", type=int, default=3, help="batches to run (default 3)")
+    p.add_argument("--traders", type=int, default=8, help="traders, one order each per batch "
+                   "(default 8; the circuit has as many order and account slots)")
+    p.add_argument("--validators", type=int, default=4, help="validators (default 4)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the order books (default 1)")
+    p.add_argument("--fresh", action="store_true", help="replace a demo ledger already in --out")
+    p.set_defaults(func=run)

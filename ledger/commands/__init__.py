@@ -1,3 +1,0 @@
-"""One module per ``darkmatch`` sub-command; each exposes ``register(subparsers)``."""
-
-__all__: list = []

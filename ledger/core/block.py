@@ -1,0 +1,334 @@
+"""A ledger block: one proven batch, its public orders, the new state root, its hash.
+
+A block (docs/design.md §Blocks) carries the batch's public inputs and proof, the new state
+root, the public orders of its active order slots and, once finalized, the
+validators' signatures.  ``Block`` checks everything that needs no ledger
+state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
+
+* ``public_inputs`` has exactly 9 + 4N + 4K field elements (< r) laid out as
+  ``BatchWitness.public_inputs`` (docs/design.md §Statement): market_id, height,
+  P, M, V, im_bps, mm_bps, fee_bps, band_bps, then N order slots (active,
+  account, Cx, Cy), then K account slots (active, account, old, new);
+* the public-input height equals the block's height; P and M are prices in
+  [1, 2^32), V < 2^32, the rates form a valid ``MarketParams``;
+* slots: ``active`` is 0 or 1; an inactive slot is all zeros; active account
+  slot ids are strictly increasing; ``orders[j]`` is the ``SignedOrder`` of
+  order slot j (``None`` iff inactive) with the slot's account and commitment
+  and the batch's market; every order's account has an active account slot
+  (an account slot without orders is allowed: the batch only refreshes its
+  blinding); no commitment appears twice.
+
+**JSON** (strict)::
+
+    {"kind": "darkmatch-block", "version": 1, "height": int, "parent_hash": hex64,
+     "n_orders": N, "n_accounts": K, "public_inputs": [dec, ...], "proof": {...},
+     "state_root": hex64, "orders": [order | null, ...],
+     "signatures": [{"validator": name, "signature": hex128}, ...]}
+
+``proof`` is snarkjs's proof.json object, opaque here.
+
+**Block hash** = SHA-256(b"darkmatch/block/v1" ‖ 0x00 ‖ canonical JSON of the
+block without ``"signatures"``), 64 hex digits: signatures are added after the
+block is proposed, so they cannot be part of what they sign.  A validator
+signs ``attestation_bytes(height, hash)`` = b"darkmatch/attest/v1" ‖ 0x00 ‖
+height (8 bytes, big-endian) ‖ block hash (32 bytes) — 60 bytes.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC, MarketParams,
+                                      n_public_inputs)
+from verifier.errors import BadInput
+from verifier.fields import R_MOD
+
+from ledger.core import keys
+from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN
+from ledger.core.codec import (
+    CodecError,
+    canonical_json,
+    check_fields,
+    check_object,
+    get_decimal,
+    get_hex,
+    get_int,
+    get_list,
+    get_str,
+)
+from ledger.core.genesis import NAME_PATTERN
+from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS, PRICE_BOUND,
+                                SIZE_BOUND, check_int)
+from ledger.core.orders import SignedOrder, order_from_json, order_to_json
+
+__all__ = [
+    "Block", "BlockError", "OrderSlot", "AccountSlot", "attestation_bytes", "block_from_json",
+    "block_to_json", "signatures_to_json", "signatures_from_json", "BLOCK_KIND", "BLOCK_DOMAIN",
+    "ATTEST_DOMAIN", "HEADER_INPUTS", "MAX_SLOTS", "MAX_HEIGHT",
+]
+
+BLOCK_KIND = "darkmatch-block"
+HEADER_INPUTS = len(GLOBALS)
+_OW, _AW = len(ORDER_PUBLIC), len(ACCOUNT_PUBLIC)   # inputs per order / account slot
+MAX_SLOTS = MAX_BLOCK_SLOTS
+MAX_HEIGHT = HEIGHT_BOUND
+_PROOF_BYTES = 1 << 16
+
+
+class BlockError(BadInput):
+    """A malformed block; the message is one line."""
+
+
+@dataclass(frozen=True)
+class OrderSlot:
+    active: bool
+    account: int
+    commitment: tuple
+
+
+@dataclass(frozen=True)
+class AccountSlot:
+    active: bool
+    account: int
+    old: int
+    new: int
+
+
+def attestation_bytes(height: int, block_hash: str) -> bytes:
+    """What a validator signs for block ``height`` with hash ``block_hash`` (hex)."""
+    return ATTEST_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
+
+
+def _int(name, v, lo, hi):
+    return check_int(v, name, lo, hi, error=BlockError)
+
+
+def _fields(names, values) -> dict:
+    """The public inputs ``values`` by their layout ``names`` (``circuits.settlement_data``)."""
+    return dict(zip(names, values))
+
+
+def _hex32(v, name):
+    if not isinstance(v, str) or len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
+        raise BlockError(f"{name} must be 64 lowercase hex digits")
+    return v
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block; construction validates it (module docstring) and raises ``BlockError``."""
+
+    height: int
+    parent_hash: str
+    n_orders: int
+    n_accounts: int
+    public_inputs: tuple
+    proof: dict
+    state_root: str
+    orders: tuple
+    signatures: tuple = ()
+
+    def __post_init__(self):
+        try:
+            object.__setattr__(self, "public_inputs", tuple(self.public_inputs))
+            object.__setattr__(self, "orders", tuple(self.orders))
+            object.__setattr__(self, "signatures", tuple(tuple(s) for s in self.signatures))
+        except TypeError:
+            raise BlockError(f"block {self.height!r}: public_inputs, orders and signatures "
+                             "must be sequences") from None
+        try:
+            self._validate()
+        except BlockError as e:
+            raise BlockError(f"block {self.height!r}: {e}") from None
+
+    def _validate(self):
+        _int("height", self.height, 1, MAX_HEIGHT)
+        _hex32(self.parent_hash, "parent_hash")
+        _hex32(self.state_root, "state_root")
+        N = _int("n_orders", self.n_orders, 0, MAX_SLOTS)
+        K = _int("n_accounts", self.n_accounts, 0, MAX_SLOTS)
+        pi = self.public_inputs
+        if len(pi) != n_public_inputs(N, K):
+            raise BlockError(f"{len(pi)} public inputs for {N} order and {K} account slots "
+                             f"(expected {n_public_inputs(N, K)})")
+        for i, v in enumerate(pi):
+            _int(f"public input {i}", v, 0, R_MOD)
+        header = _fields(GLOBALS, pi[:HEADER_INPUTS])
+        market_id = header["market_id"]
+        if header["height"] != self.height:
+            raise BlockError(f"public input height {header['height']} differs from the block's")
+        _int("clearing price", header["P"], 1, PRICE_BOUND)
+        _int("mark price", header["M"], 1, PRICE_BOUND)
+        _int("volume", header["V"], 0, SIZE_BOUND)
+        try:
+            params = MarketParams(market_id, header["im_bps"], header["mm_bps"],
+                                  header["fee_bps"], header["band_bps"])
+        except ValueError as e:
+            raise BlockError(f"market parameters: {e}") from None
+        if not isinstance(self.proof, dict) or len(canonical_json(self.proof)) > _PROOF_BYTES:
+            raise BlockError(f"proof must be a JSON object of at most {_PROOF_BYTES} bytes")
+        if len(self.orders) != N:
+            raise BlockError(f"{len(self.orders)} orders for {N} order slots")
+
+        order_slots, account_slots, seen = [], [], set()
+        for j in range(N):
+            slot = _fields(ORDER_PUBLIC, pi[HEADER_INPUTS + _OW * j: HEADER_INPUTS + _OW * (j + 1)])
+            active, account, x, y = slot["active"], slot["account"], slot["cx"], slot["cy"]
+            order = self.orders[j]
+            if active not in (0, 1):
+                raise BlockError(f"order slot {j}: active flag must be 0 or 1")
+            if not active:
+                if account or x or y or order is not None:
+                    raise BlockError(f"order slot {j} is inactive but not empty")
+            else:
+                if not isinstance(order, SignedOrder):
+                    raise BlockError(f"order slot {j} is active but has no order")
+                if (order.account, tuple(order.commitment)) != (account, (x, y)):
+                    raise BlockError(f"order slot {j}: account or commitment differs from the "
+                                     "public inputs")
+                if order.market != market_id:
+                    raise BlockError(f"order slot {j}: order for market {order.market}, "
+                                     f"batch in market {market_id}")
+                if (x, y) in seen:
+                    raise BlockError(f"order slot {j}: commitment appears twice in the block")
+                seen.add((x, y))
+            order_slots.append(OrderSlot(bool(active), account, (x, y)))
+        base, last = HEADER_INPUTS + _OW * N, -1
+        for k in range(K):
+            slot = _fields(ACCOUNT_PUBLIC, pi[base + _AW * k: base + _AW * (k + 1)])
+            active, account, old, new = slot["active"], slot["id"], slot["old"], slot["new"]
+            if active not in (0, 1):
+                raise BlockError(f"account slot {k}: active flag must be 0 or 1")
+            if not active and (account or old or new):
+                raise BlockError(f"account slot {k} is inactive but not empty")
+            if active:
+                _int(f"account slot {k}: account", account, 0, ACCOUNT_BOUND)
+                if account <= last:
+                    raise BlockError(f"account slot {k}: account ids must be strictly increasing")
+                last = account
+            account_slots.append(AccountSlot(bool(active), account, old, new))
+        ids = {s.account for s in account_slots if s.active}
+        for j, s in enumerate(order_slots):
+            if s.active and s.account not in ids:
+                raise BlockError(f"order slot {j}: account {s.account} has no account slot")
+        names = set()
+        for i, sig in enumerate(self.signatures):
+            if (len(sig) != 2 or not isinstance(sig[0], str) or not isinstance(sig[1], bytes)
+                    or len(sig[1]) != keys.SIGNATURE_BYTES):
+                raise BlockError(f"signature {i} must be (validator name, 64 bytes)")
+            if sig[0] in names:
+                raise BlockError(f"two signatures by validator {sig[0]!r}")
+            names.add(sig[0])
+        object.__setattr__(self, "_header", header)
+        object.__setattr__(self, "_params", params)
+        object.__setattr__(self, "_order_slots", tuple(order_slots))
+        object.__setattr__(self, "_account_slots", tuple(account_slots))
+
+    # ------------------------------------------------------------ views
+    @property
+    def params(self) -> MarketParams:
+        return self._params
+
+    @property
+    def header(self) -> dict:
+        """The batch header's public inputs by name (``circuits.settlement_data.GLOBALS``)."""
+        return dict(self._header)
+
+    @property
+    def market_id(self) -> int:
+        return self._header["market_id"]
+
+    @property
+    def price(self) -> int:
+        return self._header["P"]
+
+    @property
+    def mark_price(self) -> int:
+        return self._header["M"]
+
+    @property
+    def volume(self) -> int:
+        return self._header["V"]
+
+    @property
+    def order_slots(self) -> tuple:
+        return self._order_slots
+
+    @property
+    def account_slots(self) -> tuple:
+        return self._account_slots
+
+    def active_orders(self) -> list:
+        return [o for o in self.orders if o is not None]
+
+    def nullifiers(self) -> list:
+        """The nullifiers of the active orders, in slot order."""
+        return [o.nullifier() for o in self.active_orders()]
+
+    def header_json(self) -> dict:
+        """The hashed part: the JSON form without signatures."""
+        d = block_to_json(self)
+        del d["signatures"]
+        return d
+
+    def hash(self) -> str:
+        if "_hash" not in self.__dict__:
+            digest = hashlib.sha256(BLOCK_DOMAIN + canonical_json(self.header_json())).hexdigest()
+            object.__setattr__(self, "_hash", digest)
+        return self.__dict__["_hash"]
+
+    def attestation_bytes(self) -> bytes:
+        return attestation_bytes(self.height, self.hash())
+
+    def with_signatures(self, signatures) -> "Block":
+        """The same block (same hash) with these (validator, signature) pairs."""
+        return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
+                     self.public_inputs, self.proof, self.state_root, self.orders,
+                     tuple(signatures))
+
+
+def signatures_to_json(signatures) -> list:
+    """[(validator, signature bytes)] → [{"validator", "signature": hex128}] (blocks, approvals)."""
+    return [{"validator": n, "signature": sig.hex()} for n, sig in signatures]
+
+
+def signatures_from_json(obj: dict, what: str, max_len: int = MAX_SLOTS) -> list:
+    """``obj["signatures"]`` back as [(validator, signature bytes)]; one-line ``CodecError``."""
+    sigs = []
+    for i, s in enumerate(get_list(obj, "signatures", what, max_len)):
+        w = f"{what}: signatures[{i}]"
+        check_fields(s, w, ("validator", "signature"))
+        sigs.append((get_str(s, "validator", w, NAME_PATTERN),
+                     get_hex(s, "signature", w, keys.SIGNATURE_BYTES)))
+    return sigs
+
+
+def block_to_json(b: Block) -> dict:
+    return {"kind": BLOCK_KIND, "version": 1, "height": b.height, "parent_hash": b.parent_hash,
+            "n_orders": b.n_orders, "n_accounts": b.n_accounts,
+            "public_inputs": [str(v) for v in b.public_inputs], "proof": b.proof,
+            "state_root": b.state_root,
+            "orders": [None if o is None else order_to_json(o) for o in b.orders],
+            "signatures": signatures_to_json(b.signatures)}
+
+
+def block_from_json(obj, what: str = "block") -> Block:
+    """A ``Block`` from its JSON object; a one-line ``ValueError`` if malformed."""
+    try:
+        check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
+                                                "n_accounts", "public_inputs", "proof",
+                                                "state_root", "orders", "signatures"))
+        pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS))
+        public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
+                  for i, v in enumerate(pis)]
+        orders = [None if o is None else order_from_json(o, f"{what}: orders[{j}]")
+                  for j, o in enumerate(get_list(obj, "orders", what, MAX_SLOTS))]
+        sigs = signatures_from_json(obj, what)
+        if not isinstance(obj["proof"], dict):
+            raise CodecError(f"{what}: proof must be a JSON object")
+        return Block(get_int(obj, "height", what, 1, MAX_HEIGHT),
+                     get_hex(obj, "parent_hash", what, 32).hex(),
+                     get_int(obj, "n_orders", what, 0, MAX_SLOTS),
+                     get_int(obj, "n_accounts", what, 0, MAX_SLOTS), public, obj["proof"],
+                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs)
+    except ValueError as e:          # CodecError, OrderError, BlockError: one line each
+        raise BlockError(str(e)) from None

@@ -1,0 +1,254 @@
+"""The genesis file: the ledger's markets, validators and initial accounts.
+
+JSON (strict, see ``ledger.core.codec``)::
+
+    {"kind": "darkmatch-genesis", "version": 1,
+     "chain_id": "darkmatch-dev",                  # [A-Za-z0-9._-]{1,64}
+     "markets":    [{"market_id": 0, "im_bps": 1000, "mm_bps": 500, "fee_bps": 10,
+                     "band_bps": 500, "mark_price": 100000}, ...],
+     "validators": [{"name": "v0", "stake": 100, "public_key": hex64}, ...],
+     "accounts":   [{"account_id": 1, "public_key": hex64, "cash": 1000000,
+                     "market_id": 0}, ...]}
+
+Rules (each broken one is a one-line ``GenesisError`` naming the entry):
+at least one market and one validator; market parameters as
+``circuits.settlement_data.MarketParams`` (basis points 0…10 000,
+im_bps ≥ mm_bps, market id < 2^16) and an initial mark price 1 ≤ · < 2^32;
+validator names [A-Za-z0-9._-]{1,64}, stakes 1 ≤ · < 2^62 (the total must stay
+below 2^63, SQLite's integer), names and keys unique; account ids < 2^40 and
+unique, cash 0 ≤ · < 2^80 (collateral; positions start at 0).  Two accounts
+may share a key (one trader, several accounts) — the signed order bytes name
+the account, so a signature never moves between them.
+
+**One market per account.**  An account's state holds one position
+(``AccountState``), so each account trades exactly one market, its
+``market_id`` (optional in the file when the genesis has one market; then it
+is that market).  The store refuses a block whose account slots name an
+account of another market — otherwise a position opened in one market could
+be netted against a trade in another and escape its margin.  A trader who
+wants several markets holds several accounts (they may share a key).
+
+**Initial account states.**  The ledger stores only account-state commitments
+(docs/design.md §Privacy: balances and positions are never public after genesis).  Genesis
+cash is public anyway, so the initial state of account a is
+``AccountState(a, cash, 0, blinding=0)`` — anyone can recompute its
+commitment and the initial state root; the first batch that touches the
+account replaces it with a commitment under a fresh random blinding.
+
+**Genesis hash** = SHA-256(b"darkmatch/genesis/v1" ‖ 0x00 ‖ canonical JSON of
+the document) as 64 hex digits (``genesis_hash``).  Block 1's parent hash is
+the genesis hash, so it names the ledger.  Lists are hashed in file order;
+markets, validators and accounts are kept in that order.
+"""
+
+import hashlib
+from dataclasses import dataclass, replace
+
+from circuits.settlement_data import (
+    ACCOUNT_BITS,
+    CASH_OFFSET,
+    MARKET_BITS,
+    PRICE_BITS,
+    AccountState,
+    MarketParams,
+)
+from verifier.errors import BadInput
+
+from ledger.core import keys
+from ledger.core.domains import GENESIS_DOMAIN
+from ledger.core.limits import INT64_BOUND, STAKE_BOUND
+from ledger.core.codec import (
+    CodecError,
+    canonical_json,
+    check_fields,
+    check_object,
+    get_int,
+    get_list,
+    get_str,
+    load_json_file,
+)
+
+__all__ = [
+    "Genesis", "GenesisMarket", "GenesisValidator", "GenesisAccount", "GenesisError",
+    "genesis_hash", "genesis_from_json", "genesis_to_json", "load_genesis", "GENESIS_KIND",
+    "GENESIS_DOMAIN", "MAX_STAKE", "NAME_PATTERN",
+]
+
+GENESIS_KIND = "darkmatch-genesis"
+MAX_STAKE = STAKE_BOUND
+NAME_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+_MAX_ENTRIES = 1 << 20
+
+
+class GenesisError(BadInput):
+    """An invalid genesis; the message is one line."""
+
+
+@dataclass(frozen=True)
+class GenesisMarket:
+    params: MarketParams
+    mark_price: int
+
+    def __post_init__(self):
+        if not isinstance(self.params, MarketParams):
+            raise GenesisError("genesis: a market's params must be a MarketParams")
+
+
+@dataclass(frozen=True)
+class GenesisValidator:
+    name: str
+    stake: int
+    public_key: str
+
+
+@dataclass(frozen=True)
+class GenesisAccount:
+    account_id: int
+    public_key: str
+    cash: int
+    market_id: int = None   #: the one market this account trades (None: the genesis's only market)
+
+    def initial_state(self) -> AccountState:
+        """The account's public initial state: its cash, position 0, blinding 0."""
+        return AccountState(self.account_id, self.cash, 0, 0)
+
+
+@dataclass(frozen=True)
+class Genesis:
+    """A validated genesis; construct it directly or with ``genesis_from_json``."""
+
+    chain_id: str
+    markets: tuple
+    validators: tuple
+    accounts: tuple = ()
+
+    def __post_init__(self):
+        for name, cls in (("markets", GenesisMarket), ("validators", GenesisValidator),
+                          ("accounts", GenesisAccount)):
+            entries = tuple(getattr(self, name))
+            if not all(isinstance(e, cls) for e in entries):
+                raise GenesisError(f"genesis: {name} must hold {cls.__name__} entries")
+            object.__setattr__(self, name, entries)
+        if len(self.markets) == 1:
+            only = self.markets[0].params.market_id
+            object.__setattr__(self, "accounts", tuple(
+                replace(a, market_id=only) if a.market_id is None else a for a in self.accounts))
+        # Round-trip through the strict reader: one set of rules for both paths.
+        _validate(genesis_to_json(self))
+
+    def market(self, market_id: int) -> GenesisMarket:
+        for m in self.markets:
+            if m.params.market_id == market_id:
+                return m
+        raise GenesisError(f"no market {market_id} in genesis")
+
+
+def genesis_to_json(g: Genesis) -> dict:
+    return {
+        "kind": GENESIS_KIND, "version": 1, "chain_id": g.chain_id,
+        "markets": [{"market_id": m.params.market_id, "im_bps": m.params.im_bps,
+                     "mm_bps": m.params.mm_bps, "fee_bps": m.params.fee_bps,
+                     "band_bps": m.params.band_bps, "mark_price": m.mark_price}
+                    for m in g.markets],
+        "validators": [{"name": v.name, "stake": v.stake, "public_key": v.public_key}
+                       for v in g.validators],
+        "accounts": [{"account_id": a.account_id, "public_key": a.public_key, "cash": a.cash,
+                      "market_id": a.market_id} for a in g.accounts],
+    }
+
+
+def _unique(seen: set, value, what: str) -> None:
+    if value in seen:
+        raise GenesisError(f"genesis: duplicate {what}")
+    seen.add(value)
+
+
+def _validate(obj):
+    """(chain_id, markets, validators, accounts) parsed from a genesis JSON object."""
+    what = "genesis"
+    try:
+        check_object(obj, what, GENESIS_KIND, 1, ("chain_id", "markets", "validators", "accounts"))
+        chain_id = get_str(obj, "chain_id", what, NAME_PATTERN)
+        markets, validators, accounts = [], [], []
+        seen = set()
+        for i, m in enumerate(get_list(obj, "markets", what, 1 << MARKET_BITS)):
+            w = f"genesis: markets[{i}]"
+            check_fields(m, w, ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps",
+                                "mark_price"))
+            vals = {k: get_int(m, k, w, 0, INT64_BOUND) for k in
+                    ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps")}
+            try:
+                params = MarketParams(**vals)
+            except ValueError as e:
+                raise GenesisError(f"{w}: {e}") from None
+            _unique(seen, params.market_id, f"market_id {params.market_id}")
+            markets.append(GenesisMarket(params, get_int(m, "mark_price", w, 1, 1 << PRICE_BITS)))
+        if not markets:
+            raise GenesisError("genesis: at least one market is needed")
+        seen_names, seen_keys, total = set(), set(), 0
+        for i, v in enumerate(get_list(obj, "validators", what, _MAX_ENTRIES)):
+            w = f"genesis: validators[{i}]"
+            check_fields(v, w, ("name", "stake", "public_key"))
+            name = get_str(v, "name", w, NAME_PATTERN)
+            stake = get_int(v, "stake", w, 1, MAX_STAKE)
+            pk = _key(v, w)
+            _unique(seen_names, name, f"validator name {name!r}")
+            _unique(seen_keys, pk, f"validator public key {pk[:16]}…")
+            total += stake
+            validators.append(GenesisValidator(name, stake, pk))
+        seen = set()
+        for i, a in enumerate(get_list(obj, "accounts", what, _MAX_ENTRIES)):
+            w = f"genesis: accounts[{i}]"
+            check_fields(a, w, ("account_id", "public_key", "cash"), ("market_id",))
+            aid = get_int(a, "account_id", w, 0, 1 << ACCOUNT_BITS)
+            _unique(seen, aid, f"account_id {aid}")
+            accounts.append(GenesisAccount(aid, _key(a, w), get_int(a, "cash", w, 0, CASH_OFFSET),
+                                           _account_market(a, w, markets)))
+    except CodecError as e:
+        raise GenesisError(str(e)) from None
+    if not validators:
+        raise GenesisError("genesis: at least one validator is needed")
+    if total >= INT64_BOUND:
+        raise GenesisError("genesis: total validator stake must be below 2^63")
+    return chain_id, tuple(markets), tuple(validators), tuple(accounts)
+
+
+def _account_market(obj, what, markets) -> int:
+    """The account's market: its ``market_id`` (which must exist), or the only market."""
+    ids = [m.params.market_id for m in markets]
+    if obj.get("market_id") is None:
+        if len(ids) != 1:
+            raise GenesisError(f"{what}: market_id is needed when the genesis has several markets")
+        return ids[0]
+    mid = get_int(obj, "market_id", what, 0, 1 << MARKET_BITS)
+    if mid not in ids:
+        raise GenesisError(f"{what}: unknown market {mid}")
+    return mid
+
+
+def _key(obj, what) -> str:
+    try:
+        keys.public_key_from_hex(obj["public_key"])
+    except keys.KeyFileError as e:
+        raise GenesisError(f"{what}: {e}") from None
+    return obj["public_key"]
+
+
+def genesis_from_json(obj) -> Genesis:
+    """A ``Genesis`` from its JSON object; ``GenesisError`` (one line) when invalid."""
+    return Genesis(*_validate(obj))
+
+
+def load_genesis(path) -> Genesis:
+    """Read and validate a genesis file."""
+    try:
+        obj = load_json_file(path, "genesis")
+    except CodecError as e:
+        raise GenesisError(str(e)) from None
+    return genesis_from_json(obj)
+
+
+def genesis_hash(genesis) -> str:
+    """SHA-256 over the domain tag and the canonical JSON (a ``Genesis`` or its JSON object)."""
+    g = genesis if isinstance(genesis, Genesis) else genesis_from_json(genesis)
+    return hashlib.sha256(GENESIS_DOMAIN + canonical_json(genesis_to_json(g))).hexdigest()

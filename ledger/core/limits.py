@@ -1,0 +1,67 @@
+"""Every numeric limit of the ledger, defined once, and the one integer check.
+
+The circuit fixes the widths of what it range-checks (``circuits.settlement_data``:
+``PRICE_BITS``, ``SIZE_BITS``, ``CASH_BITS``, ``POSITION_BITS``,
+``ACCOUNT_BITS``, ``MARKET_BITS``); the ledger's bounds are derived from
+them, so that nothing the ledger accepts can fail to fit the circuit:
+
+=====================  ==========================  =====================================
+bound                  value                       meaning
+=====================  ==========================  =====================================
+``PRICE_BOUND``        2^PRICE_BITS = 2^32         1 ≤ price (limit, clearing, mark) < it
+``SIZE_BOUND``         2^SIZE_BITS = 2^32          1 ≤ size < it; 0 ≤ volume < it
+``CASH_BOUND``         2^(CASH_BITS−1) = 2^80      |cash| < it (signed, offset in the circuit)
+``POSITION_BOUND``     2^(POSITION_BITS−1) = 2^40  |position| < it
+``ACCOUNT_BOUND``      2^ACCOUNT_BITS              0 ≤ account id < it
+``MARKET_BOUND``       2^MARKET_BITS               0 ≤ market id < it
+``INT64_BOUND``        2^63                        what SQLite's INTEGER holds (sums, ids)
+``HEIGHT_BOUND``       2^63                        block heights (stored as INTEGER)
+``STAKE_BOUND``        2^62                        one validator's stake (sums stay < 2^63)
+``MAX_BLOCK_SLOTS``    the circuit's ``MAX_SLOTS``  order or account slots a block may declare
+``MAX_BATCH_SLOTS``    64                          slots an operator home or the demo lays out
+=====================  ==========================  =====================================
+
+``check_int(value, name, lo, hi)`` is the one integer check: ``value`` must be
+an ``int`` (a ``bool`` is refused) with lo ≤ value < hi (either bound may be
+``None``); otherwise a one-line error of the caller's kind (default
+``BadInput``) naming the value.
+"""
+
+from circuits.settlement import MAX_SLOTS as _CIRCUIT_MAX_SLOTS
+from circuits.settlement_data import (ACCOUNT_BITS, CASH_OFFSET, MARKET_BITS, POSITION_OFFSET,
+                                      PRICE_BITS, SIZE_BITS)
+from verifier.errors import BadInput
+
+__all__ = ["PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
+           "MARKET_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
+           "MAX_BATCH_SLOTS", "check_int"]
+
+PRICE_BOUND = 1 << PRICE_BITS
+SIZE_BOUND = 1 << SIZE_BITS
+CASH_BOUND = CASH_OFFSET
+POSITION_BOUND = POSITION_OFFSET
+ACCOUNT_BOUND = 1 << ACCOUNT_BITS
+MARKET_BOUND = 1 << MARKET_BITS
+INT64_BOUND = 1 << 63
+HEIGHT_BOUND = INT64_BOUND
+STAKE_BOUND = 1 << 62
+MAX_BLOCK_SLOTS = _CIRCUIT_MAX_SLOTS
+MAX_BATCH_SLOTS = 64
+
+
+def check_int(value, name: str, lo=None, hi=None, *, error=BadInput, text: str = None) -> int:
+    """``value`` if an int (not a bool) with lo ≤ value < hi; else ``error`` (one line).
+
+    The range message is ``"{name} = {value} out of range [lo, hi)"``, or
+    ``"… out of range: must be {text}"`` when ``text`` spells the range.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise error(f"{name} must be an integer, not {type(value).__name__}")
+    if (lo is not None and value < lo) or (hi is not None and value >= hi):
+        if text is not None:
+            raise error(f"{name} = {value} out of range: must be {text}")
+        if lo is not None and hi is not None:
+            raise error(f"{name} = {value} out of range [{lo}, {hi})")
+        bound = f"at least {lo}" if lo is not None else f"below {hi}"
+        raise error(f"{name} = {value} out of range: must be {bound}")
+    return value

@@ -1,0 +1,380 @@
+"""The native matching engine: one uniform-price call auction per batch
+(docs/design.md §Statement).
+
+It computes what the settlement circuit proves (docs/design.md §Statement), in
+integers only.  For the active (not rejected) orders at a price p:
+
+    D(p) = Σ size of buys with limit ≥ p        S(p) = Σ size of sells with limit ≤ p
+    V(p) = min(D(p), S(p))                      band: |p − M|·10⁴ ≤ band_bps·M   (R6)
+
+**Clearing price.**  Candidates are the distinct limit prices inside the band plus
+the mark price M.  P maximises V; ties go to the P closest to M, then to the lower
+P.  R1–R4 can hold at p only if the orders strictly in the money fit into V(p):
+
+    provable(p)  ⇔  D(p + 1) ≤ V(p)  and  S(p − 1) ≤ V(p)
+
+(else R2 forces more fills than R3/R4 allow).  Every provable p maximises V over
+all prices; they form an interval, and the one nearest M is M or a limit price,
+so the engine takes the provable candidate closest to M (then lower): the spec's
+pick whenever that one is provable, and the nearest provable price when it is not
+(e.g. M = 100, buys 5@104 and 6@102, sells 8@100 and 1@101: V(101) = V(102) = 9,
+but at 101 the 11 lots bid above it would all have to fill; P = 102).  Two kinds
+of book have no provable price; the engine rejects the orders in the way (each
+with its reason) and matches again:
+
+* no cross (V = 0 at every price): the spec fixes P = M with no fills, so buys
+  with limit > M and sells with limit < M (which R2 would fill with no
+  counterparty) are rejected — "no counterparty";
+* a cross whose provable prices all lie outside the band [lo, hi]: if
+  D(hi + 1) > S(hi) the buys with limit > hi are rejected, else the sells with
+  limit < lo (the orders that push P through the circuit breaker) — "price band".
+
+**Fills at P** (R1–R5).  Buys with limit > P and sells with limit < P fill in
+full, orders on the wrong side of P fill 0, V = min(D(P), S(P)) (R4).  The orders
+at exactly P on each side share R = V − (that side's strictly-in-the-money total)
+pro rata in slot order (= order index order among active orders):
+
+    fillⱼ = ⌊sizeⱼ·R / S_P⌋ + eⱼ,   eⱼ = 1 for the first R − Σ⌊·⌋ such orders, else 0
+
+with S_P their total size; on the short side (and when D(P) = S(P)) R = S_P, so
+they fill in full.  V = 0 ⇒ P = M and every fill is 0.
+
+**Accounts** (A1, A2, fees): see ``ledger.exchange.margin``.
+
+**Rejections**, as ``rejected = [(order index, reason)]`` sorted by index:
+
+1. basic checks first: market ≠ params' market, size outside [1, 2^32), price
+   outside [1, 2^32), unknown account (``strict=True`` raises ValueError instead);
+2. then, repeated until nothing changes: the price rejections above; a volume cap
+   (V < 2^32, the circuit's range: while V ≥ 2^32 the filled order with the highest
+   index is rejected); the margin pre-check — every account with an active order
+   must satisfy A2 and the circuit's ranges after the match, and all orders of
+   every account that fails are rejected at once (reason "account 7 fails
+   maintenance margin" or "… initial margin"); after each, the batch is matched
+   again.  Each round rejects at least one order, so this ends.
+
+Malformed input raises a one-line ValueError naming the field: non-integers or
+bools, side not "buy"/"sell", negative size, account id or market, params outside
+[0, 10⁴] or im_bps < mm_bps, mark price outside [1, 2^32), account states out of
+range.  Orders are dicts (market/market_id optional, default 1) or objects with
+the ``OrderOpening`` attributes; accounts map id → dict(cash, position[, blinding])
+or ``AccountState``; params is a dict (market_id optional, default 1) or
+``MarketParams``.  Same input, same output; ``to_witness`` adds fresh blindings.
+"""
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from circuits.settlement_data import AccountState, BatchWitness, MarketParams, OrderOpening
+from verifier.errors import BadInput
+from verifier.fields import R_MOD
+
+from ledger.core.limits import (ACCOUNT_BOUND, CASH_BOUND, POSITION_BOUND, PRICE_BOUND,
+                                SIZE_BOUND, check_int)
+from ledger.exchange import margin as mg
+from ledger.exchange.margin import Balance
+
+__all__ = ["match_batch", "to_witness", "MatchResult", "Order", "Balance",
+           "band_limits", "PRICE_BOUND", "SIZE_BOUND", "DEFAULT_MARKET"]
+
+DEFAULT_MARKET = 1
+SIDES = ("buy", "sell")
+_MISSING = object()
+_REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Order:
+    """A validated order; ``source`` is what the caller passed (dict or OrderOpening)."""
+    index: int
+    account: int
+    market: int
+    side: str
+    price: int
+    size: int
+    source: object
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The batch: P, V, D(P), S(P), per-order fills and fees, rejections, states."""
+    price: int
+    volume: int
+    demand: int                 # D(P) over the active orders
+    supply: int                 # S(P) over the active orders
+    mark_price: int
+    params: MarketParams
+    band: tuple                 # (lo, hi): the prices allowed by R6
+    orders: list                # Order per input order (aligned with the input)
+    fills: list                 # int per input order (0 if rejected)
+    fees: list                  # int per input order (0 if rejected)
+    rejected: list              # [(order index, reason)], by index
+    active: list                # indices of the active orders (= slot order)
+    participants: list          # account ids with an active order, ascending
+    old_accounts: dict          # id → Balance, every input account
+    new_accounts: dict          # id → Balance (unchanged for non-participants)
+    account_sources: dict       # id → what the caller passed (for old blindings)
+
+    def to_witness(self, height, n_slots, k_slots, **kw):
+        """``to_witness(self, …)``: the circuit's BatchWitness (see ``to_witness``)."""
+        return to_witness(self, height, n_slots, k_slots, **kw)
+
+
+# ------------------------------------------------------------------ validation
+def _field(obj, name, default=_REQUIRED):
+    value = obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
+    if value is _REQUIRED:
+        raise BadInput(f"missing field {name!r}")
+    return value
+
+
+def _params(params) -> MarketParams:
+    try:
+        if isinstance(params, MarketParams):
+            return params
+        dflt = params.get("market", DEFAULT_MARKET) if isinstance(params, Mapping) else _REQUIRED
+        vals = {k: _field(params, k) for k in ("im_bps", "mm_bps", "fee_bps", "band_bps")}
+        return MarketParams(market_id=_field(params, "market_id", dflt), **vals)
+    except ValueError as e:
+        raise BadInput(f"params: {e}") from None
+
+
+def _accounts(accounts) -> tuple:
+    if isinstance(accounts, (str, bytes)):
+        raise BadInput("accounts must map account id → state")
+    items = (list(accounts.items()) if isinstance(accounts, Mapping)
+             else [(_field(a, "account"), a) for a in accounts])
+    balances, sources = {}, {}
+    for key, acc in items:
+        key = check_int(key, "account id", 0, ACCOUNT_BOUND, text="in [0, 2^40)")
+        if key in balances:
+            raise BadInput(f"account {key} given twice")
+        try:
+            if isinstance(acc, AccountState) and acc.account != key:
+                raise BadInput(f"state is for account {acc.account}")
+            cash = check_int(_field(acc, "cash"), "cash", 1 - CASH_BOUND, CASH_BOUND,
+                             text="in (-2^80, 2^80)")
+            pos = check_int(_field(acc, "position"), "position", 1 - POSITION_BOUND,
+                            POSITION_BOUND, text="in (-2^40, 2^40)")
+        except ValueError as e:
+            raise BadInput(f"account {key}: {e}") from None
+        balances[key], sources[key] = Balance(cash=cash, position=pos), acc
+    return balances, sources
+
+
+def _order(i, o) -> Order:
+    try:
+        market = _field(o, "market", _MISSING)
+        if isinstance(o, Mapping):
+            alt = o.get("market_id", _MISSING)
+            if market is not _MISSING and alt is not _MISSING and alt != market:
+                raise BadInput("market and market_id differ")
+            market = alt if market is _MISSING else market
+            market = DEFAULT_MARKET if market is _MISSING else market
+        elif market is _MISSING:
+            raise BadInput("missing field 'market'")
+        side = _field(o, "side")
+        if not isinstance(side, str) or side not in SIDES:
+            raise BadInput(f"side must be 'buy' or 'sell', not {side!r}")
+        return Order(index=i, account=check_int(_field(o, "account"), "account", 0),
+                     market=check_int(market, "market", 0), side=side,
+                     price=check_int(_field(o, "price"), "price"),
+                     size=check_int(_field(o, "size"), "size", 0), source=o)
+    except ValueError as e:
+        raise BadInput(f"order {i}: {e}") from None
+
+
+def _basic_reason(o: Order, params: MarketParams, balances) -> str:
+    if o.market != params.market_id:
+        return f"market {o.market} is not this batch's market {params.market_id}"
+    if not 1 <= o.size < SIZE_BOUND:
+        return f"size {o.size} out of range: must be in [1, 2^32)"
+    if not 1 <= o.price < PRICE_BOUND:
+        return f"price {o.price} out of range: must be in [1, 2^32)"
+    if o.account not in balances:
+        return f"unknown account {o.account}"
+    return ""
+
+
+def band_limits(mark: int, band_bps: int) -> tuple:
+    """(lo, hi): the prices p in [1, 2^32) with |p − M|·10⁴ ≤ band_bps·M."""
+    d = band_bps * mark // mg.BPS
+    return max(1, mark - d), min(PRICE_BOUND - 1, mark + d)
+
+
+# ------------------------------------------------------------------ the auction
+def _demand(active, p) -> int:
+    return sum(o.size for o in active if o.side == "buy" and o.price >= p)
+
+
+def _supply(active, p) -> int:
+    return sum(o.size for o in active if o.side == "sell" and o.price <= p)
+
+
+def _provable(active, p) -> bool:
+    v = min(_demand(active, p), _supply(active, p))
+    return _demand(active, p + 1) <= v and _supply(active, p - 1) <= v
+
+
+def _clearing_price(active, mark, lo, hi):
+    """(P, []) or (None, [(order, reason)]) for orders that block every provable price."""
+    buys = [o for o in active if o.side == "buy"]
+    sells = [o for o in active if o.side == "sell"]
+    if not (buys and sells and max(o.price for o in buys) >= min(o.price for o in sells)):
+        why = "no counterparty: {} limit {} is {} the mark price {} and nothing crosses"
+        blocked = [(o, why.format("buy", o.price, "above", mark)) for o in buys if o.price > mark]
+        blocked += [(o, why.format("sell", o.price, "below", mark))
+                    for o in sells if o.price < mark]
+        return (None if blocked else mark), blocked
+    candidates = {o.price for o in active if lo <= o.price <= hi} | {mark}
+    for p in sorted(candidates, key=lambda p: (abs(p - mark), p)):
+        if _provable(active, p):
+            return p, []
+    why = "price band: {} limit {} is {} the band [{}, {}] and the book cannot clear inside it"
+    if _demand(active, hi + 1) > _supply(active, hi):
+        return None, [(o, why.format("buy", o.price, "above", lo, hi))
+                      for o in buys if o.price > hi]
+    assert _supply(active, lo - 1) > _demand(active, lo), "no provable price and no blocker"
+    return None, [(o, why.format("sell", o.price, "below", lo, hi)) for o in sells if o.price < lo]
+
+
+def _fills(active, p) -> dict:
+    """index → fill at P (R1, R2, R5), with V = min(D(P), S(P)) (R3, R4)."""
+    volume = min(_demand(active, p), _supply(active, p))
+    fills = {}
+    for side, better in (("buy", lambda q: q > p), ("sell", lambda q: q < p)):
+        mine = [o for o in active if o.side == side]
+        at_p = [o for o in mine if o.price == p]          # slot order = index order
+        rest = volume - sum(o.size for o in mine if better(o.price))
+        s_p = sum(o.size for o in at_p)
+        share = {o.index: o.size * rest // s_p for o in at_p}
+        extra = rest - sum(share.values())
+        for k, o in enumerate(at_p):
+            share[o.index] += 1 if k < extra else 0
+        for o in mine:
+            fills[o.index] = o.size if better(o.price) else share.get(o.index, 0)
+    return fills
+
+
+def _settle(active, fills, balances, price, mark, prm):
+    """(new balances, {account: failure}) for the accounts with an active order."""
+    new, failed = dict(balances), {}
+    for acct in sorted({o.account for o in active}):
+        signed = [fills[o.index] if o.side == "buy" else -fills[o.index]
+                  for o in active if o.account == acct]
+        new[acct] = mg.settle(balances[acct], signed, price, prm.fee_bps)
+        bad = mg.check_state(new[acct])
+        kind = mg.margin_failure(balances[acct].position, new[acct], mark, prm.im_bps, prm.mm_bps)
+        if bad or kind:
+            failed[acct] = (f"account {acct}: {bad}" if bad
+                            else f"account {acct} fails {kind} margin")
+    return new, failed
+
+
+def match_batch(orders, accounts, mark_price, params, *, strict=False) -> MatchResult:
+    """Match one batch of one market; see the module docstring for the rules."""
+    prm = _params(params)
+    mark = check_int(mark_price, "mark_price", 1, PRICE_BOUND, text="in [1, 2^32)")
+    balances, sources = _accounts(accounts)
+    if isinstance(orders, (str, bytes, Mapping)):
+        raise BadInput("orders must be a list of orders")
+    norm = [_order(i, o) for i, o in enumerate(orders)]
+    lo, hi = band_limits(mark, prm.band_bps)
+    rejected = {}
+    for o in norm:
+        why = _basic_reason(o, prm, balances)
+        if why and strict:
+            raise BadInput(f"order {o.index}: {why}")
+        if why:
+            rejected[o.index] = why
+    while True:
+        active = [o for o in norm if o.index not in rejected]
+        price, blocked = _clearing_price(active, mark, lo, hi)
+        rejected.update((o.index, why) for o, why in blocked)
+        if blocked:
+            continue
+        fills = _fills(active, price)
+        volume = min(_demand(active, price), _supply(active, price))
+        if volume >= SIZE_BOUND:     # V < 2^32: the latest filled order waits for a later batch
+            last = max(o.index for o in active if fills[o.index])
+            rejected[last] = f"volume cap: the batch volume {volume} reaches 2^32 lots"
+            continue
+        new, failed = _settle(active, fills, balances, price, mark, prm)
+        rejected.update((o.index, failed[o.account]) for o in active if o.account in failed)
+        if not failed:
+            break
+    all_fills = [fills.get(o.index, 0) for o in norm]
+    return MatchResult(
+        price=price, volume=volume, demand=_demand(active, price),
+        supply=_supply(active, price), mark_price=mark, params=prm, band=(lo, hi),
+        orders=norm, fills=all_fills, fees=[mg.fee(f, price, prm.fee_bps) for f in all_fills],
+        rejected=sorted(rejected.items()), active=[o.index for o in active],
+        participants=sorted({o.account for o in active}), old_accounts=balances,
+        new_accounts=new, account_sources=sources)
+
+
+# ------------------------------------------------------------------ the circuit's witness
+def _opening(o: Order, given) -> OrderOpening:
+    src = o.source if given is None else given
+    if isinstance(src, OrderOpening):
+        op = src
+    else:
+        try:
+            op = OrderOpening(account=o.account, market=o.market, side=o.side, price=o.price,
+                              size=o.size, nonce=_field(src, "nonce"), rho=_field(src, "rho"))
+        except ValueError as e:
+            raise BadInput(f"order {o.index}: no opening ({e}); pass openings=") from None
+    if (op.account, op.market, op.side, op.price, op.size) != (
+            o.account, o.market, o.side, o.price, o.size):
+        raise BadInput(f"order {o.index}: its opening is for a different order")
+    return op
+
+
+def _blinding(mapping, acct, fallback, what):
+    if mapping is not None and acct in mapping:
+        value = mapping[acct]
+    elif callable(fallback):
+        value = fallback()
+    else:
+        value = _field(fallback, "blinding", None)
+        if value is None:
+            raise BadInput(f"account {acct}: no {what} blinding; pass old_blindings=")
+    return check_int(value, f"account {acct}: {what} blinding", 0, R_MOD, text="in [0, r)")
+
+
+def to_witness(res: MatchResult, height, n_slots, k_slots, *, openings=None,
+               old_blindings=None, new_blindings=None) -> BatchWitness:
+    """The circuit's ``BatchWitness`` for a matched batch, N = n_slots, K = k_slots.
+
+    Active orders fill order slots 0, 1, … in index order (the slot order R5's
+    remainder lots follow), participants fill account slots in ascending account
+    id; the rest are inactive (None, fill 0).  Openings: ``openings[i]`` (a list
+    aligned with the orders, or a mapping index → OrderOpening/dict with nonce
+    and rho) else the order itself when it is an OrderOpening or carries
+    ``nonce`` and ``rho``.  Old blindings: ``old_blindings[id]`` else the given
+    AccountState's (or dict's) ``blinding``.  New blindings: ``new_blindings[id]``
+    else fresh from ``secrets`` (uniform in [0, r)).
+    """
+    height = check_int(height, "height", 0, 1 << 64, text="in [0, 2^64)")
+    n_slots, k_slots = check_int(n_slots, "n_slots", 1), check_int(k_slots, "k_slots", 1)
+    if len(res.active) > n_slots or len(res.participants) > k_slots:
+        raise BadInput(f"{len(res.active)} orders / {len(res.participants)} accounts do not "
+                         f"fit {n_slots} × {k_slots} slots")
+    if openings is not None and not isinstance(openings, Mapping):
+        openings = dict(enumerate(openings))
+    orders = [_opening(res.orders[i], (openings or {}).get(i)) for i in res.active]
+    fills = [res.fills[i] for i in res.active]
+    old, new = [], []
+    for a in res.participants:
+        ob = _blinding(old_blindings, a, res.account_sources[a], "old")
+        nb = _blinding(new_blindings, a, lambda: secrets.randbelow(R_MOD), "new")
+        old.append(AccountState(account=a, cash=res.old_accounts[a].cash,
+                                position=res.old_accounts[a].position, blinding=ob))
+        new.append(AccountState(account=a, cash=res.new_accounts[a].cash,
+                                position=res.new_accounts[a].position, blinding=nb))
+    pad_n, pad_k = n_slots - len(orders), k_slots - len(old)
+    return BatchWitness(params=res.params, height=height, mark_price=res.mark_price,
+                        price=res.price, volume=res.volume, orders=orders + [None] * pad_n,
+                        fills=fills + [0] * pad_n, old_accounts=old + [None] * pad_k,
+                        new_accounts=new + [None] * pad_k)

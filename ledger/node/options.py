@@ -1,0 +1,21 @@
+"""The command-line options of a validator node, shared by ``darkmatch validator run`` and
+``python -m ledger.node.server``.
+
+A module of its own so that building the ``darkmatch`` parser loads neither the
+HTTP server (Flask) nor the verifier (tests/test_layers.py).
+"""
+
+__all__ = ["add_run_arguments"]
+
+
+def add_run_arguments(p) -> None:
+    """Add a node's options (``--home``, ``--host``, ``--port``, ``--peer``, ``--threads``) to ``p``."""
+    p.add_argument("--home", required=True, metavar="DIR",
+                   help="validator home (darkmatch validator init)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1: loopback only)")
+    p.add_argument("--port", type=int, default=0,
+                   help="TCP port (default 0: any free port; the URL goes to DIR/node.url)")
+    p.add_argument("--peer", action="append", default=[], metavar="URL",
+                   help="another validator node to catch up from (repeatable)")
+    p.add_argument("--threads", type=int, default=4, help="HTTP worker threads (default 4)")

@@ -1,0 +1,307 @@
+"""A validator node: its home folder, its answers to proposals and finalized blocks, catch-up.
+
+``ledger.node.server`` puts this behind HTTP; everything here is plain Python so it
+can be tested and reasoned about without a socket.
+
+**Home folder** (``init_home`` lays it out from checked files)::
+
+    genesis.json             the ledger's genesis (ledger.core.genesis)
+    key.pem                  the validator's Ed25519 key (ledger.core.keys, mode 0600)
+    verification_key.json    the settlement circuit's key (snarkjs JSON, verifier.VerifyingKey)
+    node.db                  the node's SQLite store (ledger.chain.store.Store, created at genesis)
+                             and its sign log (ledger.chain.signlog, table ``signlog``)
+    node.url                 written by the server once it listens (its actual URL)
+
+**Proposal** (``propose``): a block without signatures.  A block above head + 1
+first triggers a catch-up; then ``Validator.attest`` runs the checks of
+docs/design.md §Block checks in order (``ledger.chain.validator``) and, if they pass, records the height and hash
+in the sign log *durably* and only then signs; a block at a height the node
+signed before (even before a restart) with another hash is refused.
+
+**Finalized block** (``finalize``): a block with its signatures, stored by
+``Quorum.finalize_signed`` (``ledger.chain.finality``: every signature verifies,
+> 2/3 of the unslashed stake, the store's checks, the proof, one transaction;
+double-signs and signatures on failing proofs are evidence and slash).  The
+node keeps one ``Quorum`` for its life, so evidence across requests is seen.
+
+**Parameter change** (``param_change``): a change with its quorum's
+signatures, applied at this head by ``ledger.chain.params.apply_approved`` (each
+signature re-checked, > 2/3 of the stake); one approved for a later head
+triggers a catch-up first, one for another head is a 409.
+
+**Catch-up** (``catch_up``): on start and whenever a proposal, a finalized
+block or a parameter change is ahead of the head, the node asks each peer in
+turn (``ledger.node.catchup.fetch_finalized``) for the parameter changes at its
+head and ``GET /blocks/<head + 1>`` until the peer has no more, and stores each block
+only through ``finalize_signed`` — the same checks as a ``POST /finalize``
+(signatures and quorum against *its own* validator set, the store's checks,
+the proof).  A peer that serves a malformed, mislabelled or failing block is
+complained about (stderr, and ``bad_peers`` in ``status``) and left for the
+next peer; an unreachable peer is skipped.
+
+**Errors** are the kinds of ``verifier.errors`` (``BadInput`` 400 malformed,
+``Conflict`` 409 with the node's state: a height already final or signed, a
+node behind; ``Rejected`` 422 a well-formed block or change that fails a
+check) or ``NotFound`` (404 a height the node does not have), one line each;
+the server answers each with its ``http_status``.
+Nothing is stored on an error, except evidence (which is the point of it).
+
+**Test-only faulty nodes** are ``ledger.node.faults.FaultyNode``, a subclass
+the server runs only when ``DARKMATCH_NODE_FAULT`` is set; this class has no
+fault branch.
+"""
+
+import json
+import os
+import sys
+import threading
+
+from verifier import FormatError, VerifyingKey
+from verifier.errors import BadInput, Conflict, DarkmatchError, Rejected
+
+from ledger.core.block import block_from_json, block_to_json
+from ledger.core.codec import CodecError, load_json_file
+from ledger.chain.finality import Misbehaviour, Quorum
+from ledger.core.genesis import genesis_to_json, load_genesis
+from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
+from ledger.node.catchup import fetch_finalized
+from ledger.node.client import NodeClient, attestation_to_json
+from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
+from ledger.chain.signlog import SignLog
+from ledger.chain.store import Store
+from ledger.chain.validator import Validator
+
+__all__ = ["Node", "NotFound", "init_home", "load_verifying_key", "GENESIS_FILE", "KEY_FILE",
+           "VK_FILE", "STORE_FILE", "URL_FILE"]
+
+GENESIS_FILE, KEY_FILE, VK_FILE = "genesis.json", "key.pem", "verification_key.json"
+STORE_FILE, URL_FILE = "node.db", "node.url"
+PEER_TIMEOUT = 30.0
+
+
+class NotFound(DarkmatchError, ValueError):
+    """A height or block this node does not have (HTTP 404)."""
+
+    http_status = 404
+    exit_code = 1
+
+
+def load_verifying_key(path) -> VerifyingKey:
+    """The verification key in ``path`` (snarkjs JSON), fully checked; one-line ``BadInput``."""
+    try:
+        return VerifyingKey.from_json(load_json_file(path, "verification key"))
+    except FormatError as e:
+        raise CodecError(f"verification key {os.fspath(path)}: {e}") from None
+
+
+def init_home(home, genesis_path, key_path, vk_path) -> dict:
+    """Check the three files and lay out a validator home folder (module doc); a summary.
+
+    Refuses a folder that already holds any of the node's files; writes nothing
+    when a file is bad.
+    """
+    home = os.fspath(home)
+    genesis = load_genesis(genesis_path)
+    key = load_private_key(key_path)
+    vk = load_verifying_key(vk_path)
+    pub = public_key_hex(key)
+    names = [v.name for v in genesis.validators if v.public_key == pub]
+    if not names:
+        raise BadInput(f"key {os.fspath(key_path)} is not a validator key of genesis "
+                         f"{os.fspath(genesis_path)}")
+    if os.path.exists(home) and not os.path.isdir(home):
+        raise BadInput(f"validator home is not a directory: {home}")
+    for f in (GENESIS_FILE, KEY_FILE, VK_FILE, STORE_FILE):
+        if os.path.lexists(os.path.join(home, f)):
+            raise BadInput(f"{os.path.join(home, f)} already exists (home already initialised)")
+    os.makedirs(home, mode=0o700, exist_ok=True)
+    atomic_write(os.path.join(home, GENESIS_FILE),
+                 (json.dumps(genesis_to_json(genesis), indent=1) + "\n").encode(), mode=0o644)
+    save_private_key(key, os.path.join(home, KEY_FILE))
+    atomic_write(os.path.join(home, VK_FILE), (json.dumps(vk.to_json(), indent=1) + "\n").encode(),
+                 mode=0o644)
+    with Store.open(os.path.join(home, STORE_FILE)) as store:
+        gh = store.init_genesis(genesis)
+    return {"validator": names[0], "chain_id": genesis.chain_id, "genesis_hash": gh,
+            "home": home}
+
+
+class Node:
+    """One validator node over its home folder; ``peers`` are other nodes' URLs."""
+
+    fault = None        #: the test fault of a ``ledger.node.faults.FaultyNode``
+
+    def __init__(self, home, peers=(), *, log=None):
+        home = os.fspath(home)
+        if not os.path.isdir(home):
+            raise BadInput(f"validator home not found: {home} (run: darkmatch validator init)")
+        self.home = home
+        self.peers = [NodeClient(p, PEER_TIMEOUT).url for p in dict.fromkeys(peers)]
+        self.url, self.bad_peers, self.syncing = None, {}, False
+        self._print = log or (lambda m: print(m, file=sys.stderr, flush=True))
+        genesis = load_genesis(os.path.join(home, GENESIS_FILE))
+        key = load_private_key(os.path.join(home, KEY_FILE))
+        self.vk = load_verifying_key(os.path.join(home, VK_FILE))
+        db = os.path.join(home, STORE_FILE)
+        self.store = Store.open(db)
+        try:
+            self.genesis_hash = self.store.init_genesis(genesis)
+            self.signlog = SignLog(db)
+            self.quorum = Quorum(self.store, self.vk)
+            self.validator = Validator(key, self.store, self.vk, self.signlog,
+                                       proof_verdict=self.quorum.proof_verdict)
+        except BaseException:
+            self.store.close()
+            raise
+        self.chain_id, self.name = genesis.chain_id, self.validator.name
+        self._lock = threading.RLock()
+
+    def log(self, msg: str) -> None:
+        self._print(f"[validator {self.name}] {msg}")
+
+    def close(self) -> None:
+        self.signlog.close()
+        self.store.close()
+
+    # ------------------------------------------------------------ reading
+    def status(self) -> dict:
+        height, head = self.store.head()
+        out = {"kind": "darkmatch-node-status", "version": 1, "chain_id": self.chain_id,
+               "genesis_hash": self.genesis_hash, "validator": self.name,
+               "public_key": self.validator.public_key,
+               "head": {"height": height, "hash": head}, "state_root": self.store.state_root(),
+               "peers": list(self.peers), "bad_peers": dict(self.bad_peers),
+               "syncing": self.syncing}
+        return out
+
+    def block(self, height: int) -> dict:
+        """The finalized block at ``height`` as JSON; ``NotFound`` past the head."""
+        head = self.store.head()[0]
+        if not 1 <= height <= head:
+            raise NotFound(f"no finalized block at height {height} (head is {head})")
+        return block_to_json(self.store.get_block(height))
+
+    # ------------------------------------------------------------ writing
+    def _reach(self, height: int) -> int:
+        """Catch up if ``height`` is above head + 1; the head, or 409 if still behind."""
+        head = self.store.head()[0]
+        if height > head + 1:
+            self._catch_up_locked(f"block {height} is ahead of head {head}")
+            head = self.store.head()[0]
+            if height > head + 1:
+                raise Conflict(f"node is behind: head is {head}, block {height} needs "
+                                     f"blocks {head + 1}..{height - 1} first (no peer had them)")
+        return head
+
+    def propose(self, obj) -> dict:
+        """Check a proposed block and answer this validator's attestation (module doc)."""
+        block = block_from_json(obj, "proposal")              # BadInput if malformed
+        if block.signatures:
+            raise BadInput("a proposal carries no signatures (they go to /finalize)")
+        with self._lock:
+            att = self._attest(block)
+        self.log(f"signed block {block.height} ({block.hash()[:16]}…)")
+        return attestation_to_json(att)
+
+    def _attest(self, block):
+        """This validator's attestation of ``block`` at this head (held lock)."""
+        head = self._reach(block.height)
+        if block.height <= head:
+            raise Conflict(f"block {block.height} is not above the head ({head}): "
+                           "that height is final")
+        try:
+            return self.validator.attest(block)
+        except Conflict:
+            raise                                   # AlreadySigned: 409
+        except ValueError as e:
+            raise Rejected(str(e)) from None
+
+    def param_change(self, obj) -> dict:
+        """Apply a parameter change its quorum approved (``ledger.chain.params``) at this head."""
+        change, height, sigs = approval_from_json(obj)           # BadInput if malformed
+        with self._lock:
+            head = self.store.head()[0]
+            if height > head:
+                self._catch_up_locked(f"parameter change at {height} is ahead of head {head}")
+                head = self.store.head()[0]
+            if height != head:
+                raise Conflict(f"parameter change approved at height {height}, the head "
+                                     f"is {head}")
+            if any(c == change for c, _ in self.store.param_approvals(height)):
+                return {"status": "known", "height": height}
+            try:
+                pid = apply_approved(self.store, change, height, sigs)
+            except ValueError as e:
+                raise Rejected(str(e)) from None
+        self.log(f"applied parameter change {pid} at height {height} ({change.get('kind')})")
+        return {"status": "applied", "height": height, "id": pid}
+
+    def param_changes(self, height: int) -> dict:
+        """The parameter changes recorded at ``height`` with their approvals; 404 past the head."""
+        head = self.store.head()[0]
+        if not 0 <= height <= head:
+            raise NotFound(f"no height {height} yet (head is {head})")
+        return {"kind": "darkmatch-param-changes", "version": 1, "height": height,
+                "changes": [approval_to_json(c, height, sigs)
+                            for c, sigs in self.store.param_approvals(height)]}
+
+    def finalize(self, obj) -> dict:
+        """Store a finalized block with its signatures (module doc)."""
+        block = block_from_json(obj, "finalized block")       # BadInput if malformed
+        with self._lock:
+            head = self._reach(block.height)
+            known = block.height <= head
+            try:
+                bh = self.quorum.finalize_signed(block)
+            except Misbehaviour as e:
+                self.log(f"evidence: {e}")
+                raise Rejected(str(e)) from None
+            except ValueError as e:
+                raise Rejected(str(e)) from None
+            self.quorum.forget(self.store.head()[0] + 1)
+        if not known:
+            self.log(f"finalized block {block.height} ({bh[:16]}…)")
+        return {"status": "known" if known else "stored", "height": block.height, "hash": bh}
+
+    # ------------------------------------------------------------ catch-up
+    def catch_up(self, reason: str = "start") -> int:
+        """Fetch, re-check and store the finalized blocks peers have past the head; the head."""
+        with self._lock:
+            return self._catch_up_locked(reason)
+
+    def start_catch_up(self) -> threading.Thread:
+        """``catch_up`` in a background thread (the server answers /status meanwhile)."""
+        self.syncing = True
+        t = threading.Thread(target=self._background_catch_up, name="darkmatch-catch-up",
+                             daemon=True)
+        t.start()
+        return t
+
+    def _background_catch_up(self):
+        try:
+            self.catch_up("start")
+        except Exception as e:                      # pragma: no cover - logged, node keeps serving
+            self.log(f"catch-up failed: {type(e).__name__}: {e}")
+        finally:
+            self.syncing = False
+
+    def _complain(self, peer, msg):
+        self.bad_peers[peer] = msg
+        self.log(f"bad peer {peer}: {msg}")
+
+    def _catch_up_locked(self, reason: str) -> int:
+        self.syncing = True
+        try:
+            start = self.store.head()[0]
+            for peer in self.peers:
+                if peer == self.url:
+                    continue
+                fetch_finalized(self.store, self.quorum, peer, timeout=PEER_TIMEOUT,
+                                on_skip=lambda m, p=peer: self.log(f"peer {p} skipped: {m}"),
+                                on_bad=lambda m, p=peer: self._complain(p, m))
+            head = self.store.head()[0]
+            if head > start:
+                self.log(f"caught up from {start} to {head} ({reason})")
+            return head
+        finally:
+            self.syncing = False

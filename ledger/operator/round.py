@@ -1,0 +1,60 @@
+"""One round of the validator network, the operator's side: propose, collect a quorum, finalize.
+
+``run_round(urls, block, quorum)`` proposes ``block`` to every validator at
+once (``ledger.node.client.each``: a down, slow or faulty validator only
+costs its own slot, never blocks the others), checks each attestation with
+``quorum.add`` (``ledger.chain.finality.Quorum`` on the operator's store: a
+forged one is refused, a double-sign or a signature on a bad proof is
+evidence), and once the signers hold > 2/3 of the stake broadcasts
+``POST /finalize`` with the signed block to every validator.  With
+``apply=True`` it also stores the block in the quorum's own store.  It
+returns a ``Round``: the signed block (None if no quorum), the attestations
+and refusals per URL, and each node's answer to the finalize.
+"""
+
+from dataclasses import dataclass, field
+
+from ledger.node.client import DEFAULT_TIMEOUT, NodeClient, each, one_line
+
+__all__ = ["Round", "run_round"]
+
+
+@dataclass
+class Round:
+    """What one ``run_round`` did, per validator URL."""
+
+    block: object = None                                  # the signed block, or None
+    attestations: dict = field(default_factory=dict)      # url → Attestation (accepted)
+    refusals: dict = field(default_factory=dict)          # url → reason (one line)
+    finalized: dict = field(default_factory=dict)         # url → node's answer
+    finalize_errors: dict = field(default_factory=dict)   # url → reason
+    stored_hash: str = None                               # apply=True: the local store's result
+
+
+def run_round(urls, block, quorum, *, timeout: float = DEFAULT_TIMEOUT, apply: bool = False):
+    """Propose ``block`` to every URL, collect a quorum, broadcast the finalize (module doc)."""
+    urls = list(dict.fromkeys(urls))
+    clients = {u: NodeClient(u, timeout) for u in urls}
+    result = Round()
+    for url, (att, err) in each(urls, lambda u: clients[u].propose(block), timeout).items():
+        if err is None:
+            try:
+                quorum.add(att, block)
+            except ValueError as e:                  # forged, unknown, evidence (Misbehaviour)
+                err = one_line(e)
+        if err is None:
+            result.attestations[url] = att
+        else:
+            result.refusals[url] = err
+    if not quorum.is_final(block.height, block.hash()):
+        return result
+    result.block = quorum.signed_block(block)
+    for url, (ans, err) in each(urls, lambda u: clients[u].finalize(result.block),
+                                 timeout).items():
+        if err is None:
+            result.finalized[url] = ans
+        else:
+            result.finalize_errors[url] = err
+    if apply:
+        result.stored_hash = quorum.finalize(block)
+    return result

@@ -1,0 +1,261 @@
+"""A scripted market, end to end in one process: the ``darkmatch demo`` and the ledger benchmark.
+
+``Market.create(folder, …)`` lays out a working folder::
+
+    genesis.json              chain id, one market, the validators and their stakes, the traders
+    verification_key.json     the N×K settlement circuit's key (snarkjs JSON)
+    operator/node.db          the operator's copy of the ledger (SQLite, ``ledger.chain.store``)
+    validators/vI/node.db     each validator's own ledger
+    blocks/block-NNNNNN.json  every finalized block, with its validators' signatures
+    proof.json, public.json   the last block's proof and public inputs (snarkjs formats)
+
+and keeps in memory what each party holds privately: the traders' Ed25519
+keys and order openings (sent only to the operator), the validators' keys,
+and the operator's view of every account's state (cash, position, blinding —
+the ledger holds only their commitments).  The SRS is a development one
+(``prover.dev_srs``; the demo says so).
+
+``Market.run_batch(height)`` is one batch as docs/life-of-an-order.md
+follows it:
+
+1. every trader commits to one order near the mark price, signs it and sends
+   the signed order and its opening to the operator (``Operator.submit``);
+2. the operator matches and proves the batch (``Operator.propose``);
+3. every validator checks the block against its own ledger and the proof, and
+   signs (``Validator.attest``);
+4. every node (the operator's and each validator's) collects the signatures
+   (``chain.finality.Quorum``) and stores the block once more than 2/3 of the
+   stake signed; the operator drops the settled orders and adopts the new
+   states (``Market.settle``).
+
+Steps 2–4 are the operator's one loop (``ledger.operator.loop.run_batch``);
+``Market.batch(height, round_fn)`` runs it with any round, so a caller can
+run steps 3–4 over HTTP instead (``ledger.operator.round.run_round``;
+``benchmarks/ledger.py`` does), and ``Market.local_round`` is the in-process
+one.
+``run_batch`` returns a ``BatchReport``: clearing price, volume, orders included and
+rejected, the circuit's gates, prove time, the validators' median verify
+time, and the finality latency (block proposed → stored final on every node).
+Orders expire at the batch's height, so an order the engine rejects is
+dropped, not carried into the next batch.  Prices and sizes come from a
+seeded ``random.Random`` (reproducible books); nonces, blindings and keys from
+the OS CSPRNG.
+"""
+
+import json
+import os
+import random
+import statistics
+import time
+import warnings
+from dataclasses import dataclass
+
+from circuits.settlement import settlement_circuit
+from circuits.settlement_data import MarketParams
+from prover import dev_srs, setup
+from prover import STEPS
+from prover.setup import domain_power
+from prover.srs import DevelopmentSRSWarning
+from verifier.errors import BadInput, Rejected
+
+from ledger.core import keys
+from ledger.core.block import block_to_json
+from ledger.chain.finality import Quorum
+from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator, genesis_to_json
+from ledger.operator.engine import Operator
+from ledger.operator.loop import BatchResult, run_batch
+from ledger.operator.round import Round
+from ledger.core.limits import MAX_BATCH_SLOTS
+from ledger.core.orders import new_order
+from ledger.chain.store import Store
+from ledger.chain.validator import Validator
+
+__all__ = ["Market", "BatchReport", "MARKET", "MARK_PRICE", "CASH", "STAKE"]
+
+#: the demo's market: 10 % initial, 5 % maintenance margin, 0.1 % fee, ±5 % price band
+MARKET = MarketParams(market_id=1, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500)
+MARK_PRICE = 50_000            #: ticks
+CASH = 10_000_000              #: each trader's genesis collateral
+STAKE = 100                    #: each validator's stake
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    height: int
+    block_hash: str
+    price: int
+    mark_price: int
+    volume: int
+    included: int              #: orders in the block's slots
+    rejected: int              #: orders the engine refused (dropped: they expire)
+    gates: int
+    prove_s: float
+    verify_s: float            #: median over the validators of check (state + proof) and sign
+    finality_s: float          #: block proposed → stored final on every node
+    signers: int
+
+
+def _json_file(path, obj) -> None:
+    keys.atomic_write(path, (json.dumps(obj, indent=1) + "\n").encode(), mode=0o644,
+                      overwrite=True)
+
+
+class Market:
+    """The parties of one scripted market; build it with ``Market.create``."""
+
+    def __init__(self, folder, genesis, trader_keys, validator_keys, pk, vk, n_slots, k_slots,
+                 seed):
+        self.folder, self.genesis = folder, genesis
+        self.trader_keys, self.validator_keys = trader_keys, validator_keys
+        self.pk, self.vk, self.n_slots, self.k_slots = pk, vk, n_slots, k_slots
+        self.rng = random.Random(seed)
+        self.operator = Operator(self._store("operator"), pk, vk, n_slots, k_slots)
+        self.nodes = [self.operator.store] + [self._store(os.path.join("validators", name))
+                                              for name in validator_keys]
+        self.quorums = [Quorum(s, vk) for s in self.nodes]
+        self.validators = [Validator(key, store, vk, proof_verdict=q.proof_verdict)
+                           for key, store, q in zip(validator_keys.values(), self.nodes[1:],
+                                                    self.quorums[1:])]
+        self.states = {a.account_id: a.initial_state() for a in genesis.accounts}
+        self.mark = genesis.market(MARKET.market_id).mark_price
+
+    def _store(self, sub):
+        os.makedirs(os.path.join(self.folder, sub), exist_ok=True)
+        store = Store.open(os.path.join(self.folder, sub, "node.db"))
+        store.init_genesis(self.genesis)
+        return store
+
+    @classmethod
+    def create(cls, folder, *, traders=8, validators=4, n_slots=None, k_slots=None, seed=1,
+               progress=None):
+        """A fresh genesis, keys, SRS and circuit keys in ``folder`` (which must not hold a ledger)."""
+        if not 2 <= traders <= MAX_BATCH_SLOTS:
+            raise BadInput(f"traders must be between 2 and {MAX_BATCH_SLOTS}")
+        if not 1 <= validators <= 32:
+            raise BadInput("validators must be between 1 and 32")
+        n_slots = traders if n_slots is None else n_slots
+        k_slots = traders if k_slots is None else k_slots
+        if n_slots < traders or k_slots < traders:
+            raise BadInput(f"{traders} traders need at least {traders} order and account slots")
+        if os.path.exists(os.path.join(folder, "genesis.json")):
+            raise BadInput(f"{folder} already holds a ledger (genesis.json); "
+                             "choose another folder or remove it")
+        say = progress or (lambda msg: None)
+        trader_keys = {a: keys.generate() for a in range(1, traders + 1)}
+        validator_keys = {f"v{i}": keys.generate() for i in range(validators)}
+        genesis = Genesis(
+            "darkmatch-demo", [GenesisMarket(MARKET, MARK_PRICE)],
+            [GenesisValidator(n, STAKE, keys.public_key_hex(k)) for n, k in validator_keys.items()],
+            [GenesisAccount(a, keys.public_key_hex(k), CASH, MARKET.market_id)
+             for a, k in trader_keys.items()])
+        say(f"building the {n_slots}x{k_slots} settlement circuit")
+        circuit = settlement_circuit(n_slots, k_slots)
+        power = domain_power(circuit)
+        say(f"development SRS 2^{power} (NOT for production) and circuit keys")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DevelopmentSRSWarning)
+            srs = dev_srs(power)
+        pk, vk = setup(circuit, srs)
+        os.makedirs(os.path.join(folder, "blocks"), exist_ok=True)
+        _json_file(os.path.join(folder, "genesis.json"), genesis_to_json(genesis))
+        _json_file(os.path.join(folder, "verification_key.json"), vk.to_json())
+        return cls(folder, genesis, trader_keys, validator_keys, pk, vk, n_slots, k_slots, seed)
+
+    @property
+    def gates(self) -> int:
+        return self.operator.circuit.n_gates
+
+    # ------------------------------------------------------------ one batch
+    def _orders(self, height):
+        """Each trader's order for this batch: a side, 1–20 lots, and a limit from 0.5 % on the
+        passive side to 1 % on the aggressive side of the mark (so most books cross)."""
+        out = []
+        for account, key in self.trader_keys.items():
+            side = self.rng.choice(("buy", "sell"))
+            offset = self.rng.randint(-self.mark // 200, self.mark // 100)
+            offset = offset if side == "buy" else -offset
+            size = self.rng.randint(1, 20)
+            out.append(new_order(key, account, MARKET.market_id, side, self.mark + offset, size,
+                                 height))
+        return out
+
+    def _submit_orders(self, height, note=None):
+        """Step 1: every trader's order for this batch, sent to the operator."""
+        self.operator.progress = note
+        # the mark (the operator's oracle input) drifts at most 0.5 % a batch, inside the band
+        self.mark += self.rng.randint(-self.mark // 200, self.mark // 200)
+        for order, opening in self._orders(height):
+            self.operator.submit(order, opening)
+
+    def settle(self, proposal):
+        """After finality: write the stored block's files and adopt the new states."""
+        block = proposal.block
+        stored = self.operator.store.get_block(block.height)
+        if stored is None or stored.hash() != block.hash():
+            raise Rejected(f"block {block.height} is not final on the operator's node")
+        _json_file(os.path.join(self.folder, "blocks", f"block-{block.height:06d}.json"),
+                   block_to_json(stored))
+        _json_file(os.path.join(self.folder, "proof.json"), stored.proof)
+        _json_file(os.path.join(self.folder, "public.json"),
+                   [str(v) for v in stored.public_inputs])
+        self.states.update(proposal.new_states)
+        return stored
+
+    def batch(self, height, round_fn, note=None, prove_progress=None) -> BatchResult:
+        """One batch through the operator's loop (``ledger.operator.loop.run_batch``) with
+        any round: ``round_fn(block)`` → ``Round`` (``ledger.operator.round.run_round``
+        over HTTP in ``benchmarks/ledger.py``; ``local_round`` in ``run_batch``)."""
+        self._submit_orders(height, note)
+        return run_batch(self.operator, height, self.mark, MARKET, self.states, round_fn,
+                         settle=self.settle, prove_progress=prove_progress)
+
+    def local_round(self, block, step=None, verify_times=None) -> Round:
+        """Steps 3–4 in this process: every validator checks and signs, every node
+        collects the signatures and stores the block once final."""
+        step = step or (lambda name: None)
+        rnd = Round()
+        for v in self.validators:
+            t = time.perf_counter()
+            rnd.attestations[v.name] = v.attest(block)  # check (state + proof), then sign
+            if verify_times is not None:
+                verify_times.append(time.perf_counter() - t)
+            step(f"validator {v.name} checked and signed")
+        for quorum in self.quorums:
+            for a in rnd.attestations.values():
+                quorum.add(a, block)
+            quorum.finalize(block)
+        rnd.block = self.operator.store.get_block(block.height)
+        return rnd
+
+    def run_batch(self, height, step=None, note=None) -> BatchReport:
+        """One batch end to end with the in-process validators (module docstring).
+
+        ``step(name)`` marks each step as it starts or ends (``steps_per_batch``
+        calls: the prover's six, one when the block is proven, one per
+        validator, one when final); ``note(message)`` receives the operator's
+        messages (matching, proving).
+        """
+        step = step or (lambda name: None)
+        verify_times = []
+
+        def round_fn(block):
+            step("batch matched and proven")
+            rnd = self.local_round(block, step, verify_times)
+            step("final on every node")
+            return rnd
+
+        res = self.batch(height, round_fn, note,
+                         lambda name, i, n: step(f"proving: {name} ({i + 1}/{n})"))
+        block = res.proposal.block
+        return BatchReport(height, block.hash(), block.price, block.mark_price, block.volume,
+                           len(block.active_orders()), len(res.proposal.rejected), self.gates,
+                           res.prove_s, statistics.median(verify_times), res.finality_s,
+                           len(res.round.block.signatures))
+
+    def steps_per_batch(self) -> int:
+        """How many times ``run_batch`` calls ``step`` (for a progress bar's total)."""
+        return len(STEPS) + 2 + len(self.validators)
+
+    def close(self) -> None:
+        for s in self.nodes:
+            s.close()
