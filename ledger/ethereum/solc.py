@@ -12,6 +12,7 @@ import json
 import pathlib
 import shutil
 import subprocess
+import tempfile
 
 from verifier.errors import BadInput
 
@@ -51,12 +52,16 @@ def compile_sources(sources: dict, *, timeout: int = 300) -> dict:
     request = {"language": "Solidity",
                "sources": {name: {"content": text} for name, text in sources.items()},
                "settings": SETTINGS}
-    p = subprocess.run([str(exe), "--standard-json"], input=json.dumps(request),
-                       capture_output=True, text=True, timeout=timeout)
-    try:
-        out = json.loads(p.stdout[p.stdout.index("{"):])
-    except ValueError:
-        raise SolcError(f"solcjs failed: {(p.stderr or p.stdout).strip()[:300]}") from None
+    # stdout to a file: solcjs exits before flushing more than 64 KiB into a pipe
+    with tempfile.TemporaryFile("w+") as sink:
+        p = subprocess.run([str(exe), "--standard-json"], input=json.dumps(request), stdout=sink,
+                           stderr=subprocess.PIPE, text=True, timeout=timeout)
+        sink.seek(0)
+        text = sink.read()
+    try:   # solcjs may print notes before the JSON line
+        out = json.loads(next(line for line in text.splitlines() if line.startswith("{")))
+    except (ValueError, StopIteration):
+        raise SolcError(f"solcjs failed: {(p.stderr or text).strip()[:300]}") from None
     errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise SolcError(errors[0].get("formattedMessage", errors[0].get("message", "?")).strip())
