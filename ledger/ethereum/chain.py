@@ -74,7 +74,8 @@ def anvil_path():
 class Anvil:
     """An anvil node on 127.0.0.1; use as a context manager or call ``start``/``stop``."""
 
-    def __init__(self, port: int = None, *, chain_id: int = 31337, exe=None, block_time=None):
+    def __init__(self, port: int = None, *, chain_id: int = 31337, exe=None, block_time=None, extra=()):
+        self.extra = list(extra)
         self.port = port or free_port()
         self.chain_id = chain_id
         self.exe = exe or anvil_path()
@@ -92,6 +93,7 @@ class Anvil:
                "--chain-id", str(self.chain_id), "--silent"]
         if self.block_time:
             cmd += ["--block-time", str(self.block_time)]
+        cmd += self.extra
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -53,8 +53,11 @@ def compile_sources(sources: dict, *, timeout: int = 300) -> dict:
                "sources": {name: {"content": text} for name, text in sources.items()},
                "settings": SETTINGS}
     # stdout to a file: solcjs exits before flushing more than 64 KiB into a pipe
-    with tempfile.TemporaryFile("w+") as sink:
-        p = subprocess.run([str(exe), "--standard-json"], input=json.dumps(request), stdout=sink,
+    # and stdin from a file: node's synchronous read of a large piped stdin can fail with EAGAIN
+    with tempfile.TemporaryFile("w+") as sink, tempfile.TemporaryFile("w+") as source:
+        source.write(json.dumps(request))
+        source.seek(0)
+        p = subprocess.run([str(exe), "--standard-json"], stdin=source, stdout=sink,
                            stderr=subprocess.PIPE, text=True, timeout=timeout)
         sink.seek(0)
         text = sink.read()
