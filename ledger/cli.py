@@ -27,6 +27,8 @@ COMMAND_MODULES = [
     "validator",
     "operator",
     "params",
+    "evm",
+    "chain",
 ]
 
 

@@ -51,7 +51,7 @@ def connect(url: str, *, timeout: float = 30.0):
     try:
         w3.eth.chain_id
     except Exception as e:   # noqa: BLE001 — any transport failure is "unreachable"
-        raise ChainUnavailable(f"no Ethereum node at {url}: {str(e).splitlines()[0][:120]}") from None
+        raise ChainUnavailable(f"no Ethereum node answers at {url} ({type(e).__name__})") from None
     return w3
 
 
