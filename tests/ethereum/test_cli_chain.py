@@ -101,3 +101,26 @@ def test_bad_inputs_are_one_line(anvil, setup_files, capsys, tmp_path):
     assert "too open" in capsys.readouterr().err
     assert main(["chain", "status", "--rpc", "http://127.0.0.1:9", "--deployment", "x.json"]) == 2
     assert "no Ethereum node answers" in capsys.readouterr().err
+
+
+def test_chain_up_serves_until_interrupted(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from ledger.ethereum.chain import anvil_path, connect, free_port
+    from evm_fixtures import need
+    need(anvil_path() is not None, "anvil")
+    port = free_port()
+    p = subprocess.Popen([sys.executable, "-m", "ledger.cli", "chain", "up", "--port", str(port)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        line = p.stdout.readline()
+        assert f"anvil on http://127.0.0.1:{port}" in line, line + p.stderr.read()
+        assert connect(f"http://127.0.0.1:{port}").eth.chain_id == 31337
+    finally:
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=30)
+    assert rc == 0
+    with pytest.raises(Exception):
+        connect(f"http://127.0.0.1:{port}", timeout=2)

@@ -334,3 +334,32 @@ def test_cap_change_by_quorum(world):
         20_000, certificate(world.committee[:1], h)), w3.eth.accounts[0], contract=settlement), "InsufficientStake")
     send(w3, settlement.functions.changeCap(20_000, certificate(world.committee[1:], h)), w3.eth.accounts[0])
     assert settlement.functions.collateralCap().call() == 800
+
+
+def test_public_inputs_of_another_layout_are_refused(world, fresh):
+    settlement, token, public, proof = fresh
+    refused(world.w3, settlement, token,
+            lambda: _settle(world, settlement, 1, GENESIS_HASH, public + [0], proof), "WrongLayout")
+
+
+@pytest.mark.parametrize("field,value", [("n_accounts", 0), ("off_new", 6), ("height_index", 2), ("off_deposit", 9)])
+def test_impossible_layout_is_refused_at_deployment(world, field, value):
+    from dataclasses import replace
+    from ledger.ethereum.deploy import deploy
+    from ledger.ethereum.settlement import Genesis
+    from settlement_fixtures import LAYOUT
+    bad = replace(LAYOUT, **{field: value})
+    genesis = Genesis(LEDGER_ID, GENESIS_HASH, 0, tuple(a.address for a in world.committee), (1, 1, 1, 1), 1)
+    with pytest.raises(ChainError, match="WrongLayout"):
+        deploy(world.w3, "Settlement", (world.verifier.address, world.verifier.address, bad.to_abi(),
+                                        genesis.to_abi()))
+
+
+def test_unsorted_or_zero_stake_committee_is_refused_at_deployment(world):
+    from ledger.ethereum.deploy import deploy
+    from settlement_fixtures import LAYOUT
+    members = sorted((a.address for a in world.committee), key=lambda x: int(x, 16))
+    for ms, stakes in ((members[::-1], [1, 1, 1, 1]), (members, [1, 0, 1, 1]), ([], [])):
+        g = (LEDGER_ID, GENESIS_HASH, 0, ms, stakes, 1, [], [], [])
+        with pytest.raises(ChainError, match="BadCommittee"):
+            deploy(world.w3, "Settlement", (world.verifier.address, world.verifier.address, LAYOUT.to_abi(), g))
