@@ -151,18 +151,18 @@ def test_too_little_stake_is_refused(world, fresh):
 
 
 def test_exactly_two_thirds_is_not_enough(world):
-    settlement, token = world.fresh(stakes=(100, 100, 100, 0 + 1))
+    stakes = (1, 1, 1, 3)                                   # total 6
+    settlement, token = world.fresh(stakes=stakes)
     public, proof = world.block(1, [{"id": 1, "old": c(world, 1), "new": 5}])
-    # committee[:2] hold 200 of 301 (< 2/3); add the 1-stake member: 201 * 3 = 603 > 602
-    by = sorted(world.committee, key=lambda a: int(a.address, 16))
-    stakes = dict(zip([a.address for a in world.committee], (100, 100, 100, 1)))
-    small = [a for a in by if stakes[a.address] == 1]
-    big = [a for a in by if stakes[a.address] == 100][:2]
-    sigs = world.sign(settlement, 1, GENESIS_HASH, public, proof, signers=big)
+    big = world.committee[3]
+    small = world.committee[:3]
+    # 3 + 1 = 4 = exactly 2/3 of 6: refused; 3 + 1 + 1 = 5: accepted
+    sigs = world.sign(settlement, 1, GENESIS_HASH, public, proof, signers=[big, small[0]])
     refused(world.w3, settlement, token,
             lambda: _settle(world, settlement, 1, GENESIS_HASH, public, proof, sigs), "InsufficientStake")
     _settle(world, settlement, 1, GENESIS_HASH, public, proof,
-            world.sign(settlement, 1, GENESIS_HASH, public, proof, signers=big + small))
+            world.sign(settlement, 1, GENESIS_HASH, public, proof, signers=[big] + small[:2]))
+    assert settlement.functions.height().call() == 1
 
 
 def test_non_member_signature_is_refused(world, fresh):
