@@ -363,3 +363,18 @@ def test_unsorted_or_zero_stake_committee_is_refused_at_deployment(world):
         g = (LEDGER_ID, GENESIS_HASH, 0, ms, stakes, 1, [], [], [])
         with pytest.raises(ChainError, match="BadCommittee"):
             deploy(world.w3, "Settlement", (world.verifier.address, world.verifier.address, LAYOUT.to_abi(), g))
+
+
+def test_block_hash_matches_the_contract_for_any_block(world):
+    from hypothesis import given, settings, strategies as st
+    settlement, _ = world.fresh()
+    word = st.integers(min_value=0, max_value=2**256 - 1)
+
+    @settings(max_examples=25, deadline=None)
+    @given(height=word, parent=st.binary(min_size=32, max_size=32),
+           public=st.lists(word, max_size=20), proof=st.lists(word, min_size=24, max_size=24))
+    def check(height, parent, public, proof):
+        assert settlement.functions.blockHash(height, parent, public, proof).call() == \
+            block_hash(LEDGER_ID, height, parent, public, proof)
+
+    check()
