@@ -1,7 +1,7 @@
 """Layering rules: ledger → prover → circuits → verifier; imports go downward only.
 
 Inside ``ledger`` the packages are layered by role, lowest first (docs/design.md
-§Roles): core ← exchange ← chain ← node ← operator ← cli.  A module may import
+§Roles): core ← exchange ← chain ← ethereum ← node ← operator ← cli.  A module may import
 its own package and the packages below it; nothing imports ``ledger.cli``.
 """
 
@@ -12,7 +12,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ORDER = ["verifier", "circuits", "prover", "ledger"]   # lowest first
-LEDGER_ORDER = ["core", "exchange", "chain", "node", "operator", "cli"]   # lowest first
+LEDGER_ORDER = ["core", "exchange", "chain", "ethereum", "node", "operator", "cli"]   # lowest first
 
 
 def _imports(path: pathlib.Path):
@@ -109,8 +109,8 @@ def test_ledger_checker_catches_upward_and_cli_imports(tmp_path):
     assert ledger_violations(tmp_path) == [
         "ledger/chain/up.py:1 imports ledger.node (upward)",
         "ledger/exchange/flat.py:1 imports ledger.store (not a package of the ledger)",
-        "ledger/misc/x.py is in no layer of ['core', 'exchange', 'chain', 'node', 'operator', "
-        "'cli']",
+        "ledger/misc/x.py is in no layer of ['core', 'exchange', 'chain', 'ethereum', 'node', "
+        "'operator', 'cli']",
         "ledger/node/rel.py:1 imports ledger.operator (upward)",
         "ledger/operator/cli.py:1 imports ledger.cli",
     ]

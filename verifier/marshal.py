@@ -133,8 +133,15 @@ def _small_int(d, key: str, what: str, low: int, high: int) -> int:
     return v
 
 
+def _protocol_first(d, what: str) -> None:
+    """Another protocol's file (a Groth16 key, say) is named as such before its fields are."""
+    if isinstance(d, dict) and "protocol" in d:
+        _exact(d, "protocol", "plonk", what)
+
+
 def parse_proof(d) -> Proof:
     """snarkjs's proof.json object → ``Proof``; anything not canonical raises ``FormatError``."""
+    _protocol_first(d, "proof")
     _object(d, "proof", _PROOF_FIELDS)
     _exact(d, "protocol", "plonk", "proof")
     _exact(d, "curve", "bn128", "proof")
@@ -145,6 +152,7 @@ def parse_proof(d) -> Proof:
 
 def parse_verifying_key(d) -> VerifyingKey:
     """snarkjs's verification_key.json object → ``VerifyingKey``; strict, as ``parse_proof``."""
+    _protocol_first(d, "verification key")
     _object(d, "verification key", _VK_FIELDS)
     _exact(d, "protocol", "plonk", "verification key")
     _exact(d, "curve", "bn128", "verification key")

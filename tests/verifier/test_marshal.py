@@ -282,3 +282,10 @@ def test_json_text_layout_never_changes_the_canonical_form(rnd, indent, escape):
         text = "".join(f"\\u{ord(ch):04x}" if ch.isdigit() and rnd.random() < 0.2 else ch
                        for ch in text)             # every digit of proof.json is in a string
     assert canonical_json(parse_proof(json.loads(text))) == canonical_json(parse_proof(PROOF))
+
+
+@pytest.mark.parametrize("parse, what", [(parse_proof, "proof"), (parse_verifying_key, "verification key")])
+def test_another_protocol_is_named_before_missing_fields(parse, what):
+    """A Groth16 file lacks PLONK's fields; the reason names its protocol, not a missing field."""
+    with pytest.raises(FormatError, match=f"^{what}: protocol is not 'plonk': 'groth16'$"):
+        parse({"protocol": "groth16"})

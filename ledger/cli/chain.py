@@ -1,0 +1,212 @@
+"""``darkmatch chain``: a local Ethereum node and the settlement contract from the command line.
+
+    darkmatch chain up [--port 8545]                 # anvil on 127.0.0.1 until Ctrl-C
+    darkmatch chain deploy --vk vk.json --layout layout.json --genesis genesis.json \\
+                           [--token ADDRESS] [--out deployment.json]
+    darkmatch chain status  [--deployment deployment.json]
+    darkmatch chain deposit --account ID --amount N [--mint]
+    darkmatch chain claim   --account ID
+
+Every command but ``up`` takes ``--rpc URL`` (default http://127.0.0.1:8545)
+and sends from ``--key FILE`` (an Ethereum key, mode 0600, from ``darkmatch
+evm key``) or else the node's first unlocked account (anvil's).  The file
+formats are ``ledger.ethereum.config``'s.  A refusal by the contract prints
+one line naming it (e.g. ``NothingToClaim``) and exits 1; bad input exits 2.
+"""
+
+__all__ = ["register"]
+
+DEFAULT_RPC = "http://127.0.0.1:8545"
+
+
+def _fail(e):
+    from ledger.cli.main import UserError
+    raise UserError(str(e)) from None
+
+
+def _connect(args):
+    from ledger.ethereum.chain import ChainUnavailable, connect
+    try:
+        return connect(args.rpc)
+    except ChainUnavailable as e:
+        _fail(e)
+
+
+def _sender(args, w3):
+    from ledger.ethereum.deploy import default_sender
+    from ledger.ethereum.settlement import KeyFileError, load_key_file
+    from ledger.ethereum.chain import ChainError
+    try:
+        return load_key_file(args.key) if args.key else default_sender(w3)
+    except (KeyFileError, ChainError) as e:
+        _fail(e)
+
+
+def _deployment(args, w3):
+    from ledger.ethereum.config import ConfigError, load_deployment
+    from ledger.ethereum.deploy import at
+    try:
+        d = load_deployment(args.deployment)
+    except ConfigError as e:
+        _fail(e)
+    if w3.eth.chain_id != d["chain_id"]:
+        _fail(f"deployment {args.deployment} is on chain {d['chain_id']}, the node is chain {w3.eth.chain_id}")
+    return d, at(w3, "Settlement", d["settlement"]), at(w3, "TestToken", d["token"])
+
+
+def _refused(e) -> int:
+    import sys
+    print(f"darkmatch: refused: {e}", file=sys.stderr)
+    return 1
+
+
+def run_up(args) -> int:
+    import time
+    from ledger.ethereum.chain import Anvil, ChainUnavailable
+    node = Anvil(args.port, chain_id=args.chain_id)
+    try:
+        w3 = node.start()
+    except ChainUnavailable as e:
+        _fail(e)
+    try:
+        print(f"anvil on {node.url} (chain id {w3.eth.chain_id}); first account {w3.eth.accounts[0]}; "
+              "Ctrl-C stops it", flush=True)
+        while node.proc.poll() is None:
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        node.stop()
+
+
+def run_deploy(args) -> int:
+    from ledger.ethereum.chain import ChainError
+    from ledger.ethereum.config import ConfigError, load_genesis, load_layout, write_deployment
+    from ledger.ethereum.deploy import at, deploy, deploy_verifier
+    from ledger.cli.evm import _vk
+    vk = _vk(args.vk)
+    try:
+        layout, genesis = load_layout(args.layout), load_genesis(args.genesis)
+    except ConfigError as e:
+        _fail(e)
+    if layout.n_public != vk.n_public:
+        _fail(f"layout has {layout.n_public} public inputs, the key {vk.n_public}")
+    w3 = _connect(args)
+    sender = _sender(args, w3)
+    try:
+        verifier = deploy_verifier(w3, vk, sender)
+        token = at(w3, "TestToken", args.token) if args.token else \
+            deploy(w3, "TestToken", ("darkmatch test collateral", "DMUSD"), sender)
+        settlement = deploy(w3, "Settlement", (verifier.address, token.address, layout.to_abi(),
+                                               genesis.to_abi()), sender)
+    except ChainError as e:
+        return _refused(e)
+    write_deployment(args.out, chain_id=w3.eth.chain_id, verifier=verifier.address,
+                     settlement=settlement.address, token=token.address, ledger_id=genesis.ledger_id,
+                     layout=layout)
+    print(f"Settlement {settlement.address} (verifier {verifier.address}, token {token.address}); "
+          f"wrote {args.out}")
+    return 0
+
+
+def run_status(args) -> int:
+    w3 = _connect(args)
+    d, s, _ = _deployment(args, w3)
+    f = s.functions
+    members, stakes = f.members().call()
+    collateral, cap = f.collateral().call(), f.collateralCap().call()
+    print(f"height {f.height().call()}  last block 0x{f.lastBlockHash().call().hex()}")
+    print(f"committee {len(members)} members, total stake {f.totalStake().call()}")
+    print(f"vault collateral {collateral} of cap {cap} ({collateral / cap if cap else 0:.1%}); "
+          f"owed {f.owed().call()}; pending deposits {f.pendingDeposits().call()}")
+    print(f"frozen {f.frozen().call()}")
+    return 0
+
+
+def run_deposit(args) -> int:
+    from web3.logs import DISCARD
+    from ledger.ethereum.chain import ChainError, send
+    w3 = _connect(args)
+    _, s, token = _deployment(args, w3)
+    sender = _sender(args, w3)
+    who = getattr(sender, "address", sender)
+    try:
+        if args.mint:
+            send(w3, token.functions.mint(who, args.amount), sender, contract=token)
+        send(w3, token.functions.approve(s.address, args.amount), sender, contract=token)
+        receipt = send(w3, s.functions.deposit(args.account, args.amount), sender, contract=s)
+    except ChainError as e:
+        return _refused(e)
+    index = s.events.Deposited().process_receipt(receipt, errors=DISCARD)[0]["args"]["index"]
+    print(f"deposit #{index}: {args.amount} to account {args.account} queued "
+          f"(credited when a block consumes it)")
+    return 0
+
+
+def run_claim(args) -> int:
+    from web3.logs import DISCARD
+    from ledger.ethereum.chain import ChainError, send
+    w3 = _connect(args)
+    _, s, _ = _deployment(args, w3)
+    sender = _sender(args, w3)
+    try:
+        receipt = send(w3, s.functions.claim(args.account), sender, contract=s)
+    except ChainError as e:
+        return _refused(e)
+    ev = s.events.Claimed().process_receipt(receipt, errors=DISCARD)[0]["args"]
+    print(f"claimed {ev['amount']} for account {args.account} to {ev['to']}")
+    return 0
+
+
+def _positive(text):
+    import argparse
+    try:
+        v = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return v
+
+
+def register(sub) -> None:
+    p = sub.add_parser("chain", help="a local Ethereum node and the settlement contract",
+                       description="Start anvil; deploy, inspect and use the settlement contract.")
+    s = p.add_subparsers(dest="chain_command", metavar="SUBCOMMAND", parser_class=type(p))
+
+    up = s.add_parser("up", help="run anvil on 127.0.0.1 until Ctrl-C")
+    up.add_argument("--port", type=int, default=8545)
+    up.add_argument("--chain-id", type=int, default=31337)
+    up.set_defaults(func=run_up)
+
+    def common(q, deployment=True):
+        q.add_argument("--rpc", default=DEFAULT_RPC, help="Ethereum JSON-RPC URL")
+        q.add_argument("--key", help="Ethereum key file (0600) to send from; default: the node's first account")
+        if deployment:
+            q.add_argument("--deployment", default="deployment.json", help="written by `chain deploy`")
+
+    d = s.add_parser("deploy", help="deploy verifier, settlement (and a test token)")
+    common(d, deployment=False)
+    d.add_argument("--vk", default="verification_key.json")
+    d.add_argument("--layout", required=True, help="public-input layout JSON")
+    d.add_argument("--genesis", required=True, help="settlement genesis JSON")
+    d.add_argument("--token", help="existing ERC-20 collateral token (default: deploy a TestToken)")
+    d.add_argument("--out", default="deployment.json")
+    d.set_defaults(func=run_deploy)
+
+    st = s.add_parser("status", help="height, committee, vault and cap")
+    common(st)
+    st.set_defaults(func=run_status)
+
+    dp = s.add_parser("deposit", help="queue a deposit for an account")
+    common(dp)
+    dp.add_argument("--account", type=_positive, required=True)
+    dp.add_argument("--amount", type=_positive, required=True)
+    dp.add_argument("--mint", action="store_true", help="mint the amount first (test token only)")
+    dp.set_defaults(func=run_deposit)
+
+    cl = s.add_parser("claim", help="claim an account's settled withdrawals (as its owner)")
+    common(cl)
+    cl.add_argument("--account", type=_positive, required=True)
+    cl.set_defaults(func=run_claim)
