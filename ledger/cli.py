@@ -27,6 +27,8 @@ COMMAND_MODULES = [
     "validator",
     "operator",
     "params",
+    "plonk",
+    "zkey",
 ]
 
 
