@@ -11,12 +11,12 @@ line naming the file and the fault.
 
 from .binfile import FormatError
 from .plonkify import PlonkGates, plonkify
-from .r1cs import R1CS, read_r1cs
+from .r1cs import R1CS, read_r1cs, write_r1cs
 from .prove import ZkeyCircuit, prove_zkey, proving_key
 from .setup import plonk_setup
 from .wtns import read_wtns, write_wtns
 from .zkey import ZKey, read_zkey, vk_json_text
 
-__all__ = ["FormatError", "PlonkGates", "plonkify", "R1CS", "read_r1cs", "plonk_setup", "ZKey",
+__all__ = ["FormatError", "PlonkGates", "plonkify", "R1CS", "read_r1cs", "write_r1cs", "plonk_setup", "ZKey",
            "read_zkey", "vk_json_text", "ZkeyCircuit", "prove_zkey", "proving_key", "read_wtns",
            "write_wtns"]

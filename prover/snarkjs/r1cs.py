@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from verifier.fields import R_MOD
 
-from .binfile import FIELD_BYTES, BinFile
+from .binfile import FIELD_BYTES, BinFile, write_bin
 
-__all__ = ["R1CS", "read_r1cs"]
+__all__ = ["R1CS", "read_r1cs", "write_r1cs"]
 
 _HEADER_SIZE = 4 + FIELD_BYTES + 4 * 4 + 8 + 4
 
@@ -95,3 +95,20 @@ def _read_constraints(bf: BinFile, count: int, n_vars: int) -> list:
     if pos != end:
         raise bf.error(f"constraints section has {end - pos} bytes after its {count} constraints")
     return out
+
+
+def write_r1cs(path, r1cs: R1CS) -> None:
+    """Write ``r1cs`` in circom's format (sections 1, 2 and a wire→label map 3 = identity)."""
+    header = struct.pack("<I", FIELD_BYTES) + R_MOD.to_bytes(32, "little") + struct.pack(
+        "<4IQI", r1cs.n_vars, r1cs.n_outputs, r1cs.n_pub_inputs, r1cs.n_prv_inputs,
+        r1cs.n_labels, len(r1cs.constraints))
+
+    def constraints():
+        for triple in r1cs.constraints:
+            for lc in triple:
+                yield struct.pack("<I", len(lc))
+                for wire, coef in lc.items():
+                    yield struct.pack("<I", wire) + (coef % R_MOD).to_bytes(32, "little")
+
+    labels = b"".join(struct.pack("<Q", i) for i in range(r1cs.n_vars))
+    write_bin(path, b"r1cs", 1, [(1, lambda: [header]), (2, constraints), (3, lambda: [labels])])
