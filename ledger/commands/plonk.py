@@ -112,7 +112,7 @@ def register(sub) -> None:
     s.add_argument("proof", nargs="?", default="proof.json")
     s.add_argument("public", nargs="?", default="public.json")
     s.set_defaults(func=_prove)
-    s = cmds.add_parser("verify", help="verification_key.json public.json proof.json → OK / invalid")
+    s = cmds.add_parser("verify", help="verification_key.json public.json proof.json → OK!")
     s.add_argument("vk")
     s.add_argument("public")
     s.add_argument("proof")

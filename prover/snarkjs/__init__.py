@@ -1,4 +1,4 @@
-"""circom's and snarkjs's files: .r1cs, .wtns and PLONK .zkey, and ``plonk setup`` / ``prove`` on them.
+"""circom's and snarkjs's files (.r1cs, .wtns, PLONK .zkey) and ``plonk setup`` / ``prove`` on them.
 
     from prover.snarkjs import plonk_setup, read_zkey, read_wtns, prove_zkey
     plonk_setup("circuit.r1cs", "pot.ptau", "circuit.zkey")      # = snarkjs plonk setup
@@ -11,12 +11,12 @@ line naming the file and the fault.
 
 from .binfile import FormatError
 from .plonkify import PlonkGates, plonkify
-from .r1cs import R1CS, read_r1cs, write_r1cs
 from .prove import ZkeyCircuit, prove_zkey, proving_key
+from .r1cs import R1CS, read_r1cs, write_r1cs
 from .setup import plonk_setup
 from .wtns import read_wtns, write_wtns
 from .zkey import ZKey, read_zkey, vk_json_text
 
-__all__ = ["FormatError", "PlonkGates", "plonkify", "R1CS", "read_r1cs", "write_r1cs", "plonk_setup", "ZKey",
-           "read_zkey", "vk_json_text", "ZkeyCircuit", "prove_zkey", "proving_key", "read_wtns",
-           "write_wtns"]
+__all__ = ["FormatError", "PlonkGates", "plonkify", "R1CS", "read_r1cs", "write_r1cs",
+           "plonk_setup", "ZKey", "read_zkey", "vk_json_text", "ZkeyCircuit", "prove_zkey",
+           "proving_key", "read_wtns", "write_wtns"]

@@ -58,7 +58,8 @@ class BinFile:
                              f"(expected {magic!r})")
         self.version, nsec = struct.unpack("<II", head[4:12])
         if not 1 <= self.version <= max_version:
-            raise self.error(f"unsupported version {self.version} (this reader knows 1..{max_version})")
+            raise self.error(f"unsupported version {self.version} "
+                             f"(this reader knows 1..{max_version})")
         self.sections, pos = {}, 12
         for _ in range(nsec):
             if pos + 12 > size:

@@ -61,15 +61,21 @@ class ZkeyCircuit:
     def check(self, wtns: np.ndarray, cs=None) -> list:
         """The full witness (ints); raises ``UnsatisfiedError`` naming the first failing gate."""
         w = full_witness(self.zk, wtns)
-        self.first_failure(w)
+        m = self.zk.n_witness
+        wm = np.empty((len(w), 4), dtype=np.uint64)       # Montgomery, without a second int pass
+        wm[:m] = fr.to_mont_vec(np.ascontiguousarray(wtns))
+        wm[0] = 0
+        if len(w) > m:
+            wm[m:] = fr_from_ints(w[m:])
+        self.first_failure(w, wm)
         return w
 
     def public_values(self, w: list) -> list:
         return w[1: 1 + self.zk.n_public]
 
-    def first_failure(self, w: list) -> None:
+    def first_failure(self, w: list, wm: np.ndarray) -> None:
+        """Raise ``UnsatisfiedError`` for the first row whose gate fails (w as ints and limbs)."""
         rows = self.zk.n_constraints
-        wm = fr_from_ints(w)
         a, b, c = (wm[v[:rows]] for v in self.wires)
         q = {k: v[:rows] for k, v in self.q_h.items()}
         s = fr.add_vec(fr.mul_vec(fr.mul_vec(a, b), q["qm"]), fr.mul_vec(a, q["ql"]))
@@ -83,7 +89,8 @@ class ZkeyCircuit:
             row = int(bad[0])
             va, vb, vc = (int(v[row]) for v in self.wires)
             kind = "public input" if row < npub else "gate"
-            raise UnsatisfiedError(row, f"{kind} row: qM·a·b + qL·a + qR·b + qO·c + qC ≠ 0 with "
+            raise UnsatisfiedError(row, f"{kind} row: qM·a·b + qL·a + qR·b + qO·c + qC ≠ 0 "
+                                   "with "
                                    f"a = {self._name(va)}, b = {self._name(vb)}, "
                                    f"c = {self._name(vc)}")
 

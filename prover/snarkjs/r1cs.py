@@ -1,4 +1,4 @@
-"""circom's ``.r1cs`` (iden3 format, version 1): the rank-1 constraints ⟨A,w⟩·⟨B,w⟩ = ⟨C,w⟩.
+"""circom's ``.r1cs`` (iden3 format, version 1): rank-1 constraints ⟨A,w⟩·⟨B,w⟩ = ⟨C,w⟩.
 
 Sections (little-endian)::
 

@@ -1,4 +1,4 @@
-"""``plonk setup``: circuit.r1cs + pot.ptau → circuit.zkey, byte for byte as ``snarkjs plonk setup``.
+"""``plonk setup``: circuit.r1cs + pot.ptau → circuit.zkey, byte for byte ``snarkjs plonk setup``'s.
 
 Steps (the file layout is in ``prover.snarkjs.zkey``):
 
@@ -79,7 +79,7 @@ class _Ptau:
 
 
 def plonk_setup(r1cs_path, ptau_path, zkey_path) -> dict:
-    """Write ``zkey_path``; returns a summary (rows, additions, power). Raises ``BadInput`` kinds."""
+    """Write ``zkey_path``; returns a summary (rows, additions, power, …); raises ``BadInput``."""
     r1cs = read_r1cs(r1cs_path)
     g = plonkify(r1cs)
     power = domain_power(len(g))

@@ -7,7 +7,8 @@ all integers little-endian; Fr elements 32 B Montgomery, x·2²⁵⁶ mod r; G1 
     1  header        u32 protocol = 2 (PLONK)
     2  PLONK header  u32 n8q = 32, q, u32 n8r = 32, r, u32 nVars, u32 nPublic,
                      u32 n, u32 nAdditions, u32 nConstraints (the gate rows),
-                     k1, k2 (Fr), [qM] [qL] [qR] [qO] [qC] [σ₁] [σ₂] [σ₃] (G1), [τ]₂ (128 B)
+                     k1, k2 (Fr), [qM] [qL] [qR] [qO] [qC] [σ₁] [σ₂] [σ₃] (G1),
+                     [τ]₂ (128 B)
     3  additions     nAdditions × (u32 s₁, u32 s₂, c₁ (Fr), c₂ (Fr)):
                      witness[nVars − nAdditions + i] = c₁·w[s₁] + c₂·w[s₂]
     4, 5, 6          wire maps A, B, C: u32 variable per gate row (nConstraints each)

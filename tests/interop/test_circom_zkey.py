@@ -126,7 +126,8 @@ def poseidon_proof(circom_build, tmp_path_factory):
     d = tmp_path_factory.mktemp("poseidon-proof")
     rc, _, err = darkmatch("plonk", "prove", b.zkey, b.wtns, d / "proof.json", d / "public.json")
     assert rc == 0, err
-    return b, json.loads((d / "proof.json").read_text()), json.loads((d / "public.json").read_text())
+    return (b, json.loads((d / "proof.json").read_text()),
+            json.loads((d / "public.json").read_text()))
 
 
 @pytest.mark.parametrize("field", PROOF_FIELDS)
