@@ -12,8 +12,8 @@ section 14.  Only the 4n *coset* values the quotient round reads are computed
 snarkjs does (no gate reads it), then the additions of section 3,
 w[m + i] = c₁·w[s₁] + c₂·w[s₂] in order — and refuses a witness that breaks a
 gate: qM·a·b + qL·a + qR·b + qO·c + qC (− public input on the public rows) must
-vanish on every row, checked on all rows at once with the Fr kernels; the error
-names the first failing row and its variables.
+vanish on every row of H (padding rows too), checked on all rows at once with
+the Fr kernels; the error names the first failing row and its variables.
 """
 
 import numpy as np
@@ -75,9 +75,8 @@ class ZkeyCircuit:
 
     def first_failure(self, w: list, wm: np.ndarray) -> None:
         """Raise ``UnsatisfiedError`` for the first row whose gate fails (w as ints and limbs)."""
-        rows = self.zk.n_constraints
-        a, b, c = (wm[v[:rows]] for v in self.wires)
-        q = {k: v[:rows] for k, v in self.q_h.items()}
+        a, b, c = (wm[v] for v in self.wires)             # every row of H, padding included
+        q = self.q_h
         s = fr.add_vec(fr.mul_vec(fr.mul_vec(a, b), q["qm"]), fr.mul_vec(a, q["ql"]))
         s = fr.add_vec(s, fr.mul_vec(b, q["qr"]))
         s = fr.add_vec(fr.add_vec(s, fr.mul_vec(c, q["qo"])), q["qc"])
