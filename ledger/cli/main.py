@@ -32,6 +32,8 @@ COMMAND_MODULES = [
     "validator",
     "operator",
     "params",
+    "plonk",
+    "zkey",
     "evm",
     "chain",
 ]
