@@ -3,6 +3,7 @@
     python benchmarks/kernels.py [--quick] [--repeat K]
 
 Prints a table, then as its LAST line one JSON object with fr_mul_ns,
+fq_mul_ns, fq_mul_ifma_ns (eight-lane AVX-512 IFMA product, when the CPU has it),
 g1_mixed_add_ns, ntt_2_16_s, ntt_2_20_s, msm_2_16_s, msm_2_20_s,
 msm_2_16_vs_pyecc, jit_cold_s, jit_cached_s and the peers measured in the same
 run (Python-int and galois multiply, py_ecc scalar multiply).  ``--quick``
@@ -38,11 +39,11 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from prover.kernels import fr, g1, msm, ntt  # noqa: E402
+from prover.kernels import fq, fr, g1, ifma, msm, ntt  # noqa: E402
 from prover.kernels import srs_kernels as sk  # noqa: E402
 from prover.kernels.convert import ints_to_limbs  # noqa: E402
 from prover.kernels.warmup import warmup  # noqa: E402
-from verifier.fields import R_MOD  # noqa: E402
+from verifier.fields import Q_MOD, R_MOD  # noqa: E402
 
 
 def median_time(fn, repeat):
@@ -96,6 +97,29 @@ def bench_field(repeat):
     ga, gb = GF(xs), GF(ys)
     gal_ns = median_time(lambda: ga * gb, repeat) / len(xs) * 1e9
     return {"fr_mul_ns": mul_ns, "pyint_mul_ns": py_ns, "galois_mul_ns": gal_ns}
+
+
+def bench_fq_ifma(repeat):
+    """Fq product: the scalar 4×64-bit kernel (``fq.mul``'s) against the eight-lane IFMA one
+    (``ifma.mul_groups``), interleaved run by run on the same IN_CACHE-element workload."""
+    rng = random.Random(7)
+    xs = [rng.randrange(Q_MOD) for _ in range(IN_CACHE)]
+    ys = [rng.randrange(Q_MOD) for _ in range(IN_CACHE)]
+    a, b = fq.to_mont_vec(ints_to_limbs(xs)), fq.to_mont_vec(ints_to_limbs(ys))
+    out = np.empty_like(a)
+    res = {"fq_mul_ns": per_op_ns(lambda: fq._mul_vec_range(a, b, out, 0, IN_CACHE), repeat)}
+    if ifma.available():
+        A, B = ifma.to_mont(xs), ifma.to_mont(ys)
+        O = np.empty_like(A)
+        groups = A.shape[0]
+        scalar, vector = [], []
+        for _ in range(3):
+            scalar.append(per_op_ns(lambda: fq._mul_vec_range(a, b, out, 0, IN_CACHE), repeat))
+            vector.append(per_op_ns(lambda: ifma.mul_groups(O, A, B, 0, groups), repeat))
+        res["fq_mul_ns"] = statistics.median(scalar)
+        res["fq_mul_ifma_ns"] = statistics.median(vector)
+        res["fq_mul_ifma_speedup"] = res["fq_mul_ns"] / res["fq_mul_ifma_ns"]
+    return res
 
 
 def bench_g1(repeat):
@@ -187,6 +211,7 @@ def main(argv=None):
     warmup()
     res = {}
     res.update(bench_field(args.repeat))
+    res.update(bench_fq_ifma(args.repeat))
     res.update(bench_g1(args.repeat))
     res.update(bench_ntt(args.repeat, args.quick))
     res.update(bench_msm(args.repeat, args.quick))
@@ -194,8 +219,12 @@ def main(argv=None):
     rows = [
         ("Fr mul (1 thread)", f"{res['fr_mul_ns']:.1f} ns", f"Python int {res['pyint_mul_ns']:.0f} ns, "
          f"galois {res['galois_mul_ns']:.0f} ns"),
-        ("G1 mixed add (1 thread)", f"{res['g1_mixed_add_ns']:.0f} ns", ""),
+        ("Fq mul (1 thread)", f"{res['fq_mul_ns']:.1f} ns", ""),
     ]
+    if "fq_mul_ifma_ns" in res:
+        rows.append(("Fq mul, 8-lane IFMA (1 thread)", f"{res['fq_mul_ifma_ns']:.1f} ns",
+                     f"{res['fq_mul_ifma_speedup']:.1f}× the scalar Fq mul, same run"))
+    rows.append(("G1 mixed add (1 thread)", f"{res['g1_mixed_add_ns']:.0f} ns", ""))
     for p in (16, 20):
         if f"ntt_2_{p}_s" in res:
             rows.append((f"NTT 2^{p}", f"{res[f'ntt_2_{p}_s']:.3f} s", ""))
