@@ -38,8 +38,8 @@ from verifier.fields import Q_MOD
 
 from .threads import parallel_for
 
-__all__ = ["available", "LIMB_BITS", "R_PRIME", "mul_groups", "mul", "to_groups", "from_groups",
-           "to_mont", "from_mont"]
+__all__ = ["available", "LIMB_BITS", "R_PRIME", "mont_at", "scale16_at", "mul_groups", "mul", "to_groups",
+           "from_groups", "to_mont", "from_mont"]
 
 LIMB_BITS = 52
 _MASK = (1 << LIMB_BITS) - 1
@@ -115,6 +115,67 @@ def _mul_group(typingctx, out, a, b, g):
         return context.get_dummy_value()
 
     return types.void(out, a, b, g), codegen
+
+
+_ARR = types.Array(types.uint64, 3, "C")
+
+
+def _group_ptr(context, builder, ary, g, j):
+    """Pointer to limb vector j of group g of an (m, 5, 8) array (as <8 x i64>*)."""
+    base = builder.mul(g, ir.Constant(_I64, 40))
+    p = builder.gep(ary.data, [builder.add(base, ir.Constant(_I64, 8 * j))])
+    return builder.bitcast(p, _V.as_pointer())
+
+
+def _load_group(context, builder, sig, args, k):
+    ary = context.make_array(_ARR)(context, builder, args[k])
+    g = context.cast(builder, args[k + 1], sig.args[k + 1], types.intp)
+    return [builder.load(_group_ptr(context, builder, ary, g, j), align=8) for j in range(5)]
+
+
+def _store_group(context, builder, sig, args, k, vecs):
+    ary = context.make_array(_ARR)(context, builder, args[k])
+    g = context.cast(builder, args[k + 1], sig.args[k + 1], types.intp)
+    for j, v in enumerate(vecs):
+        builder.store(v, _group_ptr(context, builder, ary, g, j), align=8)
+
+
+@intrinsic
+def mont_at(typingctx, out, io, a, ia, b, ib):
+    """out[io] = a[ia]·b[ib]·R'⁻¹ on (m, 5, 8) arrays (any group indices; out may alias a or b)."""
+    if not (out == _ARR and a == _ARR and b == _ARR
+            and all(isinstance(t, types.Integer) for t in (io, ia, ib))):
+        return None
+
+    def codegen(context, builder, sig, args):
+        av = _load_group(context, builder, sig, args, 2)
+        bv = _load_group(context, builder, sig, args, 4)
+        _store_group(context, builder, sig, args, 0, _mont8(builder, av, bv))
+        return context.get_dummy_value()
+
+    return types.void(out, io, a, ia, b, ib), codegen
+
+
+@intrinsic
+def scale16_at(typingctx, out, io, a, ia):
+    """out[io] = 16·a[ia] as an integer (limbs re-split at 52 bits): for a < 2q the result is
+    < 32q < 2²⁶⁰, a valid operand of a product whose other factor is < 2q."""
+    if not (out == _ARR and a == _ARR and isinstance(io, types.Integer) and isinstance(ia, types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        av = _load_group(context, builder, sig, args, 2)
+        mask, four, back = _splat(_MASK), _splat(4), _splat(LIMB_BITS - 4)
+        res = []
+        for j in range(5):
+            v = builder.and_(builder.shl(av[j], four), mask)
+            if j:
+                v = builder.or_(v, builder.lshr(av[j - 1], back))
+            res.append(v)
+        _store_group(context, builder, sig, args, 0, res)
+        return context.get_dummy_value()
+
+    return types.void(out, io, a, ia), codegen
 
 
 @njit(cache=True, nogil=True)
