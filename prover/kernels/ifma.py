@@ -28,6 +28,7 @@ outputs can be inputs again.
 The twin is ``twins/ifma.py`` (same limb arithmetic on Python ints).
 """
 
+import numba
 import numpy as np
 from llvmlite import binding as llvm
 from llvmlite import ir
@@ -55,7 +56,13 @@ _HI = "llvm.x86.avx512.vpmadd52h.uq.512"
 
 
 def available() -> bool:
-    """Whether this CPU (as Numba compiles for it) has AVX-512F and IFMA."""
+    """Whether Numba compiles for a CPU with AVX-512F and IFMA: the host's features, unless
+    NUMBA_CPU_NAME / NUMBA_CPU_FEATURES name another target (then those features decide)."""
+    if numba.config.CPU_FEATURES is not None:
+        feats = numba.config.CPU_FEATURES.split(",")
+        return "+avx512f" in feats and "+avx512ifma" in feats
+    if numba.config.CPU_NAME not in (None, "host"):
+        return False
     feats = llvm.get_host_cpu_features()
     return bool(feats.get("avx512f")) and bool(feats.get("avx512ifma"))
 
