@@ -130,7 +130,9 @@ def _round(buf, start, ln, active, na, st, P0, SPEC, X3, DX, DY, PRE, LAM, one):
     for k in range(8):                                 # one[0] = ACC, one[1] = J, one[2] = dinv, one[3] = 16λ
         _put(one, k, _ONE_R, False)
     for g in range(G):
-        PRE[g] = one[0]
+        for j in range(5):                             # element-wise: an array assignment would
+            for k in range(8):                         # compile Numba's shape-error path (~7 s)
+                PRE[g, j, k] = one[0, j, k]
         mont_at(one, 0, one, 0, DX, g)
     acc = _ONE_R                                       # the eight lane totals: one inversion
     tot = np.empty((8, 4), dtype=np.uint64)
