@@ -4,7 +4,8 @@
 
 Prints a table, then as its LAST line one JSON object with fr_mul_ns,
 fq_mul_ns, fq_mul_ifma_ns (eight-lane AVX-512 IFMA product, when the CPU has it),
-g1_mixed_add_ns, ntt_2_16_s, ntt_2_20_s, msm_2_16_s, msm_2_20_s,
+g1_mixed_add_ns, ntt_2_16_s, ntt_2_20_s, msm_2_16_s, msm_2_20_s (and, with the IFMA
+reduction, msm_2_*_scalar_reduce_s: the scalar reduction interleaved in the same run),
 msm_2_16_vs_pyecc, jit_cold_s, jit_cached_s and the peers measured in the same
 run (Python-int and galois multiply, py_ecc scalar multiply).  ``--quick``
 skips the 2^20 sizes.  Times are medians of K runs after a warm-up; on a
@@ -141,7 +142,18 @@ def bench_msm(repeat, quick):
     out = {}
     for p in (16,) if quick else (16, 20):
         pts, sc = rand_points(1 << p, 10 + p), rand_scalars(1 << p, 20 + p)
-        out[f"msm_2_{p}_s"] = median_time(lambda: msm.msm(pts, sc), max(1, repeat if p < 20 else 2))
+        reps = max(1, repeat if p < 20 else 2)
+        out[f"msm_2_{p}_s"] = median_time(lambda: msm.msm(pts, sc), reps)
+        if msm.REDUCE is not msm._reduce_buckets:        # IFMA reduction: the scalar one as peer
+            vec, scalar = msm.REDUCE, msm._reduce_buckets
+            times = {"vec": [], "scalar": []}
+            for _ in range(reps):                        # interleaved, same run
+                for key, reduce in (("scalar", scalar), ("vec", vec)):
+                    msm.REDUCE = reduce
+                    times[key].append(median_time(lambda: msm.msm(pts, sc), 1))
+            msm.REDUCE = vec
+            out[f"msm_2_{p}_s"] = statistics.median(times["vec"])
+            out[f"msm_2_{p}_scalar_reduce_s"] = statistics.median(times["scalar"])
     # py_ecc point by point on a subset, scaled to 2^16
     from py_ecc import optimized_bn128 as bn
     k = 16
@@ -233,6 +245,10 @@ def main(argv=None):
             peer = (f"py_ecc {res['pyecc_msm_2_16_s_scaled']:.0f} s → {res['msm_2_16_vs_pyecc']:.0f}× faster"
                     if p == 16 else "")
             rows.append((f"MSM 2^{p}", f"{res[f'msm_2_{p}_s']:.3f} s", peer))
+            if f"msm_2_{p}_scalar_reduce_s" in res:
+                sc_s = res[f"msm_2_{p}_scalar_reduce_s"]
+                rows.append((f"MSM 2^{p}, scalar bucket reduction", f"{sc_s:.3f} s",
+                             f"IFMA reduction {sc_s / res[f'msm_2_{p}_s']:.2f}× faster, same run"))
     rows.append(("JIT cold compile (a proof's kernels)", f"{res['jit_cold_s']:.1f} s", ""))
     rows.append(("JIT cached start", f"{res['jit_cached_s']:.2f} s", ""))
     rows.append(("RSS ready to prove (cached kernels)", f"{res['rss_warm_mib']:.0f} MiB",
