@@ -3,7 +3,9 @@
     python benchmarks/kernels.py [--quick] [--repeat K]
 
 Prints a table, then as its LAST line one JSON object with fr_mul_ns,
-g1_mixed_add_ns, ntt_2_16_s, ntt_2_20_s, msm_2_16_s, msm_2_20_s,
+fq_mul_ns, fq_mul_ifma_ns (eight-lane AVX-512 IFMA product, when the CPU has it),
+g1_mixed_add_ns, ntt_2_16_s, ntt_2_20_s, msm_2_16_s, msm_2_20_s (and, with the IFMA
+reduction, msm_2_*_scalar_reduce_s: the scalar reduction interleaved in the same run),
 msm_2_16_vs_pyecc, jit_cold_s, jit_cached_s and the peers measured in the same
 run (Python-int and galois multiply, py_ecc scalar multiply).  ``--quick``
 skips the 2^20 sizes.  Times are medians of K runs after a warm-up; on a
@@ -38,11 +40,11 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from prover.kernels import fr, g1, msm, ntt  # noqa: E402
+from prover.kernels import fq, fr, g1, ifma, msm, ntt  # noqa: E402
 from prover.kernels import srs_kernels as sk  # noqa: E402
 from prover.kernels.convert import ints_to_limbs  # noqa: E402
 from prover.kernels.warmup import warmup  # noqa: E402
-from verifier.fields import R_MOD  # noqa: E402
+from verifier.fields import Q_MOD, R_MOD  # noqa: E402
 
 
 def median_time(fn, repeat):
@@ -98,6 +100,29 @@ def bench_field(repeat):
     return {"fr_mul_ns": mul_ns, "pyint_mul_ns": py_ns, "galois_mul_ns": gal_ns}
 
 
+def bench_fq_ifma(repeat):
+    """Fq product: the scalar 4×64-bit kernel (``fq.mul``'s) against the eight-lane IFMA one
+    (``ifma.mul_groups``), interleaved run by run on the same IN_CACHE-element workload."""
+    rng = random.Random(7)
+    xs = [rng.randrange(Q_MOD) for _ in range(IN_CACHE)]
+    ys = [rng.randrange(Q_MOD) for _ in range(IN_CACHE)]
+    a, b = fq.to_mont_vec(ints_to_limbs(xs)), fq.to_mont_vec(ints_to_limbs(ys))
+    out = np.empty_like(a)
+    res = {"fq_mul_ns": per_op_ns(lambda: fq._mul_vec_range(a, b, out, 0, IN_CACHE), repeat)}
+    if ifma.available():
+        A, B = ifma.to_mont(xs), ifma.to_mont(ys)
+        O = np.empty_like(A)
+        groups = A.shape[0]
+        scalar, vector = [], []
+        for _ in range(3):
+            scalar.append(per_op_ns(lambda: fq._mul_vec_range(a, b, out, 0, IN_CACHE), repeat))
+            vector.append(per_op_ns(lambda: ifma.mul_groups(O, A, B, 0, groups), repeat))
+        res["fq_mul_ns"] = statistics.median(scalar)
+        res["fq_mul_ifma_ns"] = statistics.median(vector)
+        res["fq_mul_ifma_speedup"] = res["fq_mul_ns"] / res["fq_mul_ifma_ns"]
+    return res
+
+
 def bench_g1(repeat):
     P = rand_points(IN_CACHE, 4)
     J = g1.affine_to_jac(rand_points(IN_CACHE, 5))
@@ -117,7 +142,18 @@ def bench_msm(repeat, quick):
     out = {}
     for p in (16,) if quick else (16, 20):
         pts, sc = rand_points(1 << p, 10 + p), rand_scalars(1 << p, 20 + p)
-        out[f"msm_2_{p}_s"] = median_time(lambda: msm.msm(pts, sc), max(1, repeat if p < 20 else 2))
+        reps = max(1, repeat if p < 20 else 2)
+        out[f"msm_2_{p}_s"] = median_time(lambda: msm.msm(pts, sc), reps)
+        if msm.REDUCE is not msm._reduce_buckets:        # IFMA reduction: the scalar one as peer
+            vec, scalar = msm.REDUCE, msm._reduce_buckets
+            times = {"vec": [], "scalar": []}
+            for _ in range(reps):                        # interleaved, same run
+                for key, reduce in (("scalar", scalar), ("vec", vec)):
+                    msm.REDUCE = reduce
+                    times[key].append(median_time(lambda: msm.msm(pts, sc), 1))
+            msm.REDUCE = vec
+            out[f"msm_2_{p}_s"] = statistics.median(times["vec"])
+            out[f"msm_2_{p}_scalar_reduce_s"] = statistics.median(times["scalar"])
     # py_ecc point by point on a subset, scaled to 2^16
     from py_ecc import optimized_bn128 as bn
     k = 16
@@ -187,6 +223,7 @@ def main(argv=None):
     warmup()
     res = {}
     res.update(bench_field(args.repeat))
+    res.update(bench_fq_ifma(args.repeat))
     res.update(bench_g1(args.repeat))
     res.update(bench_ntt(args.repeat, args.quick))
     res.update(bench_msm(args.repeat, args.quick))
@@ -194,8 +231,12 @@ def main(argv=None):
     rows = [
         ("Fr mul (1 thread)", f"{res['fr_mul_ns']:.1f} ns", f"Python int {res['pyint_mul_ns']:.0f} ns, "
          f"galois {res['galois_mul_ns']:.0f} ns"),
-        ("G1 mixed add (1 thread)", f"{res['g1_mixed_add_ns']:.0f} ns", ""),
+        ("Fq mul (1 thread)", f"{res['fq_mul_ns']:.1f} ns", ""),
     ]
+    if "fq_mul_ifma_ns" in res:
+        rows.append(("Fq mul, 8-lane IFMA (1 thread)", f"{res['fq_mul_ifma_ns']:.1f} ns",
+                     f"{res['fq_mul_ifma_speedup']:.1f}× the scalar Fq mul, same run"))
+    rows.append(("G1 mixed add (1 thread)", f"{res['g1_mixed_add_ns']:.0f} ns", ""))
     for p in (16, 20):
         if f"ntt_2_{p}_s" in res:
             rows.append((f"NTT 2^{p}", f"{res[f'ntt_2_{p}_s']:.3f} s", ""))
@@ -204,6 +245,10 @@ def main(argv=None):
             peer = (f"py_ecc {res['pyecc_msm_2_16_s_scaled']:.0f} s → {res['msm_2_16_vs_pyecc']:.0f}× faster"
                     if p == 16 else "")
             rows.append((f"MSM 2^{p}", f"{res[f'msm_2_{p}_s']:.3f} s", peer))
+            if f"msm_2_{p}_scalar_reduce_s" in res:
+                sc_s = res[f"msm_2_{p}_scalar_reduce_s"]
+                rows.append((f"MSM 2^{p}, scalar bucket reduction", f"{sc_s:.3f} s",
+                             f"IFMA reduction {sc_s / res[f'msm_2_{p}_s']:.2f}× faster, same run"))
     rows.append(("JIT cold compile (a proof's kernels)", f"{res['jit_cold_s']:.1f} s", ""))
     rows.append(("JIT cached start", f"{res['jit_cached_s']:.2f} s", ""))
     rows.append(("RSS ready to prove (cached kernels)", f"{res['rss_warm_mib']:.0f} MiB",
