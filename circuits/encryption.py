@@ -47,11 +47,11 @@ wrong key gives an unrelated S, hence uniformly random mᵢ: out of range or, in
 **In-circuit** (``ephemeral_gadget`` once per block, ``encrypt_gadget`` per slot):
 the opening wires are the very wires the account-state commitment hashes, so a
 proof exists only if the published cᵢ decrypt to the committed opening: the
-operator cannot lock a trader out with garbage.  Cost: per block 2,379 rows
+operator cannot lock a trader out with garbage.  Cost: per block 1,879 rows
 (251-bit decomposition 501, fixed-base multiplication 1,377, E ≠ O 1); per slot
-the variable-base multiplication (4,505 rows, curve check included), the
-permutation (about 930) and one row per ciphertext element (see
-``circuits/README.md`` for the generated figures).
+5,437 rows — the variable-base multiplication 4,505 (18 a bit, curve check
+included), the permutation 928, one row per ciphertext element — and 5,441
+with an ``active`` flag.
 """
 
 import secrets

@@ -277,3 +277,18 @@ def test_opening_must_open_the_commitment(circuit2):
     asg = circuit2.assignment(rng.randrange(1, bj.L), 0, [(11, op0, A), None])
     asg["slot0.commitment"] = (asg["slot0.commitment"] + 1) % R_MOD
     _must_fail(circuit2, asg, r"slot 0: opening equals the commitment")
+
+
+def test_rows_per_block_and_per_slot_within_budget():
+    c = Circuit()
+    n0 = c.n_gates
+    bits, _ = enc.ephemeral_gadget(c, c.private("e"))
+    per_block = c.n_gates - n0
+    rows = []
+    for k, active in enumerate((None, c.private("a"))):
+        w = [c.private(f"{k}.{i}") for i in range(12)]
+        n0 = c.n_gates
+        enc.encrypt_gadget(c, bits, w[0:2], w[2], w[3], w[4:8], w[8:12], active=active)
+        rows.append(c.n_gates - n0)
+    assert (per_block, *rows) == (1879, 5437, 5441)      # the figures of the module docstring
+    assert max(rows) <= 6000                              # the budget per account slot
