@@ -149,7 +149,7 @@ def key_stream(S, account: int, tau: int) -> list:
 
 
 def encrypt(opening: Opening, A, e: int, *, account: int, tau: int) -> list:
-    """cᵢ = mᵢ + kᵢ mod r for the opening's four field elements, to the key A with block scalar e."""
+    """cᵢ = mᵢ + kᵢ mod r for the opening's four field elements, to key A with block scalar e."""
     if not isinstance(opening, Opening):
         raise EncryptionError("opening must be an account_state.Opening")
     ks = key_stream(shared_point(e, check_public_key(A)), account, tau)

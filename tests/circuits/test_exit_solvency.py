@@ -1,6 +1,7 @@
 """Solvency of the exit, on a simulated market: positions net to zero and funding is a transfer
 between them, so the exits at the last mark (``circuits.exit.exit_amount``, the circuit's native
-twin) add up to the vault minus the insurance fund and rewards, plus the bad debt the fund covers."""
+twin) add up to the vault minus the insurance fund and rewards, plus the bad debt the fund
+covers."""
 
 import random
 
@@ -12,7 +13,7 @@ from circuits.exit import equity, exit_amount
 
 
 def simulate(seed: int, n_accounts: int, n_blocks: int):
-    """A market with lazy funding settlement: returns (openings, F, M, vault, insurance, rewards)."""
+    """A market with lazy funding settlement: (openings, F, M, vault, insurance, rewards)."""
     rng = random.Random(seed)
     deposits = [rng.randrange(0, 10**7) for _ in range(n_accounts)]
     cash, pos, fa = list(deposits), [0] * n_accounts, [0] * n_accounts
