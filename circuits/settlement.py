@@ -67,19 +67,20 @@ from verifier.fields import R_MOD
 from .bits import arith, lt, range_check, sign_abs, signed_to_offset
 from .builder import Circuit, CircuitError
 from .pedersen import open_gadget
-from .poseidon import hash_gadget
+from . import settlement_perp as perp
 from .settlement_data import (
-    ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
-    ACCOUNT_BITS, BPS, CASH_BITS, POSITION_BITS, POSITION_OFFSET, PRICE_BITS,
+    ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
+    ACCOUNT_BITS, BPS, CASH_BITS, POSITION_BITS, PRICE_BITS,
     BatchWitness,
 )
 from .settlement_rules import price_rules, rule
 
 __all__ = ["SettlementCircuit", "settlement_circuit", "assignment", "build", "GLOBALS",
-           "ORDER_PUBLIC", "ORDER_PRIVATE", "ACCOUNT_PUBLIC", "ACCOUNT_PRIVATE", "MAX_SLOTS"]
+           "ORDER_PUBLIC", "ORDER_PRIVATE", "ACCOUNT_PUBLIC", "ACCOUNT_FLOW", "ACCOUNT_PRIVATE",
+           "MAX_SLOTS"]
 
 ORDER_PRIVATE = ("side", "price", "size", "nonce", "rho", "fill")
-ACCOUNT_PRIVATE = ("cash", "position", "blinding", "new_blinding")
+ACCOUNT_PRIVATE = ("cash", "position", "funding", "blinding", "new_blinding", "close_fill")
 MAX_SLOTS = 1024
 _BPS_BITS = 14            # 10⁴ < 2^14
 _FEE_BITS = 64            # fee ≤ f·P < 2^64
@@ -124,7 +125,9 @@ class SettlementCircuit(Circuit):
                 (int(not o.is_buy), o.price, o.size, o.nonce, o.rho, fill)
             out.update({f"order{j}.{n}": v for n, v in zip(ORDER_PRIVATE, vals)})
         for k, (old, new) in enumerate(zip(witness.old_accounts, witness.new_accounts)):
-            vals = (0,) * 4 if old is None else (old.cash, old.position, old.blinding, new.blinding)
+            vals = (0,) * 6 if old is None else (old.cash, old.position, old.funding_index,
+                                                 old.blinding, new.blinding,
+                                                 witness.closing_fills[k])
             out.update({f"account{k}.{n}": v for n, v in zip(ACCOUNT_PRIVATE, vals)})
         return out
 
@@ -155,11 +158,14 @@ def build(c: Circuit, n_orders: int, n_accounts: int) -> None:
     orders = [{n: c.public(f"order{j}.{n}") for n in ORDER_PUBLIC} for j in range(n_orders)]
     accounts = [{n: c.public(f"account{k}.{n}") for n in ACCOUNT_PUBLIC}
                 for k in range(n_accounts)]
+    for k, a in enumerate(accounts):
+        a.update({n: c.public(f"account{k}.{n}") for n in ACCOUNT_FLOW})
     for j, o in enumerate(orders):
         o.update({n: c.private(f"order{j}.{n}") for n in ORDER_PRIVATE})
     for k, a in enumerate(accounts):
         a.update({n: c.private(f"account{k}.{n}") for n in ACCOUNT_PRIVATE})
     _params(c, g)
+    perp.perp_params(c, g)
     _slots(c, orders, accounts)
     with rule(c, "O1"):
         for o in orders:
@@ -168,8 +174,14 @@ def build(c: Circuit, n_orders: int, n_accounts: int) -> None:
             open_gadget(c, (o["cx"], cy), o["account"], market, o["side"], o["price"],
                         o["size"], o["nonce"], o["rho"])
     match = _match(c, orders, accounts)
-    price_rules(c, g, orders)
-    _accounts(c, g, orders, accounts, match)
+    closing = []
+    for k, a in enumerate(accounts):
+        perp.old_state_and_funding(c, g, a, k)
+        mine = c.lincomb([(row[k], 1) for row in match])
+        closing.append(perp.closing_order(c, g, a, k, mine))
+    price_rules(c, g, orders, closing)
+    _accounts(c, g, orders, accounts, match, closing)
+    perp.insurance(c, g, orders, accounts)
 
 
 def _params(c, g) -> None:
@@ -178,7 +190,8 @@ def _params(c, g) -> None:
             range_check(c, g[name], PRICE_BITS)
             inv = c.hint(lambda v: _hint_inverse(v), [g[name]])
             c.gate(g[name], inv, None, qm=1, qc=-1)                     # x·x⁻¹ = 1
-        for name in ("im_bps", "mm_bps", "fee_bps", "band_bps"):
+        for name in ("im_bps", "mm_bps", "fee_bps", "band_bps", "liquidation_bps",
+                     "insurance_bps"):
             range_check(c, g[name], _BPS_BITS)
             range_check(c, c.lincomb([(g[name], -1)], const=BPS), _BPS_BITS)
         range_check(c, c.sub(g["im_bps"], g["mm_bps"]), _BPS_BITS)
@@ -193,7 +206,8 @@ def _slots(c, orders, accounts) -> None:
         last = -1
         for a in accounts:
             c.assert_bool(a["active"])
-            for name in ("id", "old", "new"):
+            c.assert_bool(a["liquidate"])
+            for name in ("id", "old", "new", "liquidate", "deposit", "withdraw"):
                 _zero_unless(c, a["active"], a[name])
             t = c.mul(a["active"], c.lincomb([(a["id"], 1), (last, -1)], const=-1))
             range_check(c, t, ACCOUNT_BITS)                            # id > last when active
@@ -217,16 +231,7 @@ def _match(c, orders, accounts) -> list:
     return match
 
 
-def _state_hash(c, account, cash_offset, position, blinding):
-    pos_offset = c.lincomb([(position, 1)], const=POSITION_OFFSET)
-    return hash_gadget(c, [account, cash_offset, pos_offset, blinding])
-
-
-def _opens(c, active, h, commitment) -> None:
-    c.gate(active, c.sub(h, commitment), None, qm=1)                   # a·(hash − C) = 0
-
-
-def _accounts(c, g, orders, accounts, match) -> None:
+def _accounts(c, g, orders, accounts, match, closing) -> None:
     P, M = g["P"], g["M"]
     with rule(c, "A1"):
         with rule(c, "fees"):
@@ -238,30 +243,29 @@ def _accounts(c, g, orders, accounts, match) -> None:
                 range_check(c, frac, _BPS_BITS)
                 range_check(c, c.lincomb([(frac, -1)], const=BPS - 1), _BPS_BITS)
                 o["signed"] = c.lincomb([(o["fill"], 1), (o["sf"], -2)])   # buy +f, sell −f
-        for k, a in enumerate(accounts):
-            with rule(c, f"account slot {k}"):
-                mine = [(row[k], o) for row, o in zip(match, orders)]
-                dpos = c.lincomb([(c.mul(m, o["signed"]), 1) for m, o in mine])
-                fees = c.lincomb([(c.mul(m, o["fee"]), 1) for m, o in mine])
-                cash_off = signed_to_offset(c, a["cash"], CASH_BITS)
-                _, a["abs_old"] = sign_abs(c, a["position"], POSITION_BITS)
-                _opens(c, a["active"], _state_hash(c, a["id"], cash_off, a["position"],
-                                                   a["blinding"]), a["old"])
-                a["pos_new"] = c.add(a["position"], dpos)
-                a["cash_new"] = c.lincomb([(a["cash"], 1), (c.mul(P, dpos), -1), (fees, -1)])
-                cash_new_off = signed_to_offset(c, a["cash_new"], CASH_BITS)
-                _, a["abs_new"] = sign_abs(c, a["pos_new"], POSITION_BITS)
-                _opens(c, a["active"], _state_hash(c, a["id"], cash_new_off, a["pos_new"],
-                                                   a["new_blinding"]), a["new"])
+    for k, (a, close) in enumerate(zip(accounts, closing)):
+        with rule(c, "A1"), rule(c, f"account slot {k}"):
+            mine = [(row[k], o) for row, o in zip(match, orders)]
+            dpos = c.lincomb([(c.mul(m, o["signed"]), 1) for m, o in mine])
+            fees = c.lincomb([(c.mul(m, o["fee"]), 1) for m, o in mine])
+        perp.flows_and_penalty(c, g, a, k, close, dpos, fees)
+        with rule(c, "A1"), rule(c, f"account slot {k}"):
+            cash_new_off = signed_to_offset(c, a["cash_new"], CASH_BITS)
+            _, a["abs_new"] = sign_abs(c, a["pos_new"], POSITION_BITS)
+            perp.opens(c, a["active"], perp.state_hash(c, a["id"], cash_new_off, a["pos_new"],
+                                                       g["F"], a["new_blinding"]), a["new"])
     with rule(c, "A2"):
         for k, a in enumerate(accounts):
+            kept = c.lincomb([(a["liquidate"], -1)], const=1)             # A2 unless liquidated
             equity = c.lincomb([(a["cash_new"], BPS), (c.mul(a["pos_new"], M), BPS)])  # 10⁴·E
             notional = c.mul(a["abs_new"], M)                             # |pos′|·M
             with rule(c, f"maintenance margin, account slot {k}"):
                 need = c.mul(notional, g["mm_bps"])
-                range_check(c, c.lincomb([(equity, 1), (need, -1)]), _MARGIN_BITS)
+                range_check(c, c.mul(kept, c.lincomb([(equity, 1), (need, -1)])), _MARGIN_BITS)
             with rule(c, f"initial margin, account slot {k}"):
                 grew = lt(c, a["abs_old"], a["abs_new"], POSITION_BITS - 1)
                 need = c.mul(notional, g["im_bps"])
                 excess = c.lincomb([(equity, 1), (need, -1)])
-                range_check(c, arith(c, grew, excess, qm=1), _MARGIN_BITS)
+                range_check(c, c.mul(c.mul(grew, kept), excess), _MARGIN_BITS)
+            with rule(c, f"reduce-only, account slot {k}"):
+                c.gate(g["reduce_only"], grew, None, qm=1)              # no |pos| grows
