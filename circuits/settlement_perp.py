@@ -101,8 +101,6 @@ def perp_params(c, g) -> None:
         c.assert_bool(g["reduce_only"])
         range_check(c, g["funding_index"], FUNDING_BITS)
         g["F"] = c.lincomb([(g["funding_index"], 1)], const=-FUNDING_OFFSET)
-        for name in ("insurance_old", "insurance_new", "shortfall"):
-            range_check(c, g[name], INSURANCE_BITS)
         delta = _floor_bps(c, c.mul(g["band_bps"], g["M"]), PRICE_BITS)   # δ = ⌊band·M/10⁴⌋
         g["lo"] = c.sub(g["M"], delta)
         g["hi"] = c.add(g["M"], delta)
@@ -175,6 +173,8 @@ def flows_and_penalty(c, g, a, k, close, dpos, fees) -> None:
 def insurance(c, g, orders, accounts) -> None:
     """The batch's fee total, penalties, deficits and the fund's update (module docstring)."""
     with rule(c, "insurance"):
+        for name in ("insurance_old", "insurance_new", "shortfall"):
+            range_check(c, g[name], INSURANCE_BITS)
         c.assert_equal(c.lincomb([(o["fee"], 1) for o in orders]), g["fee_total"])
         c.assert_equal(c.lincomb([(a["penalty"], 1) for a in accounts]), g["penalties"])
         c.assert_equal(c.lincomb([(a["deficit"], 1) for a in accounts]), g["deficits"])
