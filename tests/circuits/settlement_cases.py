@@ -21,6 +21,8 @@ from circuits.settlement_data import AccountState, BatchWitness, MarketParams, O
 from verifier.fields import R_MOD
 
 PARAMS = MarketParams(market_id=7, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500)
+PERP = MarketParams(7, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500, liquidation_bps=100,
+                    insurance_bps=2000)
 
 
 def _rand(*tag) -> int:
@@ -154,3 +156,13 @@ def refuses(sc, asg, label):
 def assert_valid(sc, w):
     wit = check(sc, sc.assignment(w))
     assert sc.public_values(wit) == [x % R_MOD for x in w.public_inputs()]
+
+
+def liquidation(cash=-940, F=3, insurance_old=1000, **kw):
+    """Account 1: long 10, cash −940; at M = 100 its equity is 60 ≥ 50 (maintenance) before
+    funding and 30 after paying 10·(F − 0) = 30 with F = 3: liquidatable.  Its closing order
+    sells 10 at the band edge 95; account 2 buys 10 at 100 (P = M = 100, the fair price)."""
+    orders = kw.pop("orders", [order(2, "buy", 100, 10)])
+    accounts = kw.pop("accounts", [account(1, cash, 10), account(2, 10**6)])
+    return settle(orders, accounts, P=kw.pop("P", 100), M=100, params=PERP, F=F,
+                  liquidate=kw.pop("liquidate", (0,)), insurance_old=insurance_old, **kw)

@@ -5,7 +5,7 @@ import importlib
 import warnings
 
 import pytest
-from settlement_cases import base_batch
+from settlement_cases import base_batch, liquidation
 
 from circuits import UnsatisfiedError, poseidon
 from circuits.settlement import SettlementCircuit, settlement_circuit
@@ -39,6 +39,21 @@ def test_valid_batch_proves_and_verifies(keys):
         forged = list(public)
         forged[i] += 1
         assert not verify(vk, forged, proof)
+
+
+def test_a_liquidation_with_funding_proves_and_verifies(keys):
+    """Funding F = 3 pushes account 1 below maintenance; it is liquidated through the auction
+    with a penalty to the insurance fund; each perpetual public input is bound."""
+    sc, pk, vk = keys
+    w = liquidation()
+    proof, public = prove(pk, sc.assignment(w))
+    assert public == w.public_inputs() and verify(vk, public, proof)
+    names = sc.public_names
+    for name in ("funding_index", "penalties", "insurance_new", "reduce_only",
+                 "account0.liquidate", "account1.deposit", "account1.withdraw"):
+        forged = list(public)
+        forged[names.index(name)] += 1
+        assert not verify(vk, forged, proof), name
 
 
 def stolen_cash(sc):
