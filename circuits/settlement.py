@@ -64,7 +64,7 @@ Cost (rows; the table in circuits/README.md is generated): per order ≈ 3,700
 
 from verifier.fields import R_MOD
 
-from .bits import arith, lt, range_check, sign_abs, signed_to_offset
+from .bits import lt, range_check, select, sign_abs, signed_to_offset
 from .builder import Circuit, CircuitError
 from .pedersen import open_gadget
 from . import settlement_perp as perp
@@ -256,16 +256,18 @@ def _accounts(c, g, orders, accounts, match, closing) -> None:
                                                        g["F"], a["new_blinding"]), a["new"])
     with rule(c, "A2"):
         for k, a in enumerate(accounts):
-            kept = c.lincomb([(a["liquidate"], -1)], const=1)             # A2 unless liquidated
+            L = a["liquidate"]                    # a liquidated slot: the liquidation's checks
             equity = c.lincomb([(a["cash_new"], BPS), (c.mul(a["pos_new"], M), BPS)])  # 10⁴·E
             notional = c.mul(a["abs_new"], M)                             # |pos′|·M
-            with rule(c, f"maintenance margin, account slot {k}"):
+            with rule(c, f"maintenance margin, account slot {k} / liquidation: below "
+                         "maintenance"):
                 need = c.mul(notional, g["mm_bps"])
-                range_check(c, c.mul(kept, c.lincomb([(equity, 1), (need, -1)])), _MARGIN_BITS)
-            with rule(c, f"initial margin, account slot {k}"):
+                range_check(c, select(c, L, a["health_gap"],
+                                      c.lincomb([(equity, 1), (need, -1)])), perp.HEALTH_BITS)
+            with rule(c, f"initial margin, account slot {k} / liquidation: penalty"):
                 grew = lt(c, a["abs_old"], a["abs_new"], POSITION_BITS - 1)
                 need = c.mul(notional, g["im_bps"])
-                excess = c.lincomb([(equity, 1), (need, -1)])
-                range_check(c, c.mul(c.mul(grew, kept), excess), _MARGIN_BITS)
+                excess = c.mul(grew, c.lincomb([(equity, 1), (need, -1)]))
+                range_check(c, select(c, L, a["case_gap"], excess), _MARGIN_BITS)
             with rule(c, f"reduce-only, account slot {k}"):
                 c.gate(g["reduce_only"], grew, None, qm=1)              # no |pos| grows

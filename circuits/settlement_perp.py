@@ -8,9 +8,12 @@ deposit d, withdrawal w, and the batch's public F, M, P, rates:
   F_a + 2^47 ∈ [0, 2^48) is range-checked with the old opening (the packed
   commitment input pos + 2^40 + 2^41·F_a must be injective).
 * **liquidation: below maintenance**: L = 1 only if 10⁴·E_f < |pos|·M·mm with
-  E_f = cash_f + pos·M, i.e. L·(|pos|·M·mm − 10⁴·E_f − 1) ∈ [0, 2^106)
+  E_f = cash_f + pos·M, i.e. the gap |pos|·M·mm − 10⁴·E_f − 1 ∈ [0, 2^106)
   (|10⁴·E_f| < 2^14·(2^80 + 2^88 + 2^72) < 2^103, so a healthy account's
-  negative difference wraps far above 2^106 and fails).
+  negative gap wraps far above 2^106 and fails).  A liquidated slot skips A2, so
+  this range check is A2's maintenance check of the slot, selected by L (one
+  range check per slot, labelled "A2: maintenance margin, account slot k /
+  liquidation: below maintenance").
 * **liquidation: closing order**: side = opposite of pos (s = 1 − [pos < 0]),
   size L·|pos|, limit hi = M + δ for a buy, lo = M − δ for a sell, with
   δ = ⌊band·M/10⁴⌋ (hinted; band·M − 10⁴·δ ∈ [0, 10⁴), δ < 2^32).  R6 gives
@@ -51,11 +54,11 @@ from .settlement_rules import rule
 from .poseidon import hash_gadget
 
 __all__ = ["perp_params", "old_state_and_funding", "closing_order", "flows_and_penalty",
-           "insurance", "state_hash", "HEALTH_BITS", "EQUITY_BITS"]
+           "insurance", "state_hash", "opens", "HEALTH_BITS", "SIGN_BITS"]
 
 _BPS_BITS = 14
 HEALTH_BITS = 106       # |pos|·M·mm − 10⁴·E_f − 1 for an account below maintenance
-EQUITY_BITS = 96        # the penalty's case split on E (|E| < 2^91)
+SIGN_BITS = 90          # the penalty's sign split on E (|E| < 2^89)
 
 
 def _hint_floor_bps(v):
@@ -120,8 +123,7 @@ def old_state_and_funding(c, g, a, k) -> None:
     with rule(c, f"liquidation: below maintenance, account slot {k}"):
         equity = c.lincomb([(a["cash_f"], BPS), (c.mul(a["position"], g["M"]), BPS)])
         need = c.mul(c.mul(a["abs_old"], g["M"]), g["mm_bps"])
-        gap = c.lincomb([(need, 1), (equity, -1)], const=-1)
-        range_check(c, c.mul(a["liquidate"], gap), HEALTH_BITS)
+        a["health_gap"] = c.lincomb([(need, 1), (equity, -1)], const=-1)   # checked in A2
 
 
 def closing_order(c, g, a, k, mine) -> dict:
@@ -159,11 +161,10 @@ def flows_and_penalty(c, g, a, k, close, dpos, fees) -> None:
         zb = c.hint(lambda x: _hint_negative(x), [e])
         c.assert_bool(cb)
         c.assert_bool(zb)
-        x1 = c.add(c.lincomb([(base, 1), (e, -1)], const=-1),
-                   c.mul(cb, c.lincomb([(e, 2), (base, -2)], const=1)))
-        range_check(c, c.mul(L, x1), EQUITY_BITS)
+        a["case_gap"] = c.add(c.lincomb([(base, 1), (e, -1)], const=-1),     # checked in A2
+                              c.mul(cb, c.lincomb([(e, 2), (base, -2)], const=1)))
         x2 = c.add(e, c.mul(zb, c.lincomb([(e, -2)], const=-1)))
-        range_check(c, c.mul(L, x2), EQUITY_BITS)
+        range_check(c, c.mul(L, x2), SIGN_BITS)
         keep = arith(c, cb, zb, qm=1, ql=-1, qr=-1, qc=1)               # (1 − c)(1 − z)
         a["penalty"] = c.mul(L, c.add(c.mul(cb, base), c.mul(keep, e)))
         a["deficit"] = c.mul(c.mul(L, zb), e, k=-1)

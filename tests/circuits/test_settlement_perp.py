@@ -74,7 +74,8 @@ def test_reduce_only_allows_positions_to_shrink(sc):
 # ------------------------------------------------------------------ soundness
 def test_liquidating_a_healthy_account_is_refused(sc):
     w = liquidation(F=0)                # equity 60 ≥ 50 without the funding payment
-    refuses(sc, sc.assignment(w), "liquidation: below maintenance, account slot 0")
+    refuses(sc, sc.assignment(w),
+            "A2: maintenance margin, account slot 0 / liquidation: below maintenance")
 
 
 def test_a_penalty_above_the_rule_is_refused(sc):
@@ -91,8 +92,17 @@ def test_a_penalty_above_the_rule_is_refused(sc):
 
 
 def test_a_forged_penalty_case_split_is_refused(sc, monkeypatch):
+    """A prover claiming E < base takes the whole equity (30) instead of the rule's 10: a
+    witness consistent with that claim everywhere else fails the case split's range check."""
+    w = liquidation()
+    asg = sc.assignment(w)
+    a = w.new_accounts[0]
+    asg["account0.new"] = account(1, a.cash - 20, 0, tag=(1, w.old_accounts[0].blinding),
+                                  funding=3).commitment()
+    asg["penalties"] += 20
+    asg["insurance_new"] += 20
     monkeypatch.setattr(settlement_perp, "_hint_at_least", lambda e, base: 0)
-    refuses(sc, sc.assignment(liquidation()), "liquidation: penalty, account slot 0")
+    refuses(sc, asg, "A2: initial margin, account slot 0 / liquidation: penalty")
     monkeypatch.undo()
     monkeypatch.setattr(settlement_perp, "_hint_negative", lambda e: 0)   # E = −20 < 0
     refuses(sc, sc.assignment(liquidation(cash=-1020, F=0)),
