@@ -8,22 +8,28 @@ slots; ``SettlementCircuit.assignment(witness)`` turns a
     pk, vk = prover.setup(sc, srs)
     proof, public = prover.prove(pk, sc.assignment(witness))   # public == witness.public_inputs()
 
-**Public inputs**, in this order (names in brackets):
-market_id, height, P, M, V, im_bps, mm_bps, fee_bps, band_bps, then per order
-slot j: active, account, Cx, Cy [``order{j}.active`` …], then per account slot k:
-active, account, old and new state commitment [``account{k}.active``,
-``account{k}.id``, ``account{k}.old``, ``account{k}.new``].  height is bound by
-its public row only.  **Private inputs**: per order side (0 buy, 1 sell), price,
-size, nonce, rho, fill [``order{j}.side`` …]; per account the old cash, position
-and blinding and the new blinding [``account{k}.cash``, ``.position``,
-``.blinding``, ``.new_blinding``].  New cash and position are not inputs: the
-circuit computes them.  Selection bits, fees and remainder lots are hints.
+**Public inputs**, in this order (``settlement_data.public_names``): the
+globals market_id, height, P, M, V, im_bps, mm_bps, fee_bps, band_bps,
+liquidation_bps, insurance_bps, reduce_only, funding_index (F + 2^47),
+fee_total, penalties, deficits, shortfall, insurance_old, insurance_new; then
+per order slot j: active, account, Cx, Cy [``order{j}.active`` …]; then per
+account slot k: active, account, old and new state commitment
+[``account{k}.active``, ``account{k}.id``, ``account{k}.old``,
+``account{k}.new``]; then per account slot k: liquidate, deposit, withdraw
+[``account{k}.liquidate`` …].  height is bound by its public row only.
+**Private inputs**: per order side (0 buy, 1 sell), price, size, nonce, rho,
+fill [``order{j}.side`` …]; per account the old cash, position, funding index
+F_a and blinding, the new blinding and the closing order's fill
+[``account{k}.cash``, ``.position``, ``.funding``, ``.blinding``,
+``.new_blinding``, ``.close_fill``].  New cash and position are not inputs:
+the circuit computes them.  Selection bits, fees and remainder lots are hints.
 
 Gates, in build order (every rule's rows carry its label, nested gadget labels
 kept behind it, e.g. "O1: pedersen: opening equals C"):
 
 * **params**: 1 ≤ P, M < 2^32 (32-bit range check and P·P⁻¹ = 1); every rate
-  in [0, 10⁴] (x and 10⁴ − x in 14 bits); im ≥ mm.
+  in [0, 10⁴] (x and 10⁴ − x in 14 bits); im ≥ mm; reduce_only boolean;
+  funding_index < 2^48; δ = ⌊band·M/10⁴⌋ (``settlement_perp``).
 * **slots**: active flags boolean; an inactive order slot has account = Cx =
   Cy = size = fill = 0, an inactive account slot account = old = new = 0, as
   (1 − a)·x = 0.  Active account ids strictly increase: with last₋₁ = −1,
@@ -38,28 +44,36 @@ kept behind it, e.g. "O1: pedersen: opening equals C"):
   the identity (0, 1) = 0·G + 0·H, i.e. the all-zero dummy order with ρ = 0.
   The gadget range-checks account (40 bits), market (16), side (1), price and
   size (32), nonce (64) and ρ (251).
-* **R6, R1–R5**: ``circuits.settlement_rules``.
-* **A1** per order: fee = ⌊f·P·fee/10⁴⌋ as a hint with f·P·fee − 10⁴·fee ∈
+* **A1 old state, funding, liquidation** (per account slot, before the
+  auction): ``circuits.settlement_perp`` — the old state opens with its F_a,
+  funding settles, a liquidated slot contributes a closing order.
+* **R6, R1–R5, R7**: ``circuits.settlement_rules``, over the order slots and
+  the closing orders.
+* **A1** (new states; flows and penalties in ``settlement_perp``) per order: fee = ⌊f·P·fee/10⁴⌋ as a hint with f·P·fee − 10⁴·fee ∈
   [0, 10⁴) (two 14-bit checks) and fee < 2^64; signed fill g = f − 2·s·f.  Per
   account: Δpos = Σⱼ mⱼₖ·gⱼ, Fee = Σⱼ mⱼₖ·feeⱼ; pos′ = pos + Δpos, cash′ =
   cash − P·Δpos − Fee.  Old and new states open by Poseidon(id, cash + 2^80,
-  pos + 2^40, blinding) = commitment, as a·(hash − commitment) = 0 (an inactive
+  pos + 2^40 + 2^41·F_a, blinding) = commitment, as a·(hash − commitment) = 0 (an inactive
   slot's hash is unconstrained); cash, cash′ ∈ [−2^80, 2^80) and |pos|, |pos′| <
   2^40.  Freshness of the new blinding is the operator's duty (a circuit cannot
   see randomness).
-* **A2** E = cash′ + pos′·M; 10⁴·E − |pos′|·M·mm ∈ [0, 2^96) and g·(10⁴·E −
+* **A2** E = cash′ + pos′·M; 10⁴·E − |pos′|·M·mm ∈ [0, 2^106) and g·(10⁴·E −
   |pos′|·M·im) ∈ [0, 2^96) with g = [|pos| < |pos′|] (``bits.lt``, 40 bits).
   |10⁴·E| < 2^95, so a negative difference is a field element above r − 2^96
-  and fails the range check.
+  and fails the range check.  On a liquidated slot (L = 1) the same two range
+  checks take the liquidation's below-maintenance gap and the penalty's case
+  gap instead (selected by L; the labels name both).  **reduce-only**:
+  reduce_only·g = 0.  **insurance**: fee total, penalties, deficits and the
+  fund's update (``settlement_perp``).
 
 Soundness of the inactive-slot handling does not rest on the Pedersen binding:
-size = fill = 0 there explicitly, and mⱼₖ = 0.  The circuit does not prove that
-P maximises the volume over all prices (R4 pins V = min(D(P), S(P)) at the
-given P); picking P is the engine's rule, bounded by the band (R6).
+size = fill = 0 there explicitly, and mⱼₖ = 0 (and liquidate = deposit =
+withdraw = 0).  R1–R4 make P volume-maximising and R7 makes it the feasible
+price nearest M (docs/perpetual.md).
 
-Cost (rows; the table in circuits/README.md is generated): per order ≈ 3,700
-(Pedersen 3,267), per account ≈ 2,600 (two Poseidon of 4 inputs: 1,832), per
-(order, account) pair 8.
+Cost (rows at 16 × 16; the table in circuits/README.md is generated): per
+order ≈ 3,900 (Pedersen 3,267), per account ≈ 3,570 (two Poseidon of 4 inputs:
+1,832; the perpetual rules ≈ 810), per (order, account) pair 8.
 """
 
 from verifier.fields import R_MOD

@@ -40,6 +40,17 @@ they fill in full.  V = 0 ⇒ P = M and every fill is 0.
 
 **Accounts** (A1, A2, fees): see ``ledger.margin``.
 
+**Perpetual market** (docs/perpetual.md; keyword arguments, defaults = spot only):
+``funding_index`` F (every account in the batch first pays position·(F − F_a));
+``liquidate`` (account ids, each must be ``margin.liquidatable``: its orders are
+rejected and a closing order — opposite side, |position| lots, limit at the band
+edge, ``source=None``, indexed after the input orders in account order — joins
+the auction; one that blocks every provable price is postponed); ``reduce_only``
+(orders that would grow a position are rejected); ``deposits``/``withdrawals``
+(id → amount; a withdrawal that breaks margin is dropped); ``insurance`` (the
+fund before the batch).  The result carries penalties, deficits, the fee total
+and the fund after it (with a shortfall when it cannot cover the deficits).
+
 **Rejections**, as ``rejected = [(order index, reason)]`` sorted by index:
 
 1. basic checks first: market ≠ params' market, size outside [1, 2^32), price
@@ -85,7 +96,8 @@ _REQUIRED = object()
 
 @dataclass(frozen=True)
 class Order:
-    """A validated order; ``source`` is what the caller passed (dict or OrderOpening)."""
+    """A validated order; ``source`` is what the caller passed (dict or OrderOpening), or
+    None for a liquidation's closing order."""
     index: int
     account: int
     market: int
