@@ -319,7 +319,8 @@ def _settle(active, fills, balances, price, mark, prm, perp):
     """(new balances, {account: failure}, penalties, deficits) for the batch's accounts."""
     new, failed, pens, defs = dict(balances), {}, {}, {}
     closing = {o.account: o for o in active if o.source is None}
-    touched = {o.account for o in active} | set(perp.deposits) | set(perp.withdrawals)
+    touched = ({o.account for o in active} | set(perp.liquidate) | set(perp.deposits)
+               | set(perp.withdrawals))
     for acct in sorted(touched):
         b = mg.settle_funding(balances[acct], perp.funding)
         signed = [fills[o.index] if o.side == "buy" else -fills[o.index]
@@ -437,8 +438,8 @@ def match_batch(orders, accounts, mark_price, params, *, strict=False, funding_i
     fee_total = sum(all_fees)
     ins_new, shortfall = mg.insurance_update(insurance, sum(pens.values()), sum(defs.values()),
                                              fee_total, prm.insurance_bps)
-    participants = sorted({o.account for o in active} | set(perp.deposits)
-                          | set(perp.withdrawals))
+    participants = sorted({o.account for o in active} | set(perp.liquidate)
+                          | set(perp.deposits) | set(perp.withdrawals))
     return MatchResult(
         price=price, volume=volume, demand=_demand(active, price),
         supply=_supply(active, price), mark_price=mark, params=prm, band=(lo, hi),

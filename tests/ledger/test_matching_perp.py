@@ -74,6 +74,17 @@ def test_liquidation_through_the_auction_and_the_circuit():
     assert sc.public_values(wit) == w.public_inputs()
 
 
+def test_a_flat_account_with_negative_equity_is_brought_to_zero_by_the_fund():
+    res = match_batch([], {1: dict(cash=-25, position=0)}, 100, PERP, liquidate=[1],
+                      insurance=100)
+    assert res.liquidated == (1,) and res.participants == [1]
+    assert res.new_accounts[1] == mg.Balance(0, 0, 0) and res.deficits == {1: 25}
+    assert res.insurance_new == 75
+    w = res.to_witness(2, 2, 2, old_blindings={1: 5})
+    sc = settlement_circuit(2, 2)
+    assert sc.public_values(sc.check(sc.assignment(w))) == w.public_inputs()
+
+
 def test_a_healthy_account_cannot_be_liquidated():
     with pytest.raises(ValueError, match="account 1 is not below maintenance margin"):
         match_batch([], {1: dict(cash=-940, position=10)}, 100, PERP, liquidate=[1])
