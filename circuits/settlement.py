@@ -8,22 +8,28 @@ slots; ``SettlementCircuit.assignment(witness)`` turns a
     pk, vk = prover.setup(sc, srs)
     proof, public = prover.prove(pk, sc.assignment(witness))   # public == witness.public_inputs()
 
-**Public inputs**, in this order (names in brackets):
-market_id, height, P, M, V, im_bps, mm_bps, fee_bps, band_bps, then per order
-slot j: active, account, Cx, Cy [``order{j}.active`` …], then per account slot k:
-active, account, old and new state commitment [``account{k}.active``,
-``account{k}.id``, ``account{k}.old``, ``account{k}.new``].  height is bound by
-its public row only.  **Private inputs**: per order side (0 buy, 1 sell), price,
-size, nonce, rho, fill [``order{j}.side`` …]; per account the old cash, position
-and blinding and the new blinding [``account{k}.cash``, ``.position``,
-``.blinding``, ``.new_blinding``].  New cash and position are not inputs: the
-circuit computes them.  Selection bits, fees and remainder lots are hints.
+**Public inputs**, in this order (``settlement_data.public_names``): the
+globals market_id, height, P, M, V, im_bps, mm_bps, fee_bps, band_bps,
+liquidation_bps, insurance_bps, reduce_only, funding_index (F + 2^47),
+fee_total, penalties, deficits, shortfall, insurance_old, insurance_new; then
+per order slot j: active, account, Cx, Cy [``order{j}.active`` …]; then per
+account slot k: active, account, old and new state commitment
+[``account{k}.active``, ``account{k}.id``, ``account{k}.old``,
+``account{k}.new``]; then per account slot k: liquidate, deposit, withdraw
+[``account{k}.liquidate`` …].  height is bound by its public row only.
+**Private inputs**: per order side (0 buy, 1 sell), price, size, nonce, rho,
+fill [``order{j}.side`` …]; per account the old cash, position, funding index
+F_a and blinding, the new blinding and the closing order's fill
+[``account{k}.cash``, ``.position``, ``.funding``, ``.blinding``,
+``.new_blinding``, ``.close_fill``].  New cash and position are not inputs:
+the circuit computes them.  Selection bits, fees and remainder lots are hints.
 
 Gates, in build order (every rule's rows carry its label, nested gadget labels
 kept behind it, e.g. "O1: pedersen: opening equals C"):
 
 * **params**: 1 ≤ P, M < 2^32 (32-bit range check and P·P⁻¹ = 1); every rate
-  in [0, 10⁴] (x and 10⁴ − x in 14 bits); im ≥ mm.
+  in [0, 10⁴] (x and 10⁴ − x in 14 bits); im ≥ mm; reduce_only boolean;
+  funding_index < 2^48; δ = ⌊band·M/10⁴⌋ (``settlement_perp``).
 * **slots**: active flags boolean; an inactive order slot has account = Cx =
   Cy = size = fill = 0, an inactive account slot account = old = new = 0, as
   (1 − a)·x = 0.  Active account ids strictly increase: with last₋₁ = −1,
@@ -38,48 +44,57 @@ kept behind it, e.g. "O1: pedersen: opening equals C"):
   the identity (0, 1) = 0·G + 0·H, i.e. the all-zero dummy order with ρ = 0.
   The gadget range-checks account (40 bits), market (16), side (1), price and
   size (32), nonce (64) and ρ (251).
-* **R6, R1–R5**: ``circuits.settlement_rules``.
-* **A1** per order: fee = ⌊f·P·fee/10⁴⌋ as a hint with f·P·fee − 10⁴·fee ∈
+* **A1 old state, funding, liquidation** (per account slot, before the
+  auction): ``circuits.settlement_perp`` — the old state opens with its F_a,
+  funding settles, a liquidated slot contributes a closing order.
+* **R6, R1–R5, R7**: ``circuits.settlement_rules``, over the order slots and
+  the closing orders.
+* **A1** (new states; flows and penalties in ``settlement_perp``) per order: fee = ⌊f·P·fee/10⁴⌋ as a hint with f·P·fee − 10⁴·fee ∈
   [0, 10⁴) (two 14-bit checks) and fee < 2^64; signed fill g = f − 2·s·f.  Per
   account: Δpos = Σⱼ mⱼₖ·gⱼ, Fee = Σⱼ mⱼₖ·feeⱼ; pos′ = pos + Δpos, cash′ =
   cash − P·Δpos − Fee.  Old and new states open by Poseidon(id, cash + 2^80,
-  pos + 2^40, blinding) = commitment, as a·(hash − commitment) = 0 (an inactive
+  pos + 2^40 + 2^41·F_a, blinding) = commitment, as a·(hash − commitment) = 0 (an inactive
   slot's hash is unconstrained); cash, cash′ ∈ [−2^80, 2^80) and |pos|, |pos′| <
   2^40.  Freshness of the new blinding is the operator's duty (a circuit cannot
   see randomness).
-* **A2** E = cash′ + pos′·M; 10⁴·E − |pos′|·M·mm ∈ [0, 2^96) and g·(10⁴·E −
+* **A2** E = cash′ + pos′·M; 10⁴·E − |pos′|·M·mm ∈ [0, 2^106) and g·(10⁴·E −
   |pos′|·M·im) ∈ [0, 2^96) with g = [|pos| < |pos′|] (``bits.lt``, 40 bits).
   |10⁴·E| < 2^95, so a negative difference is a field element above r − 2^96
-  and fails the range check.
+  and fails the range check.  On a liquidated slot (L = 1) the same two range
+  checks take the liquidation's below-maintenance gap and the penalty's case
+  gap instead (selected by L; the labels name both).  **reduce-only**:
+  reduce_only·g = 0.  **insurance**: fee total, penalties, deficits and the
+  fund's update (``settlement_perp``).
 
 Soundness of the inactive-slot handling does not rest on the Pedersen binding:
-size = fill = 0 there explicitly, and mⱼₖ = 0.  The circuit does not prove that
-P maximises the volume over all prices (R4 pins V = min(D(P), S(P)) at the
-given P); picking P is the engine's rule, bounded by the band (R6).
+size = fill = 0 there explicitly, and mⱼₖ = 0 (and liquidate = deposit =
+withdraw = 0).  R1–R4 make P volume-maximising and R7 makes it the feasible
+price nearest M (docs/perpetual.md).
 
-Cost (rows; the table in circuits/README.md is generated): per order ≈ 3,700
-(Pedersen 3,267), per account ≈ 2,600 (two Poseidon of 4 inputs: 1,832), per
-(order, account) pair 8.
+Cost (rows at 16 × 16; the table in circuits/README.md is generated): per
+order ≈ 3,900 (Pedersen 3,267), per account ≈ 3,570 (two Poseidon of 4 inputs:
+1,832; the perpetual rules ≈ 810), per (order, account) pair 8.
 """
 
 from verifier.fields import R_MOD
 
-from .bits import arith, lt, range_check, sign_abs, signed_to_offset
+from .bits import lt, range_check, select, sign_abs, signed_to_offset
 from .builder import Circuit, CircuitError
 from .pedersen import open_gadget
-from .poseidon import hash_gadget
+from . import settlement_perp as perp
 from .settlement_data import (
-    ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
-    ACCOUNT_BITS, BPS, CASH_BITS, POSITION_BITS, POSITION_OFFSET, PRICE_BITS,
+    ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
+    ACCOUNT_BITS, BPS, CASH_BITS, POSITION_BITS, PRICE_BITS,
     BatchWitness,
 )
 from .settlement_rules import price_rules, rule
 
 __all__ = ["SettlementCircuit", "settlement_circuit", "assignment", "build", "GLOBALS",
-           "ORDER_PUBLIC", "ORDER_PRIVATE", "ACCOUNT_PUBLIC", "ACCOUNT_PRIVATE", "MAX_SLOTS"]
+           "ORDER_PUBLIC", "ORDER_PRIVATE", "ACCOUNT_PUBLIC", "ACCOUNT_FLOW", "ACCOUNT_PRIVATE",
+           "MAX_SLOTS"]
 
 ORDER_PRIVATE = ("side", "price", "size", "nonce", "rho", "fill")
-ACCOUNT_PRIVATE = ("cash", "position", "blinding", "new_blinding")
+ACCOUNT_PRIVATE = ("cash", "position", "funding", "blinding", "new_blinding", "close_fill")
 MAX_SLOTS = 1024
 _BPS_BITS = 14            # 10⁴ < 2^14
 _FEE_BITS = 64            # fee ≤ f·P < 2^64
@@ -124,7 +139,9 @@ class SettlementCircuit(Circuit):
                 (int(not o.is_buy), o.price, o.size, o.nonce, o.rho, fill)
             out.update({f"order{j}.{n}": v for n, v in zip(ORDER_PRIVATE, vals)})
         for k, (old, new) in enumerate(zip(witness.old_accounts, witness.new_accounts)):
-            vals = (0,) * 4 if old is None else (old.cash, old.position, old.blinding, new.blinding)
+            vals = (0,) * 6 if old is None else (old.cash, old.position, old.funding_index,
+                                                 old.blinding, new.blinding,
+                                                 witness.closing_fills[k])
             out.update({f"account{k}.{n}": v for n, v in zip(ACCOUNT_PRIVATE, vals)})
         return out
 
@@ -155,11 +172,14 @@ def build(c: Circuit, n_orders: int, n_accounts: int) -> None:
     orders = [{n: c.public(f"order{j}.{n}") for n in ORDER_PUBLIC} for j in range(n_orders)]
     accounts = [{n: c.public(f"account{k}.{n}") for n in ACCOUNT_PUBLIC}
                 for k in range(n_accounts)]
+    for k, a in enumerate(accounts):
+        a.update({n: c.public(f"account{k}.{n}") for n in ACCOUNT_FLOW})
     for j, o in enumerate(orders):
         o.update({n: c.private(f"order{j}.{n}") for n in ORDER_PRIVATE})
     for k, a in enumerate(accounts):
         a.update({n: c.private(f"account{k}.{n}") for n in ACCOUNT_PRIVATE})
     _params(c, g)
+    perp.perp_params(c, g)
     _slots(c, orders, accounts)
     with rule(c, "O1"):
         for o in orders:
@@ -168,8 +188,14 @@ def build(c: Circuit, n_orders: int, n_accounts: int) -> None:
             open_gadget(c, (o["cx"], cy), o["account"], market, o["side"], o["price"],
                         o["size"], o["nonce"], o["rho"])
     match = _match(c, orders, accounts)
-    price_rules(c, g, orders)
-    _accounts(c, g, orders, accounts, match)
+    closing = []
+    for k, a in enumerate(accounts):
+        perp.old_state_and_funding(c, g, a, k)
+        mine = c.lincomb([(row[k], 1) for row in match])
+        closing.append(perp.closing_order(c, g, a, k, mine))
+    price_rules(c, g, orders, closing)
+    _accounts(c, g, orders, accounts, match, closing)
+    perp.insurance(c, g, orders, accounts)
 
 
 def _params(c, g) -> None:
@@ -178,7 +204,8 @@ def _params(c, g) -> None:
             range_check(c, g[name], PRICE_BITS)
             inv = c.hint(lambda v: _hint_inverse(v), [g[name]])
             c.gate(g[name], inv, None, qm=1, qc=-1)                     # x·x⁻¹ = 1
-        for name in ("im_bps", "mm_bps", "fee_bps", "band_bps"):
+        for name in ("im_bps", "mm_bps", "fee_bps", "band_bps", "liquidation_bps",
+                     "insurance_bps"):
             range_check(c, g[name], _BPS_BITS)
             range_check(c, c.lincomb([(g[name], -1)], const=BPS), _BPS_BITS)
         range_check(c, c.sub(g["im_bps"], g["mm_bps"]), _BPS_BITS)
@@ -193,7 +220,8 @@ def _slots(c, orders, accounts) -> None:
         last = -1
         for a in accounts:
             c.assert_bool(a["active"])
-            for name in ("id", "old", "new"):
+            c.assert_bool(a["liquidate"])
+            for name in ("id", "old", "new", "liquidate", "deposit", "withdraw"):
                 _zero_unless(c, a["active"], a[name])
             t = c.mul(a["active"], c.lincomb([(a["id"], 1), (last, -1)], const=-1))
             range_check(c, t, ACCOUNT_BITS)                            # id > last when active
@@ -217,16 +245,7 @@ def _match(c, orders, accounts) -> list:
     return match
 
 
-def _state_hash(c, account, cash_offset, position, blinding):
-    pos_offset = c.lincomb([(position, 1)], const=POSITION_OFFSET)
-    return hash_gadget(c, [account, cash_offset, pos_offset, blinding])
-
-
-def _opens(c, active, h, commitment) -> None:
-    c.gate(active, c.sub(h, commitment), None, qm=1)                   # a·(hash − C) = 0
-
-
-def _accounts(c, g, orders, accounts, match) -> None:
+def _accounts(c, g, orders, accounts, match, closing) -> None:
     P, M = g["P"], g["M"]
     with rule(c, "A1"):
         with rule(c, "fees"):
@@ -238,30 +257,31 @@ def _accounts(c, g, orders, accounts, match) -> None:
                 range_check(c, frac, _BPS_BITS)
                 range_check(c, c.lincomb([(frac, -1)], const=BPS - 1), _BPS_BITS)
                 o["signed"] = c.lincomb([(o["fill"], 1), (o["sf"], -2)])   # buy +f, sell −f
-        for k, a in enumerate(accounts):
-            with rule(c, f"account slot {k}"):
-                mine = [(row[k], o) for row, o in zip(match, orders)]
-                dpos = c.lincomb([(c.mul(m, o["signed"]), 1) for m, o in mine])
-                fees = c.lincomb([(c.mul(m, o["fee"]), 1) for m, o in mine])
-                cash_off = signed_to_offset(c, a["cash"], CASH_BITS)
-                _, a["abs_old"] = sign_abs(c, a["position"], POSITION_BITS)
-                _opens(c, a["active"], _state_hash(c, a["id"], cash_off, a["position"],
-                                                   a["blinding"]), a["old"])
-                a["pos_new"] = c.add(a["position"], dpos)
-                a["cash_new"] = c.lincomb([(a["cash"], 1), (c.mul(P, dpos), -1), (fees, -1)])
-                cash_new_off = signed_to_offset(c, a["cash_new"], CASH_BITS)
-                _, a["abs_new"] = sign_abs(c, a["pos_new"], POSITION_BITS)
-                _opens(c, a["active"], _state_hash(c, a["id"], cash_new_off, a["pos_new"],
-                                                   a["new_blinding"]), a["new"])
+    for k, (a, close) in enumerate(zip(accounts, closing)):
+        with rule(c, "A1"), rule(c, f"account slot {k}"):
+            mine = [(row[k], o) for row, o in zip(match, orders)]
+            dpos = c.lincomb([(c.mul(m, o["signed"]), 1) for m, o in mine])
+            fees = c.lincomb([(c.mul(m, o["fee"]), 1) for m, o in mine])
+        perp.flows_and_penalty(c, g, a, k, close, dpos, fees)
+        with rule(c, "A1"), rule(c, f"account slot {k}"):
+            cash_new_off = signed_to_offset(c, a["cash_new"], CASH_BITS)
+            _, a["abs_new"] = sign_abs(c, a["pos_new"], POSITION_BITS)
+            perp.opens(c, a["active"], perp.state_hash(c, a["id"], cash_new_off, a["pos_new"],
+                                                       g["F"], a["new_blinding"]), a["new"])
     with rule(c, "A2"):
         for k, a in enumerate(accounts):
+            L = a["liquidate"]                    # a liquidated slot: the liquidation's checks
             equity = c.lincomb([(a["cash_new"], BPS), (c.mul(a["pos_new"], M), BPS)])  # 10⁴·E
             notional = c.mul(a["abs_new"], M)                             # |pos′|·M
-            with rule(c, f"maintenance margin, account slot {k}"):
+            with rule(c, f"maintenance margin, account slot {k} / liquidation: below "
+                         "maintenance"):
                 need = c.mul(notional, g["mm_bps"])
-                range_check(c, c.lincomb([(equity, 1), (need, -1)]), _MARGIN_BITS)
-            with rule(c, f"initial margin, account slot {k}"):
+                range_check(c, select(c, L, a["health_gap"],
+                                      c.lincomb([(equity, 1), (need, -1)])), perp.HEALTH_BITS)
+            with rule(c, f"initial margin, account slot {k} / liquidation: penalty"):
                 grew = lt(c, a["abs_old"], a["abs_new"], POSITION_BITS - 1)
                 need = c.mul(notional, g["im_bps"])
-                excess = c.lincomb([(equity, 1), (need, -1)])
-                range_check(c, arith(c, grew, excess, qm=1), _MARGIN_BITS)
+                excess = c.mul(grew, c.lincomb([(equity, 1), (need, -1)]))
+                range_check(c, select(c, L, a["case_gap"], excess), _MARGIN_BITS)
+            with rule(c, f"reduce-only, account slot {k}"):
+                c.gate(g["reduce_only"], grew, None, qm=1)              # no |pos| grows

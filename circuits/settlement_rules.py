@@ -25,6 +25,20 @@ ITM_s, SP_s for sells: D = ITM_b + SP_b, S = ITM_s + SP_s and (D − V)(S − V)
 R1 + R3 already give V ≤ D and V ≤ S (each fill ≤ its size, none on the wrong
 side), so this is V = min(D, S).  Also V = 0 ⇒ P = M: [V = 0]·(P − M) = 0 (the
 spec's no-trade price).
+**Liquidation orders** (``circuits.settlement_perp``) join the list after
+the order slots with ``at``/``itm`` already set (their limit is a band edge, never
+on the wrong side of a P that passes R6) and sizes below 2^40, so B = 40 +
+bitlen(N + K) bounds every sum.
+
+**R7** fair price: with D = D(P), S = S(P), D(P+1) = ITM_b and S(P−1) = ITM_s, a
+P above M needs the price P − 1 to fail (D(P) > V or S(P−1) < V) and a P below M
+needs P + 1 to fail (S(P) > V or D(P+1) < V).  R1–R3 give D ≥ V ≥ ITM_s and
+S ≥ V ≥ ITM_b, so "D > V or ITM_s < V" is D − ITM_s ≠ 0 (a sum of two
+non-negative gaps), proven with a hinted inverse: above·(D − ITM_s)·inv = above,
+below·(S − ITM_b)·inv′ = below, where above/below = [P > M]/[P < M] from R6's
+sign and [P = M].  Feasible prices form an interval (D falls, S rises), so the
+neighbour failing means no feasible price lies nearer M (docs/perpetual.md).
+
 **R5** For each side separately (the short side needs no exemption: there
 R = SP and every at-P order gets floor(q·SP/SP) = q), R = V − ITM_side and the
 denominator Dn = SP + [SP = 0] (never 0).  For an order j with q′ = at·q and
@@ -38,7 +52,7 @@ to R).  Remainder lots go to the earliest at-P slots of the side: a running
 flag seen_side = "an at-P slot of this side had e = 0" (boolean OR,
 one row) and e·seen_side(j) = 0, so the slots with e = 1 form a prefix.
 
-Labels: every gate sits under "R1" … "R6" (or "R1/R2 limit vs P"), so the
+Labels: every gate sits under "R1" … "R7" (or "R1/R2 limit vs P"), so the
 prover's ``UnsatisfiedError`` names the rule a witness breaks.
 """
 
@@ -60,9 +74,20 @@ def rule(c, name: str):
     return c.labelled(name)
 
 
-def sum_bits(n_orders: int) -> int:
-    """Bits of a sum of n_orders sizes: N·2^32 ≤ 2^(32 + bitlen(N))."""
-    return SIZE_BITS + n_orders.bit_length()
+def sum_bits(n_orders: int, size_bits: int = SIZE_BITS) -> int:
+    """Bits of a sum of n_orders sizes below 2^size_bits: N·2^s ≤ 2^(s + bitlen(N))."""
+    return size_bits + n_orders.bit_length()
+
+
+def _hint_inverse(v):
+    return pow(v, -1, R_MOD) if v else 0
+
+
+def _nonzero_if(c, flag, x) -> None:
+    """flag = 1 ⇒ x ≠ 0: flag·x·inv = flag with a hinted inverse."""
+    t = c.mul(flag, c.as_var(x))
+    inv = c.hint(lambda v: _hint_inverse(v), [x])
+    c.gate(t, inv, flag, qm=1, qo=-1)
 
 
 def _hint_extra(f_at, q_r, dn):
@@ -84,14 +109,15 @@ def _or(c, x, y):
     return arith(c, x, y, qm=-1, ql=1, qr=1)
 
 
-def price_rules(c, g, orders) -> None:
-    """Add R6 and R1–R5; stores ``sf`` (s·f) in each order dict for the account rules."""
+def price_rules(c, g, orders, closing=()) -> None:
+    """Add R6, R1–R5 and R7 over the order slots and the liquidation orders ``closing``;
+    stores ``sf`` (s·f) in each order dict for the account rules."""
     P, M, V = g["P"], g["M"], g["V"]
-    B = sum_bits(len(orders))
+    B = sum_bits(len(orders) + len(closing), 40 if closing else SIZE_BITS)
 
     with rule(c, "R6"):
         p_minus_m = c.sub(P, M)
-        _, dist = sign_abs(c, p_minus_m, PRICE_BITS + 1)
+        p_below_m, dist = sign_abs(c, p_minus_m, PRICE_BITS + 1)
         band_m = c.mul(g["band_bps"], M)
         range_check(c, c.lincomb([(band_m, 1), (dist, -BPS)]), _BAND_BITS)
 
@@ -104,13 +130,15 @@ def price_rules(c, g, orders) -> None:
             t = c.mul(o["side"], c.lincomb([(o["at"], -1), (below, -2)], const=1))
             o["otm"] = c.add(below, t)
             o["itm"] = c.lincomb([(o["at"], -1), (below, -1), (t, -1)], const=1)
+    orders = list(orders) + list(closing)
 
     with rule(c, "R1"):
         for o in orders:
             range_check(c, o["fill"], SIZE_BITS)
             o["open"] = c.sub(o["size"], o["fill"])                      # q − f
-            range_check(c, o["open"], SIZE_BITS)
-            c.gate(o["otm"], o["fill"], None, qm=1)                     # otm·f = 0
+            range_check(c, o["open"], o.get("open_bits", SIZE_BITS))
+            if isinstance(o["otm"], Var):
+                c.gate(o["otm"], o["fill"], None, qm=1)                 # otm·f = 0
 
     with rule(c, "R2"):
         for o in orders:
@@ -138,6 +166,13 @@ def price_rules(c, g, orders) -> None:
         s_minus_v = c.lincomb([(itm["sell"], 1), (sp["sell"], 1), (V, -1)])
         c.gate(c.as_var(d_minus_v), c.as_var(s_minus_v), None, qm=1)    # (D − V)(S − V) = 0
         c.gate(is_zero(c, V), p_minus_m, None, qm=1)                    # V = 0 ⇒ P = M
+
+    with rule(c, "R7"):
+        at_m = is_zero(c, p_minus_m)
+        below_m = arith(c, p_below_m, at_m, qm=-1, ql=1)                # σ·(1 − [P = M])
+        above_m = c.lincomb([(at_m, -1), (below_m, -1)], const=1)
+        _nonzero_if(c, above_m, c.lincomb([(itm["buy"], 1), (sp["buy"], 1), (itm["sell"], -1)]))
+        _nonzero_if(c, below_m, c.lincomb([(itm["sell"], 1), (sp["sell"], 1), (itm["buy"], -1)]))
 
     with rule(c, "R5"):
         rest = {s: c.lincomb([(V, 1), (itm[s], -1)]) for s in ("buy", "sell")}

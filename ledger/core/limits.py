@@ -14,6 +14,9 @@ bound                  value                       meaning
 ``POSITION_BOUND``     2^(POSITION_BITS−1) = 2^40  |position| < it
 ``ACCOUNT_BOUND``      2^ACCOUNT_BITS              0 ≤ account id < it
 ``MARKET_BOUND``       2^MARKET_BITS               0 ≤ market id < it
+``FUNDING_BOUND``      2^(FUNDING_BITS−1) = 2^47   |funding index| < it (−2^47 ≤ F < 2^47)
+``FLOW_BOUND``         2^FLOW_BITS = 2^64          0 ≤ deposit, withdrawal < it
+``INSURANCE_BOUND``    2^INSURANCE_BITS = 2^80     0 ≤ insurance fund, shortfall < it
 ``INT64_BOUND``        2^63                        what SQLite's INTEGER holds (sums, ids)
 ``HEIGHT_BOUND``       2^63                        block heights (stored as INTEGER)
 ``STAKE_BOUND``        2^62                        one validator's stake (sums stay < 2^63)
@@ -28,12 +31,13 @@ an ``int`` (a ``bool`` is refused) with lo ≤ value < hi (either bound may be
 """
 
 from circuits.settlement import MAX_SLOTS as _CIRCUIT_MAX_SLOTS
-from circuits.settlement_data import (ACCOUNT_BITS, CASH_OFFSET, MARKET_BITS, POSITION_OFFSET,
-                                      PRICE_BITS, SIZE_BITS)
+from circuits.settlement_data import (ACCOUNT_BITS, CASH_OFFSET, FLOW_BITS, FUNDING_OFFSET,
+                                      INSURANCE_BITS, MARKET_BITS, POSITION_OFFSET, PRICE_BITS,
+                                      SIZE_BITS)
 from verifier.errors import BadInput
 
 __all__ = ["PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
-           "MARKET_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
+           "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
            "MAX_BATCH_SLOTS", "check_int"]
 
 PRICE_BOUND = 1 << PRICE_BITS
@@ -42,6 +46,9 @@ CASH_BOUND = CASH_OFFSET
 POSITION_BOUND = POSITION_OFFSET
 ACCOUNT_BOUND = 1 << ACCOUNT_BITS
 MARKET_BOUND = 1 << MARKET_BITS
+FUNDING_BOUND = FUNDING_OFFSET
+FLOW_BOUND = 1 << FLOW_BITS
+INSURANCE_BOUND = 1 << INSURANCE_BITS
 INT64_BOUND = 1 << 63
 HEIGHT_BOUND = INT64_BOUND
 STAKE_BOUND = 1 << 62

@@ -41,6 +41,17 @@ they fill in full.  V = 0 ⇒ P = M and every fill is 0.
 
 **Accounts** (A1, A2, fees): see ``ledger.exchange.margin``.
 
+**Perpetual market** (docs/perpetual.md; keyword arguments, defaults = spot only):
+``funding_index`` F (every account in the batch first pays position·(F − F_a));
+``liquidate`` (account ids, each must be ``margin.liquidatable``: its orders are
+rejected and a closing order — opposite side, |position| lots, limit at the band
+edge, ``source=None``, indexed after the input orders in account order — joins
+the auction; one that blocks every provable price is postponed); ``reduce_only``
+(orders that would grow a position are rejected); ``deposits``/``withdrawals``
+(id → amount; a withdrawal that breaks margin is dropped); ``insurance`` (the
+fund before the batch).  The result carries penalties, deficits, the fee total
+and the fund after it (with a shortfall when it cannot cover the deficits).
+
 **Rejections**, as ``rejected = [(order index, reason)]`` sorted by index:
 
 1. basic checks first: market ≠ params' market, size outside [1, 2^32), price
@@ -70,8 +81,9 @@ from circuits.settlement_data import AccountState, BatchWitness, MarketParams, O
 from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
-from ledger.core.limits import (ACCOUNT_BOUND, CASH_BOUND, POSITION_BOUND, PRICE_BOUND,
-                                SIZE_BOUND, check_int)
+from ledger.core.limits import (ACCOUNT_BOUND, CASH_BOUND, FLOW_BOUND, FUNDING_BOUND,
+                                INSURANCE_BOUND, POSITION_BOUND, PRICE_BOUND, SIZE_BOUND,
+                                check_int)
 from ledger.exchange import margin as mg
 from ledger.exchange.margin import Balance
 
@@ -86,7 +98,8 @@ _REQUIRED = object()
 
 @dataclass(frozen=True)
 class Order:
-    """A validated order; ``source`` is what the caller passed (dict or OrderOpening)."""
+    """A validated order; ``source`` is what the caller passed (dict or OrderOpening), or
+    None for a liquidation's closing order."""
     index: int
     account: int
     market: int
@@ -115,6 +128,19 @@ class MatchResult:
     old_accounts: dict          # id → Balance, every input account
     new_accounts: dict          # id → Balance (unchanged for non-participants)
     account_sources: dict       # id → what the caller passed (for old blindings)
+    funding_index: int = 0      # F of this batch (participants settle to it)
+    reduce_only: bool = False
+    liquidated: tuple = ()      # account ids liquidated in this batch, ascending
+    postponed: tuple = ()       # (account id, reason): liquidations left for a later batch
+    closing_fills: dict = None  # liquidated id → fill of its closing order
+    penalties: dict = None      # liquidated id → penalty to the insurance fund
+    deficits: dict = None       # liquidated id → deficit covered by the fund
+    deposits: dict = None       # id → deposit credited
+    withdrawals: dict = None    # id → withdrawal debited
+    fee_total: int = 0
+    insurance_old: int = 0
+    insurance_new: int = 0
+    shortfall: int = 0
 
     def to_witness(self, height, n_slots, k_slots, **kw):
         """``to_witness(self, …)``: the circuit's BatchWitness (see ``to_witness``)."""
@@ -135,6 +161,7 @@ def _params(params) -> MarketParams:
             return params
         dflt = params.get("market", DEFAULT_MARKET) if isinstance(params, Mapping) else _REQUIRED
         vals = {k: _field(params, k) for k in ("im_bps", "mm_bps", "fee_bps", "band_bps")}
+        vals.update({k: _field(params, k, 0) for k in ("liquidation_bps", "insurance_bps")})
         return MarketParams(market_id=_field(params, "market_id", dflt), **vals)
     except ValueError as e:
         raise BadInput(f"params: {e}") from None
@@ -157,9 +184,11 @@ def _accounts(accounts) -> tuple:
                              text="in (-2^80, 2^80)")
             pos = check_int(_field(acc, "position"), "position", 1 - POSITION_BOUND,
                             POSITION_BOUND, text="in (-2^40, 2^40)")
+            fa = check_int(_field(acc, "funding_index", 0), "funding_index", -FUNDING_BOUND,
+                           FUNDING_BOUND, text="in [-2^47, 2^47)")
         except ValueError as e:
             raise BadInput(f"account {key}: {e}") from None
-        balances[key], sources[key] = Balance(cash=cash, position=pos), acc
+        balances[key], sources[key] = Balance(cash=cash, position=pos, funding_index=fa), acc
     return balances, sources
 
 
@@ -257,61 +286,165 @@ def _fills(active, p) -> dict:
     return fills
 
 
-def _settle(active, fills, balances, price, mark, prm):
-    """(new balances, {account: failure}) for the accounts with an active order."""
-    new, failed = dict(balances), {}
-    for acct in sorted({o.account for o in active}):
+@dataclass
+class _Perp:
+    """The batch's perpetual-market inputs (see ``match_batch``)."""
+    funding: int
+    reduce_only: bool
+    liquidate: list             # account ids still to liquidate in this batch
+    deposits: dict
+    withdrawals: dict
+    postponed: dict
+
+
+def _closing_orders(perp, balances, mark, prm, first_index) -> list:
+    """The liquidation orders, indexed after the input orders in ascending account order."""
+    out = []
+    for rank, acct in enumerate(sorted(perp.liquidate)):
+        side, size, limit = mg.closing_order(balances[acct].position, mark, prm.band_bps)
+        if size:
+            out.append(Order(index=first_index + rank, account=acct, market=prm.market_id,
+                             side=side, price=limit, size=size, source=None))
+    return out
+
+
+def _settle(active, fills, balances, price, mark, prm, perp):
+    """(new balances, {account: failure}, penalties, deficits) for the batch's accounts."""
+    new, failed, pens, defs = dict(balances), {}, {}, {}
+    closing = {o.account: o for o in active if o.source is None}
+    touched = ({o.account for o in active} | set(perp.liquidate) | set(perp.deposits)
+               | set(perp.withdrawals))
+    for acct in sorted(touched):
+        b = mg.settle_funding(balances[acct], perp.funding)
         signed = [fills[o.index] if o.side == "buy" else -fills[o.index]
-                  for o in active if o.account == acct]
-        new[acct] = mg.settle(balances[acct], signed, price, prm.fee_bps)
-        bad = mg.check_state(new[acct])
-        kind = mg.margin_failure(balances[acct].position, new[acct], mark, prm.im_bps, prm.mm_bps)
+                  for o in active if o.account == acct and o.source is not None]
+        b = mg.settle(b, signed, price, prm.fee_bps)
+        c = closing.get(acct)
+        cf = 0 if c is None else (fills[c.index] if c.side == "buy" else -fills[c.index])
+        flow = perp.deposits.get(acct, 0) - perp.withdrawals.get(acct, 0)
+        b = mg.Balance(b.cash - cf * price + flow, b.position + cf, perp.funding)
+        if acct in perp.liquidate:
+            pens[acct], defs[acct] = mg.liquidation_outcome(b, mark, abs(cf), price,
+                                                           prm.liquidation_bps)
+            b = mg.Balance(b.cash - pens[acct] + defs[acct], b.position, perp.funding)
+        new[acct] = b
+        bad = mg.check_state(b)
+        kind = None if acct in perp.liquidate else mg.margin_failure(
+            balances[acct].position, b, mark, prm.im_bps, prm.mm_bps)
+        if perp.reduce_only and abs(b.position) > abs(balances[acct].position):
+            kind = kind or "reduce-only"
         if bad or kind:
-            failed[acct] = (f"account {acct}: {bad}" if bad
-                            else f"account {acct} fails {kind} margin")
-    return new, failed
+            failed[acct] = (f"account {acct}: {bad}" if bad else
+                            f"account {acct}: reduce-only market, its position would grow"
+                            if kind == "reduce-only" else f"account {acct} fails {kind} margin")
+    return new, failed, pens, defs
 
 
-def match_batch(orders, accounts, mark_price, params, *, strict=False) -> MatchResult:
+def _perp_inputs(balances, mark, prm, funding_index, liquidate, reduce_only, deposits,
+                 withdrawals) -> _Perp:
+    F = check_int(funding_index, "funding_index", -FUNDING_BOUND, FUNDING_BOUND,
+                  text="in [-2^47, 2^47)")
+    flows = []
+    for what, given in (("deposit", deposits), ("withdrawal", withdrawals)):
+        flow = {}
+        for acct, amount in dict(given or {}).items():
+            if acct not in balances:
+                raise BadInput(f"{what} for unknown account {acct!r}")
+            flow[acct] = check_int(amount, f"{what} of account {acct}", 0, FLOW_BOUND,
+                                   text="in [0, 2^64)")
+        flows.append({a: v for a, v in flow.items() if v})
+    liq = []
+    for acct in liquidate:
+        if acct not in balances:
+            raise BadInput(f"cannot liquidate unknown account {acct!r}")
+        if acct in liq:
+            raise BadInput(f"account {acct} listed twice for liquidation")
+        if not mg.liquidatable(balances[acct], F, mark, prm.mm_bps):
+            raise BadInput(f"account {acct} is not below maintenance margin after funding: "
+                             "it cannot be liquidated")
+        if flows[1].get(acct):
+            raise BadInput(f"account {acct} is liquidated and cannot withdraw")
+        liq.append(acct)
+    return _Perp(F, bool(reduce_only), sorted(liq), flows[0], flows[1], {})
+
+
+def match_batch(orders, accounts, mark_price, params, *, strict=False, funding_index=0,
+                liquidate=(), reduce_only=False, deposits=None, withdrawals=None,
+                insurance=0) -> MatchResult:
     """Match one batch of one market; see the module docstring for the rules."""
     prm = _params(params)
     mark = check_int(mark_price, "mark_price", 1, PRICE_BOUND, text="in [1, 2^32)")
     balances, sources = _accounts(accounts)
+    insurance = check_int(insurance, "insurance", 0, INSURANCE_BOUND, text="in [0, 2^80)")
     if isinstance(orders, (str, bytes, Mapping)):
         raise BadInput("orders must be a list of orders")
     norm = [_order(i, o) for i, o in enumerate(orders)]
+    perp = _perp_inputs(balances, mark, prm, funding_index, liquidate, reduce_only, deposits,
+                        withdrawals)
     lo, hi = band_limits(mark, prm.band_bps)
     rejected = {}
     for o in norm:
         why = _basic_reason(o, prm, balances)
+        if not why and o.account in perp.liquidate:
+            why = f"account {o.account} is being liquidated"
         if why and strict:
             raise BadInput(f"order {o.index}: {why}")
         if why:
             rejected[o.index] = why
     while True:
-        active = [o for o in norm if o.index not in rejected]
+        closing = _closing_orders(perp, balances, mark, prm, len(norm))
+        active = [o for o in norm if o.index not in rejected] + closing
         price, blocked = _clearing_price(active, mark, lo, hi)
-        rejected.update((o.index, why) for o, why in blocked)
+        for o, why in blocked:
+            if o.source is None:             # a liquidation cannot clear now: a later batch
+                perp.liquidate.remove(o.account)
+                perp.postponed[o.account] = why
+            else:
+                rejected[o.index] = why
         if blocked:
             continue
         fills = _fills(active, price)
         volume = min(_demand(active, price), _supply(active, price))
         if volume >= SIZE_BOUND:     # V < 2^32: the latest filled order waits for a later batch
             last = max(o.index for o in active if fills[o.index])
-            rejected[last] = f"volume cap: the batch volume {volume} reaches 2^32 lots"
+            if last >= len(norm):
+                acct = next(o.account for o in closing if o.index == last)
+                perp.liquidate.remove(acct)
+                perp.postponed[acct] = "volume cap"
+            else:
+                rejected[last] = f"volume cap: the batch volume {volume} reaches 2^32 lots"
             continue
-        new, failed = _settle(active, fills, balances, price, mark, prm)
-        rejected.update((o.index, failed[o.account]) for o in active if o.account in failed)
-        if not failed:
-            break
+        new, failed, pens, defs = _settle(active, fills, balances, price, mark, prm, perp)
+        hit = [o for o in active if o.account in failed and o.source is not None]
+        rejected.update((o.index, failed[o.account]) for o in hit)
+        if hit:
+            continue
+        if failed:                           # an account with flows only fails its margin
+            acct = min(failed)
+            if perp.withdrawals.pop(acct, 0):
+                continue
+            raise BadInput(f"{failed[acct]}: liquidate it (its deposit alone cannot settle)")
+        break
+    real = [o for o in active if o.source is not None]
     all_fills = [fills.get(o.index, 0) for o in norm]
+    all_fees = [mg.fee(f, price, prm.fee_bps) for f in all_fills]
+    fee_total = sum(all_fees)
+    ins_new, shortfall = mg.insurance_update(insurance, sum(pens.values()), sum(defs.values()),
+                                             fee_total, prm.insurance_bps)
+    participants = sorted({o.account for o in active} | set(perp.liquidate)
+                          | set(perp.deposits) | set(perp.withdrawals))
     return MatchResult(
         price=price, volume=volume, demand=_demand(active, price),
         supply=_supply(active, price), mark_price=mark, params=prm, band=(lo, hi),
-        orders=norm, fills=all_fills, fees=[mg.fee(f, price, prm.fee_bps) for f in all_fills],
-        rejected=sorted(rejected.items()), active=[o.index for o in active],
-        participants=sorted({o.account for o in active}), old_accounts=balances,
-        new_accounts=new, account_sources=sources)
+        orders=norm, fills=all_fills, fees=all_fees, rejected=sorted(rejected.items()),
+        active=[o.index for o in real], participants=participants, old_accounts=balances,
+        new_accounts=new, account_sources=sources, funding_index=perp.funding,
+        reduce_only=perp.reduce_only, liquidated=tuple(perp.liquidate),
+        postponed=tuple(sorted(perp.postponed.items())),
+        closing_fills={o.account: fills[o.index] for o in closing},
+        penalties=pens, deficits=defs, deposits=dict(perp.deposits),
+        withdrawals=dict(perp.withdrawals), fee_total=fee_total, insurance_old=insurance,
+        insurance_new=ins_new, shortfall=shortfall)
 
 
 # ------------------------------------------------------------------ the circuit's witness
@@ -369,12 +502,24 @@ def to_witness(res: MatchResult, height, n_slots, k_slots, *, openings=None,
     for a in res.participants:
         ob = _blinding(old_blindings, a, res.account_sources[a], "old")
         nb = _blinding(new_blindings, a, lambda: secrets.randbelow(R_MOD), "new")
-        old.append(AccountState(account=a, cash=res.old_accounts[a].cash,
-                                position=res.old_accounts[a].position, blinding=ob))
-        new.append(AccountState(account=a, cash=res.new_accounts[a].cash,
-                                position=res.new_accounts[a].position, blinding=nb))
+        ob_, nb_ = res.old_accounts[a], res.new_accounts[a]
+        old.append(AccountState(account=a, cash=ob_.cash, position=ob_.position, blinding=ob,
+                                funding_index=ob_.funding_index))
+        new.append(AccountState(account=a, cash=nb_.cash, position=nb_.position, blinding=nb,
+                                funding_index=res.funding_index))
     pad_n, pad_k = n_slots - len(orders), k_slots - len(old)
+    per_slot = [[int(a in res.liquidated) for a in res.participants],
+                [(res.deposits or {}).get(a, 0) for a in res.participants],
+                [(res.withdrawals or {}).get(a, 0) for a in res.participants],
+                [(res.closing_fills or {}).get(a, 0) for a in res.participants]]
     return BatchWitness(params=res.params, height=height, mark_price=res.mark_price,
                         price=res.price, volume=res.volume, orders=orders + [None] * pad_n,
                         fills=fills + [0] * pad_n, old_accounts=old + [None] * pad_k,
-                        new_accounts=new + [None] * pad_k)
+                        new_accounts=new + [None] * pad_k, funding_index=res.funding_index,
+                        reduce_only=int(res.reduce_only),
+                        liquidate=per_slot[0] + [0] * pad_k, deposits=per_slot[1] + [0] * pad_k,
+                        withdrawals=per_slot[2] + [0] * pad_k,
+                        closing_fills=per_slot[3] + [0] * pad_k, fee_total=res.fee_total,
+                        penalties=sum((res.penalties or {}).values()),
+                        deficits=sum((res.deficits or {}).values()), shortfall=res.shortfall,
+                        insurance_old=res.insurance_old, insurance_new=res.insurance_new)

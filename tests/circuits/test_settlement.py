@@ -13,7 +13,7 @@ from settlement_cases import account, assert_valid, base_batch, order, refuses, 
 from circuits import settlement, settlement_rules
 from circuits.builder import CircuitError
 from circuits.settlement import SettlementCircuit, settlement_circuit
-from circuits.settlement_data import MarketParams
+from circuits.settlement_data import MarketParams, public_names
 from verifier.fields import R_MOD
 
 
@@ -29,10 +29,16 @@ def test_public_inputs_are_in_the_spec_order(sc):
     names = sc.public_names
     assert names[:9] == ("market_id", "height", "P", "M", "V", "im_bps", "mm_bps", "fee_bps",
                          "band_bps")
-    assert names[9:13] == ("order0.active", "order0.account", "order0.cx", "order0.cy")
-    assert names[9 + 16:9 + 20] == ("account0.active", "account0.id", "account0.old",
-                                    "account0.new")
-    assert len(names) == sc.n_public == 9 + 4 * 4 + 4 * 4
+    assert names[9:19] == ("liquidation_bps", "insurance_bps", "reduce_only", "funding_index",
+                           "fee_total", "penalties", "deficits", "shortfall", "insurance_old",
+                           "insurance_new")
+    assert names[19:23] == ("order0.active", "order0.account", "order0.cx", "order0.cy")
+    assert names[19 + 16:19 + 20] == ("account0.active", "account0.id", "account0.old",
+                                      "account0.new")
+    assert names[19 + 32:19 + 35] == ("account0.liquidate", "account0.deposit",
+                                      "account0.withdraw")
+    assert len(names) == sc.n_public == 19 + 4 * 4 + 4 * 4 + 3 * 4
+    assert names == public_names(4, 4)
 
 
 def test_gate_budget():
@@ -63,7 +69,7 @@ def test_reference_batch_satisfies_the_circuit(sc):
 
 def test_all_slots_inactive(sc):
     w = settle([], [], P=100, M=100)
-    assert w.public_inputs()[9:] == [0] * 32
+    assert w.public_inputs()[19:] == [0] * 44
     assert_valid(sc, w)
 
 

@@ -88,11 +88,13 @@ def test_public_inputs_layout_and_padding():
     w = witness()
     o, a, n = w.orders[0], w.old_accounts[0], w.new_accounts[0]
     assert w.public_inputs() == [7, 5, 100, 101, 2, 1000, 500, 10, 500,
+                                 0, 0, 0, 1 << 47, 0, 0, 0, 0, 0, 0,
                                  1, 1, *o.commitment(), 0, 0, 0, 0,
-                                 1, 1, a.commitment(), n.commitment()]
+                                 1, 1, a.commitment(), n.commitment(), 0, 0, 0]
     p = w.padded(3, 2)
     assert (p.n_orders, p.n_accounts) == (3, 2)
-    assert p.public_inputs() == w.public_inputs()[:17] + [0] * 4 + w.public_inputs()[17:] + [0] * 4
+    pub = w.public_inputs()
+    assert p.public_inputs() == pub[:27] + [0] * 4 + pub[27:31] + [0] * 4 + pub[31:] + [0] * 3
     with pytest.raises(ValueError, match="does not fit 1 × 1"):
         w.padded(1, 1)
 
@@ -100,9 +102,12 @@ def test_public_inputs_layout_and_padding():
 def test_public_input_layout_is_the_circuits():
     """One layout: the circuit declares its public inputs in settlement_data's order and count."""
     from circuits.settlement import settlement_circuit
-    from circuits.settlement_data import ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC, n_public_inputs
+    from circuits.settlement_data import (ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
+                                          n_public_inputs, public_names)
     c = settlement_circuit(2, 3)
     expected = (list(GLOBALS) + [f"order{j}.{n}" for j in range(2) for n in ORDER_PUBLIC]
-                + [f"account{k}.{n}" for k in range(3) for n in ACCOUNT_PUBLIC])
+                + [f"account{k}.{n}" for k in range(3) for n in ACCOUNT_PUBLIC]
+                + [f"account{k}.{n}" for k in range(3) for n in ACCOUNT_FLOW])
+    assert list(public_names(2, 3)) == expected
     assert list(c.public_names) == expected
     assert n_public_inputs(2, 3) == len(expected) == c.n_public

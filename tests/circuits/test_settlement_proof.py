@@ -5,7 +5,7 @@ import importlib
 import warnings
 
 import pytest
-from settlement_cases import base_batch
+from settlement_cases import base_batch, liquidation
 
 from circuits import UnsatisfiedError, poseidon
 from circuits.settlement import SettlementCircuit, settlement_circuit
@@ -34,10 +34,26 @@ def test_valid_batch_proves_and_verifies(keys):
     assert public == w.public_inputs()
     assert verify(vk, public, proof)
     assert verify(VerifyingKey.from_json(vk.to_json()), public, Proof.from_json(proof.to_json()))
-    for i in (4, 9 + 2, 9 + 16 + 3):               # V, order 0's Cx, account 0's new commitment
+    names = sc.public_names
+    for i in map(names.index, ("V", "order0.cx", "account0.new")):
         forged = list(public)
         forged[i] += 1
         assert not verify(vk, forged, proof)
+
+
+def test_a_liquidation_with_funding_proves_and_verifies(keys):
+    """Funding F = 3 pushes account 1 below maintenance; it is liquidated through the auction
+    with a penalty to the insurance fund; each perpetual public input is bound."""
+    sc, pk, vk = keys
+    w = liquidation()
+    proof, public = prove(pk, sc.assignment(w))
+    assert public == w.public_inputs() and verify(vk, public, proof)
+    names = sc.public_names
+    for name in ("funding_index", "penalties", "insurance_new", "reduce_only",
+                 "account0.liquidate", "account1.deposit", "account1.withdraw"):
+        forged = list(public)
+        forged[names.index(name)] += 1
+        assert not verify(vk, forged, proof), name
 
 
 def stolen_cash(sc):
@@ -66,6 +82,6 @@ def test_malicious_prover_skipping_checks_produces_no_valid_proof(keys, monkeypa
     monkeypatch.setattr(prove_mod.quotient, "check_degree", lambda t, n: None)
     monkeypatch.setattr(prove_mod.opening, "check_exact", lambda *r: None)
     proof, public = prove(pk, asg)
-    assert public[9 + 16 + 3] == asg["account0.new"]
+    assert public[sc.public_names.index("account0.new")] == asg["account0.new"]
     assert not verify(vk, public, proof)
     assert not verify(vk, base_batch().public_inputs(), proof)

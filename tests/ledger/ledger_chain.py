@@ -9,7 +9,7 @@ expiry, nullifiers, old commitments, market parameters, state root) is real.
 import secrets
 import sqlite3
 
-from circuits.settlement_data import MarketParams
+from circuits.settlement_data import ACCOUNT_FLOW, FUNDING_OFFSET, GLOBALS, MarketParams
 from ledger.core import keys
 from ledger.core.block import Block
 from ledger.core.genesis import (
@@ -64,15 +64,19 @@ def build_block(store, orders, *, accounts=None, height=None, parent=None, param
            for a in accounts} if old is None else dict(old)
     n_orders = len(orders) if n_orders is None else n_orders
     n_accounts = len(accounts) if n_accounts is None else n_accounts
-    pi = [params.market_id, height, price, mark,
-          sum(o is not None for o in orders) if volume is None else volume,
-          params.im_bps, params.mm_bps, params.fee_bps, params.band_bps]
+    header = dict(market_id=params.market_id, height=height, P=price, M=mark,
+                  V=sum(o is not None for o in orders) if volume is None else volume,
+                  im_bps=params.im_bps, mm_bps=params.mm_bps, fee_bps=params.fee_bps,
+                  band_bps=params.band_bps, liquidation_bps=params.liquidation_bps,
+                  insurance_bps=params.insurance_bps, funding_index=FUNDING_OFFSET)
+    pi = [header.get(name, 0) for name in GLOBALS]     # no liquidation, funding or fund
     slots = list(orders) + [None] * (n_orders - len(orders))
     for o in slots:
         pi += [0, 0, 0, 0] if o is None else [1, o.account, *o.commitment]
     for a in accounts:
         pi += [1, a, old[a], new[a]]
     pi += [0, 0, 0, 0] * (n_accounts - len(accounts))
+    pi += [0] * len(ACCOUNT_FLOW) * n_accounts         # no liquidations, deposits, withdrawals
     if state_root is None:
         state_root = store.state_root_after({a: new[a] for a in accounts})
     return Block(height, parent, n_orders, n_accounts, pi, proof, state_root, slots)

@@ -349,9 +349,10 @@ def test_to_witness_slots_and_public_inputs():
     assert [s and (s.account, s.cash, s.position, s.blinding) for s in w.new_accounts] == [
         (1, 10**6 + 300, -1, 41), (2, 10**6 + 200, -3, 42), (3, 10**6 - 500, 5, 43), None]
     pub = w.public_inputs()
-    assert pub[:9] == [1, 12, 100, 100, 5, 1000, 500, 5, 500] and len(pub) == 9 + 16 + 16
-    assert pub[9:11] == [1, 3] and pub[21:25] == [0, 0, 0, 0]
-    assert pub[25:27] == [1, 1] and pub[26 + 2] == w.new_accounts[0].commitment()
+    assert pub[:9] == [1, 12, 100, 100, 5, 1000, 500, 5, 500] and len(pub) == 19 + 16 + 16 + 12
+    assert pub[19:21] == [1, 3] and pub[31:35] == [0, 0, 0, 0]
+    assert pub[35:37] == [1, 1] and pub[36 + 2] == w.new_accounts[0].commitment()
+    assert pub[51:] == [0] * 12                    # no liquidation, deposit or withdrawal
 
 
 def test_to_witness_fresh_blindings_and_errors():

@@ -12,6 +12,7 @@ import pytest
 from ledger_chain import PARAMS, build_block, make_genesis, snapshot
 
 from circuits.settlement import settlement_circuit
+from circuits.settlement_data import GLOBALS, n_public_inputs
 from ledger.core.block import Block
 from ledger.core.genesis import Genesis
 from ledger.chain.finality import Misbehaviour, Quorum
@@ -250,7 +251,7 @@ def test_operator_cannot_misprice_or_steal(world, tmp_path, field):
     elif field == "volume":
         pi[4] = 14
     else:                                           # account slot 0's new commitment
-        at = 9 + 4 * N
+        at = len(GLOBALS) + 4 * N
         pi[at + 3] = (pi[at + 3] + 1) % R_MOD
         root = store.state_root_after({pi[at + 4 * k + 1]: pi[at + 4 * k + 3]
                                        for k in range(K) if pi[at + 4 * k]})
@@ -264,4 +265,6 @@ def test_block_of_another_circuit_size_rejected(world, tmp_path):
     store = node(world, tmp_path / "n.db")
     small = build_block(store, [world["submitted"][0][0]])       # 1 order slot, 1 account slot
     ok, reason = validators(world, store)[0].check(small)
-    assert not ok and reason == "block 1 has 17 public inputs, the circuit takes 41"
+    assert not ok and reason == (f"block 1 has {n_public_inputs(1, 1)} public inputs, the "
+                                 f"circuit takes {n_public_inputs(N, K)}")
+    assert (n_public_inputs(1, 1), n_public_inputs(N, K)) == (30, 63)

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from ledger_chain import PARAMS, PROOF, build_block, make_genesis, make_orders, snapshot
 
-from circuits.settlement_data import MarketParams
+from circuits.settlement_data import GLOBALS, MarketParams
 from ledger.core import keys
 from ledger.core.block import (
     Block,
@@ -260,22 +260,24 @@ def test_block_structure_errors(store, pool):
         q = list(pi)
         q[i] = v
         return q
+    H, O = len(GLOBALS), len(GLOBALS) + 4 * 2      # first order slot, first account slot
+    A, T = O + 4, O + 8                               # second account slot, the flow inputs
     bad("public inputs for", public_inputs=pi[:-1])
     bad("public input 0", public_inputs=pi_with(0, -1))
-    bad("public input 12", public_inputs=pi_with(12, 2**254))
+    bad(f"public input {H + 3}", public_inputs=pi_with(H + 3, 2**254))
     bad("height 5 differs", public_inputs=pi_with(1, 5))
     bad("clearing price", public_inputs=pi_with(2, 0))
     bad("mark price", public_inputs=pi_with(3, 2**32))
     bad("im_bps", public_inputs=pi_with(5, 10))
-    bad("active flag", public_inputs=pi_with(9, 2))
-    bad("account or commitment differs", public_inputs=pi_with(10, 3))
-    bad("inactive but not empty", public_inputs=pi_with(9, 0))
+    bad("active flag", public_inputs=pi_with(H, 2))
+    bad("account or commitment differs", public_inputs=pi_with(H + 1, 3))
+    bad("inactive but not empty", public_inputs=pi_with(H, 0))
     bad("active but has no order", orders=(None, good.orders[1]))
-    bad("2 orders for 3", n_orders=3, public_inputs=pi[:17] + [0] * 4 + pi[17:])
+    bad("2 orders for 3", n_orders=3, public_inputs=pi[:O] + [0] * 4 + pi[O:])
     bad("commitment appears twice", orders=(good.orders[0], good.orders[0]),
-        public_inputs=pi[:13] + pi[9:13] + pi[17:])
-    bad("strictly increasing", public_inputs=pi[:17] + pi[21:] + pi[17:21])
-    bad("has no account slot", public_inputs=pi[:21] + [0] * 4, )
+        public_inputs=pi[:H + 4] + pi[H:H + 4] + pi[O:])
+    bad("strictly increasing", public_inputs=pi[:O] + pi[A:T] + pi[O:A] + pi[T:])
+    bad("has no account slot", public_inputs=pi[:A] + [0] * 4 + pi[T:])
     bad("parent_hash", parent_hash="AB" * 32)
     bad("state_root", state_root="00")
     bad("height", height=0)
