@@ -43,7 +43,7 @@ from ledger.ethereum.chain import Anvil, send  # noqa: E402
 from ledger.ethereum.deploy import deploy, deploy_verifier  # noqa: E402
 from ledger.ethereum.settlement import Genesis, Layout, block_hash, certificate  # noqa: E402
 from ledger.ethereum.words import proof_words  # noqa: E402
-from prover.prove import prove  # noqa: E402
+from prover import prove  # noqa: E402
 from prover.setup import domain_power, setup  # noqa: E402
 from prover.srs import dev_srs  # noqa: E402
 

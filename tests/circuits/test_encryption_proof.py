@@ -17,7 +17,7 @@ from prover.setup import domain_power
 from verifier import verify
 from verifier.fields import R_MOD
 
-prove_mod = importlib.import_module("prover.prove")
+prove_mod = importlib.import_module("prover.steps")
 
 
 class _Rng(random.Random):

@@ -21,7 +21,7 @@ from prover.setup import domain_power
 from verifier import Proof, VerifyingKey, verify
 from verifier.fields import R_MOD
 
-prove_mod = importlib.import_module("prover.prove")
+prove_mod = importlib.import_module("prover.steps")
 FAST = settings(max_examples=15, deadline=None)
 RECIPIENT = 0x5AFE00000000000000000000000000000000BEEF
 ALICE = Opening(cash=-2_000_000, position=300, funding=40, blinding=12345678901234567890)
