@@ -79,17 +79,17 @@ contract Settlement {
     IERC20Like public immutable token;
     bytes32 public immutable ledgerId;
     uint256 public immutable nPublic;
-    uint256 private immutable accountBase;
+    uint256 internal immutable accountBase;
     uint256 private immutable nGlobals_;
     uint256 private immutable heightIndex_;
-    uint256 private immutable nAccounts_;
-    uint256 private immutable accountFields_;
-    uint256 private immutable offActive_;
-    uint256 private immutable offId_;
+    uint256 internal immutable nAccounts_;
+    uint256 internal immutable accountFields_;
+    uint256 internal immutable offActive_;
+    uint256 internal immutable offId_;
     uint256 private immutable offOld_;
     uint256 private immutable offNew_;
     uint256 private immutable offDeposit_;
-    uint256 private immutable offWithdraw_;
+    uint256 internal immutable offWithdraw_;
 
     uint256 public height;
     bytes32 public lastBlockHash;
@@ -203,8 +203,12 @@ contract Settlement {
         height = height_;
         lastBlockHash = h;
         lastSettledAt = block.timestamp;
+        _settled(pub);
         emit Settled(height_, h, depositHead);
     }
+
+    /// @dev Hook for extensions (Escape.sol): a block's public inputs, once it is accepted.
+    function _settled(uint256[] calldata pub) internal virtual {}
 
     function _applyAccountSlots(uint256[] calldata pub, uint256 height_) private {
         uint256 head = depositHead;
@@ -290,7 +294,7 @@ contract Settlement {
 
     /// @dev Signers recovered from EIP-191 signatures over `digest`, strictly increasing, all
     /// members, together holding more than 2/3 of the stake (signed * 3 > total * 2).
-    function _requireQuorum(bytes32 digest, bytes calldata signatures) private view {
+    function _requireQuorum(bytes32 digest, bytes calldata signatures) internal view {
         if (signatures.length % 65 != 0) revert BadSignature(signatures.length / 65);
         bytes32 ethHash = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
         uint256 signed = 0;
@@ -355,7 +359,7 @@ contract Settlement {
         return depositTail - depositHead;
     }
 
-    function _call(bytes memory data) private {
+    function _call(bytes memory data) internal {
         (bool ok, bytes memory ret) = address(token).call(data);
         if (!ok || (ret.length != 0 && !abi.decode(ret, (bool)))) revert TransferFailed();
     }

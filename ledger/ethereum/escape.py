@@ -1,0 +1,114 @@
+"""The Escape contract from Python: deployment, encryption keys, forced withdrawals, the freeze,
+and exit claims built on the trader's machine.
+
+``Escape`` (contracts/Escape.sol) is the Settlement contract plus the escape hatch; its
+exit verifier is the same ``PlonkKeyVerifier`` contract deployed with the exit circuit's
+verification key.  ``exit_keys(srs)`` makes that key pair (the exit circuit is small: a
+2^11 domain); ``prove_exit`` proves a claim locally from the account's opening and the
+contract's own view (``exit_view``), and ``claim_exit`` sends it.
+"""
+
+from dataclasses import astuple, dataclass
+
+from eth_abi import encode
+from eth_utils import keccak
+
+from circuits.account_state import Opening
+from circuits.exit import ExitCircuit, exit_amount
+from circuits.settlement_data import FUNDING_OFFSET
+from prover import prove, setup
+from verifier.errors import BadInput
+
+from .chain import send
+from .deploy import deploy, deploy_verifier
+from .settlement import NONE, Genesis, Layout
+from .words import proof_words
+
+__all__ = ["EscapeParams", "FREEZE_TAG", "deploy_escape", "freeze_after_change_hash",
+           "exit_keys", "exit_view", "prove_exit", "claim_exit", "ExitRefused"]
+
+FREEZE_TAG = keccak(text="darkmatch.settlement.freeze-after.v1")
+
+
+class ExitRefused(BadInput):
+    """An exit that cannot be made (contract not frozen, already exited, opening not stored)."""
+
+
+@dataclass(frozen=True)
+class EscapeParams:
+    """Where Escape finds the mark, F + 2^47 and the fund's figures among the globals, where the
+    slots' encryption keys sit (``key_base`` NONE: not published), the governed freeze time
+    and the genesis mark and F + 2^47."""
+    mark_index: int
+    funding_index: int
+    insurance_index: int = NONE
+    fee_index: int = NONE
+    insurance_bps_index: int = NONE
+    key_base: int = NONE
+    key_stride: int = 0
+    freeze_after: int = 7 * 24 * 3600
+    mark: int = 1
+    funding: int = FUNDING_OFFSET
+
+    def to_abi(self, exit_verifier: str) -> tuple:
+        return (exit_verifier, *astuple(self))
+
+
+def deploy_escape(w3, vk, exit_vk, layout: Layout, genesis: Genesis, params: EscapeParams, *,
+                  token=None, sender=None):
+    """(verifier, exit verifier, escape, token): both PLONK verifiers, a TestToken unless given."""
+    verifier = deploy_verifier(w3, vk, sender)
+    exit_verifier = deploy_verifier(w3, exit_vk, sender)
+    if token is None:
+        token = deploy(w3, "TestToken", ("darkmatch test collateral", "DMUSD"), sender)
+    escape = deploy(w3, "Escape", (verifier.address, token.address, layout.to_abi(),
+                                   genesis.to_abi(), params.to_abi(exit_verifier.address)), sender)
+    return verifier, exit_verifier, escape, token
+
+
+def freeze_after_change_hash(ledger_id: bytes, gov_nonce: int, seconds: int) -> bytes:
+    """The digest the committee signs to change the freeze time (the contract's own)."""
+    return keccak(encode(["bytes32", "bytes32", "uint256", "uint256"],
+                         [FREEZE_TAG, ledger_id, gov_nonce, seconds]))
+
+
+def exit_keys(srs):
+    """(circuit, proving key, verification key) of the exit statement for ``srs``."""
+    circuit = ExitCircuit()
+    pk, vk = setup(circuit, srs)
+    return circuit, pk, vk
+
+
+def _signed_funding(published: int) -> int:
+    return published - FUNDING_OFFSET
+
+
+def exit_view(escape, account: int) -> dict:
+    """What the contract holds for an exit of ``account``: its stored commitment, owner, the
+    last mark and funding index F (signed), whether it is frozen or the account exited."""
+    f = escape.functions
+    return {"commitment": f.commitmentOf(account).call(), "owner": f.ownerOf(account).call(),
+            "mark": f.lastMark().call(), "funding": _signed_funding(f.lastFunding().call()),
+            "frozen": f.frozen().call(), "exited": f.exited(account).call()}
+
+
+def prove_exit(pk, account: int, opening: Opening, view: dict):
+    """(amount, proof) for ``account`` with ``opening`` against the contract's ``view``; the
+    opening must open the stored commitment (else ``ExitRefused``, before any proving)."""
+    from circuits.account_state import commitment
+    if commitment(account, opening) != view["commitment"]:
+        raise ExitRefused(f"the opening does not open account {account}'s stored commitment")
+    recipient = int(view["owner"], 16)
+    circuit = ExitCircuit()
+    amount = exit_amount(opening, view["mark"], view["funding"])
+    proof, public = prove(pk, circuit.assignment(account, opening, view["mark"], view["funding"],
+                                                 recipient))
+    assert public[4] == amount
+    return amount, proof
+
+
+def claim_exit(w3, escape, account: int, amount: int, proof, sender, *, gas=None):
+    """Send the exit claim; the receipt, or ``ChainError`` naming the contract's refusal."""
+    words = proof if isinstance(proof, (list, tuple)) else proof_words(proof)
+    fn = escape.functions.exit(account, amount, [int(w) for w in words])
+    return send(w3, fn, sender, gas=gas, contract=escape)
