@@ -25,7 +25,9 @@ the market exists with exactly the block's parameters and its mark moves at
 most the band (``mark_move_ok``); each order passes ``check_order`` and no
 order appears twice; each active account slot names an account of the
 block's market whose commitment is the slot's old one; the state root is the
-root after the slots' new commitments.  The proof is ``check_proof``'s, with
+root after the slots' new commitments.  An account that registered an
+encryption key is only touched by an encrypted block, whose slot carries
+exactly that key (the proof binds the ciphertext to it).  The proof is ``check_proof``'s, with
 the verdict passed in (``proof_verdict(block) -> (ok, reason)``), so that
 these rules run without a verifier in tests and with ``verifier.check`` on
 every real path.
@@ -53,7 +55,7 @@ Every refusal is ``Rejected`` (``BlockRejected`` for a block), one line.
 """
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from circuits.settlement_data import BPS, MarketParams
@@ -68,6 +70,7 @@ __all__ = [
     "Account", "Market", "ValidatorRecord", "LedgerView", "Tally", "BlockRejected",
     "genesis_view", "check_order", "check_block", "check_proof", "apply_block", "tally",
     "block_tally", "check_final", "replay_block", "is_quorum", "state_root", "mark_move_ok",
+    "encryption_keys",
 ]
 
 
@@ -107,9 +110,11 @@ class LedgerView:
     markets: dict           #: market id → Market
     nullifiers: dict        #: nullifier (hex) → height of the block that spent it
     validators: dict        #: name → ValidatorRecord
+    #: account id → its registered encryption key (x, y) (genesis; absent: none registered)
+    encryption_keys: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        for name in ("accounts", "markets", "nullifiers", "validators"):
+        for name in ("accounts", "markets", "nullifiers", "validators", "encryption_keys"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(value))
@@ -135,7 +140,14 @@ def genesis_view(genesis: Genesis) -> LedgerView:
         {m.params.market_id: Market(m.params, m.mark_price) for m in genesis.markets},
         {},
         {v.name: ValidatorRecord(v.name, v.public_key, v.stake, False, 0)
-         for v in genesis.validators})
+         for v in genesis.validators},
+        encryption_keys(genesis))
+
+
+def encryption_keys(genesis: Genesis) -> dict:
+    """account id → registered encryption key, for the genesis accounts that have one."""
+    return {a.account_id: tuple(a.encryption_key) for a in genesis.accounts
+            if a.encryption_key is not None}
 
 
 # ------------------------------------------------------------------ state root and mark
@@ -237,6 +249,13 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
         if acc.commitment != slot.old:
             reject(f"account slot {k}: old commitment of account {slot.account} is not "
                    "the ledger's")
+        key = view.encryption_keys.get(slot.account)
+        if key is not None and not block.encrypted:
+            reject(f"account slot {k}: account {slot.account} registered an encryption key, "
+                   "the block carries no encrypted opening")
+        if block.encrypted and block.ciphertexts()[slot.account].key != key:
+            reject(f"account slot {k}: encryption key of account {slot.account} is not the "
+                   "registered one")
         updates[slot.account] = slot.new
     if view.state_root(updates) != block.state_root:
         reject("state root differs from the root after this block")

@@ -61,7 +61,7 @@ from ledger.core.codec import canonical_json
 from ledger.core.genesis import Genesis, genesis_from_json, genesis_hash, genesis_to_json
 from ledger.chain.governance import EVIDENCE_KINDS, GovernanceTables, StoreError
 from ledger.chain.rules import (Account, BlockRejected, LedgerView, Market, ValidatorRecord,
-                                check_block, state_root)
+                                check_block, encryption_keys, state_root)
 
 __all__ = [
     "Store", "StoreError", "BlockRejected", "ValidatorRecord", "SCHEMA_VERSION",
@@ -342,7 +342,15 @@ class Store(GovernanceTables):
                    for r in c.execute("SELECT * FROM markets")}
         validators = {r[0]: ValidatorRecord(r[0], r[1], r[2], bool(r[3]), r[4])
                       for r in c.execute("SELECT * FROM validators")}
-        return LedgerView(height, head_hash, accounts, markets, _Nullifiers(c), validators)
+        return LedgerView(height, head_hash, accounts, markets, _Nullifiers(c), validators,
+                          self._encryption_keys(c))
+
+    def _encryption_keys(self, c) -> dict:
+        """The genesis-registered encryption keys (read once: the genesis never changes)."""
+        if self.__dict__.get("_enc_keys") is None:
+            self._enc_keys = encryption_keys(genesis_from_json(json.loads(
+                self._meta(c, "genesis"))))
+        return self._enc_keys
 
     def view(self) -> LedgerView:
         """A snapshot of the ledger for the rules (``ledger.chain.rules``); its nullifiers

@@ -55,7 +55,7 @@ def _validator(text):
 
 def _account(text):
     from ledger.cli.main import UserError
-    from ledger.cli.account import ACCOUNT_FILE, load_account_public
+    from ledger.cli.account import ACCOUNT_FILE, load_account_public, load_encryption_public
     from ledger.core.genesis import GenesisAccount
     path, _, rest = text.partition(",")
     if not rest:
@@ -63,7 +63,8 @@ def _account(text):
     values = _ints(rest, "--account", 1, 2)
     directory = os.path.dirname(path) if path.endswith(ACCOUNT_FILE) else path
     account_id, public_key = load_account_public(directory or ".")
-    return GenesisAccount(account_id, public_key, values[0], values[1] if len(values) > 1 else None)
+    return GenesisAccount(account_id, public_key, values[0], values[1] if len(values) > 1 else None,
+                          load_encryption_public(directory or "."))
 
 
 def run_new(args) -> int:

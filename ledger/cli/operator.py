@@ -27,7 +27,8 @@ __all__ = ["register", "run_init", "run_batch"]
 def run_init(args) -> int:
     import warnings
 
-    from circuits.settlement import settlement_circuit
+    from circuits.settlement_cipher import settlement_circuit
+    from ledger.chain.rules import encryption_keys
     from ledger.cli.main import UserError
     from ledger.core.limits import MARKET_BOUND, MAX_BATCH_SLOTS
     from ledger.operator.home import init_operator_home
@@ -43,8 +44,9 @@ def run_init(args) -> int:
     if args.market is not None and not 0 <= args.market < MARKET_BOUND:
         raise UserError(f"--market must be in [0, {MARKET_BOUND})")
     from ledger.core.genesis import load_genesis
-    load_genesis(args.genesis)                       # bad genesis: one line, nothing written
-    circuit = settlement_circuit(args.slots, k_slots)
+    genesis = load_genesis(args.genesis)             # bad genesis: one line, nothing written
+    # accounts that registered encryption keys get their openings encrypted in every block
+    circuit = settlement_circuit(args.slots, k_slots, encrypted=bool(encryption_keys(genesis)))
     power = domain_power(circuit)
     if args.ptau:
         srs = load_ptau(args.ptau, max_power=power)
@@ -125,7 +127,8 @@ def run_batch(args) -> int:
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("reading orders", total=len(steps))
             operator = Operator(home.store, None, vk_home, home.n_slots, home.k_slots,
-                                progress=lambda m: bar.update(task, description=m))
+                                progress=lambda m: bar.update(task, description=m),
+                                encrypted=bool(home.store.view().encryption_keys))
             skipped = 0
             for order_path, opening_path in pairs:
                 try:

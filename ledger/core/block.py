@@ -16,7 +16,12 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
   order slot j (``None`` iff inactive) with the slot's account and commitment
   and the batch's market; every order's account has an active account slot
   (an account slot without orders is allowed: the batch only refreshes its
-  blinding); no commitment appears twice.
+  blinding); no commitment appears twice;
+* optionally (an *encrypted* block, ``circuits.settlement_cipher``) 2 + 6K more
+  inputs: the block key E = (ex, ey), then per account slot its encryption key
+  (ax, ay) and the ciphertext c0…c3 of its new opening, all zero for an
+  inactive slot.  ``ciphertexts()`` hands each account its ``EncryptedOpening``;
+  the store checks the keys are the registered ones, the proof the rest.
 
 **JSON** (strict)::
 
@@ -37,8 +42,9 @@ height (8 bytes, big-endian) ‖ block hash (32 bytes) — 60 bytes.
 import hashlib
 from dataclasses import dataclass
 
-from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC, MarketParams,
-                                      n_public_inputs)
+from circuits.settlement_cipher import CIPHER_GLOBALS, CIPHER_SLOT
+from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, MARKET_BITS, ORDER_PUBLIC,
+                                      MarketParams, n_public_inputs)
 from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
@@ -61,7 +67,7 @@ from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS, PR
 from ledger.core.orders import SignedOrder, order_from_json, order_to_json
 
 __all__ = [
-    "Block", "BlockError", "OrderSlot", "AccountSlot", "attestation_bytes", "block_from_json",
+    "Block", "BlockError", "OrderSlot", "AccountSlot", "EncryptedOpening", "attestation_bytes", "block_from_json",
     "block_to_json", "signatures_to_json", "signatures_from_json", "BLOCK_KIND", "BLOCK_DOMAIN",
     "ATTEST_DOMAIN", "HEADER_INPUTS", "MAX_SLOTS", "MAX_HEIGHT",
 ]
@@ -91,6 +97,35 @@ class AccountSlot:
     account: int
     old: int
     new: int
+
+
+@dataclass(frozen=True)
+class EncryptedOpening:
+    """One account's new opening as a block carries it: block key E, the account's key A,
+    the four ciphertext elements, the nonce τ and the new commitment it must open."""
+    height: int
+    block_key: tuple
+    key: tuple
+    ciphertext: tuple
+    tweak: int
+    commitment: int
+
+
+def _cipher_inputs(n_accounts: int) -> int:
+    return len(CIPHER_GLOBALS) + len(CIPHER_SLOT) * n_accounts
+
+
+def _cipher_slots(values, account_slots):
+    """(E, [(A, ciphertext)] per account slot) from the encrypted tail of the public inputs;
+    an inactive slot's key and ciphertext are all zero."""
+    E, rest, out = tuple(values[:2]), values[2:], []
+    w = len(CIPHER_SLOT)
+    for k, slot in enumerate(account_slots):
+        vals = rest[w * k: w * (k + 1)]
+        if not slot.active and any(vals):
+            raise BlockError(f"account slot {k} is inactive but carries a key or ciphertext")
+        out.append((tuple(vals[:2]), tuple(vals[2:])))
+    return E, tuple(out)
 
 
 def attestation_bytes(height: int, block_hash: str) -> bytes:
@@ -147,9 +182,11 @@ class Block:
         N = _int("n_orders", self.n_orders, 0, MAX_SLOTS)
         K = _int("n_accounts", self.n_accounts, 0, MAX_SLOTS)
         pi = self.public_inputs
-        if len(pi) != n_public_inputs(N, K):
+        plain = n_public_inputs(N, K)
+        if len(pi) not in (plain, plain + _cipher_inputs(K)):
             raise BlockError(f"{len(pi)} public inputs for {N} order and {K} account slots "
-                             f"(expected {n_public_inputs(N, K)})")
+                             f"(expected {plain}, or {plain + _cipher_inputs(K)} with "
+                             "encrypted openings)")
         for i, v in enumerate(pi):
             _int(f"public input {i}", v, 0, R_MOD)
         header = _fields(GLOBALS, pi[:HEADER_INPUTS])
@@ -206,6 +243,7 @@ class Block:
                     raise BlockError(f"account slot {k}: account ids must be strictly increasing")
                 last = account
             account_slots.append(AccountSlot(bool(active), account, old, new))
+        cipher = _cipher_slots(pi[plain:], account_slots) if len(pi) > plain else None
         ids = {s.account for s in account_slots if s.active}
         for j, s in enumerate(order_slots):
             if s.active and s.account not in ids:
@@ -222,6 +260,7 @@ class Block:
         object.__setattr__(self, "_params", params)
         object.__setattr__(self, "_order_slots", tuple(order_slots))
         object.__setattr__(self, "_account_slots", tuple(account_slots))
+        object.__setattr__(self, "_cipher", cipher)
 
     # ------------------------------------------------------------ views
     @property
@@ -256,6 +295,21 @@ class Block:
     @property
     def account_slots(self) -> tuple:
         return self._account_slots
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the block carries its touched accounts' encrypted openings (proven)."""
+        return self._cipher is not None
+
+    def ciphertexts(self) -> dict:
+        """account id → ``EncryptedOpening`` for each active account slot of an encrypted
+        block ({} for a plain one): what the account's owner decrypts (docs/custody.md)."""
+        if self._cipher is None:
+            return {}
+        E, slots = self._cipher
+        tau = self._header["height"] << MARKET_BITS | self._header["market_id"]
+        return {s.account: EncryptedOpening(self.height, E, key, ct, tau, s.new)
+                for s, (key, ct) in zip(self._account_slots, slots) if s.active}
 
     def active_orders(self) -> list:
         return [o for o in self.orders if o is not None]
@@ -317,7 +371,8 @@ def block_from_json(obj, what: str = "block") -> Block:
         check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
                                                 "n_accounts", "public_inputs", "proof",
                                                 "state_root", "orders", "signatures"))
-        pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS))
+        pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS)
+                       + _cipher_inputs(MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
                   for i, v in enumerate(pis)]
         orders = [None if o is None else order_from_json(o, f"{what}: orders[{j}]")

@@ -16,7 +16,10 @@ at least one market and one validator; market parameters as
 im_bps ≥ mm_bps, market id < 2^16) and an initial mark price 1 ≤ · < 2^32;
 validator names [A-Za-z0-9._-]{1,64}, stakes 1 ≤ · < 2^62 (the total must stay
 below 2^63, SQLite's integer), names and keys unique; account ids < 2^40 and
-unique, cash 0 ≤ · < 2^80 (collateral; positions start at 0).  Two accounts
+unique, cash 0 ≤ · < 2^80 (collateral; positions start at 0), and an optional
+``"encryption_key": {"x": dec, "y": dec}``: the Baby Jubjub key the account's
+openings are encrypted to in every block (docs/custody.md), a point of the
+prime-order subgroup.  Two accounts
 may share a key (one trader, several accounts) — the signed order bytes name
 the account, so a signature never moves between them.
 
@@ -53,6 +56,7 @@ from circuits.settlement_data import (
     MarketParams,
 )
 from verifier.errors import BadInput
+from verifier.fields import R_MOD
 
 from ledger.core import keys
 from ledger.core.domains import GENESIS_DOMAIN
@@ -62,6 +66,7 @@ from ledger.core.codec import (
     canonical_json,
     check_fields,
     check_object,
+    get_decimal,
     get_int,
     get_list,
     get_str,
@@ -107,6 +112,8 @@ class GenesisAccount:
     public_key: str
     cash: int
     market_id: int = None   #: the one market this account trades (None: the genesis's only market)
+    #: the Baby Jubjub key (x, y) its openings are encrypted to (``circuits.encryption``), or None
+    encryption_key: tuple = None
 
     def initial_state(self) -> AccountState:
         """The account's public initial state: its cash, position 0, blinding 0."""
@@ -152,9 +159,29 @@ def genesis_to_json(g: Genesis) -> dict:
                     for m in g.markets],
         "validators": [{"name": v.name, "stake": v.stake, "public_key": v.public_key}
                        for v in g.validators],
-        "accounts": [{"account_id": a.account_id, "public_key": a.public_key, "cash": a.cash,
-                      "market_id": a.market_id} for a in g.accounts],
+        "accounts": [_account_json(a) for a in g.accounts],
     }
+
+
+def _account_json(a: GenesisAccount) -> dict:
+    d = {"account_id": a.account_id, "public_key": a.public_key, "cash": a.cash,
+         "market_id": a.market_id}
+    if a.encryption_key is not None:         # absent when unset: older genesis hashes stay
+        d["encryption_key"] = {"x": str(a.encryption_key[0]), "y": str(a.encryption_key[1])}
+    return d
+
+
+def _encryption_key(obj, what):
+    """The account's registered encryption key (x, y), or None; checked as the circuit needs."""
+    from circuits.encryption import check_public_key
+    if "encryption_key" not in obj:
+        return None
+    k = check_fields(obj["encryption_key"], f"{what}: encryption_key", ("x", "y"))
+    xy = tuple(get_decimal(k, c, f"{what}: encryption_key", 0, R_MOD) for c in ("x", "y"))
+    try:
+        return check_public_key(xy)
+    except BadInput as e:
+        raise GenesisError(f"{what}: {e}") from None
 
 
 def _unique(seen: set, value, what: str) -> None:
@@ -199,11 +226,13 @@ def _validate(obj):
         seen = set()
         for i, a in enumerate(get_list(obj, "accounts", what, _MAX_ENTRIES)):
             w = f"genesis: accounts[{i}]"
-            check_fields(a, w, ("account_id", "public_key", "cash"), ("market_id",))
+            check_fields(a, w, ("account_id", "public_key", "cash"),
+                         ("market_id", "encryption_key"))
             aid = get_int(a, "account_id", w, 0, 1 << ACCOUNT_BITS)
             _unique(seen, aid, f"account_id {aid}")
             accounts.append(GenesisAccount(aid, _key(a, w), get_int(a, "cash", w, 0, CASH_OFFSET),
-                                           _account_market(a, w, markets)))
+                                           _account_market(a, w, markets),
+                                           _encryption_key(a, w)))
     except CodecError as e:
         raise GenesisError(str(e)) from None
     if not validators:

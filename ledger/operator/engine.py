@@ -32,13 +32,22 @@ accounts than K) is a one-line ``Rejected``: the caller proposes smaller
 batches; the engine's output is not truncated, since dropping a filled order
 would change the clearing price.
 
+With ``encrypted=True`` the circuit is ``circuits.settlement_cipher``'s: each
+proposal draws a fresh block key e and the block's public inputs also carry
+every touched account's new opening encrypted to its registered key (the
+ledger's ``encryption_keys``), so a trader recovers its state from the block
+alone (docs/custody.md).
+
 The operator cannot misprice, skip or invent fills: the proof would fail
 (validators check it, ``ledger.chain.validator``).
 """
 
 from typing import NamedTuple
 
-from circuits.settlement import settlement_circuit
+import secrets
+
+from circuits import babyjub
+from circuits.settlement_cipher import cipher_names, settlement_circuit
 from circuits.settlement_data import AccountState
 from prover import prove
 from verifier.errors import BadInput, Conflict, Rejected
@@ -64,7 +73,8 @@ class Proposal(NamedTuple):
 class Operator:
     """Order queue, matching and proving for one store; ``pk``/``vk`` of the N×K circuit."""
 
-    def __init__(self, store, pk, vk, n_slots: int, k_slots: int, *, progress=None):
+    def __init__(self, store, pk, vk, n_slots: int, k_slots: int, *, progress=None,
+                 encrypted: bool = False):
         for name, v in (("n_slots", n_slots), ("k_slots", k_slots)):
             try:
                 check_int(v, name, 1)
@@ -73,6 +83,7 @@ class Operator:
         self.store, self.pk, self.vk = store, pk, vk
         self.n_slots, self.k_slots = n_slots, k_slots
         self._circuit = None
+        self.encrypted = bool(encrypted)        #: blocks carry encrypted openings
         self._pending = []                      # [(SignedOrder, OrderOpening)]
         self.progress = progress                #: callable(message) or None
 
@@ -83,7 +94,8 @@ class Operator:
     @property
     def circuit(self):
         if self._circuit is None:
-            self._circuit = settlement_circuit(self.n_slots, self.k_slots)
+            self._circuit = settlement_circuit(self.n_slots, self.k_slots,
+                                               encrypted=self.encrypted)
         return self._circuit
 
     def pending(self) -> list:
@@ -136,10 +148,16 @@ class Operator:
             raise Rejected(f"{len(res.active)} orders do not fit {self.n_slots} order slots")
         witness = res.to_witness(height, self.n_slots, self.k_slots, openings=openings)
         self._say(f"proving {self.n_slots}x{self.k_slots} batch at P={res.price} V={res.volume}")
-        proof, public = prove(self.pk, self.circuit.assignment(witness),
-                              progress=prove_progress)
+        expected = [int(v) for v in witness.public_inputs()]
+        if self.encrypted:                       # a fresh block key e for every proposal
+            e = 1 + secrets.randbelow(babyjub.L - 1)
+            asg = self.circuit.assignment(witness, keys=dict(view.encryption_keys), e=e)
+            expected += [asg[n] for n in cipher_names(self.k_slots)]
+        else:
+            asg = self.circuit.assignment(witness)
+        proof, public = prove(self.pk, asg, progress=prove_progress)
         public = [int(v) for v in public]
-        if public != [int(v) for v in witness.public_inputs()]:
+        if public != expected:
             raise Rejected("the prover's public inputs differ from the witness's")
         new_states = {s.account: s for s in witness.new_accounts if s is not None}
         root = view.state_root({a: s.commitment() for a, s in new_states.items()})
