@@ -26,7 +26,7 @@ import os
 
 from ledger.core.domains import ACCOUNT_ID_DOMAIN
 
-__all__ = ["register", "run_new", "run_show", "run_state", "load_account",
+__all__ = ["register", "run_new", "run_show", "run_state", "recover_from_node", "load_account",
            "load_account_public", "load_encryption_public", "load_encryption_secret",
            "derive_account_id", "KEY_FILE", "ACCOUNT_FILE", "ACCOUNT_KIND"]
 
@@ -169,26 +169,31 @@ def run_show(args) -> int:
     return 0
 
 
-def run_state(args) -> int:
-    """Recover the account's state from a node's blocks and print it with its margin."""
+def recover_from_node(account_dir, node_url):
+    """(account id, the newest block that touched it, ``custody.Recovered``): the account's
+    state decrypted with its own key from blocks a node serves (no operator involved)."""
     from ledger.cli.main import UserError
     from ledger.core.block import block_from_json
-    from ledger.core.custody import margin, recover
+    from ledger.core.custody import recover
     from ledger.node.client import NodeClient
-    account_id, _ = load_account_public(args.account_dir)
-    secret = load_encryption_secret(args.account_dir)
-    client = NodeClient(args.node)
+    account_id, _ = load_account_public(account_dir)
+    secret = load_encryption_secret(account_dir)
+    client = NodeClient(node_url)
     height = client.status()["head"]["height"]
     for h in range(height, 0, -1):
         obj = client.block(h)
         if obj is None:
-            raise UserError(f"node {args.node} has no block {h} below its head")
-        block = block_from_json(obj, f"block {h} from {args.node}")
+            raise UserError(f"node {node_url} has no block {h} below its head")
+        block = block_from_json(obj, f"block {h} from {node_url}")
         if any(s.active and s.account == account_id for s in block.account_slots):
-            break
-    else:
-        raise UserError(f"no block touched account {account_id}: its state is the genesis one")
-    got = recover([block], account_id, secret)
+            return account_id, block, recover([block], account_id, secret)
+    raise UserError(f"no block touched account {account_id}: its state is the genesis one")
+
+
+def run_state(args) -> int:
+    """Recover the account's state from a node's blocks and print it with its margin."""
+    from ledger.core.custody import margin
+    account_id, block, got = recover_from_node(args.account_dir, args.node)
     op = got.opening
     funding = block.header["funding_index"] - (1 << 47)
     m = margin(op, block.mark_price, funding, block.params.mm_bps, block.params.im_bps)

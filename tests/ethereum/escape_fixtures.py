@@ -60,12 +60,13 @@ class EscapeWorld:
     """Block and exit keys, a committee of 4 equal stakes, accounts 1–3 with real openings and
     encryption keys, owned by the node's accounts 1–3."""
 
-    def __init__(self, w3):
+    def __init__(self, w3, exit_srs=None):
         self.w3 = w3
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.pk, self.vk = setup(layout_circuit(), dev_srs(8))
-            self.exit_circuit, self.exit_pk, self.exit_vk = exit_keys(dev_srs(11))
+            self.exit_srs = exit_srs or dev_srs(11)
+            self.exit_circuit, self.exit_pk, self.exit_vk = exit_keys(self.exit_srs)
         self.committee = [Account.create() for _ in range(4)]
         self.verifier = deploy_verifier(w3, self.vk)
         self.exit_verifier = deploy_verifier(w3, self.exit_vk)
