@@ -111,20 +111,19 @@ contract Escape is Settlement {
             uint256 fee = pub[feeIndex_];
             rewards += fee - fee * pub[insuranceBpsIndex_] / 10000;
         }
-        for (uint256 k = 0; k < nAccounts_; k++) {
-            uint256 base = accountBase + k * accountFields_;
-            if (offActive_ != NONE && pub[base + offActive_] == 0) continue;
-            uint256 id = pub[base + offId_];
-            if (keyBase_ != NONE) {
-                uint256 at = keyBase_ + k * keyStride_;
-                if (pub[at] != keyX[id] || pub[at + 1] != keyY[id]) revert WrongKey(id);
-            }
-            if (offWithdraw_ != NONE && requestedAt[id] != 0
-                && pub[base + offWithdraw_] >= requestedAmount[id]) {
-                emit WithdrawalServed(id, pub[base + offWithdraw_], height);
-                delete requestedAt[id];
-                delete requestedAmount[id];
-            }
+    }
+
+    function _slotSettled(uint256[] calldata pub, uint256 k, uint256 id, uint256 withdrawn)
+        internal override
+    {
+        if (keyBase_ != NONE) {
+            uint256 at = keyBase_ + k * keyStride_;
+            if (pub[at] != keyX[id] || pub[at + 1] != keyY[id]) revert WrongKey(id);
+        }
+        if (requestedAt[id] != 0 && withdrawn >= requestedAmount[id]) {
+            emit WithdrawalServed(id, withdrawn, height + 1);
+            delete requestedAt[id];
+            delete requestedAmount[id];
         }
     }
 

@@ -79,17 +79,17 @@ contract Settlement {
     IERC20Like public immutable token;
     bytes32 public immutable ledgerId;
     uint256 public immutable nPublic;
-    uint256 internal immutable accountBase;
+    uint256 private immutable accountBase;
     uint256 private immutable nGlobals_;
     uint256 private immutable heightIndex_;
-    uint256 internal immutable nAccounts_;
-    uint256 internal immutable accountFields_;
-    uint256 internal immutable offActive_;
-    uint256 internal immutable offId_;
+    uint256 private immutable nAccounts_;
+    uint256 private immutable accountFields_;
+    uint256 private immutable offActive_;
+    uint256 private immutable offId_;
     uint256 private immutable offOld_;
     uint256 private immutable offNew_;
     uint256 private immutable offDeposit_;
-    uint256 internal immutable offWithdraw_;
+    uint256 private immutable offWithdraw_;
 
     uint256 public height;
     bytes32 public lastBlockHash;
@@ -207,7 +207,10 @@ contract Settlement {
         emit Settled(height_, h, depositHead);
     }
 
-    /// @dev Hook for extensions (Escape.sol): a block's public inputs, once it is accepted.
+    /// @dev Hooks for extensions (Escape.sol): each active account slot k of an accepted block
+    /// with its account id and withdrawal (0 without one), then the block's public inputs.
+    function _slotSettled(uint256[] calldata pub, uint256 k, uint256 id, uint256 withdrawn) internal virtual {}
+
     function _settled(uint256[] calldata pub) internal virtual {}
 
     function _applyAccountSlots(uint256[] calldata pub, uint256 height_) private {
@@ -227,14 +230,16 @@ contract Settlement {
                     head++;
                 }
             }
+            uint256 w = 0;
             if (offWithdraw_ != NONE) {
-                uint256 w = pub[base + offWithdraw_];
+                w = pub[base + offWithdraw_];
                 if (w != 0) {
                     claimable[id] += w;
                     owed += w;
                     emit Withdrawable(id, w, height_);
                 }
             }
+            _slotSettled(pub, k, id, w);
         }
         depositHead = head;
     }
