@@ -181,3 +181,19 @@ def test_account_state_from_a_node_on_the_command_line(world, tmp_path, capsys):
     finally:
         node.proc.terminate()
         node.proc.wait(timeout=30)
+
+
+def test_block_layout_of_the_encrypted_tail(world):
+    from ledger.core.block import BlockError
+    block = world["proposal"].block
+    names = settlement_circuit(N, K, encrypted=True).public_names
+    with pytest.raises(BlockError, match="public inputs for 2 order and 2 account slots"):
+        dataclasses.replace(block, public_inputs=block.public_inputs[:-1])
+    plain = dataclasses.replace(block, public_inputs=block.public_inputs[:names.index("ex")])
+    assert not plain.encrypted and plain.ciphertexts() == {}
+    pi = list(block.public_inputs)                      # slot 1 made inactive, its key left
+    for n in ("account1.active", "account1.id", "account1.old", "account1.new",
+              "account1.deposit", "account1.withdraw", "account1.liquidate"):
+        pi[names.index(n)] = 0
+    with pytest.raises(BlockError, match="account slot 1 is inactive but carries a key"):
+        dataclasses.replace(block, public_inputs=tuple(pi))
