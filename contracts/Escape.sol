@@ -42,6 +42,8 @@ contract Escape is Settlement {
         uint256 freezeAfter;        // seconds
         uint256 mark;               // mark and F + 2^47 at genesis (before any block)
         uint256 funding;
+        uint256[] keyXs;            // the genesis accounts' encryption keys, in Genesis.accounts
+        uint256[] keyYs;            // order (empty: the owners register them)
     }
 
     IPlonkKeyVerifier public immutable exitVerifier;
@@ -99,6 +101,13 @@ contract Escape is Settlement {
         freezeAfter = e.freezeAfter;
         lastMark = e.mark;
         lastFunding = e.funding;
+        if (e.keyXs.length != e.keyYs.length
+            || (e.keyXs.length != 0 && e.keyXs.length != g.accounts.length)) revert BadGenesis();
+        for (uint256 i = 0; i < e.keyXs.length; i++) {
+            keyX[g.accounts[i]] = e.keyXs[i];
+            keyY[g.accounts[i]] = e.keyYs[i];
+            emit KeyRegistered(g.accounts[i], e.keyXs[i], e.keyYs[i]);
+        }
     }
 
     // ---------------------------------------------------------------- blocks

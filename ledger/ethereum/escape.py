@@ -37,8 +37,8 @@ class ExitRefused(BadInput):
 @dataclass(frozen=True)
 class EscapeParams:
     """Where Escape finds the mark, F + 2^47 and the fund's figures among the globals, where the
-    slots' encryption keys sit (``key_base`` NONE: not published), the governed freeze time
-    and the genesis mark and F + 2^47."""
+    slots' encryption keys sit (``key_base`` NONE: not published), the governed freeze time,
+    the genesis mark and F + 2^47, and the genesis accounts' encryption keys."""
     mark_index: int
     funding_index: int
     insurance_index: int = NONE
@@ -49,9 +49,12 @@ class EscapeParams:
     freeze_after: int = 7 * 24 * 3600
     mark: int = 1
     funding: int = FUNDING_OFFSET
+    keys: tuple = ()        #: (x, y) per genesis account, in Genesis.accounts order, or ()
 
     def to_abi(self, exit_verifier: str) -> tuple:
-        return (exit_verifier, *astuple(self))
+        fields = astuple(self)[:-1]
+        return (exit_verifier, *fields, [int(k[0]) for k in self.keys],
+                [int(k[1]) for k in self.keys])
 
 
 def deploy_escape(w3, vk, exit_vk, layout: Layout, genesis: Genesis, params: EscapeParams, *,

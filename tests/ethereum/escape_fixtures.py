@@ -79,8 +79,11 @@ class EscapeWorld:
     def key(self, a):
         return self.secrets[a][1]
 
-    def fresh(self, freeze_after=FREEZE_AFTER, register=ACCOUNTS, openings=None):
-        """A new token + Escape on the shared verifiers; returns (escape, token)."""
+    def fresh(self, freeze_after=FREEZE_AFTER, register=ACCOUNTS, openings=None,
+              genesis_keys=()):
+        """A new token + Escape on the shared verifiers; returns (escape, token).  ``register``:
+        the accounts whose owners register the world's keys after deployment;
+        ``genesis_keys``: keys set at deployment instead, one per account."""
         openings = openings or self.openings
         token = deploy(self.w3, "TestToken", ("test", "TT"))
         genesis = Genesis(LEDGER_ID, GENESIS_HASH, 0, tuple(a.address for a in self.committee),
@@ -89,7 +92,8 @@ class EscapeWorld:
                           tuple(self.owners[a] for a in ACCOUNTS))
         params = EscapeParams(mark_index=2, funding_index=3, insurance_index=6, fee_index=4,
                               insurance_bps_index=5, key_base=KEY_BASE, key_stride=len(FIELDS),
-                              freeze_after=freeze_after, mark=100, funding=FUNDING_OFFSET)
+                              freeze_after=freeze_after, mark=100, funding=FUNDING_OFFSET,
+                              keys=tuple(genesis_keys))
         escape = deploy(self.w3, "Escape", (self.verifier.address, token.address,
                                             LAYOUT.to_abi(), genesis.to_abi(),
                                             params.to_abi(self.exit_verifier.address)))

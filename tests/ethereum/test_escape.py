@@ -104,6 +104,17 @@ def test_block_with_a_key_other_than_the_registered_one_is_refused(world):
     refused(world.w3, escape, token, lambda: _settle(world, escape, [slot]), "WrongKey")
 
 
+def test_genesis_keys_are_registered_at_deployment(world):
+    keys = tuple(world.key(a) for a in ACCOUNTS)
+    escape, _ = world.fresh(register=(), genesis_keys=keys)
+    assert [(escape.functions.keyX(a).call(), escape.functions.keyY(a).call())
+            for a in ACCOUNTS] == list(keys)
+    _, new = commit(world, 3, 0, tag=1)
+    _settle(world, escape, [{"id": 3, "old": commitment(3, world.openings[3]), "new": new}])
+    with pytest.raises(ChainError):                      # one key short of the accounts
+        world.fresh(register=(), genesis_keys=keys[:2])
+
+
 def test_only_the_owner_registers_a_key_or_requests(world):
     escape, token = world.fresh()
     stranger = world.w3.eth.accounts[5]
