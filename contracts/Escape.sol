@@ -21,7 +21,10 @@ import "./Settlement.sol";
 /// Every settled block also records the mark, F, the insurance fund and the validators' fee
 /// share (their global indices are deployment parameters) and, where the layout has them,
 /// checks that each active slot's published encryption key is the one the owner registered
-/// (`registerKey`), so the ciphertexts a block carries are readable by the account's owner.
+/// (`registerKey`), so the ciphertexts a block carries are readable by the account's owner,
+/// and publishes each slot's ciphertext as an `OpeningPublished` event (key x, y, then the
+/// four ciphertext elements follow each other in a slot; E.x, E.y are two globals), so an
+/// owner recovers its state from the chain alone.
 /// `freezeAfter` is governed: changed by the committee's > 2/3 quorum like the cap.
 contract Escape is Settlement {
     bytes32 public constant FREEZE_TAG = keccak256("darkmatch.settlement.freeze-after.v1");
@@ -39,6 +42,8 @@ contract Escape is Settlement {
         uint256 insuranceBpsIndex;  // global: the fund's share of fees, bps (NONE: none)
         uint256 keyBase;            // index of slot 0's key x (NONE: keys not published)
         uint256 keyStride;          // fields between two slots' keys
+        uint256 blockKeyIndex;      // global: E.x, E.y after it (NONE: no ciphertexts)
+        uint256 marketIndex;        // global: the market id (the ciphertexts' nonce)
         uint256 freezeAfter;        // seconds
         uint256 mark;               // mark and F + 2^47 at genesis (before any block)
         uint256 funding;
@@ -54,6 +59,8 @@ contract Escape is Settlement {
     uint256 private immutable insuranceBpsIndex_;
     uint256 private immutable keyBase_;
     uint256 private immutable keyStride_;
+    uint256 private immutable blockKeyIndex_;
+    uint256 private immutable marketIndex_;
 
     uint256 public freezeAfter;
     uint256 public lastMark;
@@ -74,6 +81,10 @@ contract Escape is Settlement {
     event Exited(uint256 indexed account, address to, uint256 amount);
     event KeyRegistered(uint256 indexed account, uint256 x, uint256 y);
     event FreezeAfterChanged(uint256 govNonce, uint256 freezeAfter);
+    /// @notice a block's encrypted opening of `account`: what its owner decrypts with a·E
+    /// (nonce = height·2^16 + market), and the commitment it opens
+    event OpeningPublished(uint256 indexed account, uint256 height, uint256 tweak, uint256 ex,
+                           uint256 ey, uint256[4] ciphertext, uint256 commitment);
 
     error NotFrozen();
     error TooEarly(uint256 at);
@@ -89,6 +100,9 @@ contract Escape is Settlement {
             || (e.insuranceBpsIndex != NONE && e.insuranceBpsIndex >= l.nGlobals)
             || (e.feeIndex == NONE) != (e.insuranceBpsIndex == NONE)
             || (e.keyBase != NONE && e.keyBase + (l.nAccounts - 1) * e.keyStride + 1 >= nPublic)
+            || (e.blockKeyIndex != NONE && (e.keyBase == NONE || e.blockKeyIndex + 1 >= l.nGlobals
+                || e.marketIndex >= l.nGlobals
+                || e.keyBase + (l.nAccounts - 1) * e.keyStride + 5 >= nPublic))
             || e.freezeAfter == 0) revert WrongLayout(0);
         exitVerifier = e.exitVerifier;
         markIndex_ = e.markIndex;
@@ -98,6 +112,8 @@ contract Escape is Settlement {
         insuranceBpsIndex_ = e.insuranceBpsIndex;
         keyBase_ = e.keyBase;
         keyStride_ = e.keyStride;
+        blockKeyIndex_ = e.blockKeyIndex;
+        marketIndex_ = e.marketIndex;
         freezeAfter = e.freezeAfter;
         lastMark = e.mark;
         lastFunding = e.funding;
@@ -128,12 +144,19 @@ contract Escape is Settlement {
         if (keyBase_ != NONE) {
             uint256 at = keyBase_ + k * keyStride_;
             if (pub[at] != keyX[id] || pub[at + 1] != keyY[id]) revert WrongKey(id);
+            if (blockKeyIndex_ != NONE) _publishOpening(pub, at, id);
         }
         if (requestedAt[id] != 0 && withdrawn >= requestedAmount[id]) {
             emit WithdrawalServed(id, withdrawn, height + 1);
             delete requestedAt[id];
             delete requestedAmount[id];
         }
+    }
+
+    function _publishOpening(uint256[] calldata pub, uint256 at, uint256 id) private {
+        uint256[4] memory c = [pub[at + 2], pub[at + 3], pub[at + 4], pub[at + 5]];
+        emit OpeningPublished(id, height + 1, ((height + 1) << 16) | pub[marketIndex_],
+                              pub[blockKeyIndex_], pub[blockKeyIndex_ + 1], c, commitmentOf[id]);
     }
 
     // ---------------------------------------------------------------- keys and requests

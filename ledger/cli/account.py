@@ -17,7 +17,9 @@ public key) — a default that makes ids unique with high probability for small
 ledgers; the genesis (which refuses duplicate ids) has the last word.
 ``account show`` prints the id and keys and checks that the files match.
 ``account state --node URL`` recovers the account's state from the node's blocks
-alone (``ledger.core.custody.recover``) and prints it with its margin.
+alone (``ledger.core.custody.recover``) and prints it with its margin; ``--rpc URL
+--escape ADDRESS`` does it from the Escape contract's events instead, checked against
+the commitment the contract stores.
 """
 
 import hashlib
@@ -26,7 +28,8 @@ import os
 
 from ledger.core.domains import ACCOUNT_ID_DOMAIN
 
-__all__ = ["register", "run_new", "run_show", "run_state", "recover_from_node", "load_account",
+__all__ = ["register", "run_new", "run_show", "run_state", "recover_from_node",
+           "recover_from_escape", "escape_contract", "load_account",
            "load_account_public", "load_encryption_public", "load_encryption_secret",
            "derive_account_id", "KEY_FILE", "ACCOUNT_FILE", "ACCOUNT_KIND"]
 
@@ -190,20 +193,57 @@ def recover_from_node(account_dir, node_url):
     raise UserError(f"no block touched account {account_id}: its state is the genesis one")
 
 
+def escape_contract(rpc, address):
+    """The Escape contract at ``address`` on the chain at ``rpc`` (one-line errors)."""
+    from ledger.cli.main import UserError
+    from ledger.ethereum.chain import connect
+    from ledger.ethereum.deploy import at
+    w3 = connect(rpc)
+    if not w3.is_address(address or ""):
+        raise UserError(f"--escape is not an Ethereum address: {address}")
+    escape = at(w3, "Escape", address)
+    try:
+        escape.functions.freezeAfter().call()
+    except Exception as e:   # noqa: BLE001 — no contract there, or another contract
+        raise UserError(f"no Escape contract answers at {address} ({type(e).__name__})") from None
+    return w3, escape
+
+
+def recover_from_escape(account_dir, escape):
+    """(account id, ``custody.Recovered``) from the contract's events, the trader's key only."""
+    from ledger.ethereum.escape import recover_from_chain
+    account_id, _ = load_account_public(account_dir)
+    return account_id, recover_from_chain(escape, account_id, load_encryption_secret(account_dir))
+
+
 def run_state(args) -> int:
-    """Recover the account's state from a node's blocks and print it with its margin."""
+    """Recover the account's state from a node's blocks, or from the chain, and print it."""
+    from ledger.cli.main import UserError
     from ledger.core.custody import margin
-    account_id, block, got = recover_from_node(args.account_dir, args.node)
+    if (args.node is None) == (args.rpc is None):
+        raise UserError("give exactly one source: --node URL, or --rpc URL with --escape")
+    if args.node is not None:
+        account_id, block, got = recover_from_node(args.account_dir, args.node)
+        mark, funding = block.mark_price, block.header["funding_index"] - (1 << 47)
+        mm, im, source = block.params.mm_bps, block.params.im_bps, "the block"
+    else:
+        from ledger.ethereum.escape import exit_view
+        _, escape = escape_contract(args.rpc, args.escape)
+        account_id, got = recover_from_escape(args.account_dir, escape)
+        view = exit_view(escape, account_id)
+        mark, funding, mm, im, source = view["mark"], view["funding"], 0, 0, "the chain"
     op = got.opening
-    funding = block.header["funding_index"] - (1 << 47)
-    m = margin(op, block.mark_price, funding, block.params.mm_bps, block.params.im_bps)
-    print(f"account {account_id} at block {got.height} (recovered from the block, opens its "
+    m = margin(op, mark, funding, mm, im)
+    print(f"account {account_id} at block {got.height} (recovered from {source}, opens its "
           f"commitment {got.commitment:#x})")
     print(f"cash {op.cash}  position {op.position}  funding index {op.funding}")
-    print(f"mark {block.mark_price}  funding index F {funding}  equity {m['equity']}  "
+    print(f"mark {mark}  funding index F {funding}  equity {m['equity']}  "
           f"notional {m['notional']}")
-    print(f"maintenance {m['maintenance']}  initial {m['initial']}  "
-          f"exit amount {m['exit_amount']}")
+    if args.node is not None:
+        print(f"maintenance {m['maintenance']}  initial {m['initial']}  "
+              f"exit amount {m['exit_amount']}")
+    else:
+        print(f"exit amount {m['exit_amount']} (at the contract's last mark)")
     return 0
 
 
@@ -230,10 +270,13 @@ def register(sub) -> None:
     sh.set_defaults(func=run_show)
     st = s.add_parser("state", help="recover and print the account's state from a node",
                       description="Recover the account's state (cash, position, funding "
-                                  "index) and margin from a node's blocks, decrypting with "
-                                  "DIR/encryption.key; checked against the block's "
-                                  "commitment, no operator needed.")
+                                  "index) and margin from a node's blocks or from the Escape "
+                                  "contract's events, decrypting with DIR/encryption.key; "
+                                  "checked against the stored commitment, no operator needed.")
     st.add_argument("--account-dir", default=".", metavar="DIR",
                     help="account directory (default: .)")
-    st.add_argument("--node", required=True, metavar="URL", help="a node's HTTP URL")
+    st.add_argument("--node", metavar="URL", help="a node's HTTP URL")
+    st.add_argument("--rpc", metavar="URL",
+                    help="an Ethereum RPC URL: read the Escape contract's events instead")
+    st.add_argument("--escape", metavar="ADDRESS", help="the Escape contract (with --rpc)")
     st.set_defaults(func=run_state)

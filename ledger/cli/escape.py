@@ -1,9 +1,10 @@
 """``darkmatch exit``: take an account's money out of a frozen Escape contract, alone.
 
-    darkmatch exit --account-dir alice --node URL --rpc URL --escape ADDRESS --ptau FILE
+    darkmatch exit --account-dir alice --rpc URL --escape ADDRESS --ptau FILE [--node URL]
 
-The trader's machine recovers the account's opening from a node's blocks with
-its own encryption key (``account state`` does the same), reads what the
+The trader's machine recovers the account's opening with its own encryption
+key from the Escape contract's events, or from a node's blocks with ``--node``
+(``account state`` does the same), reads what the
 contract holds (its commitment for the account, the last mark and funding
 index, the owner address, whether it is frozen), proves the exit statement
 locally (``circuits.exit``, a 2^11 circuit: seconds) and sends the claim; the
@@ -31,24 +32,19 @@ def _srs(path, power):
 
 def run_exit(args) -> int:
     from circuits.exit import ExitCircuit
-    from ledger.cli.account import recover_from_node
+    from ledger.cli.account import escape_contract, recover_from_escape, recover_from_node
     from ledger.cli.main import UserError
-    from ledger.ethereum.chain import connect
-    from ledger.ethereum.deploy import at, default_sender
+    from ledger.ethereum.deploy import default_sender
     from ledger.ethereum.escape import claim_exit, exit_keys, exit_view, prove_exit
     from ledger.ethereum.settlement import load_key_file
     from prover.setup import domain_power
     srs = _srs(args.ptau, domain_power(ExitCircuit()))       # bad files first, nothing sent
-    account_id, block, got = recover_from_node(args.account_dir, args.node)
-    w3 = connect(args.rpc)
-    if not w3.is_address(args.escape):
-        raise UserError(f"--escape is not an Ethereum address: {args.escape}")
-    escape = at(w3, "Escape", args.escape)
-    try:
-        view = exit_view(escape, account_id)
-    except Exception as e:   # noqa: BLE001 — no contract there, or another contract
-        raise UserError(f"no Escape contract answers at {args.escape} "
-                        f"({type(e).__name__})") from None
+    w3, escape = escape_contract(args.rpc, args.escape)
+    if args.node is not None:
+        account_id, _, got = recover_from_node(args.account_dir, args.node)
+    else:
+        account_id, got = recover_from_escape(args.account_dir, escape)
+    view = exit_view(escape, account_id)
     if not view["frozen"]:
         raise UserError("the contract is not frozen: withdraw through blocks, or request a "
                         "forced withdrawal and wait for the freeze")
@@ -73,8 +69,9 @@ def register(sub) -> None:
                                    "frozen Escape contract.")
     p.add_argument("--account-dir", default=".", metavar="DIR",
                    help="account directory with encryption.key (default: .)")
-    p.add_argument("--node", required=True, metavar="URL",
-                   help="a node's HTTP URL (blocks with the encrypted openings)")
+    p.add_argument("--node", metavar="URL",
+                   help="a node's HTTP URL (blocks with the encrypted openings); default: the "
+                        "Escape contract's own events")
     p.add_argument("--rpc", required=True, metavar="URL", help="Ethereum JSON-RPC URL")
     p.add_argument("--escape", required=True, metavar="ADDRESS", help="the Escape contract")
     p.add_argument("--ptau", required=True,

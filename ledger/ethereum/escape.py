@@ -5,7 +5,9 @@ and exit claims built on the trader's machine.
 exit verifier is the same ``PlonkKeyVerifier`` contract deployed with the exit circuit's
 verification key.  ``exit_keys(srs)`` makes that key pair (the exit circuit is small: a
 2^11 domain); ``prove_exit`` proves a claim locally from the account's opening and the
-contract's own view (``exit_view``), and ``claim_exit`` sends it.
+contract's own view (``exit_view``), and ``claim_exit`` sends it.  ``recover_from_chain``
+decrypts the account's newest ``OpeningPublished`` event with the trader's key and checks it
+against the commitment the contract stores: the chain alone gives a trader its state.
 """
 
 from dataclasses import astuple, dataclass
@@ -13,11 +15,15 @@ from dataclasses import astuple, dataclass
 from eth_abi import encode
 from eth_utils import keccak
 
+from circuits import encryption as enc
 from circuits.account_state import Opening
 from circuits.exit import ExitCircuit, exit_amount
 from circuits.settlement_data import FUNDING_OFFSET
 from prover import prove, setup
-from verifier.errors import BadInput
+from verifier.errors import BadInput, Rejected
+
+from ledger.core.block import EncryptedOpening
+from ledger.core.custody import CustodyError, Recovered
 
 from .chain import send
 from .deploy import deploy, deploy_verifier
@@ -25,7 +31,8 @@ from .settlement import NONE, Genesis, Layout
 from .words import proof_words
 
 __all__ = ["EscapeParams", "FREEZE_TAG", "deploy_escape", "freeze_after_change_hash",
-           "exit_keys", "exit_view", "prove_exit", "claim_exit", "ExitRefused"]
+           "exit_keys", "exit_view", "published_opening", "recover_from_chain", "prove_exit",
+           "claim_exit", "ExitRefused"]
 
 FREEZE_TAG = keccak(text="darkmatch.settlement.freeze-after.v1")
 
@@ -46,6 +53,8 @@ class EscapeParams:
     insurance_bps_index: int = NONE
     key_base: int = NONE
     key_stride: int = 0
+    block_key_index: int = NONE
+    market_index: int = 0
     freeze_after: int = 7 * 24 * 3600
     mark: int = 1
     funding: int = FUNDING_OFFSET
@@ -93,6 +102,35 @@ def exit_view(escape, account: int) -> dict:
     return {"commitment": f.commitmentOf(account).call(), "owner": f.ownerOf(account).call(),
             "mark": f.lastMark().call(), "funding": _signed_funding(f.lastFunding().call()),
             "frozen": f.frozen().call(), "exited": f.exited(account).call()}
+
+
+def published_opening(escape, account: int):
+    """The newest ``OpeningPublished`` event of ``account`` as a ``block.EncryptedOpening``
+    (its key the one registered on-chain), or None."""
+    logs = escape.events.OpeningPublished().get_logs(from_block=0,
+                                                     argument_filters={"account": account})
+    if not logs:
+        return None
+    a = max(logs, key=lambda e: (e.blockNumber, e.logIndex)).args
+    key = (escape.functions.keyX(account).call(), escape.functions.keyY(account).call())
+    return EncryptedOpening(a.height, (a.ex, a.ey), key, tuple(a.ciphertext), a.tweak,
+                            a.commitment)
+
+
+def recover_from_chain(escape, account: int, secret: int) -> Recovered:
+    """The account's opening decrypted from the chain's events with ``secret``, checked to
+    open the commitment the contract stores for it now; ``CustodyError`` when the chain
+    published none, ``Rejected`` when it does not open the stored commitment."""
+    item = published_opening(escape, account)
+    if item is None:
+        raise CustodyError(f"the contract published no encrypted opening of account {account}")
+    stored = escape.functions.commitmentOf(account).call()
+    try:
+        opening = enc.recover(list(item.ciphertext), item.block_key, secret, account=account,
+                              tau=item.tweak, stored=stored)
+    except Rejected as e:
+        raise Rejected(f"block {item.height} on chain: {e}") from None
+    return Recovered(account, item.height, opening, stored)
 
 
 def prove_exit(pk, account: int, opening: Opening, view: dict):

@@ -2,9 +2,9 @@
 layout with the perpetual globals and the slots' encryption keys, real account commitments,
 and the real exit circuit's keys.
 
-Layout: 7 globals (market, height, mark M, F + 2^47, fee total, insurance bps, insurance
-fund), 1 order slot of 2 fields, 3 account slots of 8 fields (active, id, old, new, deposit,
-withdraw, key x, key y).  The block statement ties each active slot's new commitment to
+Layout: 9 globals (market, height, mark M, F + 2^47, fee total, insurance bps, insurance
+fund, block key E.x, E.y), 1 order slot of 2 fields, 3 account slots of 12 fields (active, id,
+old, new, deposit, withdraw, key x, key y, ciphertext c0…c3).  The block statement ties each active slot's new commitment to
 old + a private delta (the real batch circuit proves far more, the contract only needs proofs
 bound to these inputs); the exit proofs are the real exit circuit's.
 """
@@ -25,8 +25,8 @@ from prover import dev_srs, prove
 from prover.setup import setup
 from verifier.fields import R_MOD
 
-GLOBALS = ("market", "height", "mark", "funding", "fee", "insurance_bps", "insurance")
-FIELDS = ("active", "id", "old", "new", "deposit", "withdraw", "ax", "ay")
+GLOBALS = ("market", "height", "mark", "funding", "fee", "insurance_bps", "insurance", "ex", "ey")
+FIELDS = ("active", "id", "old", "new", "deposit", "withdraw", "ax", "ay", "c0", "c1", "c2", "c3")
 N_ACCOUNTS = 3
 LAYOUT = Layout(n_globals=len(GLOBALS), height_index=1, n_orders=1, order_fields=2,
                 n_accounts=N_ACCOUNTS, account_fields=len(FIELDS), off_active=0, off_id=1,
@@ -92,6 +92,7 @@ class EscapeWorld:
                           tuple(self.owners[a] for a in ACCOUNTS))
         params = EscapeParams(mark_index=2, funding_index=3, insurance_index=6, fee_index=4,
                               insurance_bps_index=5, key_base=KEY_BASE, key_stride=len(FIELDS),
+                              block_key_index=GLOBALS.index("ex"), market_index=0,
                               freeze_after=freeze_after, mark=100, funding=FUNDING_OFFSET,
                               keys=tuple(genesis_keys))
         escape = deploy(self.w3, "Escape", (self.verifier.address, token.address,
@@ -106,11 +107,13 @@ class EscapeWorld:
         return escape, token
 
     def block(self, height, slots, *, mark=100, funding=0, fee=0, insurance_bps=0,
-              insurance=0):
+              insurance=0, block_key=(0, 0), market=7):
         """(public, proof): ``slots`` are dicts with id, old, new and optionally deposit,
-        withdraw, key (the registered one unless given); F is signed."""
-        asg = {"market": 7, "height": height, "mark": mark, "funding": funding + FUNDING_OFFSET,
-               "fee": fee, "insurance_bps": insurance_bps, "insurance": insurance,
+        withdraw, key (the registered one unless given), ciphertext (4 elements); F is
+        signed."""
+        asg = {"market": market, "height": height, "mark": mark,
+               "funding": funding + FUNDING_OFFSET, "fee": fee, "insurance_bps": insurance_bps,
+               "insurance": insurance, "ex": block_key[0], "ey": block_key[1],
                "order0.active": 0, "order0.x": 0}
         for k in range(N_ACCOUNTS):
             s = slots[k] if k < len(slots) else None
@@ -120,6 +123,7 @@ class EscapeWorld:
                 vals.update(active=1, id=s["id"], old=s["old"], new=s["new"],
                             deposit=s.get("deposit", 0), withdraw=s.get("withdraw", 0),
                             ax=x, ay=y)
+                vals.update(zip(("c0", "c1", "c2", "c3"), s.get("ciphertext", (0, 0, 0, 0))))
             for f in FIELDS:
                 asg[f"account{k}.{f}"] = vals[f]
             asg[f"account{k}.delta"] = (vals["new"] - vals["old"]) % R_MOD

@@ -1,7 +1,9 @@
-"""``darkmatch exit`` end to end: traders made by ``darkmatch account new`` trade in an encrypted
-ledger block served by a node; the chain holds that block's commitments; the operator stops and
-the contract freezes; with only a copy of its key folder, each trader recovers its state from
-the node, proves its exit on its own machine and is paid its equity at the last mark, once.
+"""``darkmatch account state`` and ``darkmatch exit`` end to end: traders made by ``darkmatch
+account new`` trade in an encrypted ledger block served by a node; the chain holds that block's
+commitments and ciphertexts; each trader reads its state from the chain's events alone; the
+operator stops and the contract freezes; with only a copy of its key folder, each trader
+recovers its state (trader 1 from the node, trader 2 from the chain), proves its exit on its
+own machine and is paid its equity at the last mark, once.
 
 The block reaches the chain through the escape fixtures' stand-in statement (it binds the same
 public commitments, mark and funding index); the ledger block, its ciphertexts and the exit
@@ -115,15 +117,33 @@ def test_each_trader_exits_from_the_command_line(anvil, ledger, node, capsys):
     send(w3, f.deposit(1, CASH), w3.eth.accounts[0], contract=escape)
     send(w3, f.deposit(2, CASH), w3.eth.accounts[0], contract=escape)
     block, states = ledger["block"], ledger["states"]
+    cts = block.ciphertexts()
     slots = [{"id": a, "old": block.account_slots[k].old, "new": block.account_slots[k].new,
-              "deposit": CASH, "key": enc_keys[a]} for k, a in enumerate((1, 2))]
-    public, proof = world.block(1, slots, mark=block.mark_price, funding=0)
+              "deposit": CASH, "key": enc_keys[a], "ciphertext": cts[a].ciphertext}
+             for k, a in enumerate((1, 2))]
+    public, proof = world.block(1, slots, mark=block.mark_price, funding=0,
+                                block_key=cts[1].block_key, market=block.market_id)
     parent = f.lastBlockHash().call()
     settle(w3, escape, 1, parent, public, proof, world.sign(1, parent, public, proof),
            w3.eth.accounts[0])
-    base = ["exit", "--node", node, "--rpc", w3.provider.endpoint_uri, "--escape",
-            escape.address, "--ptau", str(ptau)]
+    chain = ["--rpc", w3.provider.endpoint_uri, "--escape", escape.address]
+    base = ["exit", "--node", node, *chain, "--ptau", str(ptau)]
     capsys.readouterr()
+    for a in (1, 2):                     # the state from the chain's events alone
+        rc = cli_main(["account", "state", "--account-dir", str(ledger["root"] / "b" / f"t{a}"),
+                       *chain])
+        out, err = capsys.readouterr()
+        s = states[a]
+        assert rc == 0, err
+        assert f"account {a} at block 1 (recovered from the chain, opens its commitment " \
+               f"{s.commitment():#x})" in out
+        assert f"cash {s.cash}  position {s.position}  funding index 0" in out
+    rc = cli_main(["account", "state", "--account-dir", str(ledger["root"] / "b" / "t2"),
+                   "--node", node, *chain])
+    assert rc == 2 and "exactly one source" in capsys.readouterr().err
+    rc = cli_main(["account", "state", "--account-dir", str(ledger["root"] / "b" / "t2"),
+                   "--rpc", w3.provider.endpoint_uri, "--escape", world.verifier.address])
+    assert rc == 2 and "no Escape contract answers" in capsys.readouterr().err
     assert cli_main(base + ["--account-dir", str(ledger["root"] / "b" / "t1")]) == 2
     assert "not frozen" in capsys.readouterr().err
     t1 = ["--account-dir", str(ledger["root"] / "b" / "t1")]
@@ -144,7 +164,8 @@ def test_each_trader_exits_from_the_command_line(anvil, ledger, node, capsys):
         want = exit_amount(Opening(s.cash, s.position, s.funding_index, s.blinding),
                            block.mark_price, 0)
         before = token.functions.balanceOf(world.owners[a]).call()
-        rc = cli_main(base + ["--account-dir", str(ledger["root"] / "b" / f"t{a}")])
+        argv = base if a == 1 else [x for x in base if x != node and x != "--node"]
+        rc = cli_main(argv + ["--account-dir", str(ledger["root"] / "b" / f"t{a}")])
         out, err = capsys.readouterr()
         assert rc == 0, err
         assert f"account {a}: exit of {want} paid to {world.owners[a]}" in out

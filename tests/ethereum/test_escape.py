@@ -115,6 +115,25 @@ def test_genesis_keys_are_registered_at_deployment(world):
         world.fresh(register=(), genesis_keys=keys[:2])
 
 
+def test_a_trader_recovers_its_state_from_the_chain_alone(world):
+    from circuits import encryption as enc
+    from ledger.core.custody import CustodyError
+    from ledger.ethereum.escape import recover_from_chain
+    from verifier.errors import Rejected
+    escape, _ = world.fresh()
+    op, new = commit(world, 1, 5_000, -3, 7, tag=4)
+    e, E = enc.ephemeral()
+    ct = enc.encrypt(op, world.key(1), e, account=1, tau=enc.tweak(1, 7))
+    _settle(world, escape, [{"id": 1, "old": commitment(1, world.openings[1]), "new": new,
+                             "ciphertext": ct}], block_key=E)
+    got = recover_from_chain(escape, 1, world.secrets[1][0])
+    assert (got.opening, got.height, got.commitment) == (op, 1, new)
+    with pytest.raises(Rejected, match="block 1 on chain: decrypted state"):
+        recover_from_chain(escape, 1, world.secrets[2][0])          # another trader's key
+    with pytest.raises(CustodyError, match="no encrypted opening of account 3"):
+        recover_from_chain(escape, 3, world.secrets[3][0])
+
+
 def test_only_the_owner_registers_a_key_or_requests(world):
     escape, token = world.fresh()
     stranger = world.w3.eth.accounts[5]
