@@ -23,8 +23,9 @@ import "./Settlement.sol";
 /// checks that each active slot's published encryption key is the one the owner registered
 /// (`registerKey`), so the ciphertexts a block carries are readable by the account's owner,
 /// and publishes each slot's ciphertext as an `OpeningPublished` event (key x, y, then the
-/// four ciphertext elements follow each other in a slot; E.x, E.y are two globals), so an
-/// owner recovers its state from the chain alone.
+/// four ciphertext elements follow each other in a slot, as in the batch circuit's encrypted
+/// group; E.x, E.y are two consecutive inputs), so an owner recovers its state from the chain
+/// alone.
 /// `freezeAfter` is governed: changed by the committee's > 2/3 quorum like the cap.
 contract Escape is Settlement {
     bytes32 public constant FREEZE_TAG = keccak256("darkmatch.settlement.freeze-after.v1");
@@ -42,7 +43,7 @@ contract Escape is Settlement {
         uint256 insuranceBpsIndex;  // global: the fund's share of fees, bps (NONE: none)
         uint256 keyBase;            // index of slot 0's key x (NONE: keys not published)
         uint256 keyStride;          // fields between two slots' keys
-        uint256 blockKeyIndex;      // global: E.x, E.y after it (NONE: no ciphertexts)
+        uint256 blockKeyIndex;      // index of the block key's E.x, E.y next (NONE: no ciphertexts)
         uint256 marketIndex;        // global: the market id (the ciphertexts' nonce)
         uint256 freezeAfter;        // seconds
         uint256 mark;               // mark and F + 2^47 at genesis (before any block)
@@ -100,7 +101,7 @@ contract Escape is Settlement {
             || (e.insuranceBpsIndex != NONE && e.insuranceBpsIndex >= l.nGlobals)
             || (e.feeIndex == NONE) != (e.insuranceBpsIndex == NONE)
             || (e.keyBase != NONE && e.keyBase + (l.nAccounts - 1) * e.keyStride + 1 >= nPublic)
-            || (e.blockKeyIndex != NONE && (e.keyBase == NONE || e.blockKeyIndex + 1 >= l.nGlobals
+            || (e.blockKeyIndex != NONE && (e.keyBase == NONE || e.blockKeyIndex + 1 >= nPublic
                 || e.marketIndex >= l.nGlobals
                 || e.keyBase + (l.nAccounts - 1) * e.keyStride + 5 >= nPublic))
             || e.freezeAfter == 0) revert WrongLayout(0);

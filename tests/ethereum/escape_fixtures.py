@@ -9,6 +9,7 @@ old + a private delta (the real batch circuit proves far more, the contract only
 bound to these inputs); the exit proofs are the real exit circuit's.
 """
 
+import dataclasses
 import random
 import warnings
 
@@ -80,10 +81,11 @@ class EscapeWorld:
         return self.secrets[a][1]
 
     def fresh(self, freeze_after=FREEZE_AFTER, register=ACCOUNTS, openings=None,
-              genesis_keys=()):
+              genesis_keys=(), **changes):
         """A new token + Escape on the shared verifiers; returns (escape, token).  ``register``:
         the accounts whose owners register the world's keys after deployment;
-        ``genesis_keys``: keys set at deployment instead, one per account."""
+        ``genesis_keys``: keys set at deployment instead, one per account; ``changes``:
+        EscapeParams fields to override."""
         openings = openings or self.openings
         token = deploy(self.w3, "TestToken", ("test", "TT"))
         genesis = Genesis(LEDGER_ID, GENESIS_HASH, 0, tuple(a.address for a in self.committee),
@@ -95,6 +97,7 @@ class EscapeWorld:
                               block_key_index=GLOBALS.index("ex"), market_index=0,
                               freeze_after=freeze_after, mark=100, funding=FUNDING_OFFSET,
                               keys=tuple(genesis_keys))
+        params = dataclasses.replace(params, **changes)
         escape = deploy(self.w3, "Escape", (self.verifier.address, token.address,
                                             LAYOUT.to_abi(), genesis.to_abi(),
                                             params.to_abi(self.exit_verifier.address)))

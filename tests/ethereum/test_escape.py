@@ -134,6 +134,14 @@ def test_a_trader_recovers_its_state_from_the_chain_alone(world):
         recover_from_chain(escape, 3, world.secrets[3][0])
 
 
+def test_a_deployment_with_indices_outside_the_layout_is_refused(world):
+    from ledger.ethereum.settlement import NONE
+    for bad in ({"mark_index": 9}, {"funding_index": 99}, {"block_key_index": 10**6},
+                {"key_base": NONE}, {"fee_index": NONE}, {"freeze_after": 0}):
+        with pytest.raises(ChainError, match="WrongLayout|reverted"):
+            world.fresh(register=(), **bad)
+
+
 def test_only_the_owner_registers_a_key_or_requests(world):
     escape, token = world.fresh()
     stranger = world.w3.eth.accounts[5]
