@@ -31,7 +31,8 @@ from .settlement import NONE, Genesis, Layout
 from .words import proof_words
 
 __all__ = ["EscapeParams", "FREEZE_TAG", "deploy_escape", "freeze_after_change_hash",
-           "exit_keys", "exit_view", "published_opening", "recover_from_chain", "prove_exit",
+           "batch_params", "exit_keys", "exit_view", "published_opening", "recover_from_chain",
+           "prove_exit",
            "claim_exit", "ExitRefused"]
 
 FREEZE_TAG = keccak(text="darkmatch.settlement.freeze-after.v1")
@@ -64,6 +65,24 @@ class EscapeParams:
         fields = astuple(self)[:-1]
         return (exit_verifier, *fields, [int(k[0]) for k in self.keys],
                 [int(k[1]) for k in self.keys])
+
+
+def batch_params(n_orders: int, n_accounts: int, **kw) -> EscapeParams:
+    """EscapeParams for the batch circuit's own public inputs (``settlement_circuit(N, K,
+    encrypted=True)``): the globals by name and the encrypted group after the flows (``kw``:
+    the other fields)."""
+    from circuits.settlement_cipher import cipher_names
+    from circuits.settlement_data import GLOBALS, public_names
+    names = public_names(n_orders, n_accounts) + cipher_names(n_accounts)
+    return EscapeParams(mark_index=GLOBALS.index("M"), funding_index=GLOBALS.index("funding_index"),
+                        insurance_index=GLOBALS.index("insurance_new"),
+                        fee_index=GLOBALS.index("fee_total"),
+                        insurance_bps_index=GLOBALS.index("insurance_bps"),
+                        key_base=names.index("account0.ax"),
+                        key_stride=names.index("account1.ax") - names.index("account0.ax")
+                        if n_accounts > 1 else 6,
+                        block_key_index=names.index("ex"), market_index=GLOBALS.index("market_id"),
+                        **kw)
 
 
 def deploy_escape(w3, vk, exit_vk, layout: Layout, genesis: Genesis, params: EscapeParams, *,

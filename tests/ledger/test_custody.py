@@ -197,3 +197,18 @@ def test_block_layout_of_the_encrypted_tail(world):
         pi[names.index(n)] = 0
     with pytest.raises(BlockError, match="account slot 1 is inactive but carries a key"):
         dataclasses.replace(block, public_inputs=tuple(pi))
+
+
+def test_escape_indices_name_the_batch_circuits_fields():
+    """Escape's parameters for the real encrypted layout point at the fields they mean."""
+    from ledger.ethereum.escape import batch_params
+    names = settlement_circuit(N, K, encrypted=True).public_names
+    p = batch_params(N, K)
+    assert [names[i] for i in (p.mark_index, p.funding_index, p.insurance_index, p.fee_index,
+                               p.insurance_bps_index, p.market_index)] == \
+        ["M", "funding_index", "insurance_new", "fee_total", "insurance_bps", "market_id"]
+    assert names[p.block_key_index:p.block_key_index + 2] == ("ex", "ey")
+    for k in range(K):
+        at = p.key_base + k * p.key_stride
+        assert names[at:at + 6] == tuple(f"account{k}.{n}" for n in
+                                         ("ax", "ay", "c0", "c1", "c2", "c3"))
