@@ -28,6 +28,10 @@ docs/perpetual.md §Ledger rules explains them; in short, for block h:
    the units left over one each by largest remainder, ties by name), so the
    split is exact and the same on every node.
 
+``plan_batch`` is the same arithmetic for a block not yet built: the operator
+asks it for the index, mark, reduce-only flag, funding index and fund that
+its next block must carry.
+
 ``MarketState`` holds the governed rule (funding rate and cap, whether the
 market has an oracle) and the moving values (F for the next block, the
 fund, the open shortfall, the last index, the last breaker state, the
@@ -45,8 +49,9 @@ from ledger.core.genesis import GenesisMarket
 from ledger.exchange.margin import FundingParams, fee_split, next_funding_index
 from ledger.chain.oracle_quorum import OracleRejected, oracle_index
 
-__all__ = ["MarketRejected", "MarketState", "initial_state", "mark_and_breaker",
-           "reward_split", "next_market_state", "state_to_json", "state_from_json"]
+__all__ = ["MarketRejected", "MarketState", "BatchPlan", "initial_state", "mark_and_breaker",
+           "reward_split", "next_market_state", "plan_batch", "state_to_json",
+           "state_from_json"]
 
 
 class MarketRejected(Rejected):
@@ -103,22 +108,47 @@ def reward_split(amount: int, validators) -> dict:
     return {n: a for n, a in shares.items() if a}
 
 
+@dataclass(frozen=True)
+class BatchPlan:
+    """What the next block of a market must carry (``plan_batch``)."""
+    index: int
+    mark: int
+    breaker: bool
+    reduce_only: bool
+    funding_index: int
+    insurance: int
+
+
+def _index(state, observations, validators, chain_id, market_id, height, mark_price) -> int:
+    if state.oracle:
+        try:
+            return oracle_index(observations, validators, chain_id, market_id, height).index
+        except OracleRejected as e:
+            raise MarketRejected(f"oracle: {e}") from None
+    if observations:
+        raise MarketRejected(f"market {market_id} has no oracle; the block carries "
+                             "observations")
+    return mark_price
+
+
+def plan_batch(state: MarketState, last_mark: int, band_bps: int, observations, validators,
+               chain_id: str, market_id: int, height: int, mark_price: int = None) -> BatchPlan:
+    """The figures block ``height`` must carry (rules 1–5); ``mark_price`` is the
+    operator's mark, used only by a market without an oracle."""
+    index = _index(state, observations, validators, chain_id, market_id, height,
+                   last_mark if mark_price is None else mark_price)
+    mark, tripped = mark_and_breaker(last_mark, index, band_bps)
+    return BatchPlan(index, mark, tripped, tripped or state.shortfall > 0, state.funding_index,
+                     state.insurance)
+
+
 def next_market_state(state: MarketState, last_mark: int, block, validators,
                       chain_id: str) -> MarketState:
     """Check ``block``'s market figures against ``state`` (module docstring, rules 1–6) and
     return the state after it; ``MarketRejected`` naming the first rule that fails."""
     h, p = block.header, block.params
-    if state.oracle:
-        try:
-            index = oracle_index(block.observations, validators, chain_id, block.market_id,
-                                 block.height).index
-        except OracleRejected as e:
-            raise MarketRejected(f"oracle: {e}") from None
-    else:
-        if block.observations:
-            raise MarketRejected(f"market {block.market_id} has no oracle; the block carries "
-                                 "observations")
-        index = block.mark_price
+    index = _index(state, block.observations, validators, chain_id, block.market_id,
+                   block.height, block.mark_price)
     mark, tripped = mark_and_breaker(last_mark, index, p.band_bps)
     if block.mark_price != mark:
         if not state.oracle:

@@ -7,9 +7,13 @@ development SRS and the 8×8 settlement circuit's keys; then runs
 and signs it, the operator matches and proves the batch, every validator
 checks it against its own ledger and the proof and signs, and every node
 stores the block once validators with more than 2/3 of the stake signed
-(``ledger.operator.scenario``).  A progress bar follows the steps; a summary table
-gives, per batch, the clearing price, volume, orders, gates, prove and verify
-time and the finality latency.  Every finalized block is written to
+(``ledger.operator.scenario``).  The market is a perpetual one: validators sign
+prices from a simulated feed that takes a −12 % shock at block 3, so the
+breaker trips (reduce-only) and releases, and a leveraged trader is
+liquidated.  A progress bar follows the steps; a summary table gives, per
+batch, the clearing price, mark and index, volume, orders, the funding index,
+insurance fund, breaker and liquidations, prove and verify time and the
+finality latency.  Every finalized block is written to
 ``blocks/`` for ``darkmatch verify`` (or, with its proof and public inputs,
 ``snarkjs plonk verify``).
 """
@@ -67,7 +71,7 @@ def run(args) -> int:
 
     console = Console(highlight=False)
     if not console.is_terminal:
-        console.width = max(console.width, 116)     # the summary table in logs and pipes
+        console.width = max(console.width, 150)     # the summary table in logs and pipes
     if args.fresh:
         _remove_demo_files(args.out)
     console.print(f"darkmatch demo: {args.traders} traders, {args.validators} validators, "
@@ -102,15 +106,22 @@ def run(args) -> int:
     finally:
         market.close()
     table = Table(title="darkmatch demo: finalized batches", title_justify="left")
-    for col in ("block", "price", "mark", "volume", "orders", "rejected", "gates", "prove s",
-                "verify s", "finality s", "signed"):
+    for col in ("block", "price", "mark", "index", "volume", "orders", "funding F",
+                "insurance", "breaker", "liquidated", "prove s", "verify s", "finality s",
+                "signed"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in reports:
-        table.add_row(str(r.height), f"{r.price:,}", f"{r.mark_price:,}", str(r.volume),
-                      str(r.included), str(r.rejected), f"{r.gates:,}", f"{r.prove_s:.2f}",
-                      f"{r.verify_s:.3f}", f"{r.finality_s:.2f}",
+        liq = ", ".join(map(str, r.liquidated)) or "-"
+        if r.liquidated:
+            liq += f" (pen. {r.penalties:,}, def. {r.deficits:,})"
+        table.add_row(str(r.height), f"{r.price:,}", f"{r.mark_price:,}", f"{r.index:,}",
+                      str(r.volume), str(r.included), f"{r.funding_index:,}",
+                      f"{r.insurance:,}", "TRIPPED" if r.breaker else "-", liq,
+                      f"{r.prove_s:.2f}", f"{r.verify_s:.3f}", f"{r.finality_s:.2f}",
                       f"{r.signers}/{args.validators}")
     console.print(table)
+    console.print(f"  {market.gates:,} gates per batch; a TRIPPED breaker makes the batch "
+                  "reduce-only (the circuit proves no position grows)")
     console.print(f"  median prove {statistics.median(r.prove_s for r in reports):.2f} s, "
                   f"verify {statistics.median(r.verify_s for r in reports):.3f} s, "
                   f"finality {statistics.median(r.finality_s for r in reports):.2f} s")
