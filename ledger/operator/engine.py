@@ -43,7 +43,7 @@ The operator cannot misprice, skip or invent fills: the proof would fail
 (validators check it, ``ledger.chain.validator``).
 """
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from circuits.settlement import settlement_circuit
 from circuits.settlement_data import AccountState
@@ -61,9 +61,11 @@ from ledger.operator.liquidations import pick_liquidations
 __all__ = ["Operator", "Proposal"]
 
 
-class Proposal(NamedTuple):
+@dataclass(frozen=True)
+class Proposal:
     """A proven block and what it leaves: the accounts' new private states and the orders
-    the engine refused, ``rejected`` = [(SignedOrder, reason)]."""
+    the engine refused, ``rejected`` = [(SignedOrder, reason)]; it unpacks as these three.
+    Also the accounts liquidated, the liquidations postponed and the ``BatchPlan``."""
 
     block: Block
     new_states: dict
@@ -71,6 +73,9 @@ class Proposal(NamedTuple):
     liquidated: tuple = ()      #: account ids liquidated in the block
     postponed: tuple = ()       #: (account id, reason): liquidations left for later
     plan: object = None         #: the ``BatchPlan`` the block follows
+
+    def __iter__(self):
+        return iter((self.block, self.new_states, self.rejected))
 
 
 class Operator:
