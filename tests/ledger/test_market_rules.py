@@ -228,3 +228,19 @@ def test_reward_split_is_exact_and_pro_rata(amount, stakes, slashed):
     for n, s in live.items():
         assert abs(split.get(n, 0) * total - amount * s) < total      # within one unit
     assert set(split) <= set(live)
+
+
+def test_a_governed_change_moves_the_fee_share_and_the_funding_rule(chain):
+    store, ak, vk = chain
+    store.apply_param_change({"kind": "market", "market_id": 0, "im_bps": 1000, "mm_bps": 500,
+                              "fee_bps": 10, "band_bps": 500, "insurance_bps": 1000,
+                              "funding_cap_bps": 7})
+    params, _ = store.market(0)
+    s = store.market_state(0)
+    assert (params.insurance_bps, params.liquidation_bps) == (1000, 100)
+    assert (s.funding.rate_bps, s.funding.cap_bps) == (2000, 7)
+    # the next block must carry the new share: 10 % of the fee to the fund, 90 % rewarded
+    b = _block(store, ak, _obs(vk, PRICES, 1), mark=10_030, fee_total=1000,
+               insurance_bps=1000, insurance_new=1100)
+    store.apply_block(b, expected_parent=store.head()[1])
+    assert sum(store.market_state(0).reward_balances().values()) == 900
