@@ -215,3 +215,5 @@ def register(sub) -> None:
     b.add_argument("--timeout", type=float, default=120.0,
                    help="seconds to wait for each validator (default 120)")
     b.set_defaults(func=run_batch)
+    from ledger.cli.monitor import add_monitor_parser
+    add_monitor_parser(s)
