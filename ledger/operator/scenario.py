@@ -253,13 +253,18 @@ class Market:
         self.states.update(proposal.new_states)
         return stored
 
-    def batch(self, height, round_fn, note=None, prove_progress=None) -> BatchResult:
+    def batch(self, height, round_fn, note=None, prove_progress=None,
+              observations=None) -> BatchResult:
         """One batch through the operator's loop (``ledger.operator.loop.run_batch``) with
         any round: ``round_fn(block)`` → ``Round`` (``ledger.operator.round.run_round``
-        over HTTP in ``benchmarks/ledger.py``; ``local_round`` in ``run_batch``)."""
+        over HTTP in ``benchmarks/ledger.py``; ``local_round`` in ``run_batch``).
+        ``observations``: the validators' signed prices (default: the in-process
+        validators'; over HTTP, ``ledger.operator.round.collect_observations``)."""
         self._submit_orders(height, note)
+        if observations is None:
+            observations = self.observations(height)
         return run_batch(self.operator, height, None, MARKET, self.states, round_fn,
-                         observations=self.observations(height), settle=self.settle,
+                         observations=observations, settle=self.settle,
                          prove_progress=prove_progress)
 
     def local_round(self, block, step=None, verify_times=None) -> Round:
