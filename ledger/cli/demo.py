@@ -3,7 +3,7 @@
 Sets up a ledger in a working folder (``--out``, default ``darkmatch-demo``):
 a genesis with 4 validators and 8 traders on one perpetual market, a
 development SRS and the 8×8 settlement circuit's keys; then runs
-``--batches`` batches (default 3), each one: every trader commits to an order
+``--batches`` batches (default 5), each one: every trader commits to an order
 and signs it, the operator matches and proves the batch, every validator
 checks it against its own ledger and the proof and signs, and every node
 stores the block once validators with more than 2/3 of the stake signed
@@ -135,7 +135,7 @@ def register(sub) -> None:
     p = sub.add_parser("demo", help="run the end-to-end demo: orders to finalized blocks",
                        description=__doc__.splitlines()[0].strip("`"))
     p.add_argument("--out", default="darkmatch-demo", help="working folder (default darkmatch-demo)")
-    p.add_argument("--batches", type=int, default=3, help="batches to run (default 3)")
+    p.add_argument("--batches", type=int, default=5, help="batches to run (default 5: the shock comes at block 3)")
     p.add_argument("--traders", type=int, default=8, help="traders, one order each per batch "
                    "(default 8; the circuit has as many order and account slots)")
     p.add_argument("--validators", type=int, default=4, help="validators (default 4)")

@@ -156,11 +156,11 @@ class Node:
             self.quorum = Quorum(self.store, self.vk)
             self.validator = Validator(key, self.store, self.vk, self.signlog,
                                        proof_verdict=self.quorum.proof_verdict)
+            self.observer = load_observer(home, key, self.validator.name, self.store)
         except BaseException:
             self.store.close()
             raise
         self.chain_id, self.name = genesis.chain_id, self.validator.name
-        self.observer = load_observer(home, key, self.name, self.store)
         self._lock = threading.RLock()
 
     def log(self, msg: str) -> None:

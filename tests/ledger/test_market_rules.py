@@ -244,3 +244,22 @@ def test_a_governed_change_moves_the_fee_share_and_the_funding_rule(chain):
                insurance_bps=1000, insurance_new=1100)
     store.apply_block(b, expected_parent=store.head()[1])
     assert sum(store.market_state(0).reward_balances().values()) == 900
+
+
+def test_observations_are_part_of_the_block_hash_and_strict_json(chain):
+    from ledger.core.block import BlockError
+    store, ak, vk = chain
+    b = _block(store, ak, _obs(vk, PRICES, 1), mark=10_030)
+    other = _block(store, ak, _obs(vk, {**PRICES, "v0": 10_011}, 1), mark=10_030)
+    assert b.hash() != other.hash()          # an attestation covers the observations
+    assert b.with_signatures([]).observations == b.observations
+    obj = block_to_json(b)
+    obj["observations"][2]["price"] = 0
+    with pytest.raises(BlockError, match=r"observations\[2\]: price"):
+        block_from_json(obj)
+    obj["observations"] = []
+    with pytest.raises(BlockError, match="must not be empty"):
+        block_from_json(obj)
+    obj["observations"] = "x"
+    with pytest.raises(BlockError, match="must be a list"):
+        block_from_json(obj)
