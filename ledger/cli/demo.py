@@ -71,7 +71,7 @@ def run(args) -> int:
 
     console = Console(highlight=False)
     if not console.is_terminal:
-        console.width = max(console.width, 150)     # the summary table in logs and pipes
+        console.width = max(console.width, 180)     # the summary table in logs and pipes
     if args.fresh:
         _remove_demo_files(args.out)
     console.print(f"darkmatch demo: {args.traders} traders, {args.validators} validators, "
