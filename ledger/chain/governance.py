@@ -19,6 +19,7 @@ transactions and ``_head``), kept apart so each file stays short.  The rules:
 """
 
 import json
+from dataclasses import replace
 
 from circuits.settlement_data import MarketParams
 from verifier.errors import Conflict
@@ -27,6 +28,8 @@ from ledger.core import keys
 from ledger.core.codec import canonical_json, check_fields, get_int, get_str
 from ledger.core.genesis import MAX_STAKE, NAME_PATTERN
 from ledger.core.limits import HEIGHT_BOUND, INT64_BOUND, check_int
+from ledger.exchange.margin import FundingParams
+from ledger.chain.market_state import state_from_json, state_to_json
 from ledger.chain.rules import ValidatorRecord
 
 __all__ = ["GovernanceTables", "ValidatorRecord", "StoreError", "EVIDENCE_KINDS"]
@@ -39,6 +42,22 @@ class StoreError(Conflict):
 
     (Defined here, re-exported by ``ledger.chain.store``, so that this mixin needs no
     import of the store.)"""
+
+
+_PERP_FIELDS = ("liquidation_bps", "insurance_bps", "funding_rate_bps", "funding_cap_bps")
+
+
+def _change_perp(c, market_id: int, perp: dict) -> None:
+    """Apply a market change's perpetual fields inside the change's transaction."""
+    liq, ins, body = c.execute("SELECT liquidation_bps, insurance_bps, state FROM market_perp "
+                               "WHERE market_id = ?", (market_id,)).fetchone()
+    state = state_from_json(body)
+    funding = FundingParams(perp.get("funding_rate_bps", state.funding.rate_bps),
+                            perp.get("funding_cap_bps", state.funding.cap_bps))
+    c.execute("UPDATE market_perp SET liquidation_bps = ?, insurance_bps = ?, state = ? "
+              "WHERE market_id = ?", (perp.get("liquidation_bps", liq),
+                                      perp.get("insurance_bps", ins),
+                                      state_to_json(replace(state, funding=funding)), market_id))
 
 
 class GovernanceTables:
@@ -113,7 +132,10 @@ class GovernanceTables:
         """Record and apply one parameter change; returns its id.
 
         ``{"kind": "market", "market_id", "im_bps", "mm_bps", "fee_bps", "band_bps"}``
-        replaces a market's rates; ``{"kind": "validator", "name", "public_key",
+        replaces a market's rates; its optional ``liquidation_bps``, ``insurance_bps`` (the
+        fee share of the insurance fund; the rest goes to the validators),
+        ``funding_rate_bps`` and ``funding_cap_bps`` replace the perpetual market's
+        (``ledger.chain.market_state``), the ones left out stay; ``{"kind": "validator", "name", "public_key",
         "stake"}`` adds a validator or sets its stake (0 removes it; a slashed
         validator cannot return, and a name keeps its key).  It holds for the
         blocks after the current head (recorded with the head's height).  The
@@ -127,9 +149,11 @@ class GovernanceTables:
             kind = change.get("kind") if isinstance(change, dict) else None
             if kind == "market":
                 check_fields(change, "market change", ("kind", "market_id", "im_bps", "mm_bps",
-                                                       "fee_bps", "band_bps"))
+                                                       "fee_bps", "band_bps"), _PERP_FIELDS)
                 p = MarketParams(*(get_int(change, k, "market change", 0, INT64_BOUND) for k in
                                    ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps")))
+                perp = {k: get_int(change, k, "market change", 0, 10_001)
+                        for k in _PERP_FIELDS if k in change}
             elif kind == "validator":
                 w = "validator change"
                 check_fields(change, w, ("kind", "name", "public_key", "stake"))
@@ -152,6 +176,8 @@ class GovernanceTables:
                                 (p.im_bps, p.mm_bps, p.fee_bps, p.band_bps, p.market_id))
                 if cur.rowcount != 1:
                     raise StoreError(f"unknown market {p.market_id}")
+                if perp:
+                    _change_perp(c, p.market_id, perp)
             else:
                 row = c.execute("SELECT public_key, slashed FROM validators WHERE name = ?",
                                 (name,)).fetchone()

@@ -46,10 +46,13 @@ ledger's): SHA-256 costs microseconds per account where Python Poseidon
 costs milliseconds.  A Poseidon Merkle tree replaces it (new domain tag) once
 light clients or in-circuit membership proofs need paths.
 
-**Mark price.**  A block's mark price M is the operator's oracle input
-(docs/design.md §Statement); the circuit bounds the clearing price by the
-band around M, and ``mark_move_ok`` bounds M itself per block against the
-ledger's last mark, so an operator cannot walk the price away in one batch.
+**Market figures** (``ledger.chain.market_state.next_market_state``, after
+the parameters): the index from the block's observations (an oracle
+market's quorum, ``ledger.chain.oracle_quorum``), the mark = the index
+clamped to the last mark ± band, the reduce-only flag, the funding index,
+the insurance fund before and after, and the validators' rewards.  A market
+without an oracle (development) takes the block's M as its index, which the
+clamp then bounds to the band around the last mark (``mark_move_ok``).
 
 Every refusal is ``Rejected`` (``BlockRejected`` for a block), one line.
 """
@@ -65,12 +68,14 @@ from ledger.core import keys
 from ledger.core.block import Block
 from ledger.core.domains import STATE_ROOT_DOMAIN
 from ledger.core.genesis import Genesis, genesis_hash
+from ledger.chain.market_state import (MarketRejected, MarketState, initial_state,
+                                       next_market_state)
 
 __all__ = [
     "Account", "Market", "ValidatorRecord", "LedgerView", "Tally", "BlockRejected",
     "genesis_view", "check_order", "check_block", "check_proof", "apply_block", "tally",
     "block_tally", "check_final", "replay_block", "is_quorum", "state_root", "mark_move_ok",
-    "encryption_keys",
+    "encryption_keys", "check_block_state",
 ]
 
 
@@ -89,6 +94,7 @@ class Account:
 class Market:
     params: MarketParams
     mark_price: int        #: the last block's mark (the genesis mark before the first)
+    state: MarketState = MarketState()     #: funding, insurance, rewards, breaker
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,7 @@ class LedgerView:
     markets: dict           #: market id → Market
     nullifiers: dict        #: nullifier (hex) → height of the block that spent it
     validators: dict        #: name → ValidatorRecord
+    chain_id: str = ""      #: the genesis's chain id (observations name it)
     #: account id → its registered encryption key (x, y) (genesis; absent: none registered)
     encryption_keys: dict = field(default_factory=dict)
 
@@ -137,11 +144,11 @@ def genesis_view(genesis: Genesis) -> LedgerView:
         0, genesis_hash(genesis),
         {a.account_id: Account(a.public_key, a.market_id, a.initial_state().commitment())
          for a in genesis.accounts},
-        {m.params.market_id: Market(m.params, m.mark_price) for m in genesis.markets},
+        {m.params.market_id: Market(m.params, m.mark_price, initial_state(m))
+         for m in genesis.markets},
         {},
         {v.name: ValidatorRecord(v.name, v.public_key, v.stake, False, 0)
-         for v in genesis.validators},
-        encryption_keys(genesis))
+         for v in genesis.validators}, genesis.chain_id, encryption_keys(genesis))
 
 
 def encryption_keys(genesis: Genesis) -> dict:
@@ -199,6 +206,11 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
     ``expected_parent``: the writer's idea of the head's hash (the store passes the
     head it read before its transaction, so two writers cannot both extend it).
     """
+    return check_block_state(view, block, expected_parent)[0]
+
+
+def check_block_state(view: LedgerView, block, expected_parent: str = None) -> tuple:
+    """``check_block``'s checks; (account updates, the market's ``MarketState`` after)."""
     if not isinstance(block, Block):
         raise BlockRejected("apply_block needs a Block")
     h = block.height
@@ -221,9 +233,11 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
     p = block.params
     if market.params != p:
         reject(f"market {block.market_id} parameters differ from the ledger's")
-    if not mark_move_ok(market.mark_price, block.mark_price, p.band_bps):
-        reject(f"mark price {block.mark_price} moves more than the band ({p.band_bps} bps) "
-               f"from the ledger's last mark {market.mark_price}")
+    try:
+        market_after = next_market_state(market.state, market.mark_price, block,
+                                         view.validators, view.chain_id)
+    except MarketRejected as e:
+        reject(str(e))
     seen = set()
     for j, order in enumerate(block.orders):
         if order is None:
@@ -259,7 +273,7 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
         updates[slot.account] = slot.new
     if view.state_root(updates) != block.state_root:
         reject("state root differs from the root after this block")
-    return updates
+    return updates, market_after
 
 
 def check_proof(block, proof_verdict, n_public: int = None) -> None:
@@ -275,12 +289,12 @@ def check_proof(block, proof_verdict, n_public: int = None) -> None:
 
 def apply_block(view: LedgerView, block, expected_parent: str = None) -> LedgerView:
     """The view after ``block`` (``check_block`` first; ``BlockRejected`` if it fails)."""
-    updates = check_block(view, block, expected_parent)
+    updates, market_after = check_block_state(view, block, expected_parent)
     accounts = {a: (replace(acc, commitment=updates[a]) if a in updates else acc)
                 for a, acc in view.accounts.items()}
     markets = {**view.markets,
                block.market_id: replace(view.markets[block.market_id],
-                                        mark_price=block.mark_price)}
+                                        mark_price=block.mark_price, state=market_after)}
     nullifiers = {**view.nullifiers, **{nf: block.height for nf in block.nullifiers()}}
     return replace(view, height=block.height, head_hash=block.hash(), accounts=accounts,
                    markets=markets, nullifiers=nullifiers)

@@ -3,13 +3,17 @@
 Sets up a ledger in a working folder (``--out``, default ``darkmatch-demo``):
 a genesis with 4 validators and 8 traders on one perpetual market, a
 development SRS and the 8×8 settlement circuit's keys; then runs
-``--batches`` batches (default 3), each one: every trader commits to an order
+``--batches`` batches (default 5), each one: every trader commits to an order
 and signs it, the operator matches and proves the batch, every validator
 checks it against its own ledger and the proof and signs, and every node
 stores the block once validators with more than 2/3 of the stake signed
-(``ledger.operator.scenario``).  A progress bar follows the steps; a summary table
-gives, per batch, the clearing price, volume, orders, gates, prove and verify
-time and the finality latency.  Every finalized block is written to
+(``ledger.operator.scenario``).  The market is a perpetual one: validators sign
+prices from a simulated feed that takes a −12 % shock at block 3, so the
+breaker trips (reduce-only) and releases, and a leveraged trader is
+liquidated.  A progress bar follows the steps; a summary table gives, per
+batch, the clearing price, mark and index, volume, orders, the funding index,
+insurance fund, breaker and liquidations, prove and verify time and the
+finality latency.  Every finalized block is written to
 ``blocks/`` for ``darkmatch verify`` (or, with its proof and public inputs,
 ``snarkjs plonk verify``).
 """
@@ -67,7 +71,7 @@ def run(args) -> int:
 
     console = Console(highlight=False)
     if not console.is_terminal:
-        console.width = max(console.width, 116)     # the summary table in logs and pipes
+        console.width = max(console.width, 180)     # the summary table in logs and pipes
     if args.fresh:
         _remove_demo_files(args.out)
     console.print(f"darkmatch demo: {args.traders} traders, {args.validators} validators, "
@@ -102,15 +106,22 @@ def run(args) -> int:
     finally:
         market.close()
     table = Table(title="darkmatch demo: finalized batches", title_justify="left")
-    for col in ("block", "price", "mark", "volume", "orders", "rejected", "gates", "prove s",
-                "verify s", "finality s", "signed"):
+    for col in ("block", "price", "mark", "index", "volume", "orders", "funding F",
+                "insurance", "breaker", "liquidated", "prove s", "verify s", "finality s",
+                "signed"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in reports:
-        table.add_row(str(r.height), f"{r.price:,}", f"{r.mark_price:,}", str(r.volume),
-                      str(r.included), str(r.rejected), f"{r.gates:,}", f"{r.prove_s:.2f}",
-                      f"{r.verify_s:.3f}", f"{r.finality_s:.2f}",
+        liq = ", ".join(map(str, r.liquidated)) or "-"
+        if r.liquidated:
+            liq += f" (pen. {r.penalties:,}, def. {r.deficits:,})"
+        table.add_row(str(r.height), f"{r.price:,}", f"{r.mark_price:,}", f"{r.index:,}",
+                      str(r.volume), str(r.included), f"{r.funding_index:,}",
+                      f"{r.insurance:,}", "TRIPPED" if r.breaker else "-", liq,
+                      f"{r.prove_s:.2f}", f"{r.verify_s:.3f}", f"{r.finality_s:.2f}",
                       f"{r.signers}/{args.validators}")
     console.print(table)
+    console.print(f"  {market.gates:,} gates per batch; a TRIPPED breaker makes the batch "
+                  "reduce-only (the circuit proves no position grows)")
     console.print(f"  median prove {statistics.median(r.prove_s for r in reports):.2f} s, "
                   f"verify {statistics.median(r.verify_s for r in reports):.3f} s, "
                   f"finality {statistics.median(r.finality_s for r in reports):.2f} s")
@@ -124,7 +135,7 @@ def register(sub) -> None:
     p = sub.add_parser("demo", help="run the end-to-end demo: orders to finalized blocks",
                        description=__doc__.splitlines()[0].strip("`"))
     p.add_argument("--out", default="darkmatch-demo", help="working folder (default darkmatch-demo)")
-    p.add_argument("--batches", type=int, default=3, help="batches to run (default 3)")
+    p.add_argument("--batches", type=int, default=5, help="batches to run (default 5: the shock comes at block 3)")
     p.add_argument("--traders", type=int, default=8, help="traders, one order each per batch "
                    "(default 8; the circuit has as many order and account slots)")
     p.add_argument("--validators", type=int, default=4, help="validators (default 4)")

@@ -5,6 +5,11 @@
         --validator v0,<public key hex>,100 \\       # name, key (`validator key` prints it), stake
         --account alice/,1000000                     # account dir or account.json, cash[, market]
 
+A ``--market`` with five more values,
+``…,mark,liquidation,insurance_share,funding_rate,funding_cap,fund`` (bps, and the
+insurance fund's initial balance), is a perpetual market whose mark comes from
+the validators' oracle quorum (docs/perpetual.md).
+
 Every entry is checked by ``ledger.core.genesis`` (the same rules a node applies
 when it loads the file); a bad one is one line naming it, and nothing is
 written.  ``genesis show FILE`` prints the chain id, the genesis hash, the
@@ -32,10 +37,18 @@ def _ints(text, what, n_min, n_max):
 def _market(text):
     from circuits.settlement_data import MarketParams
     from ledger.cli.main import UserError
-    from ledger.core.genesis import GenesisMarket
-    mid, im, mm, fee, band, mark = _ints(text, "--market", 6, 6)
+    from ledger.core.genesis import GenesisMarket, PerpConfig
+    if text.count(",") + 1 not in (6, 11):
+        raise UserError(f"--market {text!r}: expected 6 comma-separated values "
+                        "(11 for a perpetual market)")
+    values = _ints(text, "--market", 6, 11)
+    mid, im, mm, fee, band, mark = values[:6]
     try:
-        return GenesisMarket(MarketParams(mid, im, mm, fee, band), mark)
+        if len(values) == 6:
+            return GenesisMarket(MarketParams(mid, im, mm, fee, band), mark)
+        liq, share, rate, cap, fund = values[6:]
+        return GenesisMarket(MarketParams(mid, im, mm, fee, band, liq, share), mark,
+                             PerpConfig(True, rate, cap, fund))
     except ValueError as e:
         raise UserError(f"--market {text!r}: {e}") from None
 

@@ -14,7 +14,10 @@
   proves the batch with a progress bar, records the states it would leave,
   proposes the block to every validator, and broadcasts it with the
   signatures once validators with > 2/3 of the stake signed.  ``--mark`` is
-  the oracle's mark price (default: the ledger's last one).  Exit 0 when the
+  the mark price of a market without an oracle (default: the ledger's last
+  one); for an oracle market the operator first collects every validator's
+  signed price (``GET /observations/<market>/<height>``) and the mark is
+  the quorum's.  Exit 0 when the
   block is final, 1 when it is not (each validator's refusal printed), 2 for
   bad input.
 """
@@ -121,6 +124,12 @@ def run_batch(args) -> int:
             console.print("  adopted the states of a block that finalized while we were away")
         params, last_mark = home.store.market(home.market_id)
         mark = last_mark if args.mark is None else args.mark
+        observations = ()
+        if home.store.market_state(home.market_id).oracle:      # the mark is the quorum's
+            observations, failures = rounds.collect_observations(
+                args.validator, home.market_id, head + 1, timeout=args.timeout)
+            for url, why in failures.items():
+                console.print(f"  {url} gave no price observation: {why}", soft_wrap=True)
         steps = ("orders", "keys", *STEPS, "propose")
         columns = (TextColumn("  {task.description:<40}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
@@ -158,7 +167,7 @@ def run_batch(args) -> int:
                 operator, head + 1, mark, params, home.states,
                 lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
                                            timeout=args.timeout),
-                pending=pending, settle=lambda proposal: home.reconcile(),
+                observations=observations, pending=pending, settle=lambda proposal: home.reconcile(),
                 prove_progress=lambda name, i, n: bar.update(
                     task, advance=int(i > 0), description=f"proving: {name} ({i + 1}/{n})"))
             block, rnd = res.proposal.block, res.round
@@ -209,3 +218,5 @@ def register(sub) -> None:
     b.add_argument("--timeout", type=float, default=120.0,
                    help="seconds to wait for each validator (default 120)")
     b.set_defaults(func=run_batch)
+    from ledger.cli.monitor import add_monitor_parser
+    add_monitor_parser(s)

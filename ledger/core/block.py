@@ -28,7 +28,13 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
     {"kind": "darkmatch-block", "version": 1, "height": int, "parent_hash": hex64,
      "n_orders": N, "n_accounts": K, "public_inputs": [dec, ...], "proof": {...},
      "state_root": hex64, "orders": [order | null, ...],
-     "signatures": [{"validator": name, "signature": hex128}, ...]}
+     "signatures": [{"validator": name, "signature": hex128}, ...],
+     "observations": [observation, ...]}            # only when there are some
+
+``observations`` are the validators' signed prices of an oracle market
+(``ledger.core.observation``); they are part of the hashed block, so the
+validators' attestations cover them.  ``ledger.chain.oracle_quorum`` checks
+them against the ledger.
 
 ``proof`` is snarkjs's proof.json object, opaque here.
 
@@ -62,8 +68,9 @@ from ledger.core.codec import (
     get_str,
 )
 from ledger.core.genesis import NAME_PATTERN
-from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS, PRICE_BOUND,
-                                SIZE_BOUND, check_int)
+from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS,
+                                MAX_OBSERVATIONS, PRICE_BOUND, SIZE_BOUND, check_int)
+from ledger.core.observation import Observation, observation_from_json, observation_to_json
 from ledger.core.orders import SignedOrder, order_from_json, order_to_json
 
 __all__ = [
@@ -161,9 +168,11 @@ class Block:
     state_root: str
     orders: tuple
     signatures: tuple = ()
+    observations: tuple = ()
 
     def __post_init__(self):
         try:
+            object.__setattr__(self, "observations", tuple(self.observations))
             object.__setattr__(self, "public_inputs", tuple(self.public_inputs))
             object.__setattr__(self, "orders", tuple(self.orders))
             object.__setattr__(self, "signatures", tuple(tuple(s) for s in self.signatures))
@@ -198,13 +207,20 @@ class Block:
         _int("volume", header["V"], 0, SIZE_BOUND)
         try:
             params = MarketParams(market_id, header["im_bps"], header["mm_bps"],
-                                  header["fee_bps"], header["band_bps"])
+                                  header["fee_bps"], header["band_bps"],
+                                  header["liquidation_bps"], header["insurance_bps"])
         except ValueError as e:
             raise BlockError(f"market parameters: {e}") from None
         if not isinstance(self.proof, dict) or len(canonical_json(self.proof)) > _PROOF_BYTES:
             raise BlockError(f"proof must be a JSON object of at most {_PROOF_BYTES} bytes")
         if len(self.orders) != N:
             raise BlockError(f"{len(self.orders)} orders for {N} order slots")
+        if len(self.observations) > MAX_OBSERVATIONS:
+            raise BlockError(f"{len(self.observations)} observations (at most {MAX_OBSERVATIONS})")
+        if not all(isinstance(o, Observation) for o in self.observations):
+            raise BlockError("observations must be Observation records")
+        if header["reduce_only"] not in (0, 1):
+            raise BlockError("reduce_only flag must be 0 or 1")
 
         order_slots, account_slots, seen = [], [], set()
         for j in range(N):
@@ -337,7 +353,7 @@ class Block:
         """The same block (same hash) with these (validator, signature) pairs."""
         return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
                      self.public_inputs, self.proof, self.state_root, self.orders,
-                     tuple(signatures))
+                     tuple(signatures), self.observations)
 
 
 def signatures_to_json(signatures) -> list:
@@ -357,12 +373,15 @@ def signatures_from_json(obj: dict, what: str, max_len: int = MAX_SLOTS) -> list
 
 
 def block_to_json(b: Block) -> dict:
-    return {"kind": BLOCK_KIND, "version": 1, "height": b.height, "parent_hash": b.parent_hash,
-            "n_orders": b.n_orders, "n_accounts": b.n_accounts,
-            "public_inputs": [str(v) for v in b.public_inputs], "proof": b.proof,
-            "state_root": b.state_root,
-            "orders": [None if o is None else order_to_json(o) for o in b.orders],
-            "signatures": signatures_to_json(b.signatures)}
+    out = {"kind": BLOCK_KIND, "version": 1, "height": b.height, "parent_hash": b.parent_hash,
+           "n_orders": b.n_orders, "n_accounts": b.n_accounts,
+           "public_inputs": [str(v) for v in b.public_inputs], "proof": b.proof,
+           "state_root": b.state_root,
+           "orders": [None if o is None else order_to_json(o) for o in b.orders],
+           "signatures": signatures_to_json(b.signatures)}
+    if b.observations:
+        out["observations"] = [observation_to_json(o) for o in b.observations]
+    return out
 
 
 def block_from_json(obj, what: str = "block") -> Block:
@@ -370,7 +389,8 @@ def block_from_json(obj, what: str = "block") -> Block:
     try:
         check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
                                                 "n_accounts", "public_inputs", "proof",
-                                                "state_root", "orders", "signatures"))
+                                                "state_root", "orders", "signatures"),
+                     ("observations",))
         pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS)
                        + _cipher_inputs(MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
@@ -378,12 +398,17 @@ def block_from_json(obj, what: str = "block") -> Block:
         orders = [None if o is None else order_from_json(o, f"{what}: orders[{j}]")
                   for j, o in enumerate(get_list(obj, "orders", what, MAX_SLOTS))]
         sigs = signatures_from_json(obj, what)
+        obs = [observation_from_json(o, f"{what}: observations[{i}]") for i, o in
+               enumerate(get_list(obj, "observations", what, MAX_OBSERVATIONS))
+               ] if "observations" in obj else []
+        if "observations" in obj and not obs:
+            raise CodecError(f"{what}: observations, when present, must not be empty")
         if not isinstance(obj["proof"], dict):
             raise CodecError(f"{what}: proof must be a JSON object")
         return Block(get_int(obj, "height", what, 1, MAX_HEIGHT),
                      get_hex(obj, "parent_hash", what, 32).hex(),
                      get_int(obj, "n_orders", what, 0, MAX_SLOTS),
                      get_int(obj, "n_accounts", what, 0, MAX_SLOTS), public, obj["proof"],
-                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs)
+                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs, obs)
     except ValueError as e:          # CodecError, OrderError, BlockError: one line each
         raise BlockError(str(e)) from None

@@ -5,7 +5,10 @@ JSON (strict, see ``ledger.core.codec``)::
     {"kind": "darkmatch-genesis", "version": 1,
      "chain_id": "darkmatch-dev",                  # [A-Za-z0-9._-]{1,64}
      "markets":    [{"market_id": 0, "im_bps": 1000, "mm_bps": 500, "fee_bps": 10,
-                     "band_bps": 500, "mark_price": 100000}, ...],
+                     "band_bps": 500, "mark_price": 100000,
+                     "liquidation_bps": 100, "insurance_bps": 5000,      # optional, 0
+                     "perp": {"oracle": true, "funding_rate_bps": 100,     # optional
+                              "funding_cap_bps": 10, "insurance": 0}}, ...],
      "validators": [{"name": "v0", "stake": 100, "public_key": hex64}, ...],
      "accounts":   [{"account_id": 1, "public_key": hex64, "cash": 1000000,
                      "market_id": 0}, ...]}
@@ -22,6 +25,16 @@ openings are encrypted to in every block (docs/custody.md), a point of the
 prime-order subgroup.  Two accounts
 may share a key (one trader, several accounts) — the signed order bytes name
 the account, so a signature never moves between them.
+
+**Perpetual market** (optional ``perp``, docs/perpetual.md §Ledger rules):
+``oracle`` — the mark comes from the validators' observation quorum, not
+from the operator; the governed funding rule (``funding_rate_bps``,
+``funding_cap_bps``, basis points 0…10 000) and the insurance fund's
+initial balance (0 ≤ · < 2^80).  A market without it is a development
+market (the operator's mark, bounded by the band; no funding).  The
+optional ``liquidation_bps`` and ``insurance_bps`` (the liquidation
+penalty, the fund's share of the fees) are omitted from the JSON when 0, so
+that geneses written before them keep their hashes.
 
 **One market per account.**  An account's state holds one position
 (``AccountState``), so each account trades exactly one market, its
@@ -60,7 +73,7 @@ from verifier.fields import R_MOD
 
 from ledger.core import keys
 from ledger.core.domains import GENESIS_DOMAIN
-from ledger.core.limits import INT64_BOUND, STAKE_BOUND
+from ledger.core.limits import INSURANCE_BOUND, INT64_BOUND, STAKE_BOUND
 from ledger.core.codec import (
     CodecError,
     canonical_json,
@@ -76,7 +89,7 @@ from ledger.core.codec import (
 __all__ = [
     "Genesis", "GenesisMarket", "GenesisValidator", "GenesisAccount", "GenesisError",
     "genesis_hash", "genesis_from_json", "genesis_to_json", "load_genesis", "GENESIS_KIND",
-    "GENESIS_DOMAIN", "MAX_STAKE", "NAME_PATTERN",
+    "GENESIS_DOMAIN", "MAX_STAKE", "NAME_PATTERN", "PerpConfig",
 ]
 
 GENESIS_KIND = "darkmatch-genesis"
@@ -90,13 +103,25 @@ class GenesisError(BadInput):
 
 
 @dataclass(frozen=True)
+class PerpConfig:
+    """A perpetual market's oracle switch, governed funding rule and initial insurance fund."""
+    oracle: bool = True
+    funding_rate_bps: int = 0
+    funding_cap_bps: int = 0
+    insurance: int = 0
+
+
+@dataclass(frozen=True)
 class GenesisMarket:
     params: MarketParams
     mark_price: int
+    perp: PerpConfig = None
 
     def __post_init__(self):
         if not isinstance(self.params, MarketParams):
             raise GenesisError("genesis: a market's params must be a MarketParams")
+        if self.perp is not None and not isinstance(self.perp, PerpConfig):
+            raise GenesisError("genesis: a market's perp must be a PerpConfig")
 
 
 @dataclass(frozen=True)
@@ -150,13 +175,37 @@ class Genesis:
         raise GenesisError(f"no market {market_id} in genesis")
 
 
+def _market_json(m: GenesisMarket) -> dict:
+    p = m.params
+    out = {"market_id": p.market_id, "im_bps": p.im_bps, "mm_bps": p.mm_bps,
+           "fee_bps": p.fee_bps, "band_bps": p.band_bps, "mark_price": m.mark_price}
+    for k in _OPTIONAL_BPS:
+        if getattr(p, k):
+            out[k] = getattr(p, k)
+    if m.perp is not None:
+        out["perp"] = {"oracle": m.perp.oracle, "funding_rate_bps": m.perp.funding_rate_bps,
+                       "funding_cap_bps": m.perp.funding_cap_bps,
+                       "insurance": m.perp.insurance}
+    return out
+
+
+_OPTIONAL_BPS = ("liquidation_bps", "insurance_bps")
+
+
+def _perp(obj, what) -> PerpConfig:
+    w = f"{what}: perp"
+    check_fields(obj, w, ("oracle", "funding_rate_bps", "funding_cap_bps", "insurance"))
+    if not isinstance(obj["oracle"], bool):
+        raise GenesisError(f"{w}: oracle must be true or false")
+    return PerpConfig(obj["oracle"], get_int(obj, "funding_rate_bps", w, 0, 10_001),
+                      get_int(obj, "funding_cap_bps", w, 0, 10_001),
+                      get_int(obj, "insurance", w, 0, INSURANCE_BOUND))
+
+
 def genesis_to_json(g: Genesis) -> dict:
     return {
         "kind": GENESIS_KIND, "version": 1, "chain_id": g.chain_id,
-        "markets": [{"market_id": m.params.market_id, "im_bps": m.params.im_bps,
-                     "mm_bps": m.params.mm_bps, "fee_bps": m.params.fee_bps,
-                     "band_bps": m.params.band_bps, "mark_price": m.mark_price}
-                    for m in g.markets],
+        "markets": [_market_json(m) for m in g.markets],
         "validators": [{"name": v.name, "stake": v.stake, "public_key": v.public_key}
                        for v in g.validators],
         "accounts": [_account_json(a) for a in g.accounts],
@@ -201,15 +250,17 @@ def _validate(obj):
         for i, m in enumerate(get_list(obj, "markets", what, 1 << MARKET_BITS)):
             w = f"genesis: markets[{i}]"
             check_fields(m, w, ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps",
-                                "mark_price"))
+                                "mark_price"), (*_OPTIONAL_BPS, "perp"))
             vals = {k: get_int(m, k, w, 0, INT64_BOUND) for k in
-                    ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps")}
+                    ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps")
+                    + tuple(k for k in _OPTIONAL_BPS if k in m)}
             try:
                 params = MarketParams(**vals)
             except ValueError as e:
                 raise GenesisError(f"{w}: {e}") from None
             _unique(seen, params.market_id, f"market_id {params.market_id}")
-            markets.append(GenesisMarket(params, get_int(m, "mark_price", w, 1, 1 << PRICE_BITS)))
+            markets.append(GenesisMarket(params, get_int(m, "mark_price", w, 1, 1 << PRICE_BITS),
+                                         _perp(m["perp"], w) if "perp" in m else None))
         if not markets:
             raise GenesisError("genesis: at least one market is needed")
         seen_names, seen_keys, total = set(), set(), 0

@@ -9,7 +9,9 @@ The protocol (JSON in and out, loopback by default; see ``ledger.node.server``):
 * ``POST /finalize`` with the block and the quorum's signatures →
   ``{"status": "stored" | "known", "height", "hash"}`` or a 4xx;
 * ``GET /blocks/<height>`` → a finalized block with its signatures, 404 past
-  the node's head.
+  the node's head;
+* ``GET /observations/<market>/<height>`` → the validator's signed price
+  observation for that block (``observation``).
 
 ``NodeClient(url)`` wraps one node; every call has a timeout, reads at most
 ``MAX_RESPONSE_BYTES`` and raises ``NetworkError`` (one line) when the node is
@@ -41,6 +43,7 @@ from ledger.core.codec import canonical_json, check_fields, get_hex, get_int, ge
 from ledger.core.genesis import NAME_PATTERN
 from ledger.core.keys import SIGNATURE_BYTES
 from ledger.core.limits import HEIGHT_BOUND
+from ledger.core.observation import observation_from_json
 from ledger.chain.validator import Attestation
 
 __all__ = ["NetworkError", "NodeClient", "each", "statuses", "one_line", "parse_attestation",
@@ -145,6 +148,19 @@ class NodeClient:
             if e.status == 404:
                 return None
             raise
+
+    def observation(self, market_id: int, height: int, timeout=None):
+        """The node's signed ``Observation`` for ``market_id`` at ``height`` (checked to name
+        them; the signature is the oracle quorum's to check)."""
+        obj = self.request("GET", f"/observations/{int(market_id)}/{int(height)}",
+                           timeout=timeout)
+        try:
+            o = observation_from_json(obj, f"observation from {self.url}")
+        except ValueError as e:
+            raise NetworkError(str(e)) from None
+        if (o.market_id, o.height) != (market_id, height):
+            raise NetworkError(f"observation from {self.url} is for another market or height")
+        return o
 
     def param_change(self, doc: dict, timeout=None) -> dict:
         """POST a parameter-change document (``ledger.chain.params``); the node's answer."""

@@ -11,6 +11,8 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     POST /param-change      a parameter change with its quorum's signatures (``ledger.chain.params``)
                             → {"status": "applied"|"known", ...}; 409 at another head
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
+    GET  /observations/<market>/<height>   this validator's signed price observation for the
+                            next block of an oracle market (``ledger.node.observer``)
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -127,6 +129,10 @@ def create_app(node: Node) -> Flask:
     @app.get("/param-changes/<height>")
     def _param_changes(height):
         return _reply(node.param_changes(_height(height)))
+
+    @app.get("/observations/<market>/<height>")
+    def _observation(market, height):
+        return _reply(node.observation(_height(market), _height(height)))
 
     return app
 

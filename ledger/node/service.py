@@ -29,6 +29,10 @@ signatures, applied at this head by ``ledger.chain.params.apply_approved`` (each
 signature re-checked, > 2/3 of the stake); one approved for a later head
 triggers a catch-up first, one for another head is a 409.
 
+**Observation** (``observation``): this validator's signed price for an oracle
+market's next block (``ledger.node.observer``; source in ``HOME/price_source``).
+``status`` carries the markets' public risk figures (``market_figures``).
+
 **Catch-up** (``catch_up``): on start and whenever a proposal, a finalized
 block or a parameter change is ahead of the head, the node asks each peer in
 turn (``ledger.node.catchup.fetch_finalized``) for the parameter changes at its
@@ -61,11 +65,13 @@ from verifier.errors import BadInput, Conflict, DarkmatchError, Rejected
 
 from ledger.core.block import block_from_json, block_to_json
 from ledger.core.codec import CodecError, load_json_file
+from ledger.core.observation import observation_to_json
 from ledger.chain.finality import Misbehaviour, Quorum
 from ledger.core.genesis import genesis_to_json, load_genesis
 from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
 from ledger.node.catchup import fetch_finalized
 from ledger.node.client import NodeClient, attestation_to_json
+from ledger.node.observer import NotObserved, load_observer, market_figures
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.signlog import SignLog
 from ledger.chain.store import Store
@@ -150,6 +156,7 @@ class Node:
             self.quorum = Quorum(self.store, self.vk)
             self.validator = Validator(key, self.store, self.vk, self.signlog,
                                        proof_verdict=self.quorum.proof_verdict)
+            self.observer = load_observer(home, key, self.validator.name, self.store)
         except BaseException:
             self.store.close()
             raise
@@ -171,8 +178,14 @@ class Node:
                "public_key": self.validator.public_key,
                "head": {"height": height, "hash": head}, "state_root": self.store.state_root(),
                "peers": list(self.peers), "bad_peers": dict(self.bad_peers),
-               "syncing": self.syncing}
+               "syncing": self.syncing, "markets": market_figures(self.store)}
         return out
+
+    def observation(self, market_id: int, height: int) -> dict:
+        """This validator's signed observation for ``market_id`` at ``height`` (JSON)."""
+        if self.observer is None:
+            raise NotObserved(f"validator {self.name} has no price source")
+        return observation_to_json(self.observer.observe(market_id, height))
 
     def block(self, height: int) -> dict:
         """The finalized block at ``height`` as JSON; ``NotFound`` past the head."""

@@ -16,9 +16,16 @@ before queueing it, with the rules the next block will be checked against:
 Each failure is one line (``Rejected``, ``Conflict`` or ``BadInput``) and
 leaves the queue unchanged.
 
-``Operator.propose(height, mark_price, params, account_states)`` runs
+``Operator.propose(height, mark_price, params, account_states, observations=…)``
+first asks the chain's rules what the block must carry
+(``ledger.chain.market_state.plan_batch`` on the store's view: for an oracle
+market the observations' stake-weighted median clamped to the last mark ±
+band, the breaker's reduce-only flag, the funding index and the insurance
+fund; ``mark_price`` only for a market without an oracle), picks the accounts
+below maintenance to liquidate (``ledger.operator.liquidations``, on its own
+unless ``liquidate`` names them), then runs
 ``ledger.exchange.matching.match_batch`` over the pending openings (in submission
-order), builds the circuit witness (``account_states``: the operator's private
+order) with those inputs, builds the circuit witness (``account_states``: the operator's private
 view, account id → ``AccountState`` whose commitments the ledger holds; fresh
 new blindings from ``secrets``), proves it with ``prover.prove`` and returns a
 ``Proposal(block, new_states, rejected)``: a ``Block`` extending the store's head, whose public
@@ -42,7 +49,7 @@ The operator cannot misprice, skip or invent fills: the proof would fail
 (validators check it, ``ledger.chain.validator``).
 """
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import secrets
 
@@ -56,18 +63,28 @@ from ledger.core.block import Block
 from ledger.core.limits import check_int
 from ledger.core.orders import OrderOpening, SignedOrder, opening_matches
 from ledger.exchange.matching import match_batch
+from ledger.chain.market_state import MarketRejected, plan_batch
 from ledger.chain.rules import check_order
+from ledger.operator.liquidations import pick_liquidations
 
 __all__ = ["Operator", "Proposal"]
 
 
-class Proposal(NamedTuple):
+@dataclass(frozen=True)
+class Proposal:
     """A proven block and what it leaves: the accounts' new private states and the orders
-    the engine refused, ``rejected`` = [(SignedOrder, reason)]."""
+    the engine refused, ``rejected`` = [(SignedOrder, reason)]; it unpacks as these three.
+    Also the accounts liquidated, the liquidations postponed and the ``BatchPlan``."""
 
     block: Block
     new_states: dict
     rejected: list
+    liquidated: tuple = ()      #: account ids liquidated in the block
+    postponed: tuple = ()       #: (account id, reason): liquidations left for later
+    plan: object = None         #: the ``BatchPlan`` the block follows
+
+    def __iter__(self):
+        return iter((self.block, self.new_states, self.rejected))
 
 
 class Operator:
@@ -126,9 +143,12 @@ class Operator:
 
     # ------------------------------------------------------------ batch
     def propose(self, height: int, mark_price: int, params, account_states: dict, *,
-                prove_progress=None) -> Proposal:
+                observations=(), liquidate=None, prove_progress=None) -> Proposal:
         """Match, prove and package the pending orders as block ``height``.
 
+        ``observations``: the validators' signed prices for an oracle market;
+        ``liquidate``: account ids to liquidate (default: every account the
+        monitor finds below maintenance, as many as the account slots allow);
         ``prove_progress(step, i, n)`` follows the prover's named steps
         (``prover.prove``'s ``progress``).
         """
@@ -138,11 +158,27 @@ class Operator:
         for a, s in account_states.items():
             if not isinstance(s, AccountState) or s.account != a:
                 raise BadInput(f"account {a}: state must be its AccountState")
+        market = view.markets.get(params.market_id)
+        if market is None:
+            raise Rejected(f"unknown market {params.market_id}")
+        observations = tuple(observations)
+        try:
+            plan = plan_batch(market.state, market.mark_price, params.band_bps, observations,
+                              view.validators, view.chain_id, params.market_id, height,
+                              mark_price)
+        except MarketRejected as e:
+            raise Rejected(f"block {height}: {e}") from None
         self._pending = [(o, op) for o, op in self._pending if not o.expired_at(height)]
         live = list(self._pending)
         openings = [op for _, op in live]
-        self._say(f"matching {len(openings)} orders")
-        res = match_batch(openings, account_states, mark_price, params)
+        if liquidate is None:
+            liquidate = pick_liquidations(account_states, plan.funding_index, plan.mark, params,
+                                          self.k_slots, busy={op.account for op in openings})
+        self._say(f"matching {len(openings)} orders"
+                  + (f", liquidating {list(liquidate)}" if liquidate else ""))
+        res = match_batch(openings, account_states, plan.mark, params,
+                          funding_index=plan.funding_index, liquidate=liquidate,
+                          reduce_only=plan.reduce_only, insurance=plan.insurance)
         rejected = [(live[i][0], why) for i, why in res.rejected]
         if len(res.active) > self.n_slots:
             raise Rejected(f"{len(res.active)} orders do not fit {self.n_slots} order slots")
@@ -163,6 +199,7 @@ class Operator:
         root = view.state_root({a: s.commitment() for a, s in new_states.items()})
         orders = [live[i][0] for i in res.active] + [None] * (self.n_slots - len(res.active))
         block = Block(height, view.head_hash, self.n_slots, self.k_slots, public, proof.to_json(),
-                      root, orders)
+                      root, orders, (), observations)
         self._say(f"block {height} proposed ({block.hash()[:16]}…)")
-        return Proposal(block, new_states, rejected)
+        return Proposal(block, new_states, rejected, tuple(res.liquidated), tuple(res.postponed),
+                        plan)

@@ -48,10 +48,17 @@ SRS_FILE, VK_FILE, GENESIS_FILE, STORE_FILE = ("srs.ptau", "verification_key.jso
 CONFIG_KIND, STATES_KIND = "darkmatch-operator", "darkmatch-operator-states"
 
 
+def _state_json(s) -> dict:
+    out = {"account": s.account, "cash": str(s.cash), "position": str(s.position),
+           "blinding": str(s.blinding)}
+    if s.funding_index:                      # the account's last funding index F_a
+        out["funding_index"] = str(s.funding_index)
+    return out
+
+
 def states_to_json(states: dict, **extra) -> dict:
     return {"kind": STATES_KIND, "version": 1, **extra,
-            "states": [{"account": s.account, "cash": str(s.cash), "position": str(s.position),
-                        "blinding": str(s.blinding)} for _, s in sorted(states.items())]}
+            "states": [_state_json(s) for _, s in sorted(states.items())]}
 
 
 def states_from_json(obj, what: str) -> dict:
@@ -60,9 +67,10 @@ def states_from_json(obj, what: str) -> dict:
     out = {}
     for i, s in enumerate(get_list(obj, "states", what)):
         w = f"{what}: states[{i}]"
-        check_fields(s, w, ("account", "cash", "position", "blinding"))
+        check_fields(s, w, ("account", "cash", "position", "blinding"), ("funding_index",))
         try:
-            st = AccountState(s["account"], int(s["cash"]), int(s["position"]), int(s["blinding"]))
+            st = AccountState(s["account"], int(s["cash"]), int(s["position"]), int(s["blinding"]),
+                              int(s.get("funding_index", 0)))
         except (TypeError, ValueError) as e:
             raise CodecError(f"{w}: {e}") from None
         out[st.account] = st

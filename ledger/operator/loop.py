@@ -8,7 +8,9 @@ validator nodes over HTTP with ``ledger.operator.round.run_round``) and in
 where the operator's private states live:
 
 1. **propose**: ``Operator.propose`` matches the pending orders, proves the
-   batch and packages the block (``ledger.operator.engine``);
+   batch and packages the block (``ledger.operator.engine``) with the
+   validators' price ``observations`` (collected beforehand: over HTTP with
+   ``ledger.operator.round.collect_observations``, in process by the demo);
 2. ``pending(proposal)``: the states the block would leave are recorded
    *before* the block leaves the operator (the operator home writes
    ``pending.json`` durably), so a crash after validators finalized it loses
@@ -45,10 +47,10 @@ class BatchResult:
 
 
 def run_batch(operator, height: int, mark_price: int, params, states: dict, round_fn, *,
-              pending=None, settle=None, prove_progress=None) -> BatchResult:
+              observations=(), pending=None, settle=None, prove_progress=None) -> BatchResult:
     """One batch (module docstring); ``states``: account id → ``AccountState``."""
     t = time.perf_counter()
-    proposal = operator.propose(height, mark_price, params, states,
+    proposal = operator.propose(height, mark_price, params, states, observations=observations,
                                 prove_progress=prove_progress)
     prove_s = time.perf_counter() - t
     if pending is not None:

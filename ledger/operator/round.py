@@ -10,13 +10,20 @@ evidence), and once the signers hold > 2/3 of the stake broadcasts
 ``apply=True`` it also stores the block in the quorum's own store.  It
 returns a ``Round``: the signed block (None if no quorum), the attestations
 and refusals per URL, and each node's answer to the finalize.
+
+``collect_observations(urls, market_id, height)`` asks every validator at once
+for its signed price (``GET /observations/<market>/<height>``) before the
+operator builds the block; it returns the observations (one per validator
+name, in URL order) and the failures per URL.  Whether they make an oracle
+quorum is the chain's rule to decide (``ledger.chain.oracle_quorum``); the
+operator's ``propose`` refuses to build a block without one.
 """
 
 from dataclasses import dataclass, field
 
 from ledger.node.client import DEFAULT_TIMEOUT, NodeClient, each, one_line
 
-__all__ = ["Round", "run_round"]
+__all__ = ["Round", "run_round", "collect_observations"]
 
 
 @dataclass
@@ -58,3 +65,22 @@ def run_round(urls, block, quorum, *, timeout: float = DEFAULT_TIMEOUT, apply: b
     if apply:
         result.stored_hash = quorum.finalize(block)
     return result
+
+
+def collect_observations(urls, market_id: int, height: int, *,
+                         timeout: float = DEFAULT_TIMEOUT) -> tuple:
+    """(observations, {url: reason}) for block ``height`` of ``market_id`` (module doc)."""
+    urls = list(dict.fromkeys(urls))
+    clients = {u: NodeClient(u, timeout) for u in urls}
+    got, failures, names = [], {}, set()
+    answers = each(urls, lambda u: clients[u].observation(market_id, height), timeout)
+    for url in urls:
+        obs, err = answers[url]
+        if err is None and obs.validator in names:
+            err = f"a second observation by {obs.validator!r}"
+        if err is None:
+            names.add(obs.validator)
+            got.append(obs)
+        else:
+            failures[url] = err
+    return got, failures

@@ -115,7 +115,7 @@ def snapshot(store):
     c = sqlite3.connect(store.path)
     try:
         return {t: c.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                for t in ("meta", "blocks", "nullifiers", "accounts", "markets", "validators",
+                for t in ("meta", "blocks", "nullifiers", "accounts", "markets", "market_perp", "validators",
                           "evidence", "param_changes")}
     finally:
         c.close()
