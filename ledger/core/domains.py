@@ -16,11 +16,12 @@ tag                      bytes                                       used by
 ``STATE_ROOT_DOMAIN``    b"darkmatch/state-root/v1" ‖ 0x00           the state root
 ``PARAM_DOMAIN``         b"darkmatch/param-change/v1" ‖ 0x00         a parameter-change approval
 ``ACCOUNT_ID_DOMAIN``    b"darkmatch/account-id/v1" ‖ 0x00           a key's default account id
+``WITHDRAW_DOMAIN``      b"darkmatch/withdraw/v1" ‖ 0x00             a trader's withdrawal request
 =======================  ==========================================  ============================
 """
 
 __all__ = ["ORDER_DOMAIN", "NULLIFIER_TAG", "BLOCK_DOMAIN", "ATTEST_DOMAIN", "GENESIS_DOMAIN",
-           "STATE_ROOT_DOMAIN", "PARAM_DOMAIN", "ACCOUNT_ID_DOMAIN"]
+           "STATE_ROOT_DOMAIN", "PARAM_DOMAIN", "ACCOUNT_ID_DOMAIN", "WITHDRAW_DOMAIN"]
 
 ORDER_DOMAIN = b"darkmatch/order/v1\x00"
 NULLIFIER_TAG = int.from_bytes(b"darkmatch/nullifier/v1", "big")
@@ -30,3 +31,4 @@ GENESIS_DOMAIN = b"darkmatch/genesis/v1\x00"
 STATE_ROOT_DOMAIN = b"darkmatch/state-root/v1\x00"
 PARAM_DOMAIN = b"darkmatch/param-change/v1\x00"
 ACCOUNT_ID_DOMAIN = b"darkmatch/account-id/v1\x00"
+WITHDRAW_DOMAIN = b"darkmatch/withdraw/v1\x00"

@@ -114,11 +114,14 @@ class Operator:
 
     # ------------------------------------------------------------ batch
     def propose(self, height: int, mark_price: int, params, account_states: dict, *,
-                prove_progress=None) -> Proposal:
+                prove_progress=None, deposits=None, withdrawals=None) -> Proposal:
         """Match, prove and package the pending orders as block ``height``.
 
         ``prove_progress(step, i, n)`` follows the prover's named steps
-        (``prover.prove``'s ``progress``).
+        (``prover.prove``'s ``progress``).  ``deposits`` / ``withdrawals`` (account →
+        amount) are the batch's collateral flows (``ledger.operator.onchain`` takes them
+        from the settlement contract's queue and the traders' signed requests); a
+        withdrawal that would break margin is dropped by the engine.
         """
         view = self.store.view()
         if height != view.height + 1:
@@ -130,10 +133,14 @@ class Operator:
         live = list(self._pending)
         openings = [op for _, op in live]
         self._say(f"matching {len(openings)} orders")
-        res = match_batch(openings, account_states, mark_price, params)
+        res = match_batch(openings, account_states, mark_price, params, deposits=deposits,
+                          withdrawals=withdrawals)
         rejected = [(live[i][0], why) for i, why in res.rejected]
         if len(res.active) > self.n_slots:
             raise Rejected(f"{len(res.active)} orders do not fit {self.n_slots} order slots")
+        if len(res.participants) > self.k_slots:
+            raise Rejected(f"{len(res.participants)} accounts do not fit {self.k_slots} "
+                           "account slots")
         witness = res.to_witness(height, self.n_slots, self.k_slots, openings=openings)
         self._say(f"proving {self.n_slots}x{self.k_slots} batch at P={res.price} V={res.volume}")
         proof, public = prove(self.pk, self.circuit.assignment(witness),

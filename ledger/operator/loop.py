@@ -45,11 +45,14 @@ class BatchResult:
 
 
 def run_batch(operator, height: int, mark_price: int, params, states: dict, round_fn, *,
-              pending=None, settle=None, prove_progress=None) -> BatchResult:
-    """One batch (module docstring); ``states``: account id → ``AccountState``."""
+              pending=None, settle=None, prove_progress=None, deposits=None,
+              withdrawals=None) -> BatchResult:
+    """One batch (module docstring); ``states``: account id → ``AccountState``;
+    ``deposits`` / ``withdrawals``: the batch's collateral flows (account → amount)."""
     t = time.perf_counter()
     proposal = operator.propose(height, mark_price, params, states,
-                                prove_progress=prove_progress)
+                                prove_progress=prove_progress, deposits=deposits,
+                                withdrawals=withdrawals)
     prove_s = time.perf_counter() - t
     if pending is not None:
         pending(proposal)                       # durable before the block leaves

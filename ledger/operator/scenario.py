@@ -61,6 +61,7 @@ from verifier.errors import BadInput, Rejected
 from ledger.core import keys
 from ledger.core.block import block_to_json
 from ledger.chain.finality import Quorum
+from ledger.ethereum.anchor import block_flows
 from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator, genesis_to_json
 from ledger.operator.engine import Operator
 from ledger.operator.loop import BatchResult, run_batch
@@ -93,6 +94,10 @@ class BatchReport:
     verify_s: float            #: median over the validators of check (state + proof) and sign
     finality_s: float          #: block proposed → stored final on every node
     signers: int
+    gas: int = None            #: gas of ``settle`` on the settlement contract (with a chain)
+    hard_s: float = None       #: stored final → settled on-chain (hard finality)
+    deposits: int = 0          #: deposits the block credited
+    withdrawals: int = 0       #: withdrawals the block debited
 
 
 def _json_file(path, obj) -> None:
@@ -118,6 +123,14 @@ class Market:
                                                     self.quorums[1:])]
         self.states = {a.account_id: a.initial_state() for a in genesis.accounts}
         self.mark = genesis.market(MARKET.market_id).mark_price
+        self.chain = None       #: ``MarketChain`` once ``attach_chain``
+
+    def attach_chain(self, w3):
+        """Deploy this ledger's settlement contract on ``w3`` (``market_chain.MarketChain``);
+        every batch then takes the contract's deposits and settles on it."""
+        from ledger.operator.market_chain import MarketChain
+        self.chain = MarketChain(self, w3)
+        return self.chain
 
     def _store(self, sub):
         os.makedirs(os.path.join(self.folder, sub), exist_ok=True)
@@ -206,8 +219,9 @@ class Market:
         any round: ``round_fn(block)`` → ``Round`` (``ledger.operator.round.run_round``
         over HTTP in ``benchmarks/ledger.py``; ``local_round`` in ``run_batch``)."""
         self._submit_orders(height, note)
+        flows = self.chain.flows() if self.chain is not None else {}
         return run_batch(self.operator, height, self.mark, MARKET, self.states, round_fn,
-                         settle=self.settle, prove_progress=prove_progress)
+                         settle=self.settle, prove_progress=prove_progress, **flows)
 
     def local_round(self, block, step=None, verify_times=None) -> Round:
         """Steps 3–4 in this process: every validator checks and signs, every node
@@ -247,14 +261,21 @@ class Market:
         res = self.batch(height, round_fn, note,
                          lambda name, i, n: step(f"proving: {name} ({i + 1}/{n})"))
         block = res.proposal.block
+        gas = hard_s = None
+        if self.chain is not None:
+            done = self.chain.settle(res.round.block)
+            gas, hard_s = done.gas, done.seconds
+            step("settled on-chain")
+        flows = block_flows(block)
         return BatchReport(height, block.hash(), block.price, block.mark_price, block.volume,
                            len(block.active_orders()), len(res.proposal.rejected), self.gates,
                            res.prove_s, statistics.median(verify_times), res.finality_s,
-                           len(res.round.block.signatures))
+                           len(res.round.block.signatures), gas, hard_s, sum(flows[0].values()),
+                           sum(flows[1].values()))
 
     def steps_per_batch(self) -> int:
         """How many times ``run_batch`` calls ``step`` (for a progress bar's total)."""
-        return len(STEPS) + 2 + len(self.validators)
+        return len(STEPS) + 2 + len(self.validators) + (self.chain is not None)
 
     def close(self) -> None:
         for s in self.nodes:

@@ -1,0 +1,95 @@
+"""A trader's signed withdrawal request and the deposits a block may consume.
+
+**Withdrawal request**: account, amount (1 ≤ amount < 2^64, the circuit's flow
+bound) and the account's *current state commitment*, signed with the
+account's Ed25519 key over ``WITHDRAW_DOMAIN ‖ account (8 bytes) ‖ amount
+(8 bytes) ‖ commitment (32 bytes)``, all big-endian.  Binding the commitment
+makes a request single-use: the block that debits it replaces the account's
+commitment, so the same request never matches again.  ``check_withdrawal(store,
+request)`` checks the signature under the key the ledger registered and the
+commitment against the ledger's; the circuit then proves margin (A2) still
+holds after the debit, and the contract makes the amount claimable by the
+account's registered Ethereum address.
+
+**Deposits**: ``consumable(queue, k_slots)`` is the longest prefix of the
+contract's queue (entries ``(account, amount)`` from ``depositHead``) that one
+block can consume: the contract walks the block's active account slots in
+order — strictly increasing account ids — and each slot with a deposit takes
+the next entry, so the prefix stops at the first account id not above the
+previous one or when K accounts are used.
+"""
+
+from dataclasses import dataclass
+
+from verifier.errors import BadInput, Rejected
+
+from ledger.core import keys
+from ledger.core.domains import WITHDRAW_DOMAIN
+from ledger.core.limits import ACCOUNT_BOUND, FLOW_BOUND, check_int
+
+__all__ = ["WithdrawalRequest", "new_withdrawal", "check_withdrawal", "consumable",
+           "read_queue"]
+
+
+@dataclass(frozen=True)
+class WithdrawalRequest:
+    account: int
+    amount: int
+    commitment: int
+    signature: bytes
+
+    def __post_init__(self):
+        check_int(self.account, "withdrawal account", 0, ACCOUNT_BOUND)
+        check_int(self.amount, "withdrawal amount", 1, FLOW_BOUND, text="in [1, 2^64)")
+        check_int(self.commitment, "withdrawal commitment", 0, 1 << 256)
+        if not isinstance(self.signature, bytes) or len(self.signature) != keys.SIGNATURE_BYTES:
+            raise BadInput(f"withdrawal signature must be {keys.SIGNATURE_BYTES} bytes")
+
+    def message(self) -> bytes:
+        return _message(self.account, self.amount, self.commitment)
+
+
+def _message(account: int, amount: int, commitment: int) -> bytes:
+    return (WITHDRAW_DOMAIN + account.to_bytes(8, "big") + amount.to_bytes(8, "big")
+            + commitment.to_bytes(32, "big"))
+
+
+def new_withdrawal(key, account: int, amount: int, commitment: int) -> WithdrawalRequest:
+    """A request signed with the account's Ed25519 ``key``."""
+    check_int(amount, "withdrawal amount", 1, FLOW_BOUND, text="in [1, 2^64)")
+    return WithdrawalRequest(account, amount, commitment,
+                             keys.sign(key, _message(account, amount, commitment)))
+
+
+def check_withdrawal(store, request: WithdrawalRequest) -> None:
+    """``Rejected`` (one line) unless ``request`` is signed by its account and names the
+    account's current commitment in ``store``."""
+    if not isinstance(request, WithdrawalRequest):
+        raise BadInput("not a withdrawal request")
+    try:
+        key = store.account_public_key(request.account)
+    except ValueError:
+        raise Rejected(f"withdrawal for unknown account {request.account}") from None
+    if not keys.verify(key, request.message(), request.signature):
+        raise Rejected(f"withdrawal of account {request.account}: bad signature")
+    if store.account_commitment(request.account) != request.commitment:
+        raise Rejected(f"withdrawal of account {request.account}: stale (the account's state "
+                       "changed since it was signed)")
+
+
+def consumable(queue, k_slots: int) -> list:
+    """The longest prefix of ``queue`` ([(account, amount)]) one block can consume."""
+    out = []
+    for account, amount in queue:
+        if len(out) == k_slots or (out and account <= out[-1][0]):
+            break
+        out.append((account, amount))
+    return out
+
+
+def read_queue(settlement, limit: int = 64) -> list:
+    """The contract's pending deposits [(account, amount)] from ``depositHead`` (at most
+    ``limit``)."""
+    f = settlement.functions
+    head, tail = f.depositHead().call(), f.depositTail().call()
+    return [tuple(f.depositAt(i).call()) for i in range(head, min(tail, head + limit))]
