@@ -3,6 +3,8 @@
     darkmatch chain up [--port 8545]                 # anvil on 127.0.0.1 until Ctrl-C
     darkmatch chain deploy --vk vk.json --layout layout.json --genesis genesis.json \\
                            [--token ADDRESS] [--out deployment.json]
+    darkmatch chain deploy --vk vk.json --ledger genesis.json --slots N [--accounts K] \\
+                           --validator URL ... [--owner ID=ADDRESS ...]   # a darkmatch ledger
     darkmatch chain status  [--deployment deployment.json]
     darkmatch chain deposit --account ID --amount N [--mint]
     darkmatch chain claim   --account ID
@@ -80,20 +82,65 @@ def run_up(args) -> int:
         node.stop()
 
 
+def _ledger_layout_genesis(args, sender):
+    """(layout, settlement genesis) of a darkmatch ledger (``--ledger``): the N×K circuit's
+    layout, each validator node's Ethereum address (its /status), the owners given."""
+    from ledger.core.genesis import load_genesis as load_ledger
+    from ledger.ethereum.anchor import settlement_genesis
+    from ledger.ethereum.settlement import settlement_layout
+    from ledger.node.client import statuses
+    if args.slots is None:
+        _fail("--ledger needs --slots N (and --accounts K if not N): the operator's circuit")
+    if not args.validator:
+        _fail("--ledger needs every validator node's URL (--validator URL ...)")
+    try:
+        ledger = load_ledger(args.ledger)
+    except ValueError as e:
+        _fail(e)
+    committee = {}
+    for url, st in statuses(args.validator).items():
+        if not isinstance(st, dict):
+            _fail(f"validator {url}: {st}")
+        address = (st.get("ethereum") or {}).get("address")
+        if not address:
+            _fail(f"validator {url} has no Ethereum key (eth.key)")
+        committee[st.get("validator")] = address
+    owners = {}
+    for item in args.owner:
+        ident, _, address = item.partition("=")
+        if not ident.isdigit() or not address:
+            _fail(f"--owner must be ACCOUNT=ADDRESS: {item!r}")
+        owners[int(ident)] = address
+    default = getattr(sender, "address", sender)
+    owners = {a.account_id: owners.get(a.account_id, default) for a in ledger.accounts}
+    try:
+        genesis = settlement_genesis(ledger, committee, owners, stake_unit=args.stake_unit,
+                                     cap_bps=args.cap_bps)
+    except ValueError as e:
+        _fail(e)
+    k = args.slots if args.accounts is None else args.accounts
+    return settlement_layout(args.slots, k), genesis
+
+
 def run_deploy(args) -> int:
     from ledger.ethereum.chain import ChainError
     from ledger.ethereum.config import ConfigError, load_genesis, load_layout, write_deployment
     from ledger.ethereum.deploy import at, deploy, deploy_verifier
     from ledger.cli.evm import _vk
     vk = _vk(args.vk)
-    try:
-        layout, genesis = load_layout(args.layout), load_genesis(args.genesis)
-    except ConfigError as e:
-        _fail(e)
-    if layout.n_public != vk.n_public:
-        _fail(f"layout has {layout.n_public} public inputs, the key {vk.n_public}")
     w3 = _connect(args)
     sender = _sender(args, w3)
+    if args.ledger:
+        layout, genesis = _ledger_layout_genesis(args, sender)
+    else:
+        if not (args.layout and args.genesis):
+            _fail("give --ledger genesis.json (a darkmatch ledger) or --layout and --genesis")
+        try:
+            layout, genesis = load_layout(args.layout), load_genesis(args.genesis)
+        except ConfigError as e:
+            _fail(e)
+    if layout.n_public != vk.n_public:
+        _fail(f"layout has {layout.n_public} public inputs, the key {vk.n_public}")
     try:
         verifier = deploy_verifier(w3, vk, sender)
         token = at(w3, "TestToken", args.token) if args.token else \
@@ -189,8 +236,21 @@ def register(sub) -> None:
     d = s.add_parser("deploy", help="deploy verifier, settlement (and a test token)")
     common(d, deployment=False)
     d.add_argument("--vk", default="verification_key.json")
-    d.add_argument("--layout", required=True, help="public-input layout JSON")
-    d.add_argument("--genesis", required=True, help="settlement genesis JSON")
+    d.add_argument("--ledger", metavar="FILE", help="a darkmatch ledger's genesis.json: the "
+                   "layout and contract genesis follow from it, --slots/--accounts and the "
+                   "validator nodes (--validator URL, their eth.key addresses)")
+    d.add_argument("--slots", type=int, help="with --ledger: the operator's order slots N")
+    d.add_argument("--accounts", type=int, help="with --ledger: account slots K (default N)")
+    d.add_argument("--validator", action="append", default=[], metavar="URL",
+                   help="with --ledger: a validator node (repeat for each)")
+    d.add_argument("--owner", action="append", default=[], metavar="ACCOUNT=ADDRESS",
+                   help="with --ledger: an account's withdrawal address (default: the sender)")
+    d.add_argument("--stake-unit", type=_positive, default=1,
+                   help="with --ledger: collateral tokens per unit of ledger stake (default 1)")
+    d.add_argument("--cap-bps", type=_positive, default=10_000,
+                   help="with --ledger: collateral cap in basis points of the stake (default 10000)")
+    d.add_argument("--layout", help="public-input layout JSON (without --ledger)")
+    d.add_argument("--genesis", help="settlement genesis JSON (without --ledger)")
     d.add_argument("--token", help="existing ERC-20 collateral token (default: deploy a TestToken)")
     d.add_argument("--out", default="deployment.json")
     d.set_defaults(func=run_deploy)

@@ -16,7 +16,8 @@ darkmatch ledger:
 ``EthSigner(account, store)`` is a validator's Ethereum side: it signs a
 block's anchor hash only once the block is stored final in the validator's own
 store (``Rejected`` otherwise) — the committee certificate the contract checks.
-``block_flows(block)`` reads a block's deposits and withdrawals where the
+``settlement_genesis(genesis, committee, owners)`` is the contract's genesis
+for a ledger at height 0.  ``block_flows(block)`` reads a block's deposits and withdrawals where the
 contract reads them.  ``certificate_of(signatures)`` orders 65-byte signatures by signer address as
 the contract wants them.
 """
@@ -27,14 +28,39 @@ from verifier.errors import Rejected
 
 from ledger.core.block import Block
 
-from .settlement import block_hash, settlement_layout, sign
+from ledger.core.genesis import genesis_hash
 
-__all__ = ["ledger_id", "AnchorChain", "EthSigner", "certificate_of", "anchor_hash", "block_flows"]
+from .settlement import Genesis, block_hash, settlement_layout, sign
+
+__all__ = ["ledger_id", "AnchorChain", "EthSigner", "certificate_of", "anchor_hash", "block_flows",
+           "settlement_genesis"]
 
 
 def ledger_id(genesis_hash: str) -> bytes:
     """The contract's ``ledgerId`` of the ledger with this genesis hash (64 hex digits)."""
     return bytes.fromhex(genesis_hash)
+
+
+def settlement_genesis(genesis, committee: dict, owners: dict, *, stake_unit: int = 1,
+                       cap_bps: int = 10_000) -> Genesis:
+    """The contract's ``Genesis`` for a ledger at height 0: its id and genesis hash, the
+    committee (``committee``: validator name → Ethereum address; stake = ledger stake ×
+    ``stake_unit``), the cap, and every genesis account's initial commitment with its owner
+    (``owners``: account id → address)."""
+    gh = genesis_hash(genesis)
+    stakes = {v.name: v.stake for v in genesis.validators}
+    missing = sorted(set(stakes) - set(committee))
+    if missing:
+        raise Rejected(f"no Ethereum address for validator {missing[0]!r}")
+    names = sorted(stakes)
+    accounts = sorted(a.account_id for a in genesis.accounts)
+    initial = {a.account_id: a.initial_state().commitment() for a in genesis.accounts}
+    no_owner = [a for a in accounts if a not in owners]
+    if no_owner:
+        raise Rejected(f"no owner address for account {no_owner[0]}")
+    return Genesis(ledger_id(gh), bytes.fromhex(gh), 0, tuple(committee[n] for n in names),
+                   tuple(stakes[n] * stake_unit for n in names), cap_bps, tuple(accounts),
+                   tuple(initial[a] for a in accounts), tuple(owners[a] for a in accounts))
 
 
 def anchor_hash(lid: bytes, block: Block, parent_anchor: bytes) -> bytes:

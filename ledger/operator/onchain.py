@@ -28,10 +28,10 @@ and the slashable stake, and their ratio.
 import time
 from dataclasses import dataclass
 
-from ledger.ethereum.anchor import AnchorChain, certificate_of, ledger_id
+from ledger.ethereum.anchor import AnchorChain, certificate_of, settlement_genesis
 from ledger.ethereum.chain import ChainError
 from ledger.ethereum.deploy import at
-from ledger.ethereum.settlement import Genesis, deploy_settlement, settle, settlement_layout
+from ledger.ethereum.settlement import deploy_settlement, settle, settlement_layout
 from ledger.ethereum.withdrawals import consumable, read_queue
 
 __all__ = ["OnChain", "Settled"]
@@ -62,15 +62,10 @@ class OnChain:
         """Deploy for ``store``'s ledger (module docstring); ``committee``: validator name →
         Ethereum address."""
         sender = sender if sender is not None else w3.eth.accounts[0]
-        gh = store.genesis_hash()
-        stakes = {v.name: v.stake for v in store.validators() if not v.slashed}
-        names = sorted(committee)
-        accounts = sorted(owners)
-        genesis = Genesis(ledger_id(gh), bytes.fromhex(gh), store.head()[0],
-                          tuple(committee[n] for n in names),
-                          tuple(stakes[n] * stake_unit for n in names), cap_bps,
-                          tuple(accounts), tuple(store.account_commitment(a) for a in accounts),
-                          tuple(owners[a] for a in accounts))
+        if store.head()[0] != 0:
+            raise ChainError("deploy the settlement contract at the ledger's genesis (height 0)")
+        genesis = settlement_genesis(store.genesis(), committee, owners, stake_unit=stake_unit,
+                                     cap_bps=cap_bps)
         token_c = None if token is None else at(w3, "TestToken", token)
         _, settlement, token_c = deploy_settlement(w3, vk, settlement_layout(n_slots, k_slots),
                                                    genesis, token=token_c, sender=sender)
@@ -93,10 +88,11 @@ class OnChain:
                 "collateral_per_stake": collateral / stake if stake else None}
 
     # ------------------------------------------------------------ settling
-    def certify(self, block, signers) -> bytes:
-        """The certificate of ``block``: each signer's Ethereum signature, in address order;
-        a signer whose store does not hold the block final is left out."""
-        sigs = []
+    def certify(self, block, signers=(), signatures=()) -> bytes:
+        """The certificate of ``block``: each in-process signer's Ethereum signature (a signer
+        whose store does not hold the block final is left out) and ``signatures`` gathered
+        elsewhere (``remote_signatures``), in signer address order."""
+        sigs = list(signatures)
         for s in signers:
             try:
                 sigs.append(s.sign(block))
@@ -104,14 +100,34 @@ class OnChain:
                 continue
         return certificate_of(sigs, self.chain.at(block.height))
 
-    def submit(self, block, signers) -> Settled:
-        """Settle ``block`` (final in the operator's store) with ``signers``' certificate."""
+    def remote_signatures(self, urls, block, *, timeout: float = 30.0) -> tuple:
+        """(signatures, {url: why not}) from validator nodes' ``GET /anchor/<h>``; an answer
+        for another anchor hash than this store's is refused."""
+        from ledger.node.client import NodeClient, each
+        want = self.chain.at(block.height).hex()
+        sigs, errors = [], {}
+        for url, (ans, err) in each(list(urls), lambda u: NodeClient(u, timeout).anchor(
+                block.height), timeout).items():
+            if err is None and (not isinstance(ans, dict) or ans.get("anchor") != want):
+                err = "signed another anchor hash"
+            if err is None:
+                try:
+                    sigs.append(bytes.fromhex(ans["signature"]))
+                except (KeyError, TypeError, ValueError):
+                    err = "malformed signature"
+            if err is not None:
+                errors[url] = err
+        return sigs, errors
+
+    def submit(self, block, signers=(), signatures=()) -> Settled:
+        """Settle ``block`` (final in the operator's store) with the certificate of
+        ``signers`` (``EthSigner``) and ``signatures`` (``certify``)."""
         t = time.perf_counter()
         stored = self.store.get_block(block.height)
         if stored is None or stored.hash() != block.hash():
             raise ChainError(f"block {block.height} is not final on the operator's node")
         parent = self.chain.at(block.height - 1)
-        cert = self.certify(block, signers)
+        cert = self.certify(block, signers, signatures)
         receipt = settle(self.w3, self.settlement, block.height, parent, list(block.public_inputs),
                          block.proof, cert, self.sender)
         done = Settled(block.height, self.chain.at(block.height), receipt.gasUsed,
