@@ -191,3 +191,54 @@ def test_settles_on_the_in_process_chain(tmp_path):
         assert 300_000 < report.gas < 1_200_000
     finally:
         m.close()
+
+
+def _watch(market, tmp_path, w3, name):
+    from ledger.ethereum.config import write_deployment
+    from ledger.ethereum.settlement import settlement_layout
+    from ledger.node.ethereum import NodeEthereum
+    s = market.chain.onchain.settlement
+    dep = tmp_path / f"{name}.json"
+    write_deployment(dep, chain_id=w3.eth.chain_id, verifier=s.functions.verifier().call(),
+                     settlement=s.address, token=s.functions.token().call(),
+                     ledger_id=s.functions.ledgerId().call(), layout=settlement_layout(2, 2))
+    (tmp_path / name).mkdir()
+    return str(dep)
+
+
+def test_a_node_reports_hard_finality_only_for_its_own_blocks(market, tmp_path, anvil):
+    from ledger.node.ethereum import NodeEthereum
+    url = anvil.provider.endpoint_uri
+    market.run_batch(1)
+    watcher = NodeEthereum(str(tmp_path), market.nodes[1], rpc=url,
+                           deployment=_watch(market, tmp_path, anvil, "own"))
+    st = watcher.status()
+    assert (st["soft"], st["hard"]) == (1, 1) and "contract_error" not in st
+    # another ledger's contract, which settled that ledger's block 1: never hard-final here
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        other = Market.create(str(tmp_path / "other"), traders=2, validators=4)
+    try:
+        other.attach_chain(anvil)
+        other.run_batch(1)
+        foreign = NodeEthereum(str(tmp_path), market.nodes[1], rpc=url,
+                               deployment=_watch(other, tmp_path, anvil, "foreign"))
+        st = foreign.status()
+        assert st["hard"] is None and "not this ledger's" in st["contract_error"]
+    finally:
+        other.close()
+
+
+def test_a_node_ahead_of_itself_on_the_contract_is_not_hard_final(market, tmp_path, anvil):
+    from ledger.node.ethereum import NodeEthereum
+    market.run_batch(1)
+    # a fresh store of the same genesis that has not stored block 1 yet
+    from ledger.chain.store import Store
+    behind = Store.open(str(tmp_path / "behind.db"))
+    behind.init_genesis(market.genesis)
+    try:
+        st = NodeEthereum(str(tmp_path), behind, rpc=anvil.provider.endpoint_uri,
+                          deployment=_watch(market, tmp_path, anvil, "behind")).status()
+        assert (st["soft"], st["hard"]) == (0, None) and "ahead of this node" in st["contract_error"]
+    finally:
+        behind.close()
