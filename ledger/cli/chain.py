@@ -7,6 +7,7 @@
                            --validator URL ... [--owner ID=ADDRESS ...]   # a darkmatch ledger
     darkmatch chain status  [--deployment deployment.json]
     darkmatch chain deposit --account ID --amount N [--mint]
+    darkmatch chain withdraw --account-dir DIR --amount N [--out withdrawals]
     darkmatch chain claim   --account ID
 
 Every command but ``up`` takes ``--rpc URL`` (default http://127.0.0.1:8545)
@@ -15,6 +16,8 @@ evm key``) or else the node's first unlocked account (anvil's).  The file
 formats are ``ledger.ethereum.config``'s.  A refusal by the contract prints
 one line naming it (e.g. ``NothingToClaim``) and exits 1; bad input exits 2.
 """
+
+import os
 
 __all__ = ["register"]
 
@@ -206,6 +209,31 @@ def run_claim(args) -> int:
     return 0
 
 
+def run_withdraw(args) -> int:
+    """Sign a withdrawal request from the account's state the contract last settled."""
+    import json
+    from ledger.cli.account import load_account
+    from ledger.core.keys import atomic_write
+    from ledger.ethereum.withdrawals import new_withdrawal, request_to_json
+    key, account, _ = load_account(args.account_dir)
+    w3 = _connect(args)
+    _, s, _ = _deployment(args, w3)
+    commitment = s.functions.commitmentOf(account).call()
+    if commitment == 0:
+        _fail(f"account {account} has no commitment on the settlement contract")
+    try:
+        req = new_withdrawal(key, account, args.amount, commitment)
+    except ValueError as e:
+        _fail(e)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, f"withdraw-{account}.json")
+    atomic_write(path, (json.dumps(request_to_json(req), indent=1) + "\n").encode(), mode=0o644,
+                 overwrite=True)
+    print(f"withdrawal of {args.amount} from account {account} signed: {path} "
+          "(give it to the operator: operator batch --withdrawals DIR)")
+    return 0
+
+
 def _positive(text):
     import argparse
     try:
@@ -265,6 +293,13 @@ def register(sub) -> None:
     dp.add_argument("--amount", type=_positive, required=True)
     dp.add_argument("--mint", action="store_true", help="mint the amount first (test token only)")
     dp.set_defaults(func=run_deposit)
+
+    wd = s.add_parser("withdraw", help="sign a withdrawal request for the operator")
+    common(wd)
+    wd.add_argument("--account-dir", required=True, help="the trader's account folder (key.pem)")
+    wd.add_argument("--amount", type=_positive, required=True)
+    wd.add_argument("--out", default="withdrawals", help="folder for withdraw-<id>.json")
+    wd.set_defaults(func=run_withdraw)
 
     cl = s.add_parser("claim", help="claim an account's settled withdrawals (as its owner)")
     common(cl)

@@ -23,6 +23,9 @@
   Ethereum signature (``GET /anchor/<h>``) and settles the block on the
   contract (``ledger.operator.onchain``), sending from ``--eth-key FILE`` or
   the node's first account; exit 1 if the contract refuses it.
+  ``--withdrawals DIR`` adds the traders' signed withdrawal requests
+  (``withdraw-<id>.json``, ``darkmatch chain withdraw``) that still name the
+  account's current state; the engine drops one that would break margin.
 """
 
 import glob
@@ -119,6 +122,7 @@ def run_batch(args) -> int:
     try:
         onchain = _onchain(args, home)
         deposits = onchain.next_deposits() if onchain is not None else None
+        withdrawals = _withdrawals(args, home, console)
         vk_home = VerifyingKey.from_json(load_json_file(home.path(VK_FILE), "verification key"))
         quorum = Quorum(home.store, vk_home)
         head = catch_up(home.store, quorum, args.validator,
@@ -164,6 +168,7 @@ def run_batch(args) -> int:
                 lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
                                            timeout=args.timeout),
                 pending=pending, settle=lambda proposal: home.reconcile(), deposits=deposits,
+                withdrawals=withdrawals,
                 prove_progress=lambda name, i, n: bar.update(
                     task, advance=int(i > 0), description=f"proving: {name} ({i + 1}/{n})"))
             block, rnd = res.proposal.block, res.round
@@ -186,6 +191,28 @@ def run_batch(args) -> int:
         return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
     finally:
         home.close()
+
+
+def _withdrawals(args, home, console):
+    """account → amount of the signed requests in ``--withdrawals`` that still hold (each one
+    skipped is said in one line)."""
+    if not args.withdrawals:
+        return None
+    from ledger.cli.main import UserError
+    from ledger.core.codec import load_json_file
+    from ledger.ethereum.withdrawals import check_withdrawal, request_from_json
+    if not os.path.isdir(args.withdrawals):
+        raise UserError(f"--withdrawals is not a directory: {args.withdrawals}")
+    out = {}
+    for path in sorted(glob.glob(os.path.join(args.withdrawals, "withdraw-*.json"))):
+        try:
+            req = request_from_json(load_json_file(path, "withdrawal request"), path)
+            check_withdrawal(home.store, req)
+        except ValueError as e:
+            console.print(f"  skipped {os.path.basename(path)}: {e}", soft_wrap=True)
+            continue
+        out[req.account] = req.amount
+    return out
 
 
 def _onchain(args, home):
@@ -256,6 +283,8 @@ def register(sub) -> None:
                    help="settle the final block on this Ethereum node (needs --deployment)")
     b.add_argument("--deployment", default="deployment.json", metavar="FILE",
                    help="the settlement contract (darkmatch chain deploy; default deployment.json)")
+    b.add_argument("--withdrawals", metavar="DIR",
+                   help="folder of signed withdrawal requests (darkmatch chain withdraw)")
     b.add_argument("--eth-key", metavar="FILE",
                    help="Ethereum key (0600) to send settle from (default: the node's first account)")
     b.set_defaults(func=run_batch)

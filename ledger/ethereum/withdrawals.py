@@ -11,6 +11,11 @@ commitment against the ledger's; the circuit then proves margin (A2) still
 holds after the debit, and the contract makes the amount claimable by the
 account's registered Ethereum address.
 
+``request_to_json`` / ``request_from_json``: its file form ``{"kind":
+"darkmatch-withdrawal", "version": 1, "account", "amount", "commitment"
+(decimal strings), "signature" (hex)}``, what ``darkmatch chain withdraw``
+writes and ``darkmatch operator batch --withdrawals DIR`` reads.
+
 **Deposits**: ``consumable(queue, k_slots)`` is the longest prefix of the
 contract's queue (entries ``(account, amount)`` from ``depositHead``) that one
 block can consume: the contract walks the block's active account slots in
@@ -28,7 +33,9 @@ from ledger.core.domains import WITHDRAW_DOMAIN
 from ledger.core.limits import ACCOUNT_BOUND, FLOW_BOUND, check_int
 
 __all__ = ["WithdrawalRequest", "new_withdrawal", "check_withdrawal", "consumable",
-           "read_queue"]
+           "read_queue", "request_to_json", "request_from_json", "REQUEST_KIND"]
+
+REQUEST_KIND = "darkmatch-withdrawal"
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,21 @@ def check_withdrawal(store, request: WithdrawalRequest) -> None:
     if store.account_commitment(request.account) != request.commitment:
         raise Rejected(f"withdrawal of account {request.account}: stale (the account's state "
                        "changed since it was signed)")
+
+
+def request_to_json(r: WithdrawalRequest) -> dict:
+    return {"kind": REQUEST_KIND, "version": 1, "account": r.account, "amount": str(r.amount),
+            "commitment": str(r.commitment), "signature": r.signature.hex()}
+
+
+def request_from_json(obj, what: str = "withdrawal request") -> WithdrawalRequest:
+    """A request from its JSON object (``request_to_json``); one-line ``BadInput``."""
+    from ledger.core.codec import check_object, get_decimal, get_hex, get_int
+    check_object(obj, what, REQUEST_KIND, 1, ("account", "amount", "commitment", "signature"))
+    return WithdrawalRequest(get_int(obj, "account", what, 0, ACCOUNT_BOUND),
+                             get_decimal(obj, "amount", what, 1, FLOW_BOUND),
+                             get_decimal(obj, "commitment", what, 0, 1 << 256),
+                             get_hex(obj, "signature", what, keys.SIGNATURE_BYTES))
 
 
 def consumable(queue, k_slots: int) -> list:

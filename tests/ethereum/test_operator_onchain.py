@@ -111,3 +111,45 @@ def test_deploy_for_a_ledger_without_slots_is_one_line(net, capsys):
                  *_validators(net)]) == 2
     err = capsys.readouterr().err
     assert "--slots" in err and err.count("\n") == 1 and not (root / "x.json").exists()
+
+
+def _orders(net, name, price=100):
+    root = net["root"]
+    for a, side in ((1, "sell"), (2, "buy")):
+        assert main(["order", "new", "--account-dir", str(root / f"t{a}"), "--market",
+                     str(PARAMS.market_id), "--side", side, "--price", str(price), "--size", "1",
+                     "--out", str(root / name), "--genesis", str(root / "genesis.json")]) == 0
+    return root / name
+
+
+def test_signed_withdrawal_is_debited_settled_and_claimed_once(net, capsys):
+    root, rpc, w3 = net["root"], net["rpc"], net["w3"]
+    dep = root / "deployment.json"
+    chain = ["--rpc", rpc, "--deployment", str(dep)]
+    assert main(["chain", "withdraw", "--account-dir", str(root / "t1"), "--amount", "200",
+                 "--out", str(root / "wd"), *chain]) == 0
+    orders = _orders(net, "orders2")
+    capsys.readouterr()
+    rc = main(["operator", "batch", "--home", str(root / "op"), "--orders", str(orders),
+               "--withdrawals", str(root / "wd"), *chain, *_validators(net)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "SETTLED on-chain: block 2" in out
+    settlement = at(w3, "Settlement", load_deployment(dep)["settlement"])
+    assert settlement.functions.claimable(1).call() == 200
+    token = at(w3, "TestToken", load_deployment(dep)["token"])
+    owner = settlement.functions.ownerOf(1).call()
+    before = token.functions.balanceOf(owner).call()
+    assert main(["chain", "claim", "--account", "1", *chain]) == 0
+    assert token.functions.balanceOf(owner).call() == before + 200
+    capsys.readouterr()
+    assert main(["chain", "claim", "--account", "1", *chain]) == 1
+    assert "NothingToClaim" in capsys.readouterr().err
+    # the same request again: the account's state changed, so it is stale and skipped
+    orders = _orders(net, "orders3", price=101)
+    rc = main(["operator", "batch", "--home", str(root / "op"), "--orders", str(orders),
+               "--withdrawals", str(root / "wd"), *chain, *_validators(net)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "skipped withdraw-1.json" in out and "stale" in out
+    assert settlement.functions.height().call() == 3 and settlement.functions.claimable(1).call() == 0
