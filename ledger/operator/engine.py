@@ -120,8 +120,10 @@ class Operator:
         ``prove_progress(step, i, n)`` follows the prover's named steps
         (``prover.prove``'s ``progress``).  ``deposits`` / ``withdrawals`` (account →
         amount) are the batch's collateral flows (``ledger.operator.onchain`` takes them
-        from the settlement contract's queue and the traders' signed requests); a
-        withdrawal that would break margin is dropped by the engine.
+        from the settlement contract's queue, in queue order, and the traders' signed
+        requests); a withdrawal that would break margin is dropped by the engine, and
+        when the accounts outgrow the K slots the queue's last deposits wait for a later
+        block (the ones kept stay a prefix of the queue).
         """
         view = self.store.view()
         if height != view.height + 1:
@@ -133,8 +135,13 @@ class Operator:
         live = list(self._pending)
         openings = [op for _, op in live]
         self._say(f"matching {len(openings)} orders")
-        res = match_batch(openings, account_states, mark_price, params, deposits=deposits,
-                          withdrawals=withdrawals)
+        deposits = dict(deposits or {})
+        while True:
+            res = match_batch(openings, account_states, mark_price, params, deposits=deposits,
+                              withdrawals=withdrawals)
+            if len(res.participants) <= self.k_slots or not deposits:
+                break
+            deposits.pop(list(deposits)[-1])       # the queue's last entry waits (order kept)
         rejected = [(live[i][0], why) for i, why in res.rejected]
         if len(res.active) > self.n_slots:
             raise Rejected(f"{len(res.active)} orders do not fit {self.n_slots} order slots")

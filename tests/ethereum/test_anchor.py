@@ -242,3 +242,46 @@ def test_a_node_ahead_of_itself_on_the_contract_is_not_hard_final(market, tmp_pa
         assert (st["soft"], st["hard"]) == (0, None) and "ahead of this node" in st["contract_error"]
     finally:
         behind.close()
+
+
+def test_a_witness_that_withdraws_beyond_equity_cannot_be_proven(market):
+    from dataclasses import replace
+
+    from circuits import UnsatisfiedError
+    from ledger.exchange.matching import match_batch
+    from ledger.operator.scenario import MARKET
+    from prover import prove
+    op = market.operator
+    res = match_batch([], market.states, market.mark, MARKET, withdrawals={1: 1})
+    w = res.to_witness(1, op.n_slots, op.k_slots, openings=[])
+    prove(op.pk, op.circuit.assignment(w))                    # the honest 1-unit withdrawal proves
+    big = CASH * 10
+    lie = replace(w, withdrawals=[big] + list(w.withdrawals[1:]),
+                  new_accounts=[replace(w.new_accounts[0], cash=w.new_accounts[0].cash + 1 - big)]
+                  + list(w.new_accounts[1:]))
+    with pytest.raises(UnsatisfiedError, match="A2"):
+        prove(op.pk, op.circuit.assignment(lie))
+
+
+
+def test_deposits_beyond_the_account_slots_wait_in_queue_order(market, monkeypatch):
+    from types import SimpleNamespace
+
+    import ledger.operator.engine as engine
+    from ledger.operator.scenario import MARKET
+    seen = []
+
+    class Fits(Exception):
+        pass
+
+    def fake_match(openings, states, mark, params, deposits=None, withdrawals=None):
+        seen.append(dict(deposits))
+        participants = sorted(set(deposits) | {9})          # account 9 trades in the batch
+        if len(participants) <= market.operator.k_slots:
+            raise Fits
+        return SimpleNamespace(participants=participants)
+
+    monkeypatch.setattr(engine, "match_batch", fake_match)
+    with pytest.raises(Fits):
+        market.operator.propose(1, market.mark, MARKET, market.states, deposits={1: 10, 2: 20, 3: 30})
+    assert seen == [{1: 10, 2: 20, 3: 30}, {1: 10, 2: 20}, {1: 10}]
