@@ -194,8 +194,8 @@ def run_batch(args) -> int:
 
 
 def _withdrawals(args, home, console):
-    """account → amount of the signed requests in ``--withdrawals`` that still hold (each one
-    skipped is said in one line)."""
+    """The signed requests in ``--withdrawals`` that still hold (each one skipped is said in
+    one line)."""
     if not args.withdrawals:
         return None
     from ledger.cli.main import UserError
@@ -211,8 +211,8 @@ def _withdrawals(args, home, console):
         except ValueError as e:
             console.print(f"  skipped {os.path.basename(path)}: {e}", soft_wrap=True)
             continue
-        out[req.account] = req.amount
-    return out
+        out.setdefault(req.account, req)
+    return list(out.values())
 
 
 def _onchain(args, home):

@@ -118,8 +118,9 @@ class Operator:
         """Match, prove and package the pending orders as block ``height``.
 
         ``prove_progress(step, i, n)`` follows the prover's named steps
-        (``prover.prove``'s ``progress``).  ``deposits`` / ``withdrawals`` (account →
-        amount) are the batch's collateral flows (``ledger.operator.onchain`` takes them
+        (``prover.prove``'s ``progress``).  ``deposits`` (account → amount) and
+        ``withdrawals`` (signed ``WithdrawalRequest``s, carried by the block) are the
+        batch's collateral flows (``ledger.operator.onchain`` takes them
         from the settlement contract's queue, in queue order, and the traders' signed
         requests); a withdrawal that would break margin is dropped by the engine, and
         when the accounts outgrow the K slots the queue's last deposits wait for a later
@@ -136,6 +137,8 @@ class Operator:
         openings = [op for _, op in live]
         self._say(f"matching {len(openings)} orders")
         deposits = dict(deposits or {})
+        requests = {w.account: w for w in (withdrawals or ())}
+        withdrawals = {a: w.amount for a, w in requests.items()}
         while True:
             res = match_batch(openings, account_states, mark_price, params, deposits=deposits,
                               withdrawals=withdrawals)
@@ -158,7 +161,8 @@ class Operator:
         new_states = {s.account: s for s in witness.new_accounts if s is not None}
         root = view.state_root({a: s.commitment() for a, s in new_states.items()})
         orders = [live[i][0] for i in res.active] + [None] * (self.n_slots - len(res.active))
+        debited = [requests[a] for a in sorted(res.withdrawals or {})]
         block = Block(height, view.head_hash, self.n_slots, self.k_slots, public, proof.to_json(),
-                      root, orders)
+                      root, orders, withdrawals=debited)
         self._say(f"block {height} proposed ({block.hash()[:16]}…)")
         return Proposal(block, new_states, rejected)

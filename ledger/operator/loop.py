@@ -48,7 +48,8 @@ def run_batch(operator, height: int, mark_price: int, params, states: dict, roun
               pending=None, settle=None, prove_progress=None, deposits=None,
               withdrawals=None) -> BatchResult:
     """One batch (module docstring); ``states``: account id → ``AccountState``;
-    ``deposits`` / ``withdrawals``: the batch's collateral flows (account → amount)."""
+    ``deposits`` (account → amount) and ``withdrawals`` (signed requests): the batch's
+    collateral flows (``Operator.propose``)."""
     t = time.perf_counter()
     proposal = operator.propose(height, mark_price, params, states,
                                 prove_progress=prove_progress, deposits=deposits,

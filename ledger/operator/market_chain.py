@@ -77,9 +77,9 @@ class MarketChain:
                 check_withdrawal(store, req)
             except ValueError:
                 continue
-            live.setdefault(req.account, req.amount)
+            live.setdefault(req.account, req)
         self.requests = []
-        return {"deposits": self.onchain.next_deposits(), "withdrawals": live}
+        return {"deposits": self.onchain.next_deposits(), "withdrawals": list(live.values())}
 
     def settle(self, block):
         """Submit the final ``block`` with the validators' certificate (``OnChain.submit``)."""
