@@ -160,3 +160,13 @@ def test_flow_offset_outside_the_flow_slot_is_refused_at_deployment(world, field
     with pytest.raises(ChainError, match="WrongLayout"):
         deploy(world.w3, "Settlement", (world.verifier.address, world.verifier.address, bad.to_abi(),
                                         g.to_abi()))
+
+
+def test_contract_deposit_bound_is_the_circuits_flow_bound(world):
+    from ledger.core.limits import FLOW_BOUND
+    settlement, _ = world.fresh()
+    assert settlement.functions.MAX_AMOUNT().call() == FLOW_BOUND - 1
+    with pytest.raises(ChainError, match="BadAmount"):
+        send(world.w3, settlement.functions.deposit(10, FLOW_BOUND), world.w3.eth.accounts[0],
+             contract=settlement)
+    assert settlement.functions.depositTail().call() == 0
