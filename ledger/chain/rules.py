@@ -24,10 +24,12 @@ the block's height, its nullifier is unspent.
 the market exists with exactly the block's parameters and its mark moves at
 most the band (``mark_move_ok``); each order passes ``check_order`` and no
 order appears twice; each active account slot names an account of the
-block's market whose commitment is the slot's old one; the state root is the
-root after the slots' new commitments.  An account that registered an
-encryption key is only touched by an encrypted block, whose slot carries
-exactly that key (the proof binds the ciphertext to it).  The proof is ``check_proof``'s, with
+block's market whose commitment is the slot's old one; each withdrawal
+request the block carries is signed by its account's key (the block ties it to
+its slot, ``ledger.core.block``); the state root is the root after the slots'
+new commitments.  An account that registered an encryption key is only
+touched by an encrypted block, whose slot carries exactly that key (the proof
+binds the ciphertext to it).  The proof is ``check_proof``'s, with
 the verdict passed in (``proof_verdict(block) -> (ok, reason)``), so that
 these rules run without a verifier in tests and with ``verifier.check`` on
 every real path.
@@ -271,6 +273,10 @@ def check_block_state(view: LedgerView, block, expected_parent: str = None) -> t
             reject(f"account slot {k}: encryption key of account {slot.account} is not the "
                    "registered one")
         updates[slot.account] = slot.new
+    for w in block.withdrawals:          # the block ties each to its slot (ledger.core.block)
+        acc = view.accounts.get(w.account)
+        if acc is None or not w.verify(acc.public_key):
+            reject(f"withdrawal request of account {w.account}: bad signature")
     if view.state_root(updates) != block.state_root:
         reject("state root differs from the root after this block")
     return updates, market_after

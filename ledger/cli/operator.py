@@ -20,6 +20,15 @@
   the quorum's.  Exit 0 when the
   block is final, 1 when it is not (each validator's refusal printed), 2 for
   bad input.
+* with ``--rpc URL --deployment FILE`` (``darkmatch chain deploy --ledger``)
+  the batch also credits the deposits queued on the settlement contract (the
+  prefix one block can consume) and, once final, gathers each validator's
+  Ethereum signature (``GET /anchor/<h>``) and settles the block on the
+  contract (``ledger.operator.onchain``), sending from ``--eth-key FILE`` or
+  the node's first account; exit 1 if the contract refuses it.
+  ``--withdrawals DIR`` adds the traders' signed withdrawal requests
+  (``withdraw-<id>.json``, ``darkmatch chain withdraw``) that still name the
+  account's current state; the engine drops one that would break margin.
 """
 
 import glob
@@ -116,6 +125,9 @@ def run_batch(args) -> int:
         raise UserError("give the validators with --validator URL (one per node)")
     home = OperatorHome(args.home)
     try:
+        onchain = _onchain(args, home)
+        deposits = onchain.next_deposits() if onchain is not None else None
+        withdrawals = _withdrawals(args, home, console)
         vk_home = VerifyingKey.from_json(load_json_file(home.path(VK_FILE), "verification key"))
         quorum = Quorum(home.store, vk_home)
         head = catch_up(home.store, quorum, args.validator,
@@ -167,7 +179,9 @@ def run_batch(args) -> int:
                 operator, head + 1, mark, params, home.states,
                 lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
                                            timeout=args.timeout),
-                observations=observations, pending=pending, settle=lambda proposal: home.reconcile(),
+                observations=observations, pending=pending,
+                settle=lambda proposal: home.reconcile(), deposits=deposits,
+                withdrawals=withdrawals,
                 prove_progress=lambda name, i, n: bar.update(
                     task, advance=int(i > 0), description=f"proving: {name} ({i + 1}/{n})"))
             block, rnd = res.proposal.block, res.round
@@ -187,9 +201,70 @@ def run_batch(args) -> int:
                       f"{len(block.active_orders())} orders; signed by "
                       f"{len(rnd.block.signatures)}/{len(args.validator)} validators; "
                       f"prove {res.prove_s:.2f} s, finality {res.finality_s:.2f} s")
-        return 0
+        return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
     finally:
         home.close()
+
+
+def _withdrawals(args, home, console):
+    """The signed requests in ``--withdrawals`` that still hold (each one skipped is said in
+    one line)."""
+    if not args.withdrawals:
+        return None
+    from ledger.cli.main import UserError
+    from ledger.core.codec import load_json_file
+    from ledger.ethereum.withdrawals import check_withdrawal, request_from_json
+    if not os.path.isdir(args.withdrawals):
+        raise UserError(f"--withdrawals is not a directory: {args.withdrawals}")
+    out = {}
+    for path in sorted(glob.glob(os.path.join(args.withdrawals, "withdraw-*.json"))):
+        try:
+            req = request_from_json(load_json_file(path, "withdrawal request"), path)
+            check_withdrawal(home.store, req)
+        except ValueError as e:
+            console.print(f"  skipped {os.path.basename(path)}: {e}", soft_wrap=True)
+            continue
+        out.setdefault(req.account, req)
+    return list(out.values())
+
+
+def _onchain(args, home):
+    """The settlement contract of ``--rpc``/``--deployment`` (None without ``--rpc``)."""
+    if not args.rpc:
+        return None
+    from ledger.cli.main import UserError
+    from ledger.ethereum.chain import ChainUnavailable, connect
+    from ledger.ethereum.config import load_deployment
+    from ledger.ethereum.deploy import at, default_sender
+    from ledger.ethereum.settlement import load_key_file
+    from ledger.operator.onchain import OnChain
+    try:
+        d = load_deployment(args.deployment)
+        w3 = connect(args.rpc)
+        sender = load_key_file(args.eth_key) if args.eth_key else default_sender(w3)
+    except (ChainUnavailable, ValueError) as e:
+        raise UserError(str(e)) from None
+    if w3.eth.chain_id != d["chain_id"]:
+        raise UserError(f"{args.deployment} is on chain {d['chain_id']}, {args.rpc} is chain "
+                        f"{w3.eth.chain_id}")
+    return OnChain(w3, at(w3, "Settlement", d["settlement"]), home.store, sender=sender,
+                   k_slots=home.k_slots)
+
+
+def _settle_on_chain(onchain, args, block, console) -> int:
+    """Gather the validators' Ethereum signatures and settle ``block``; the exit status."""
+    from ledger.ethereum.chain import ChainError
+    sigs, errors = onchain.remote_signatures(args.validator, block, timeout=args.timeout)
+    for url, why in errors.items():
+        console.print(f"  {url} gave no Ethereum signature: {why}")
+    try:
+        done = onchain.submit(block, signatures=sigs)
+    except (ChainError, ValueError) as e:
+        console.print(f"NOT SETTLED on-chain: block {block.height}: {e}")
+        return 1
+    console.print(f"SETTLED on-chain: block {block.height} (anchor 0x{done.anchor.hex()[:16]}…), "
+                  f"gas {done.gas:,}, {done.seconds:.2f} s; contract height {onchain.height()}")
+    return 0
 
 
 def register(sub) -> None:
@@ -217,6 +292,14 @@ def register(sub) -> None:
     b.add_argument("--mark", type=int, help="mark price (default: the ledger's last mark)")
     b.add_argument("--timeout", type=float, default=120.0,
                    help="seconds to wait for each validator (default 120)")
+    b.add_argument("--rpc", metavar="URL",
+                   help="settle the final block on this Ethereum node (needs --deployment)")
+    b.add_argument("--deployment", default="deployment.json", metavar="FILE",
+                   help="the settlement contract (darkmatch chain deploy; default deployment.json)")
+    b.add_argument("--withdrawals", metavar="DIR",
+                   help="folder of signed withdrawal requests (darkmatch chain withdraw)")
+    b.add_argument("--eth-key", metavar="FILE",
+                   help="Ethereum key (0600) to send settle from (default: the node's first account)")
     b.set_defaults(func=run_batch)
     from ledger.cli.monitor import add_monitor_parser
     add_monitor_parser(s)

@@ -29,12 +29,18 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
      "n_orders": N, "n_accounts": K, "public_inputs": [dec, ...], "proof": {...},
      "state_root": hex64, "orders": [order | null, ...],
      "signatures": [{"validator": name, "signature": hex128}, ...],
-     "observations": [observation, ...]}            # only when there are some
+     "observations": [observation, ...],           # only when there are some
+     "withdrawals": [request, ...]}                 # only when the block withdraws
 
 ``observations`` are the validators' signed prices of an oracle market
 (``ledger.core.observation``); they are part of the hashed block, so the
 validators' attestations cover them.  ``ledger.chain.oracle_quorum`` checks
 them against the ledger.
+
+``withdrawals`` are the traders' signed requests (``ledger.core.withdrawals``):
+each active account slot with a public withdrawal w > 0 has exactly one request
+for its account, with amount w and the slot's old commitment, and there is no
+other request (validators check the signatures, ``ledger.chain.rules``).
 
 ``proof`` is snarkjs's proof.json object, opaque here.
 
@@ -49,7 +55,8 @@ import hashlib
 from dataclasses import dataclass
 
 from circuits.settlement_cipher import CIPHER_GLOBALS, CIPHER_SLOT
-from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, MARKET_BITS, ORDER_PUBLIC,
+from circuits.settlement_data import (ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, MARKET_BITS,
+                                      ORDER_PUBLIC,
                                       MarketParams, n_public_inputs)
 from verifier.errors import BadInput
 from verifier.fields import R_MOD
@@ -72,6 +79,7 @@ from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS,
                                 MAX_OBSERVATIONS, PRICE_BOUND, SIZE_BOUND, check_int)
 from ledger.core.observation import Observation, observation_from_json, observation_to_json
 from ledger.core.orders import SignedOrder, order_from_json, order_to_json
+from ledger.core.withdrawals import WithdrawalRequest, request_from_json, request_to_json
 
 __all__ = [
     "Block", "BlockError", "OrderSlot", "AccountSlot", "EncryptedOpening", "attestation_bytes", "block_from_json",
@@ -168,13 +176,15 @@ class Block:
     state_root: str
     orders: tuple
     signatures: tuple = ()
-    observations: tuple = ()
+    observations: tuple = ()    #: the oracle quorum's signed prices (``Observation``)
+    withdrawals: tuple = ()     #: the signed requests of its withdrawals (``WithdrawalRequest``)
 
     def __post_init__(self):
         try:
             object.__setattr__(self, "observations", tuple(self.observations))
             object.__setattr__(self, "public_inputs", tuple(self.public_inputs))
             object.__setattr__(self, "orders", tuple(self.orders))
+            object.__setattr__(self, "withdrawals", tuple(self.withdrawals))
             object.__setattr__(self, "signatures", tuple(tuple(s) for s in self.signatures))
         except TypeError:
             raise BlockError(f"block {self.height!r}: public_inputs, orders and signatures "
@@ -264,6 +274,7 @@ class Block:
         for j, s in enumerate(order_slots):
             if s.active and s.account not in ids:
                 raise BlockError(f"order slot {j}: account {s.account} has no account slot")
+        self._check_withdrawals(pi, base + _AW * K, account_slots)
         names = set()
         for i, sig in enumerate(self.signatures):
             if (len(sig) != 2 or not isinstance(sig[0], str) or not isinstance(sig[1], bytes)
@@ -277,6 +288,36 @@ class Block:
         object.__setattr__(self, "_order_slots", tuple(order_slots))
         object.__setattr__(self, "_account_slots", tuple(account_slots))
         object.__setattr__(self, "_cipher", cipher)
+
+    def _check_withdrawals(self, pi, flow_base, account_slots):
+        """Each public withdrawal has exactly one request naming that account slot's account,
+        old commitment and amount; no request without one."""
+        by_account = {}
+        for i, w in enumerate(self.withdrawals):
+            if not isinstance(w, WithdrawalRequest):
+                raise BlockError(f"withdrawal {i} is not a withdrawal request")
+            if w.account in by_account:
+                raise BlockError(f"two withdrawal requests of account {w.account}")
+            by_account[w.account] = w
+        off = ACCOUNT_FLOW.index("withdraw")
+        for k, slot in enumerate(account_slots):
+            amount = pi[flow_base + len(ACCOUNT_FLOW) * k + off]
+            w = by_account.pop(slot.account, None) if slot.active else None
+            if amount == 0 and w is None:
+                continue
+            if amount == 0:
+                raise BlockError(f"withdrawal request of account {w.account} has no "
+                                 "withdrawal in the block")
+            if not slot.active:
+                raise BlockError(f"account slot {k} is inactive but withdraws")
+            if w is None:
+                raise BlockError(f"account slot {k}: withdrawal of {amount} without a request")
+            if (w.amount, w.commitment) != (amount, slot.old):
+                raise BlockError(f"account slot {k}: the withdrawal request of account "
+                                 f"{slot.account} is for another amount or state")
+        if by_account:
+            raise BlockError(f"withdrawal request of account {min(by_account)} has no "
+                             "withdrawal in the block")
 
     # ------------------------------------------------------------ views
     @property
@@ -353,7 +394,8 @@ class Block:
         """The same block (same hash) with these (validator, signature) pairs."""
         return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
                      self.public_inputs, self.proof, self.state_root, self.orders,
-                     tuple(signatures), self.observations)
+                     tuple(signatures), observations=self.observations,
+                     withdrawals=self.withdrawals)
 
 
 def signatures_to_json(signatures) -> list:
@@ -379,8 +421,10 @@ def block_to_json(b: Block) -> dict:
            "state_root": b.state_root,
            "orders": [None if o is None else order_to_json(o) for o in b.orders],
            "signatures": signatures_to_json(b.signatures)}
-    if b.observations:
+    if b.observations:             # absent when none, so older blocks hash as before
         out["observations"] = [observation_to_json(o) for o in b.observations]
+    if b.withdrawals:
+        out["withdrawals"] = [request_to_json(w) for w in b.withdrawals]
     return out
 
 
@@ -390,7 +434,12 @@ def block_from_json(obj, what: str = "block") -> Block:
         check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
                                                 "n_accounts", "public_inputs", "proof",
                                                 "state_root", "orders", "signatures"),
-                     ("observations",))
+                     ("observations", "withdrawals"))
+        wds = [request_from_json(w, f"{what}: withdrawals[{i}]")
+               for i, w in enumerate(get_list(obj, "withdrawals", what, MAX_SLOTS))] \
+            if "withdrawals" in obj else []
+        if "withdrawals" in obj and not wds:
+            raise CodecError(f"{what}: withdrawals, when present, must not be empty")
         pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS)
                        + _cipher_inputs(MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
@@ -409,6 +458,7 @@ def block_from_json(obj, what: str = "block") -> Block:
                      get_hex(obj, "parent_hash", what, 32).hex(),
                      get_int(obj, "n_orders", what, 0, MAX_SLOTS),
                      get_int(obj, "n_accounts", what, 0, MAX_SLOTS), public, obj["proof"],
-                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs, obs)
+                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs,
+                     observations=obs, withdrawals=wds)
     except ValueError as e:          # CodecError, OrderError, BlockError: one line each
         raise BlockError(str(e)) from None

@@ -17,11 +17,13 @@ tag                      bytes                                       used by
 ``PARAM_DOMAIN``         b"darkmatch/param-change/v1" ‖ 0x00         a parameter-change approval
 ``ACCOUNT_ID_DOMAIN``    b"darkmatch/account-id/v1" ‖ 0x00           a key's default account id
 ``OBSERVATION_DOMAIN``   b"darkmatch/observation/v1" ‖ 0x00          a validator's price observation
+``WITHDRAW_DOMAIN``      b"darkmatch/withdraw/v1" ‖ 0x00             a trader's withdrawal request
 =======================  ==========================================  ============================
 """
 
 __all__ = ["ORDER_DOMAIN", "NULLIFIER_TAG", "BLOCK_DOMAIN", "ATTEST_DOMAIN", "GENESIS_DOMAIN",
-           "STATE_ROOT_DOMAIN", "PARAM_DOMAIN", "ACCOUNT_ID_DOMAIN", "OBSERVATION_DOMAIN"]
+           "STATE_ROOT_DOMAIN", "PARAM_DOMAIN", "ACCOUNT_ID_DOMAIN", "OBSERVATION_DOMAIN",
+           "WITHDRAW_DOMAIN"]
 
 ORDER_DOMAIN = b"darkmatch/order/v1\x00"
 NULLIFIER_TAG = int.from_bytes(b"darkmatch/nullifier/v1", "big")
@@ -32,3 +34,4 @@ STATE_ROOT_DOMAIN = b"darkmatch/state-root/v1\x00"
 PARAM_DOMAIN = b"darkmatch/param-change/v1\x00"
 ACCOUNT_ID_DOMAIN = b"darkmatch/account-id/v1\x00"
 OBSERVATION_DOMAIN = b"darkmatch/observation/v1\x00"
+WITHDRAW_DOMAIN = b"darkmatch/withdraw/v1\x00"

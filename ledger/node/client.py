@@ -162,6 +162,10 @@ class NodeClient:
             raise NetworkError(f"observation from {self.url} is for another market or height")
         return o
 
+    def anchor(self, height: int, timeout=None) -> dict:
+        """The node's Ethereum signature of its final block ``height`` (``GET /anchor/<h>``)."""
+        return self.request("GET", f"/anchor/{int(height)}", timeout=timeout)
+
     def param_change(self, doc: dict, timeout=None) -> dict:
         """POST a parameter-change document (``ledger.chain.params``); the node's answer."""
         return self.request("POST", "/param-change", doc, timeout=timeout)

@@ -73,9 +73,9 @@ def _install_stall(store, height, mark_path):
 class FaultyNode(Node):
     """A ``Node`` with one fault from ``FAULTS`` (module doc)."""
 
-    def __init__(self, home, peers=(), *, fault, log=None):
+    def __init__(self, home, peers=(), *, fault, log=None, **chain):
         kind, stall_height = parse_fault(fault)
-        super().__init__(home, peers, log=log)
+        super().__init__(home, peers, log=log, **chain)
         self.fault = fault
         self._kind = kind
         if kind == "stall-commit":

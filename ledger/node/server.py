@@ -3,7 +3,8 @@
 Routes (JSON in and out; the client side is ``ledger.node.client``):
 
     GET  /status            chain id, genesis hash, validator, head {height, hash}, state root,
-                            peers, bad_peers (peers that served a bad block), syncing
+                            peers, bad_peers (peers that served a bad block), syncing,
+                            ethereum {address, soft, hard, contract, collateral, cap, ...}
     POST /propose           a block without signatures → the attestation
                             {"validator", "height", "hash", "signature"} (hex)
     POST /finalize          a block with its signatures → {"status": "stored"|"known", ...}
@@ -13,6 +14,9 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
     GET  /observations/<market>/<height>   this validator's signed price observation for the
                             next block of an oracle market (``ledger.node.observer``)
+    GET  /anchor/<height>   the final block's anchor hash and this validator's Ethereum
+                            signature of it {"height", "anchor", "address", "signature"}
+                            (``ledger.node.ethereum``); 404 past the head or without eth.key
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -122,6 +126,10 @@ def create_app(node: Node) -> Flask:
     def _block(height):
         return _reply(node.block(_height(height)))
 
+    @app.get("/anchor/<height>")
+    def _anchor(height):
+        return _reply(node.anchor(_height(height)))
+
     @app.post("/param-change")
     def _param_change():
         return _reply(node.param_change(_body()))
@@ -171,11 +179,11 @@ def serve(node: Node, host: str = "127.0.0.1", port: int = 0, threads: int = 4) 
         server.close()
 
 
-def _node(home, peers) -> Node:
+def _node(home, peers, **chain) -> Node:
     """A ``Node``, or the test-only ``FaultyNode`` when ``DARKMATCH_NODE_FAULT`` is set."""
     from ledger.node.faults import FAULT_ENV, FaultyNode     # only the name, until it is set
     fault = os.environ.get(FAULT_ENV)
-    return FaultyNode(home, peers, fault=fault) if fault else Node(home, peers)
+    return FaultyNode(home, peers, fault=fault, **chain) if fault else Node(home, peers, **chain)
 
 
 def run_node(args) -> int:
@@ -184,7 +192,8 @@ def run_node(args) -> int:
         raise BadInput("--port must be in [0, 65535]")
     if not 1 <= args.threads <= 64:
         raise BadInput("--threads must be in [1, 64]")
-    node = _node(args.home, args.peer)
+    node = _node(args.home, args.peer, rpc=getattr(args, "rpc", None),
+                 deployment=getattr(args, "deployment", None))
     try:
         try:
             os.unlink(os.path.join(args.home, URL_FILE))

@@ -11,6 +11,8 @@ can be tested and reasoned about without a socket.
     node.db                  the node's SQLite store (ledger.chain.store.Store, created at genesis)
                              and its sign log (ledger.chain.signlog, table ``signlog``)
     node.url                 written by the server once it listens (its actual URL)
+    eth.key                  the validator's Ethereum key (hex, mode 0600): signs final blocks
+                             for the settlement contract (``ledger.node.ethereum``)
 
 **Proposal** (``propose``): a block without signatures.  A block above head + 1
 first triggers a catch-up; then ``Validator.attest`` runs the checks of
@@ -72,6 +74,8 @@ from ledger.core.keys import atomic_write, load_private_key, public_key_hex, sav
 from ledger.node.catchup import fetch_finalized
 from ledger.node.client import NodeClient, attestation_to_json
 from ledger.node.observer import NotObserved, load_observer, market_figures
+from ledger.node.ethereum import ETH_KEY_FILE, NodeEthereum
+from ledger.ethereum.settlement import new_key_file
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.signlog import SignLog
 from ledger.chain.store import Store
@@ -117,7 +121,7 @@ def init_home(home, genesis_path, key_path, vk_path) -> dict:
                          f"{os.fspath(genesis_path)}")
     if os.path.exists(home) and not os.path.isdir(home):
         raise BadInput(f"validator home is not a directory: {home}")
-    for f in (GENESIS_FILE, KEY_FILE, VK_FILE, STORE_FILE):
+    for f in (GENESIS_FILE, KEY_FILE, VK_FILE, STORE_FILE, ETH_KEY_FILE):
         if os.path.lexists(os.path.join(home, f)):
             raise BadInput(f"{os.path.join(home, f)} already exists (home already initialised)")
     os.makedirs(home, mode=0o700, exist_ok=True)
@@ -126,10 +130,11 @@ def init_home(home, genesis_path, key_path, vk_path) -> dict:
     save_private_key(key, os.path.join(home, KEY_FILE))
     atomic_write(os.path.join(home, VK_FILE), (json.dumps(vk.to_json(), indent=1) + "\n").encode(),
                  mode=0o644)
+    eth = new_key_file(os.path.join(home, ETH_KEY_FILE))
     with Store.open(os.path.join(home, STORE_FILE)) as store:
         gh = store.init_genesis(genesis)
     return {"validator": names[0], "chain_id": genesis.chain_id, "genesis_hash": gh,
-            "home": home}
+            "home": home, "eth_address": eth.address}
 
 
 class Node:
@@ -137,7 +142,7 @@ class Node:
 
     fault = None        #: the test fault of a ``ledger.node.faults.FaultyNode``
 
-    def __init__(self, home, peers=(), *, log=None):
+    def __init__(self, home, peers=(), *, log=None, rpc=None, deployment=None):
         home = os.fspath(home)
         if not os.path.isdir(home):
             raise BadInput(f"validator home not found: {home} (run: darkmatch validator init)")
@@ -157,6 +162,7 @@ class Node:
             self.validator = Validator(key, self.store, self.vk, self.signlog,
                                        proof_verdict=self.quorum.proof_verdict)
             self.observer = load_observer(home, key, self.validator.name, self.store)
+            self.eth = NodeEthereum(home, self.store, rpc=rpc, deployment=deployment)
         except BaseException:
             self.store.close()
             raise
@@ -178,7 +184,8 @@ class Node:
                "public_key": self.validator.public_key,
                "head": {"height": height, "hash": head}, "state_root": self.store.state_root(),
                "peers": list(self.peers), "bad_peers": dict(self.bad_peers),
-               "syncing": self.syncing, "markets": market_figures(self.store)}
+               "syncing": self.syncing, "markets": market_figures(self.store),
+               "ethereum": self.eth.status()}
         return out
 
     def observation(self, market_id: int, height: int) -> dict:
@@ -186,6 +193,10 @@ class Node:
         if self.observer is None:
             raise NotObserved(f"validator {self.name} has no price source")
         return observation_to_json(self.observer.observe(market_id, height))
+
+    def anchor(self, height: int) -> dict:
+        """This validator's Ethereum signature of final block ``height`` (``ledger.node.ethereum``)."""
+        return self.eth.anchor(height)
 
     def block(self, height: int) -> dict:
         """The finalized block at ``height`` as JSON; ``NotFound`` past the head."""

@@ -143,14 +143,21 @@ class Operator:
 
     # ------------------------------------------------------------ batch
     def propose(self, height: int, mark_price: int, params, account_states: dict, *,
-                observations=(), liquidate=None, prove_progress=None) -> Proposal:
+                observations=(), liquidate=None, prove_progress=None, deposits=None,
+                withdrawals=None) -> Proposal:
         """Match, prove and package the pending orders as block ``height``.
 
         ``observations``: the validators' signed prices for an oracle market;
         ``liquidate``: account ids to liquidate (default: every account the
         monitor finds below maintenance, as many as the account slots allow);
         ``prove_progress(step, i, n)`` follows the prover's named steps
-        (``prover.prove``'s ``progress``).
+        (``prover.prove``'s ``progress``).  ``deposits`` (account → amount) and
+        ``withdrawals`` (signed ``WithdrawalRequest``s, carried by the block) are the
+        batch's collateral flows (``ledger.operator.onchain`` takes them
+        from the settlement contract's queue, in queue order, and the traders' signed
+        requests); a withdrawal that would break margin is dropped by the engine, and
+        when the accounts outgrow the K slots the queue's last deposits wait for a later
+        block (the ones kept stay a prefix of the queue).
         """
         view = self.store.view()
         if height != view.height + 1:
@@ -176,12 +183,23 @@ class Operator:
                                           self.k_slots, busy={op.account for op in openings})
         self._say(f"matching {len(openings)} orders"
                   + (f", liquidating {list(liquidate)}" if liquidate else ""))
-        res = match_batch(openings, account_states, plan.mark, params,
-                          funding_index=plan.funding_index, liquidate=liquidate,
-                          reduce_only=plan.reduce_only, insurance=plan.insurance)
+        deposits = dict(deposits or {})
+        requests = {w.account: w for w in (withdrawals or ())}
+        withdrawals = {a: w.amount for a, w in requests.items()}
+        while True:
+            res = match_batch(openings, account_states, plan.mark, params,
+                              funding_index=plan.funding_index, liquidate=liquidate,
+                              reduce_only=plan.reduce_only, insurance=plan.insurance,
+                              deposits=deposits, withdrawals=withdrawals)
+            if len(res.participants) <= self.k_slots or not deposits:
+                break
+            deposits.pop(list(deposits)[-1])       # the queue's last entry waits (order kept)
         rejected = [(live[i][0], why) for i, why in res.rejected]
         if len(res.active) > self.n_slots:
             raise Rejected(f"{len(res.active)} orders do not fit {self.n_slots} order slots")
+        if len(res.participants) > self.k_slots:
+            raise Rejected(f"{len(res.participants)} accounts do not fit {self.k_slots} "
+                           "account slots")
         witness = res.to_witness(height, self.n_slots, self.k_slots, openings=openings)
         self._say(f"proving {self.n_slots}x{self.k_slots} batch at P={res.price} V={res.volume}")
         expected = [int(v) for v in witness.public_inputs()]
@@ -198,8 +216,9 @@ class Operator:
         new_states = {s.account: s for s in witness.new_accounts if s is not None}
         root = view.state_root({a: s.commitment() for a, s in new_states.items()})
         orders = [live[i][0] for i in res.active] + [None] * (self.n_slots - len(res.active))
+        debited = [requests[a] for a in sorted(res.withdrawals or {})]
         block = Block(height, view.head_hash, self.n_slots, self.k_slots, public, proof.to_json(),
-                      root, orders, (), observations)
+                      root, orders, observations=observations, withdrawals=debited)
         self._say(f"block {height} proposed ({block.hash()[:16]}…)")
         return Proposal(block, new_states, rejected, tuple(res.liquidated), tuple(res.postponed),
                         plan)

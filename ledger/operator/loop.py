@@ -47,11 +47,15 @@ class BatchResult:
 
 
 def run_batch(operator, height: int, mark_price: int, params, states: dict, round_fn, *,
-              observations=(), pending=None, settle=None, prove_progress=None) -> BatchResult:
-    """One batch (module docstring); ``states``: account id → ``AccountState``."""
+              observations=(), pending=None, settle=None, prove_progress=None, deposits=None,
+              withdrawals=None) -> BatchResult:
+    """One batch (module docstring); ``states``: account id → ``AccountState``;
+    ``deposits`` (account → amount) and ``withdrawals`` (signed requests): the batch's
+    collateral flows (``Operator.propose``)."""
     t = time.perf_counter()
     proposal = operator.propose(height, mark_price, params, states, observations=observations,
-                                prove_progress=prove_progress)
+                                prove_progress=prove_progress, deposits=deposits,
+                                withdrawals=withdrawals)
     prove_s = time.perf_counter() - t
     if pending is not None:
         pending(proposal)                       # durable before the block leaves
