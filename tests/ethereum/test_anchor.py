@@ -274,7 +274,7 @@ def test_deposits_beyond_the_account_slots_wait_in_queue_order(market, monkeypat
     class Fits(Exception):
         pass
 
-    def fake_match(openings, states, mark, params, deposits=None, withdrawals=None):
+    def fake_match(openings, states, mark, params, deposits=None, withdrawals=None, **perp):
         seen.append(dict(deposits))
         participants = sorted(set(deposits) | {9})          # account 9 trades in the batch
         if len(participants) <= market.operator.k_slots:
@@ -283,5 +283,6 @@ def test_deposits_beyond_the_account_slots_wait_in_queue_order(market, monkeypat
 
     monkeypatch.setattr(engine, "match_batch", fake_match)
     with pytest.raises(Fits):
-        market.operator.propose(1, market.mark, MARKET, market.states, deposits={1: 10, 2: 20, 3: 30})
+        market.operator.propose(1, market.mark, MARKET, market.states, deposits={1: 10, 2: 20, 3: 30},
+                                observations=market.observations(1))
     assert seen == [{1: 10, 2: 20, 3: 30}, {1: 10, 2: 20}, {1: 10}]
