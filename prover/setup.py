@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from circuits.builder import Circuit, ConstraintSystem
 from verifier.marshal import VerifyingKey
 
 from .commit import commit
@@ -26,8 +25,8 @@ __all__ = ["ProvingKey", "setup", "domain_power", "SELECTORS", "SIGMAS"]
 
 @dataclass
 class ProvingKey:
-    circuit: Circuit
-    cs: ConstraintSystem
+    circuit: object                          #: ``circuits.Circuit`` (or a stand-in: snarkjs.prove)
+    cs: object                               #: its ``circuits.ConstraintSystem``, or None
     domain: Domain
     vk: VerifyingKey
     srs_g1: np.ndarray                       #: [τʲ]₁ for j < n + 6
@@ -41,13 +40,14 @@ def _domain_power(rows: int) -> int:
     return max(3, (max(rows, 1) - 1).bit_length())
 
 
-def domain_power(circuit: Circuit) -> int:
+def domain_power(circuit) -> int:
     """log2 of the evaluation domain ``setup`` uses for ``circuit`` (the SRS power it needs)."""
     return _domain_power(circuit.n_gates)
 
 
-def setup(circuit: Circuit, srs):
-    """Preprocess ``circuit`` with ``srs``; returns ``(pk, vk)``."""
+def setup(circuit, srs):
+    """Preprocess ``circuit`` (a ``circuits.Circuit``) with ``srs``; returns ``(pk, vk)``."""
+    from circuits.builder import Circuit      # here: proving from a zkey never loads circuits
     if not isinstance(circuit, Circuit):
         raise TypeError("setup expects a circuits.Circuit")
     cs = circuit.compile()

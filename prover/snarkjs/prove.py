@@ -18,7 +18,6 @@ the Fr kernels; the error names the first failing row and its variables.
 
 import numpy as np
 
-from circuits.builder import UnsatisfiedError
 from verifier.fields import R_MOD
 
 from ..domain import Domain
@@ -89,6 +88,7 @@ class ZkeyCircuit:
             row = int(bad[0])
             va, vb, vc = (int(v[row]) for v in self.wires)
             kind = "public input" if row < npub else "gate"
+            from circuits.builder import UnsatisfiedError    # only on failure: proving skips circuits
             raise UnsatisfiedError(row, f"{kind} row: qM·a·b + qL·a + qR·b + qO·c + qC ≠ 0 "
                                    "with "
                                    f"a = {self._name(va)}, b = {self._name(vb)}, "
