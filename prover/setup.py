@@ -69,10 +69,11 @@ def setup(circuit, srs):
     pk.coeffs = Preprocessed(**coeffs)
     pk.coset = Preprocessed(**{name: dom.to_coset(p) for name, p in coeffs.items()})
     dom.precompute()
-    commitments = {name: commit(srs_g1, coeffs[name]) for name in SELECTORS + SIGMAS}
+    c = pk.coeffs
     pk.vk = VerifyingKey(
         n_public=cs.n_public, power=power, k1=K1, k2=K2,
-        Qm=commitments["qm"], Ql=commitments["ql"], Qr=commitments["qr"], Qo=commitments["qo"],
-        Qc=commitments["qc"], S1=commitments["s1"], S2=commitments["s2"], S3=commitments["s3"],
+        Qm=commit(srs_g1, c.qm), Ql=commit(srs_g1, c.ql), Qr=commit(srs_g1, c.qr),
+        Qo=commit(srs_g1, c.qo), Qc=commit(srs_g1, c.qc),
+        S1=commit(srs_g1, c.s1), S2=commit(srs_g1, c.s2), S3=commit(srs_g1, c.s3),
         X_2=srs.g2[1])
     return pk, pk.vk

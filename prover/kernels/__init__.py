@@ -12,7 +12,7 @@ Submodules are imported on first use (``from prover.kernels import fr`` loads
 
 import importlib
 
-__all__ = ["fr", "fq", "convert", "g1", "msm", "ntt", "poly", "plonk", "srs_kernels", "threads"]
+__all__ = ["fr", "fq", "convert", "g1", "msm", "ntt", "poly", "plonk", "srs_kernels", "threads", "witness"]
 
 
 def __getattr__(name):
