@@ -8,11 +8,14 @@ Per power p, the circom Poseidon chain of ``benchmarks/zkey.py`` (same
 calibration, same template) is compiled once, its witness computed by
 ``snarkjs wtns calculate`` and its zkey made by ``darkmatch plonk setup`` (byte
 for byte snarkjs's).  Then, for each tree (this one, and ``--baseline REV``
-exported with ``git archive`` into --out), alternating run by run:
+exported with ``git archive`` into --out; and with ``--no-cache-too`` this tree
+with the proving-key cache of ``prover.snarkjs.keycache`` off, i.e. a first
+proof with a new zkey), alternating run by run:
 
 * ``cmd_s``: the wall time of the whole ``python -m ledger.cli plonk prove zkey
   wtns proof.json public.json`` process (the launcher of benchmarks/plonk.py,
-  which also gives its peak RSS and CPU);
+  which also gives its peak RSS and ``cpu_s``, user + system CPU seconds over all
+  its threads: on a shared machine the steadier of the two);
 * ``python_s``: a bare ``python -c pass`` (the interpreter's own start, a floor);
 * ``phases``: the same steps as the command, timed inside one fresh process
   (``--child``): ``cli`` (import ``ledger.cli.main``, build the parser, parse),
@@ -58,7 +61,11 @@ def child(zkey: str, wtns: str) -> dict:
         marks.append((name, time.perf_counter()))
 
     from ledger.cli.main import build_parser
-    args = build_parser().parse_args(["plonk", "prove", zkey, wtns, os.devnull, os.devnull])
+    argv = ["plonk", "prove", zkey, wtns, os.devnull, os.devnull]
+    try:
+        args = build_parser(["plonk"]).parse_args(argv)        # what main() builds for plonk
+    except TypeError:                                         # an older tree: the whole parser
+        args = build_parser().parse_args(argv)
     mark("cli")
     from prover.snarkjs import proving_key, read_wtns, read_zkey
     from prover.steps import prove
@@ -123,8 +130,10 @@ def export_tree(rev: str, out: pathlib.Path) -> pathlib.Path:
     return d
 
 
-def _env(tree: pathlib.Path):
-    return dict(os.environ, PYTHONPATH=str(tree))
+def _env(tree):
+    """(path, extra environment) → the environment of its commands."""
+    path, extra = tree
+    return dict(os.environ, PYTHONPATH=str(path), **extra)
 
 
 def _command(tree, zkey, wtns, d):
@@ -134,7 +143,7 @@ def _command(tree, zkey, wtns, d):
     old = dict(os.environ)
     os.environ.update(env)
     try:
-        rc, wall, rss, cpu, txt = run_measured(cmd, cwd=tree)
+        rc, wall, rss, cpu, txt = run_measured(cmd, cwd=tree[0])
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -146,7 +155,7 @@ def _command(tree, zkey, wtns, d):
 def measure(trees: dict, power, zkey, wtns, reps, snarkjs) -> dict:
     res = {name: {"cmd": [], "mib": [], "cpu": [], "phases": []} for name in trees}
     if snarkjs:
-        res["snarkjs"] = {"cmd": [], "mib": []}
+        res["snarkjs"] = {"cmd": [], "mib": [], "cpu": []}
     py = []
     for name, tree in trees.items():               # warm-up: Numba cache load or compile
         t = time.perf_counter()
@@ -162,23 +171,24 @@ def measure(trees: dict, power, zkey, wtns, reps, snarkjs) -> dict:
             r["cmd"].append(wall)
             r["mib"].append(rss)
             r["cpu"].append(cpu)
-            txt = _run([sys.executable, __file__, "--child", zkey, wtns], tree, _env(tree))
+            txt = _run([sys.executable, __file__, "--child", zkey, wtns], tree[0], _env(tree))
             r["phases"].append(json.loads(txt.strip().splitlines()[-1]))
         if snarkjs:
-            rc, wall, rss, _cpu, txt = run_measured(
+            rc, wall, rss, cpu, txt = run_measured(
                 [SNARKJS, "plonk", "prove", zkey, wtns, zkey.parent / "sj_proof.json",
                  zkey.parent / "sj_public.json"], cwd=zkey.parent)
             if rc != 0:
                 raise RuntimeError(f"snarkjs plonk prove failed:\n{txt[-2000:]}")
             res["snarkjs"]["cmd"].append(wall)
             res["snarkjs"]["mib"].append(rss)
+            res["snarkjs"]["cpu"].append(cpu)
     out = {"python_s": round(statistics.median(py), 4)}
     for name, r in res.items():
         o = {"cmd_s": round(statistics.median(r["cmd"]), 3),
              "cmd_runs_s": [round(x, 3) for x in r["cmd"]],
+             "cpu_s": round(statistics.median(r["cpu"]), 3),
              "peak_mib": round(max(r["mib"]), 1)}
         if "phases" in r:
-            o["cpu_s"] = round(statistics.median(r["cpu"]), 3)
             ph = r["phases"]
             o["phases"] = {k: round(statistics.median(p[k] for p in ph), 4)
                            for k in ("cli", "import", "read", "key", "prove", "write", "total")}
@@ -189,12 +199,13 @@ def measure(trees: dict, power, zkey, wtns, reps, snarkjs) -> dict:
     if snarkjs:
         for name in trees:
             out[name]["ratio_vs_snarkjs"] = round(out["snarkjs"]["cmd_s"] / out[name]["cmd_s"], 2)
+            out[name]["cpu_ratio_vs_snarkjs"] = round(out["snarkjs"]["cpu_s"] / out[name]["cpu_s"], 2)
     return out
 
 
 def table(results) -> str:
-    head = ("2^p", "tree", "command s", "prove s", "start s (cmd − prove)", "cli", "import",
-            "read", "key", "write", "peak MiB", "× snarkjs")
+    head = ("2^p", "tree", "command s", "command CPU s", "prove s", "start s (cmd − prove)",
+            "cli", "import", "read", "key", "write", "peak MiB", "× snarkjs", "× snarkjs CPU")
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
     for p, r in sorted(results.items()):
         for name, o in r.items():
@@ -202,12 +213,13 @@ def table(results) -> str:
                 continue
             ph = o["phases"]
             lines.append(" | ".join(str(x) for x in (
-                p, name, o["cmd_s"], ph["prove"], o["start_s"], ph["cli"], ph["import"],
-                ph["read"], ph["key"], ph["write"], o["peak_mib"],
-                o.get("ratio_vs_snarkjs", "-"))))
+                p, name, o["cmd_s"], o["cpu_s"], ph["prove"], o["start_s"], ph["cli"],
+                ph["import"], ph["read"], ph["key"], ph["write"], o["peak_mib"],
+                o.get("ratio_vs_snarkjs", "-"), o.get("cpu_ratio_vs_snarkjs", "-"))))
         extra = f"python -c pass {r['python_s']} s"
         if "snarkjs" in r:
-            extra += f"; snarkjs {r['snarkjs']['cmd_s']} s, {r['snarkjs']['peak_mib']} MiB"
+            sj = r["snarkjs"]
+            extra += f"; snarkjs {sj['cmd_s']} s ({sj['cpu_s']} s CPU), {sj['peak_mib']} MiB"
         lines.append(f"2^{p}: {extra}")
     return "\n".join(lines)
 
@@ -218,6 +230,8 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--baseline", metavar="REV", help="also time this git revision, same run")
     ap.add_argument("--snarkjs", action="store_true", help="also time snarkjs plonk prove")
+    ap.add_argument("--no-cache-too", action="store_true",
+                    help="also time this tree with the proving-key cache off (DARKMATCH_KEY_CACHE=0)")
     ap.add_argument("--out", type=pathlib.Path, default=ROOT / "bench-out" / "startup")
     ap.add_argument("--child", nargs=2, metavar=("ZKEY", "WTNS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -237,9 +251,12 @@ def main() -> int:
         shutil.copytree(CIRCOMLIB, cal / "lib")
     r1, r2 = rows_of(1, cal, ptau), rows_of(2, cal, ptau)
     base, per = r1 - (r2 - r1), r2 - r1
-    trees = {"this": ROOT}
+    cache = {"DARKMATCH_CACHE_DIR": str(args.out / "key-cache")}
+    trees = {"this": (ROOT, cache)}
+    if args.no_cache_too:
+        trees["this, no key cache"] = (ROOT, {"DARKMATCH_KEY_CACHE": "0"})
     if args.baseline:
-        trees[f"baseline {args.baseline}"] = export_tree(args.baseline, args.out)
+        trees[f"baseline {args.baseline}"] = (export_tree(args.baseline, args.out), cache)
     results = {}
     for power in args.powers:
         zkey, wtns = prepare(power, args.out, ptau, base, per)
