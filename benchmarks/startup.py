@@ -23,7 +23,9 @@ proof with a new zkey), alternating run by run:
   ``key`` (``proving_key``), ``prove``, ``write``; plus which heavy packages
   the command had loaded (``ledger`` role packages, web3/eth, py_ecc, scipy).
 
-A warm-up command runs first in each tree (Numba cache compile/load), so every
+With ``--cold`` each tree's command first runs once with an empty
+``NUMBA_CACHE_DIR`` (``cold_cmd_s``: everything compiles, as on a first install).
+A warm-up command then runs in each tree (Numba cache compile/load), so every
 timed run starts from a populated kernel cache: the cached start a user sees
 after the first proof.  Medians over --reps.  Prints a table and, as the LAST
 stdout line, one JSON object keyed by tree then power.
@@ -152,11 +154,20 @@ def _command(tree, zkey, wtns, d):
     return wall, rss, cpu
 
 
-def measure(trees: dict, power, zkey, wtns, reps, snarkjs) -> dict:
+def measure(trees: dict, power, zkey, wtns, reps, snarkjs, cold_compile=False) -> dict:
     res = {name: {"cmd": [], "mib": [], "cpu": [], "phases": []} for name in trees}
     if snarkjs:
         res["snarkjs"] = {"cmd": [], "mib": [], "cpu": []}
     py = []
+    cold = {}
+    if cold_compile:                                # an empty Numba cache: everything compiles
+        import tempfile
+        for name, (path, extra) in trees.items():
+            with tempfile.TemporaryDirectory() as nc:
+                wall, _rss, cpu = _command((path, dict(extra, NUMBA_CACHE_DIR=nc)), zkey, wtns,
+                                           zkey.parent)
+            cold[name] = (round(wall, 2), round(cpu, 2))
+            log(f"2^{power} {name}: cold compile command {wall:.1f} s ({cpu:.1f} s CPU)")
     for name, tree in trees.items():               # warm-up: Numba cache load or compile
         t = time.perf_counter()
         _command(tree, zkey, wtns, zkey.parent)
@@ -195,6 +206,8 @@ def measure(trees: dict, power, zkey, wtns, reps, snarkjs) -> dict:
             o["start_s"] = round(o["cmd_s"] - o["phases"]["prove"], 3)
             o["loaded"] = ph[-1]["loaded"]
             o["modules"] = ph[-1]["modules"]
+        if name in cold:
+            o["cold_cmd_s"], o["cold_cmd_cpu_s"] = cold[name]
         out[name] = o
     if snarkjs:
         for name in trees:
@@ -230,6 +243,8 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--baseline", metavar="REV", help="also time this git revision, same run")
     ap.add_argument("--snarkjs", action="store_true", help="also time snarkjs plonk prove")
+    ap.add_argument("--cold", action="store_true",
+                    help="first time each tree's command with an empty NUMBA_CACHE_DIR (cold compile)")
     ap.add_argument("--no-cache-too", action="store_true",
                     help="also time this tree with the proving-key cache off (DARKMATCH_KEY_CACHE=0)")
     ap.add_argument("--out", type=pathlib.Path, default=ROOT / "bench-out" / "startup")
@@ -260,7 +275,8 @@ def main() -> int:
     results = {}
     for power in args.powers:
         zkey, wtns = prepare(power, args.out, ptau, base, per)
-        results[power] = measure(trees, power, zkey, wtns, args.reps, args.snarkjs)
+        results[power] = measure(trees, power, zkey, wtns, args.reps, args.snarkjs,
+                                 args.cold and power == args.powers[0])
         log(json.dumps(results[power]))
     print(table(results))
     print(json.dumps(results))
