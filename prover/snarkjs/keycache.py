@@ -19,8 +19,10 @@ there (Horner); otherwise it is recomputed and rewritten.  A single corrupted
 entry that escapes this check cannot yield a bad proof either: the quotient
 would not divide exactly and ``prover.quotient.check_degree`` refuses it.
 
-``DARKMATCH_KEY_CACHE=0`` turns the cache off; an unwritable cache directory
-only means the values are recomputed each time.
+The directory keeps the ``MAX_FILES`` most recently used keys (a load marks a
+file used; a store removes the least recently used beyond that): 72 MiB a key
+at 2^16, 1.1 GiB at 2^20.  ``DARKMATCH_KEY_CACHE=0`` turns the cache off; an
+unwritable cache directory only means the values are recomputed each time.
 """
 
 import hashlib
@@ -37,10 +39,12 @@ from ..kernels import poly
 from ..kernels.convert import fr_scalar
 from ..polys import Preprocessed
 
-__all__ = ["cache_dir", "fingerprint", "coset_values", "ENTRIES"]
+__all__ = ["cache_dir", "fingerprint", "coset_values", "ENTRIES", "MAX_FILES"]
 
 #: the cached arrays, in file order: the eight preprocessed polynomials, then L₀
 ENTRIES = ("qm", "ql", "qr", "qo", "qc", "s1", "s2", "s3", "l0")
+#: cached keys kept per directory (least recently used removed first)
+MAX_FILES = 8
 
 
 def cache_dir():
@@ -94,7 +98,13 @@ def _load(path: pathlib.Path, dom, coeffs: Preprocessed):
             or not values.flags.c_contiguous:
         return None
     values = values.view(np.ndarray)
-    return values if _spot_check(values, dom, coeffs) else None
+    if not _spot_check(values, dom, coeffs):
+        return None
+    try:
+        os.utime(path)                       # most recently used (for _evict)
+    except OSError:
+        pass
+    return values
 
 
 def _store(path: pathlib.Path, values: np.ndarray) -> None:
@@ -107,6 +117,23 @@ def _store(path: pathlib.Path, values: np.ndarray) -> None:
     except OSError:
         try:
             tmp.unlink()
+        except OSError:
+            pass
+        return
+    _evict(path.parent)
+
+
+def _evict(d: pathlib.Path) -> None:
+    """Remove the least recently used cache files beyond ``MAX_FILES``."""
+    files = []
+    for f in d.glob("coset-*.npy"):
+        try:
+            files.append((f.stat().st_mtime_ns, f))
+        except OSError:
+            pass
+    for _, f in sorted(files, reverse=True)[MAX_FILES:]:
+        try:
+            f.unlink()
         except OSError:
             pass
 

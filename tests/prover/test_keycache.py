@@ -145,3 +145,17 @@ def test_wires_and_witness_limbs_unchanged_by_cache(files, cache):
     for name in ("s1", "s2", "s3"):
         assert np.array_equal(getattr(a.sigma_h, name), getattr(b.sigma_h, name))
     assert all(np.array_equal(getattr(a.wires, w), getattr(b.wires, w)) for w in "abc")
+
+
+def test_cache_keeps_only_the_most_recently_used_keys(files, cache, monkeypatch):
+    import os
+    monkeypatch.setattr(keycache, "MAX_FILES", 2)
+    cache.mkdir()
+    for i in range(3):                                         # three other keys, oldest first
+        f = cache / f"coset-{'0' * 31}{i}.npy"
+        f.write_bytes(b"x")
+        os.utime(f, ns=(10 ** 18 + i, 10 ** 18 + i))
+    proving_key(read_zkey(files / "c.zkey"))                   # stores a fourth, evicts two
+    kept = sorted(p.name for p in cache.glob("coset-*.npy"))
+    assert len(kept) == 2 and f"coset-{'0' * 31}2.npy" in kept
+    assert any(not name.startswith("coset-000") for name in kept)   # this key's file
