@@ -65,7 +65,7 @@ from ledger.core.domains import STATE_ROOT_DOMAIN
 from ledger.core.genesis import Genesis, genesis_hash
 
 __all__ = [
-    "Account", "Market", "ValidatorRecord", "LedgerView", "Tally", "BlockRejected",
+    "NotProposer", "check_proposer", "Account", "Market", "ValidatorRecord", "LedgerView", "Tally", "BlockRejected",
     "genesis_view", "check_order", "check_block", "check_proof", "apply_block", "tally",
     "block_tally", "check_final", "replay_block", "is_quorum", "state_root", "mark_move_ok",
 ]
@@ -73,6 +73,26 @@ __all__ = [
 
 class BlockRejected(Rejected):
     """A block that does not extend this ledger; nothing was stored."""
+
+
+class NotProposer(Rejected):
+    """A proposal the genesis operator did not sign (HTTP 403)."""
+
+    http_status = 403
+
+
+def check_proposer(operator_key, block) -> None:
+    """``NotProposer`` unless ``block`` carries the operator's signature over its proposal
+    bytes; a ledger whose genesis names no operator (``operator_key`` None) takes any."""
+    if operator_key is None:
+        return
+    sig = block.operator_signature
+    if sig is None:
+        raise NotProposer(f"block {block.height} is not signed by the operator (this "
+                          "ledger's genesis names one)")
+    if not keys.verify(operator_key, block.proposal_bytes(), sig):
+        raise NotProposer(f"block {block.height}: the operator signature does not verify "
+                          "under the genesis operator key")
 
 
 @dataclass(frozen=True)

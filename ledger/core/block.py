@@ -23,7 +23,14 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
     {"kind": "darkmatch-block", "version": 1, "height": int, "parent_hash": hex64,
      "n_orders": N, "n_accounts": K, "public_inputs": [dec, ...], "proof": {...},
      "state_root": hex64, "orders": [order | null, ...],
-     "signatures": [{"validator": name, "signature": hex128}, ...]}
+     "signatures": [{"validator": name, "signature": hex128}, ...],
+     "operator_signature": hex128}                # optional, only when present
+
+``operator_signature`` is the operator's Ed25519 signature over
+``proposal_bytes(height, hash)`` = b"darkmatch/proposal/v1" ‖ 0x00 ‖ height
+(8 bytes, big-endian) ‖ block hash (32 bytes); like the validators'
+signatures it is not part of the hash it signs.  A block without one is
+written without the key (there is no ``null`` spelling).
 
 ``proof`` is snarkjs's proof.json object, opaque here.
 
@@ -43,7 +50,7 @@ from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
 from ledger.core import keys
-from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN
+from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN, PROPOSAL_DOMAIN
 from ledger.core.codec import (
     CodecError,
     canonical_json,
@@ -61,7 +68,8 @@ from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS, PR
 from ledger.core.orders import SignedOrder, order_from_json, order_to_json
 
 __all__ = [
-    "Block", "BlockError", "OrderSlot", "AccountSlot", "attestation_bytes", "block_from_json",
+    "Block", "BlockError", "OrderSlot", "AccountSlot", "attestation_bytes", "proposal_bytes",
+    "block_from_json",
     "block_to_json", "signatures_to_json", "signatures_from_json", "BLOCK_KIND", "BLOCK_DOMAIN",
     "ATTEST_DOMAIN", "HEADER_INPUTS", "MAX_SLOTS", "MAX_HEIGHT",
 ]
@@ -98,6 +106,11 @@ def attestation_bytes(height: int, block_hash: str) -> bytes:
     return ATTEST_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
 
 
+def proposal_bytes(height: int, block_hash: str) -> bytes:
+    """What the operator signs when it proposes block ``height`` with hash ``block_hash``."""
+    return PROPOSAL_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
+
+
 def _int(name, v, lo, hi):
     return check_int(v, name, lo, hi, error=BlockError)
 
@@ -126,6 +139,7 @@ class Block:
     state_root: str
     orders: tuple
     signatures: tuple = ()
+    operator_signature: bytes = None     #: over ``proposal_bytes``; not hashed
 
     def __post_init__(self):
         try:
@@ -218,6 +232,10 @@ class Block:
             if sig[0] in names:
                 raise BlockError(f"two signatures by validator {sig[0]!r}")
             names.add(sig[0])
+        osig = self.operator_signature
+        if osig is not None and (not isinstance(osig, bytes)
+                                 or len(osig) != keys.SIGNATURE_BYTES):
+            raise BlockError("operator signature must be 64 bytes")
         object.__setattr__(self, "_header", header)
         object.__setattr__(self, "_params", params)
         object.__setattr__(self, "_order_slots", tuple(order_slots))
@@ -268,6 +286,7 @@ class Block:
         """The hashed part: the JSON form without signatures."""
         d = block_to_json(self)
         del d["signatures"]
+        d.pop("operator_signature", None)
         return d
 
     def hash(self) -> str:
@@ -279,11 +298,20 @@ class Block:
     def attestation_bytes(self) -> bytes:
         return attestation_bytes(self.height, self.hash())
 
+    def proposal_bytes(self) -> bytes:
+        return proposal_bytes(self.height, self.hash())
+
     def with_signatures(self, signatures) -> "Block":
         """The same block (same hash) with these (validator, signature) pairs."""
         return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
                      self.public_inputs, self.proof, self.state_root, self.orders,
-                     tuple(signatures))
+                     tuple(signatures), self.operator_signature)
+
+    def with_operator_signature(self, signature) -> "Block":
+        """The same block (same hash) carrying the operator's proposal signature (or None)."""
+        return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
+                     self.public_inputs, self.proof, self.state_root, self.orders,
+                     self.signatures, signature)
 
 
 def signatures_to_json(signatures) -> list:
@@ -303,12 +331,15 @@ def signatures_from_json(obj: dict, what: str, max_len: int = MAX_SLOTS) -> list
 
 
 def block_to_json(b: Block) -> dict:
-    return {"kind": BLOCK_KIND, "version": 1, "height": b.height, "parent_hash": b.parent_hash,
+    out = {"kind": BLOCK_KIND, "version": 1, "height": b.height, "parent_hash": b.parent_hash,
             "n_orders": b.n_orders, "n_accounts": b.n_accounts,
             "public_inputs": [str(v) for v in b.public_inputs], "proof": b.proof,
             "state_root": b.state_root,
             "orders": [None if o is None else order_to_json(o) for o in b.orders],
             "signatures": signatures_to_json(b.signatures)}
+    if b.operator_signature is not None:
+        out["operator_signature"] = b.operator_signature.hex()
+    return out
 
 
 def block_from_json(obj, what: str = "block") -> Block:
@@ -316,7 +347,8 @@ def block_from_json(obj, what: str = "block") -> Block:
     try:
         check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
                                                 "n_accounts", "public_inputs", "proof",
-                                                "state_root", "orders", "signatures"))
+                                                "state_root", "orders", "signatures"),
+                     ("operator_signature",))
         pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
                   for i, v in enumerate(pis)]
@@ -329,6 +361,8 @@ def block_from_json(obj, what: str = "block") -> Block:
                      get_hex(obj, "parent_hash", what, 32).hex(),
                      get_int(obj, "n_orders", what, 0, MAX_SLOTS),
                      get_int(obj, "n_accounts", what, 0, MAX_SLOTS), public, obj["proof"],
-                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs)
+                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs,
+                     get_hex(obj, "operator_signature", what, keys.SIGNATURE_BYTES)
+                     if "operator_signature" in obj else None)
     except ValueError as e:          # CodecError, OrderError, BlockError: one line each
         raise BlockError(str(e)) from None

@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from verifier.errors import DarkmatchError
 
 from ledger.core.block import block_to_json
+from ledger.core.evidence import evidence_from_json
 from ledger.core.codec import canonical_json, check_fields, get_hex, get_int, get_str, parse_json
 from ledger.core.genesis import NAME_PATTERN
 from ledger.core.keys import SIGNATURE_BYTES
@@ -145,6 +146,17 @@ class NodeClient:
             if e.status == 404:
                 return None
             raise
+
+    def evidence(self, timeout=None) -> list:
+        """The evidence objects the node holds (``GET /evidence``), shape-checked."""
+        ans = self.request("GET", "/evidence", timeout=timeout)
+        items = ans.get("evidence") if isinstance(ans, dict) else None
+        if not isinstance(items, list):
+            raise NetworkError(f"{self.url}: evidence answer without an 'evidence' list")
+        try:
+            return [evidence_from_json(e, f"evidence from {self.url}") for e in items]
+        except ValueError as e:
+            raise NetworkError(str(e)) from None
 
     def param_change(self, doc: dict, timeout=None) -> dict:
         """POST a parameter-change document (``ledger.chain.params``); the node's answer."""

@@ -11,6 +11,7 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     POST /param-change      a parameter change with its quorum's signatures (``ledger.chain.params``)
                             → {"status": "applied"|"known", ...}; 409 at another head
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
+    GET  /evidence          the evidence this node holds (``ledger.core.evidence`` objects)
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -119,6 +120,10 @@ def create_app(node: Node) -> Flask:
     @app.get("/blocks/<height>")
     def _block(height):
         return _reply(node.block(_height(height)))
+
+    @app.get("/evidence")
+    def _evidence():
+        return _reply(node.evidence())
 
     @app.post("/param-change")
     def _param_change():

@@ -18,6 +18,16 @@ docs/design.md §Block checks in order (``ledger.chain.validator``) and, if they
 in the sign log *durably* and only then signs; a block at a height the node
 signed before (even before a restart) with another hash is refused.
 
+**Operator signature** (when the genesis names an operator): a proposal
+must carry the operator's signature over its proposal bytes (else 403,
+``rules.check_proposer``); the node records the first signed proposal per
+height (``ledger.chain.proposals``) and a second, different one is the
+operator's equivocation: 403, and the pair is kept as evidence
+(``evidence``, ``GET /evidence``).  The same proposal again — an operator
+re-sending its stored block after a failed round — is answered with the
+same attestation (the sign log allows the same hash twice and Ed25519
+signatures are deterministic).
+
 **Finalized block** (``finalize``): a block with its signatures, stored by
 ``Quorum.finalize_signed`` (``ledger.chain.finality``: every signature verifies,
 > 2/3 of the unslashed stake, the store's checks, the proof, one transaction;
@@ -57,16 +67,18 @@ import sys
 import threading
 
 from verifier import FormatError, VerifyingKey
-from verifier.errors import BadInput, Conflict, DarkmatchError, Rejected
+from verifier.errors import BadInput, Conflict, DarkmatchError, Misbehaviour, Rejected
 
 from ledger.core.block import block_from_json, block_to_json
 from ledger.core.codec import CodecError, load_json_file
-from ledger.chain.finality import Misbehaviour, Quorum
+from ledger.chain.finality import Quorum
 from ledger.core.genesis import genesis_to_json, load_genesis
 from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
 from ledger.node.catchup import fetch_finalized
 from ledger.node.client import NodeClient, attestation_to_json
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
+from ledger.chain.proposals import ProposalLog
+from ledger.chain.rules import check_proposer
 from ledger.chain.signlog import SignLog
 from ledger.chain.store import Store
 from ledger.chain.validator import Validator
@@ -147,6 +159,7 @@ class Node:
         try:
             self.genesis_hash = self.store.init_genesis(genesis)
             self.signlog = SignLog(db)
+            self.proposals = ProposalLog(db)
             self.quorum = Quorum(self.store, self.vk)
             self.validator = Validator(key, self.store, self.vk, self.signlog,
                                        proof_verdict=self.quorum.proof_verdict)
@@ -154,12 +167,14 @@ class Node:
             self.store.close()
             raise
         self.chain_id, self.name = genesis.chain_id, self.validator.name
+        self.operator = genesis.operator
         self._lock = threading.RLock()
 
     def log(self, msg: str) -> None:
         self._print(f"[validator {self.name}] {msg}")
 
     def close(self) -> None:
+        self.proposals.close()
         self.signlog.close()
         self.store.close()
 
@@ -181,6 +196,11 @@ class Node:
             raise NotFound(f"no finalized block at height {height} (head is {head})")
         return block_to_json(self.store.get_block(height))
 
+    def evidence(self) -> dict:
+        """The evidence this node holds (``ledger.core.evidence`` objects)."""
+        return {"kind": "darkmatch-evidence", "version": 1,
+                "evidence": self.proposals.evidence()}
+
     # ------------------------------------------------------------ writing
     def _reach(self, height: int) -> int:
         """Catch up if ``height`` is above head + 1; the head, or 409 if still behind."""
@@ -198,6 +218,14 @@ class Node:
         block = block_from_json(obj, "proposal")              # BadInput if malformed
         if block.signatures:
             raise BadInput("a proposal carries no signatures (they go to /finalize)")
+        check_proposer(self.operator, block)                   # 403 unless the operator's
+        if self.operator is not None:
+            ev = self.proposals.see(block.height, block.hash(), block.operator_signature)
+            if ev is not None:
+                self.log(f"evidence: the operator signed two blocks at height {block.height}")
+                raise Misbehaviour(f"the operator signed two different blocks at height "
+                                   f"{block.height} ({ev['first']['hash'][:16]}… and "
+                                   f"{ev['second']['hash'][:16]}…): evidence kept")
         with self._lock:
             att = self._attest(block)
         self.log(f"signed block {block.height} ({block.hash()[:16]}…)")
