@@ -32,7 +32,17 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
 signatures it is not part of the hash it signs.  A block without one is
 written without the key (there is no ``null`` spelling).
 
-``proof`` is snarkjs's proof.json object, opaque here.
+``proof`` is snarkjs's proof.json object in its one canonical spelling
+(``verifier.marshal``: decimal strings without sign, padding, leading zero
+or underscore, affine ``["x", "y", "1"]`` points on the curve, exactly the
+proof's fields): a block holding any other spelling is refused at
+construction (``BlockError``, HTTP 400), before anything hashes or signs
+it.  Otherwise whoever relays a proposal could re-spell ``eval_a`` for one
+validator and ``eval_b`` for another, so that honest validators sign
+different hashes of one block and no quorum forms.  The verifier's parser is
+the same one ``darkmatch verify`` uses on snarkjs's files, which are
+canonical, so the interop holds.  Whether the proof *verifies* is not
+checked here (``ledger.chain.rules.check_proof``).
 
 **Block hash** = SHA-256(b"darkmatch/block/v1" ‖ 0x00 ‖ canonical JSON of the
 block without ``"signatures"``), 64 hex digits: signatures are added after the
@@ -48,6 +58,7 @@ from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC, Mar
                                       n_public_inputs)
 from verifier.errors import BadInput
 from verifier.fields import R_MOD
+from verifier.marshal import parse_proof, proof_to_json
 
 from ledger.core import keys
 from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN, PROPOSAL_DOMAIN
@@ -69,6 +80,7 @@ from ledger.core.orders import SignedOrder, order_from_json, order_to_json
 
 __all__ = [
     "Block", "BlockError", "OrderSlot", "AccountSlot", "attestation_bytes", "proposal_bytes",
+    "check_canonical_proof",
     "block_from_json",
     "block_to_json", "signatures_to_json", "signatures_from_json", "BLOCK_KIND", "BLOCK_DOMAIN",
     "ATTEST_DOMAIN", "HEADER_INPUTS", "MAX_SLOTS", "MAX_HEIGHT",
@@ -109,6 +121,16 @@ def attestation_bytes(height: int, block_hash: str) -> bytes:
 def proposal_bytes(height: int, block_hash: str) -> bytes:
     """What the operator signs when it proposes block ``height`` with hash ``block_hash``."""
     return PROPOSAL_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
+
+
+def check_canonical_proof(proof) -> None:
+    """``BlockError`` unless ``proof`` is a proof.json object in its one canonical spelling."""
+    try:
+        canonical = proof_to_json(parse_proof(proof))
+    except ValueError as e:                                   # FormatError, one line
+        raise BlockError(f"proof is not in canonical form: {e}") from None
+    if canonical != proof:                                    # pragma: no cover - parser is strict
+        raise BlockError("proof is not in canonical form (it re-serializes differently)")
 
 
 def _int(name, v, lo, hi):
@@ -180,6 +202,7 @@ class Block:
             raise BlockError(f"market parameters: {e}") from None
         if not isinstance(self.proof, dict) or len(canonical_json(self.proof)) > _PROOF_BYTES:
             raise BlockError(f"proof must be a JSON object of at most {_PROOF_BYTES} bytes")
+        check_canonical_proof(self.proof)
         if len(self.orders) != N:
             raise BlockError(f"{len(self.orders)} orders for {N} order slots")
 

@@ -6,7 +6,7 @@ import json
 import socket
 
 import pytest
-from liveness_net import Served, node_home, proven_chain, sign_proposal
+from liveness_net import Served, node_home, sign_proposal
 from network_nodes import http
 
 from ledger.chain.finality import Quorum
@@ -22,9 +22,9 @@ from ledger.operator.round import run_round
 TIMEOUT = 60
 
 
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    return proven_chain(tmp_path_factory.mktemp("live-chain"))
+@pytest.fixture
+def chain(live_chain):
+    return live_chain
 
 
 @pytest.fixture
