@@ -27,7 +27,7 @@ from ledger.node.service import Node, init_home
 from ledger.operator.engine import Operator
 from prover import dev_srs, setup
 
-__all__ = ["proven_chain", "node_home", "Served", "HungPeer", "sign_proposal"]
+__all__ = ["proven_chain", "shared_chain", "node_home", "Served", "HungPeer", "sign_proposal"]
 
 N = K = 2
 
@@ -68,6 +68,16 @@ def proven_chain(root):
     p2 = op.propose(2, 100, PARAMS, {**states, **p1.new_states})
     return {"genesis": genesis, "vk": vk, "vkeys": vkeys, "op_key": op_key, "akeys": akeys,
             "block1": p1.block, "conflict1": conflict, "block2": p2.block}
+
+
+_SHARED = {}
+
+
+def shared_chain(tmp_path_factory):
+    """``proven_chain`` built once per test session (the liveness modules share it)."""
+    if "chain" not in _SHARED:
+        _SHARED["chain"] = proven_chain(tmp_path_factory.mktemp("live-chain"))
+    return _SHARED["chain"]
 
 
 def sign_proposal(chain, block, key=None):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from ledger_chain import PROOF, build_block, make_genesis
-from liveness_net import Served, node_home, sign_proposal
+from liveness_net import Served, node_home, shared_chain, sign_proposal
 from network_nodes import http
 
 from ledger.chain.store import Store
@@ -75,7 +75,12 @@ RESPELLINGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
+def live_chain(tmp_path_factory):
+    return shared_chain(tmp_path_factory)
+
+
+@pytest.fixture
 def served(live_chain, tmp_path_factory):
     root = tmp_path_factory.mktemp("encoding")
     nodes = [Served(node_home(live_chain, root, f"v{i}")) for i in range(2)]

@@ -6,7 +6,7 @@ import json
 import socket
 
 import pytest
-from liveness_net import Served, node_home, sign_proposal
+from liveness_net import Served, node_home, shared_chain, sign_proposal
 from network_nodes import http
 
 from ledger.chain.finality import Quorum
@@ -23,8 +23,8 @@ TIMEOUT = 60
 
 
 @pytest.fixture
-def chain(live_chain):
-    return live_chain
+def chain(tmp_path_factory):
+    return shared_chain(tmp_path_factory)
 
 
 @pytest.fixture
