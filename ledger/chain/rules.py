@@ -30,6 +30,18 @@ the verdict passed in (``proof_verdict(block) -> (ok, reason)``), so that
 these rules run without a verifier in tests and with ``verifier.check`` on
 every real path.
 
+**Evidence** (``check_evidence``, in ``check_block``): each evidence item a
+block carries (``ledger.core.evidence``) must prove what it says against the
+view *before* the block: a ``double-sign`` names a registered, unslashed
+validator whose key verifies both attestations; an ``operator-equivocation``
+needs a genesis operator whose key verifies both proposal signatures, at a
+height not already judged.  ``apply_block`` then slashes each double-signer's
+whole stake and records each judged operator height, so slashing takes effect
+at the block that carries the evidence, on every node alike: a node never
+slashes on evidence only it has seen (it keeps that evidence for a block to
+carry, ``ledger.chain.finality``).  The block's own signatures are counted
+against the view before it (a validator slashed by block h still signed h).
+
 **Quorum** (``tally``): every signature is by a distinct registered validator
 and verifies over the signed message; the unslashed signers' stake counts;
 a quorum is more than 2/3 of the unslashed stake (``is_quorum``: 3·signed >
@@ -60,13 +72,16 @@ from circuits.settlement_data import BPS, MarketParams
 from verifier.errors import Rejected
 
 from ledger.core import keys
-from ledger.core.block import Block
+from ledger.core.block import Block, attestation_bytes, proposal_bytes
+from ledger.core.codec import canonical_json
+from ledger.core.evidence import DOUBLE_SIGN, MAX_EVIDENCE, evidence_from_json, evidence_key
 from ledger.core.domains import STATE_ROOT_DOMAIN
 from ledger.core.genesis import Genesis, genesis_hash
 
 __all__ = [
     "NotProposer", "check_proposer", "Account", "Market", "ValidatorRecord", "LedgerView", "Tally", "BlockRejected",
-    "genesis_view", "check_order", "check_block", "check_proof", "apply_block", "tally",
+    "genesis_view", "check_order", "check_evidence", "select_evidence",
+    "check_block", "check_proof", "apply_block", "tally",
     "block_tally", "check_final", "replay_block", "is_quorum", "state_root", "mark_move_ok",
 ]
 
@@ -127,8 +142,11 @@ class LedgerView:
     markets: dict           #: market id → Market
     nullifiers: dict        #: nullifier (hex) → height of the block that spent it
     validators: dict        #: name → ValidatorRecord
+    operator: str = None    #: the genesis operator's public key (hex), or None
+    operator_faults: frozenset = frozenset()    #: heights of judged operator equivocations
 
     def __post_init__(self):
+        object.__setattr__(self, "operator_faults", frozenset(self.operator_faults))
         for name in ("accounts", "markets", "nullifiers", "validators"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
@@ -155,7 +173,7 @@ def genesis_view(genesis: Genesis) -> LedgerView:
         {m.params.market_id: Market(m.params, m.mark_price) for m in genesis.markets},
         {},
         {v.name: ValidatorRecord(v.name, v.public_key, v.stake, False, 0)
-         for v in genesis.validators})
+         for v in genesis.validators}, genesis.operator)
 
 
 # ------------------------------------------------------------------ state root and mark
@@ -199,6 +217,65 @@ def check_order(view: LedgerView, order, height: int, label: str = "order",
     return nf
 
 
+# ------------------------------------------------------------------ evidence
+def check_evidence(view: LedgerView, ev: dict, label: str = "evidence", error=Rejected) -> None:
+    """``error`` unless the (shape-checked) evidence ``ev`` holds against ``view`` (module doc)."""
+    h = ev["height"]
+    pairs = [(ev[s]["hash"], bytes.fromhex(ev[s]["signature"])) for s in ("first", "second")]
+    if ev["kind"] == DOUBLE_SIGN:
+        rec = view.validators.get(ev["validator"])
+        if rec is None:
+            raise error(f"{label}: unknown validator {ev['validator']!r}")
+        if rec.slashed:
+            raise error(f"{label}: validator {ev['validator']!r} is already slashed")
+        key, message, who = rec.public_key, attestation_bytes, f"validator {ev['validator']!r}"
+    else:
+        if view.operator is None:
+            raise error(f"{label}: this ledger's genesis names no operator")
+        if h in view.operator_faults:
+            raise error(f"{label}: the operator's equivocation at height {h} is already judged")
+        key, message, who = view.operator, proposal_bytes, "the operator"
+    for bh, sig in pairs:
+        if not keys.verify(key, message(h, bh), sig):
+            raise error(f"{label}: a signature by {who} at height {h} does not verify")
+
+
+def _apply_evidence(view: LedgerView, evidence) -> tuple:
+    """(validators, operator_faults) after ``evidence`` (already checked)."""
+    validators, faults = dict(view.validators), set(view.operator_faults)
+    for ev in evidence:
+        if ev["kind"] == DOUBLE_SIGN:
+            rec = validators[ev["validator"]]
+            validators[rec.name] = replace(rec, stake=0, slashed=True,
+                                           slashed_stake=rec.slashed_stake + rec.stake)
+        else:
+            faults.add(ev["height"])
+    return validators, frozenset(faults)
+
+
+def select_evidence(view: LedgerView, candidates, limit: int = MAX_EVIDENCE,
+                    max_height: int = None) -> list:
+    """The candidates (evidence objects, any order, duplicates allowed) that a block on
+    ``view`` can carry: well-formed, holding against the view, one per key and at most one
+    per validator, at most ``limit``, in ``evidence_key`` order.  ``max_height`` (default
+    the view's height: the next block carries only evidence about heights below it) lets a
+    node list the evidence it holds about the open height too."""
+    max_height = view.height if max_height is None else max_height
+    chosen, judged = {}, view
+    for ev in sorted(candidates, key=lambda e: canonical_json(e)):
+        try:
+            evidence_from_json(ev)
+            if evidence_key(ev) in chosen or ev["height"] > max_height:
+                continue
+            check_evidence(judged, ev)
+        except ValueError:
+            continue
+        validators, faults = _apply_evidence(judged, [ev])
+        judged = replace(judged, validators=validators, operator_faults=faults)
+        chosen[evidence_key(ev)] = ev
+    return [chosen[k] for k in sorted(chosen)][:limit]
+
+
 # ------------------------------------------------------------------ blocks
 def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
     """Every state rule of ``block`` against ``view`` (module docstring); the account
@@ -232,6 +309,14 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
     if not mark_move_ok(market.mark_price, block.mark_price, p.band_bps):
         reject(f"mark price {block.mark_price} moves more than the band ({p.band_bps} bps) "
                f"from the ledger's last mark {market.mark_price}")
+    judged = view                   # two items about one validator: the second is refused
+    for i, ev in enumerate(block.evidence):
+        try:
+            check_evidence(judged, ev, f"evidence[{i}]")
+        except Rejected as e:
+            reject(str(e))
+        validators, faults = _apply_evidence(judged, [ev])
+        judged = replace(judged, validators=validators, operator_faults=faults)
     seen = set()
     for j, order in enumerate(block.orders):
         if order is None:
@@ -283,8 +368,10 @@ def apply_block(view: LedgerView, block, expected_parent: str = None) -> LedgerV
                block.market_id: replace(view.markets[block.market_id],
                                         mark_price=block.mark_price)}
     nullifiers = {**view.nullifiers, **{nf: block.height for nf in block.nullifiers()}}
+    validators, faults = _apply_evidence(view, block.evidence)
     return replace(view, height=block.height, head_hash=block.hash(), accounts=accounts,
-                   markets=markets, nullifiers=nullifiers)
+                   markets=markets, nullifiers=nullifiers, validators=validators,
+                   operator_faults=faults)
 
 
 # ------------------------------------------------------------------ quorum

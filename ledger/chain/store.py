@@ -18,6 +18,8 @@ and a rejected block changes nothing.  ``:memory:`` is refused (no WAL).
     blocks(height, hash, parent_hash, body)                body: canonical block JSON
     nullifiers(nullifier, height → blocks, slot)
     evidence(id, validator → validators, kind, height, body), one per (validator, kind, height)
+    pending_evidence(key, kind, validator, height, body)   seen here, not yet in a block
+    operator_faults(height, block, body)                   operator equivocations judged by a block
     param_changes(id, height, body, approval)   see ``apply_param_change``
 
 The validator, evidence and parameter-change methods (``validators``,
@@ -90,6 +92,10 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY AUTOINCREMENT,
         validator TEXT NOT NULL REFERENCES validators(name), kind TEXT NOT NULL,
         height INTEGER NOT NULL, body TEXT NOT NULL, UNIQUE (validator, kind, height))""",
+    """CREATE TABLE IF NOT EXISTS pending_evidence (key TEXT PRIMARY KEY, kind TEXT NOT NULL,
+        validator TEXT NOT NULL, height INTEGER NOT NULL, body TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS operator_faults (height INTEGER PRIMARY KEY,
+        block INTEGER NOT NULL, body TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS param_changes (id INTEGER PRIMARY KEY AUTOINCREMENT,
         height INTEGER NOT NULL, body TEXT NOT NULL, approval TEXT NOT NULL DEFAULT '[]')""",
 ]
@@ -342,7 +348,15 @@ class Store(GovernanceTables):
                    for r in c.execute("SELECT * FROM markets")}
         validators = {r[0]: ValidatorRecord(r[0], r[1], r[2], bool(r[3]), r[4])
                       for r in c.execute("SELECT * FROM validators")}
-        return LedgerView(height, head_hash, accounts, markets, _Nullifiers(c), validators)
+        faults = frozenset(r[0] for r in c.execute("SELECT height FROM operator_faults"))
+        return LedgerView(height, head_hash, accounts, markets, _Nullifiers(c), validators,
+                          self._operator(c), faults)
+
+    def _operator(self, c):
+        """The genesis operator's public key (hex) or None, read once."""
+        if "_operator_key" not in self.__dict__:
+            self._operator_key = json.loads(self._meta(c, "genesis") or "{}").get("operator")
+        return self._operator_key
 
     def view(self) -> LedgerView:
         """A snapshot of the ledger for the rules (``ledger.chain.rules``); its nullifiers
@@ -378,4 +392,5 @@ class Store(GovernanceTables):
                           [(_hex(v), block.height, a) for a, v in updates.items()])
             c.execute("UPDATE markets SET mark_price = ? WHERE market_id = ?",
                       (block.mark_price, block.market_id))
+            self._apply_evidence(c, block)
         return bh

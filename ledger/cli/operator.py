@@ -138,12 +138,16 @@ def run_batch(args) -> int:
                         log=lambda m: console.print(f"  {m}"))
         if home.reconcile():
             console.print("  adopted the states of a block that finalized while we were away")
-        from ledger.operator.proposal import (drop_proposal, live_proposal,
+        from ledger.operator.proposal import (drop_proposal, gather_evidence, live_proposal,
                                               load_operator_key, store_proposal)
         op_key = load_operator_key(home.home, home.genesis)
         stored = live_proposal(home.home, home.store)
         if stored is not None:
             return _resend(console, home, quorum, stored, args)
+        evidence = gather_evidence(home.store, args.validator)
+        if evidence:
+            console.print(f"  the block carries {len(evidence)} evidence item(s): "
+                          + ", ".join(f"{e['kind']} at {e['height']}" for e in evidence))
         params, last_mark = home.store.market(home.market_id)
         mark = last_mark if args.mark is None else args.mark
         steps = ("orders", "keys", *STEPS, "propose")
@@ -173,8 +177,11 @@ def run_batch(args) -> int:
             bar.update(task, advance=1)
 
             def pending(proposal):
-                home.write_pending(proposal.block, proposal.new_states)
-                signed = store_proposal(home.home, proposal.block, op_key)
+                block = proposal.block
+                if evidence:
+                    block = block.with_evidence(evidence)
+                home.write_pending(block, proposal.new_states)
+                signed = store_proposal(home.home, block, op_key)
                 # each prover step is counted done when the next one starts; this the last
                 bar.update(task, advance=1,
                            description=f"proposing block {proposal.block.height}")
@@ -191,7 +198,7 @@ def run_batch(args) -> int:
                 pending=pending, settle=settle,
                 prove_progress=lambda name, i, n: bar.update(
                     task, advance=int(i > 0), description=f"proving: {name} ({i + 1}/{n})"))
-            block, rnd = res.proposal.block, res.round
+            block, rnd = res.sent, res.round
             bar.update(task, advance=1, description=f"block {block.height}")
         for order, why in res.proposal.rejected:
             console.print(f"  rejected by the engine: order of account {order.account}: {why}")

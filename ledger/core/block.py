@@ -24,7 +24,15 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
      "n_orders": N, "n_accounts": K, "public_inputs": [dec, ...], "proof": {...},
      "state_root": hex64, "orders": [order | null, ...],
      "signatures": [{"validator": name, "signature": hex128}, ...],
-     "operator_signature": hex128}                # optional, only when present
+     "operator_signature": hex128,                # optional, only when present
+     "evidence": [evidence, ...]}                 # optional, only when non-empty
+
+``evidence`` is misbehaviour the block carries into the chain
+(``ledger.core.evidence``): at most ``MAX_EVIDENCE`` objects, each about a
+height below the block's, in strictly increasing ``evidence_key`` order (one
+spelling); it *is* part of the hash, so every validator signing the block
+agrees on the slashing it brings (``ledger.chain.rules``).  No evidence is
+written by leaving the field out; ``"evidence": []`` is refused.
 
 ``operator_signature`` is the operator's Ed25519 signature over
 ``proposal_bytes(height, hash)`` = b"darkmatch/proposal/v1" ‖ 0x00 ‖ height
@@ -73,6 +81,7 @@ from ledger.core.codec import (
     get_list,
     get_str,
 )
+from ledger.core.evidence import MAX_EVIDENCE, evidence_from_json, evidence_key
 from ledger.core.genesis import NAME_PATTERN
 from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS, PRICE_BOUND,
                                 SIZE_BOUND, check_int)
@@ -162,9 +171,11 @@ class Block:
     orders: tuple
     signatures: tuple = ()
     operator_signature: bytes = None     #: over ``proposal_bytes``; not hashed
+    evidence: tuple = ()                 #: ``ledger.core.evidence`` objects; hashed
 
     def __post_init__(self):
         try:
+            object.__setattr__(self, "evidence", tuple(self.evidence))
             object.__setattr__(self, "public_inputs", tuple(self.public_inputs))
             object.__setattr__(self, "orders", tuple(self.orders))
             object.__setattr__(self, "signatures", tuple(tuple(s) for s in self.signatures))
@@ -259,6 +270,21 @@ class Block:
         if osig is not None and (not isinstance(osig, bytes)
                                  or len(osig) != keys.SIGNATURE_BYTES):
             raise BlockError("operator signature must be 64 bytes")
+        if len(self.evidence) > MAX_EVIDENCE:
+            raise BlockError(f"{len(self.evidence)} evidence items (at most {MAX_EVIDENCE})")
+        last = None
+        for i, ev in enumerate(self.evidence):
+            try:
+                evidence_from_json(ev, f"evidence[{i}]")
+            except ValueError as e:
+                raise BlockError(str(e)) from None
+            if ev["height"] >= self.height:
+                raise BlockError(f"evidence[{i}] is about height {ev['height']}, not below the "
+                                 "block's")
+            if last is not None and not last < evidence_key(ev):
+                raise BlockError(f"evidence[{i}]: evidence must be in strictly increasing "
+                                 "(kind, validator, height) order")
+            last = evidence_key(ev)
         object.__setattr__(self, "_header", header)
         object.__setattr__(self, "_params", params)
         object.__setattr__(self, "_order_slots", tuple(order_slots))
@@ -328,13 +354,20 @@ class Block:
         """The same block (same hash) with these (validator, signature) pairs."""
         return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
                      self.public_inputs, self.proof, self.state_root, self.orders,
-                     tuple(signatures), self.operator_signature)
+                     tuple(signatures), self.operator_signature, self.evidence)
 
     def with_operator_signature(self, signature) -> "Block":
         """The same block (same hash) carrying the operator's proposal signature (or None)."""
         return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
                      self.public_inputs, self.proof, self.state_root, self.orders,
-                     self.signatures, signature)
+                     self.signatures, signature, self.evidence)
+
+    def with_evidence(self, evidence) -> "Block":
+        """This block carrying ``evidence`` (sorted by ``evidence_key``): a new hash, so
+        without signatures of either kind."""
+        return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
+                     self.public_inputs, self.proof, self.state_root, self.orders, (), None,
+                     tuple(sorted(evidence, key=evidence_key)))
 
 
 def signatures_to_json(signatures) -> list:
@@ -362,6 +395,8 @@ def block_to_json(b: Block) -> dict:
             "signatures": signatures_to_json(b.signatures)}
     if b.operator_signature is not None:
         out["operator_signature"] = b.operator_signature.hex()
+    if b.evidence:
+        out["evidence"] = [dict(ev) for ev in b.evidence]
     return out
 
 
@@ -371,7 +406,13 @@ def block_from_json(obj, what: str = "block") -> Block:
         check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
                                                 "n_accounts", "public_inputs", "proof",
                                                 "state_root", "orders", "signatures"),
-                     ("operator_signature",))
+                     ("operator_signature", "evidence"))
+        evidence = ()
+        if "evidence" in obj:
+            evidence = get_list(obj, "evidence", what, MAX_EVIDENCE)
+            if not evidence:
+                raise CodecError(f"{what}: evidence must be left out when there is none "
+                                 "(not an empty list)")
         pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
                   for i, v in enumerate(pis)]
@@ -386,6 +427,6 @@ def block_from_json(obj, what: str = "block") -> Block:
                      get_int(obj, "n_accounts", what, 0, MAX_SLOTS), public, obj["proof"],
                      get_hex(obj, "state_root", what, 32).hex(), orders, sigs,
                      get_hex(obj, "operator_signature", what, keys.SIGNATURE_BYTES)
-                     if "operator_signature" in obj else None)
+                     if "operator_signature" in obj else None, evidence)
     except ValueError as e:          # CodecError, OrderError, BlockError: one line each
         raise BlockError(str(e)) from None

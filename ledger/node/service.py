@@ -78,7 +78,9 @@ from ledger.node.catchup import fetch_finalized
 from ledger.node.client import NodeClient, attestation_to_json
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.proposals import ProposalLog
-from ledger.chain.rules import check_proposer
+from ledger.chain.rules import check_proposer, select_evidence
+from ledger.core.evidence import EVIDENCE_KINDS
+from ledger.core.limits import HEIGHT_BOUND
 from ledger.chain.signlog import SignLog
 from ledger.chain.store import Store
 from ledger.chain.validator import Validator
@@ -197,9 +199,12 @@ class Node:
         return block_to_json(self.store.get_block(height))
 
     def evidence(self) -> dict:
-        """The evidence this node holds (``ledger.core.evidence`` objects)."""
-        return {"kind": "darkmatch-evidence", "version": 1,
-                "evidence": self.proposals.evidence()}
+        """The evidence this node holds that no block carried yet (``ledger.core.evidence``
+        objects a block at this head could carry: ``rules.select_evidence``)."""
+        pending = [b for k, _, _, b in self.store.pending_evidence() if k in EVIDENCE_KINDS]
+        items = select_evidence(self.store.view(), pending + self.proposals.evidence(),
+                                limit=HEIGHT_BOUND, max_height=HEIGHT_BOUND)
+        return {"kind": "darkmatch-evidence", "version": 1, "evidence": items}
 
     # ------------------------------------------------------------ writing
     def _reach(self, height: int) -> int:

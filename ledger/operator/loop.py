@@ -39,6 +39,7 @@ class BatchResult:
     round: Round
     prove_s: float
     finality_s: float
+    sent: object = None         #: the block sent to the round (signed, carrying evidence)
 
     @property
     def final(self) -> bool:
@@ -62,4 +63,4 @@ def run_batch(operator, height: int, mark_price: int, params, states: dict, roun
         operator.settled(proposal.block)
         if settle is not None:
             settle(proposal)
-    return BatchResult(proposal, rnd, prove_s, finality_s)
+    return BatchResult(proposal, rnd, prove_s, finality_s, sent)

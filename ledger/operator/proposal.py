@@ -17,7 +17,12 @@ batch`` re-sends instead of proving a new block: the stored block while its
 height is head + 1, nothing once the height is final (the file is dropped).
 Validators answer a re-sent block with the signature they already gave, so
 each retry collects the earlier signatures and the ones of validators that
-were down.  The private states it would leave stay in ``pending.json`` for as
+were down.
+
+``gather_evidence`` is what the next block carries: the evidence the
+operator's own store and every validator (``GET /evidence``) hold that a block
+on the head can carry (``ledger.chain.rules.select_evidence``); the block's
+hash covers it, and every node slashes when the block is final.  The private states it would leave stay in ``pending.json`` for as
 long as ``proposal.json`` is live (``OperatorHome.reconcile``).
 """
 
@@ -29,8 +34,11 @@ from verifier.errors import BadInput
 from ledger.core import keys
 from ledger.core.block import block_from_json, block_to_json
 from ledger.core.codec import load_json_file
+from ledger.core.evidence import EVIDENCE_KINDS
+from ledger.chain.rules import select_evidence
+from ledger.node.client import NodeClient, each
 
-__all__ = ["PROPOSAL_FILE", "OPERATOR_KEY_FILE", "key_file", "load_operator_key", "install_operator_key",
+__all__ = ["gather_evidence", "PROPOSAL_FILE", "OPERATOR_KEY_FILE", "key_file", "load_operator_key", "install_operator_key",
            "store_proposal", "load_proposal", "live_proposal", "drop_proposal"]
 
 PROPOSAL_FILE, OPERATOR_KEY_FILE = "proposal.json", "operator_key.pem"
@@ -115,3 +123,14 @@ def live_proposal(home, store):
                        f"{block.height} on {block.parent_hash[:16]}…, the head is {height} "
                        f"({head[:16]}…): not this ledger's next block")
     return block
+
+
+def gather_evidence(store, urls, timeout: float = 10.0) -> list:
+    """The evidence the next block should carry (module docstring); an unreachable
+    validator only costs its own evidence."""
+    found = [b for k, _, _, b in store.pending_evidence() if k in EVIDENCE_KINDS]
+    for items, err in each(list(dict.fromkeys(urls)),
+                           lambda u: NodeClient(u, timeout).evidence(), timeout).values():
+        if err is None:
+            found += items
+    return select_evidence(store.view(), found)
