@@ -30,7 +30,8 @@ the verdict passed in (``proof_verdict(block) -> (ok, reason)``), so that
 these rules run without a verifier in tests and with ``verifier.check`` on
 every real path.
 
-**Evidence** (``check_evidence``, in ``check_block``): each evidence item a
+**Evidence** (``check_evidence``, in ``check_block``; written in
+``ledger.chain.judge`` with the proposer check): each evidence item a
 block carries (``ledger.core.evidence``) must prove what it says against the
 view *before* the block: a ``double-sign`` names a registered, unslashed
 validator whose key verifies both attestations; an ``operator-equivocation``
@@ -72,14 +73,15 @@ from circuits.settlement_data import BPS, MarketParams
 from verifier.errors import Rejected
 
 from ledger.core import keys
-from ledger.core.block import Block, attestation_bytes, proposal_bytes
-from ledger.core.codec import canonical_json
-from ledger.core.evidence import DOUBLE_SIGN, MAX_EVIDENCE, evidence_from_json, evidence_key
+from ledger.core.block import Block
+from ledger.chain.judge import (NotProposer, apply_evidence, check_evidence, check_proposer,
+                                select_evidence)
 from ledger.core.domains import STATE_ROOT_DOMAIN
 from ledger.core.genesis import Genesis, genesis_hash
 
 __all__ = [
-    "NotProposer", "check_proposer", "Account", "Market", "ValidatorRecord", "LedgerView", "Tally", "BlockRejected",
+    "NotProposer", "check_proposer", "Account", "Market", "ValidatorRecord", "LedgerView",
+    "Tally", "BlockRejected",
     "genesis_view", "check_order", "check_evidence", "select_evidence",
     "check_block", "check_proof", "apply_block", "tally",
     "block_tally", "check_final", "replay_block", "is_quorum", "state_root", "mark_move_ok",
@@ -88,26 +90,6 @@ __all__ = [
 
 class BlockRejected(Rejected):
     """A block that does not extend this ledger; nothing was stored."""
-
-
-class NotProposer(Rejected):
-    """A proposal the genesis operator did not sign (HTTP 403)."""
-
-    http_status = 403
-
-
-def check_proposer(operator_key, block) -> None:
-    """``NotProposer`` unless ``block`` carries the operator's signature over its proposal
-    bytes; a ledger whose genesis names no operator (``operator_key`` None) takes any."""
-    if operator_key is None:
-        return
-    sig = block.operator_signature
-    if sig is None:
-        raise NotProposer(f"block {block.height} is not signed by the operator (this "
-                          "ledger's genesis names one)")
-    if not keys.verify(operator_key, block.proposal_bytes(), sig):
-        raise NotProposer(f"block {block.height}: the operator signature does not verify "
-                          "under the genesis operator key")
 
 
 @dataclass(frozen=True)
@@ -217,65 +199,6 @@ def check_order(view: LedgerView, order, height: int, label: str = "order",
     return nf
 
 
-# ------------------------------------------------------------------ evidence
-def check_evidence(view: LedgerView, ev: dict, label: str = "evidence", error=Rejected) -> None:
-    """``error`` unless the (shape-checked) evidence ``ev`` holds against ``view`` (module doc)."""
-    h = ev["height"]
-    pairs = [(ev[s]["hash"], bytes.fromhex(ev[s]["signature"])) for s in ("first", "second")]
-    if ev["kind"] == DOUBLE_SIGN:
-        rec = view.validators.get(ev["validator"])
-        if rec is None:
-            raise error(f"{label}: unknown validator {ev['validator']!r}")
-        if rec.slashed:
-            raise error(f"{label}: validator {ev['validator']!r} is already slashed")
-        key, message, who = rec.public_key, attestation_bytes, f"validator {ev['validator']!r}"
-    else:
-        if view.operator is None:
-            raise error(f"{label}: this ledger's genesis names no operator")
-        if h in view.operator_faults:
-            raise error(f"{label}: the operator's equivocation at height {h} is already judged")
-        key, message, who = view.operator, proposal_bytes, "the operator"
-    for bh, sig in pairs:
-        if not keys.verify(key, message(h, bh), sig):
-            raise error(f"{label}: a signature by {who} at height {h} does not verify")
-
-
-def _apply_evidence(view: LedgerView, evidence) -> tuple:
-    """(validators, operator_faults) after ``evidence`` (already checked)."""
-    validators, faults = dict(view.validators), set(view.operator_faults)
-    for ev in evidence:
-        if ev["kind"] == DOUBLE_SIGN:
-            rec = validators[ev["validator"]]
-            validators[rec.name] = replace(rec, stake=0, slashed=True,
-                                           slashed_stake=rec.slashed_stake + rec.stake)
-        else:
-            faults.add(ev["height"])
-    return validators, frozenset(faults)
-
-
-def select_evidence(view: LedgerView, candidates, limit: int = MAX_EVIDENCE,
-                    max_height: int = None) -> list:
-    """The candidates (evidence objects, any order, duplicates allowed) that a block on
-    ``view`` can carry: well-formed, holding against the view, one per key and at most one
-    per validator, at most ``limit``, in ``evidence_key`` order.  ``max_height`` (default
-    the view's height: the next block carries only evidence about heights below it) lets a
-    node list the evidence it holds about the open height too."""
-    max_height = view.height if max_height is None else max_height
-    chosen, judged = {}, view
-    for ev in sorted(candidates, key=lambda e: canonical_json(e)):
-        try:
-            evidence_from_json(ev)
-            if evidence_key(ev) in chosen or ev["height"] > max_height:
-                continue
-            check_evidence(judged, ev)
-        except ValueError:
-            continue
-        validators, faults = _apply_evidence(judged, [ev])
-        judged = replace(judged, validators=validators, operator_faults=faults)
-        chosen[evidence_key(ev)] = ev
-    return [chosen[k] for k in sorted(chosen)][:limit]
-
-
 # ------------------------------------------------------------------ blocks
 def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
     """Every state rule of ``block`` against ``view`` (module docstring); the account
@@ -315,7 +238,7 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
             check_evidence(judged, ev, f"evidence[{i}]")
         except Rejected as e:
             reject(str(e))
-        validators, faults = _apply_evidence(judged, [ev])
+        validators, faults = apply_evidence(judged, [ev])
         judged = replace(judged, validators=validators, operator_faults=faults)
     seen = set()
     for j, order in enumerate(block.orders):
@@ -368,7 +291,7 @@ def apply_block(view: LedgerView, block, expected_parent: str = None) -> LedgerV
                block.market_id: replace(view.markets[block.market_id],
                                         mark_price=block.mark_price)}
     nullifiers = {**view.nullifiers, **{nf: block.height for nf in block.nullifiers()}}
-    validators, faults = _apply_evidence(view, block.evidence)
+    validators, faults = apply_evidence(view, block.evidence)
     return replace(view, height=block.height, head_hash=block.hash(), accounts=accounts,
                    markets=markets, nullifiers=nullifiers, validators=validators,
                    operator_faults=faults)
