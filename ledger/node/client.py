@@ -9,7 +9,9 @@ The protocol (JSON in and out, loopback by default; see ``ledger.node.server``):
 * ``POST /finalize`` with the block and the quorum's signatures →
   ``{"status": "stored" | "known", "height", "hash"}`` or a 4xx;
 * ``GET /blocks/<height>`` → a finalized block with its signatures, 404 past
-  the node's head.
+  the node's head;
+* ``GET /evidence`` → the evidence the node holds that no block carried yet
+  (``ledger.core.evidence`` objects, shape-checked here).
 
 ``NodeClient(url)`` wraps one node; every call has a timeout, reads at most
 ``MAX_RESPONSE_BYTES`` and raises ``NetworkError`` (one line) when the node is

@@ -91,6 +91,7 @@ from ledger.node.client import NetworkError, NodeClient, attestation_to_json, ea
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.proposals import ProposalLog
 from ledger.chain.rules import check_proposer, select_evidence
+
 from ledger.core.evidence import EVIDENCE_KINDS
 from ledger.core.limits import HEIGHT_BOUND
 from ledger.chain.signlog import SignLog
@@ -103,6 +104,15 @@ __all__ = ["Node", "NotFound", "init_home", "load_verifying_key", "GENESIS_FILE"
 GENESIS_FILE, KEY_FILE, VK_FILE = "genesis.json", "key.pem", "verification_key.json"
 STORE_FILE, URL_FILE = "node.db", "node.url"
 PEER_TIMEOUT = 10.0
+
+
+def _signed_by_operator(operator_key, block) -> bool:
+    """True iff ``block`` carries a valid proposal signature by ``operator_key``."""
+    try:
+        check_proposer(operator_key, block)
+    except ValueError:
+        return False
+    return True
 
 
 class NotFound(DarkmatchError, ValueError):
@@ -316,6 +326,12 @@ class Node:
             except ValueError as e:
                 raise Rejected(str(e)) from None
             self.quorum.forget(self.store.head()[0] + 1)
+        if self.operator is not None and block.operator_signature is not None and \
+                _signed_by_operator(self.operator, block):
+            # a final block is a proposal the operator signed too: a different signed
+            # proposal at its height, before or after, is its equivocation
+            if self.proposals.see(block.height, bh, block.operator_signature) is not None:
+                self.log(f"evidence: the operator signed two blocks at height {block.height}")
         if not known:
             self.log(f"finalized block {block.height} ({bh[:16]}…)")
         return {"status": "known" if known else "stored", "height": block.height, "hash": bh}

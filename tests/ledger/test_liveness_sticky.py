@@ -170,3 +170,19 @@ def test_genesis_new_operator_key_sources(chain, tmp_path, capsys):
     assert cli_main(base + ["--operator", str(tmp_path / "op.pub"), "--validator",
                             f"v1,{pub},10", "--out", str(tmp_path / "g.json")]) == 2
     assert "also a validator key" in capsys.readouterr().err
+
+
+def test_a_final_block_counts_as_the_operators_proposal_at_its_height(chain, net):
+    """A node that never saw the proposal but stored the final block (it carries the operator's
+    signature) still catches the operator signing another block at that height."""
+    homes, start, served = net
+    url = start(0)
+    good = sign_proposal(chain, chain["block1"])
+    final = good.with_signatures([(n, keys.sign(chain["vkeys"][n], good.attestation_bytes()))
+                                  for n in ("v0", "v1", "v2")])
+    assert NodeClient(url, TIMEOUT).finalize(final)["status"] == "stored"
+    with pytest.raises(NetworkError, match="HTTP 403: the operator signed two different"):
+        NodeClient(url, TIMEOUT).propose(sign_proposal(chain, chain["conflict1"]))
+    [ev] = NodeClient(url, TIMEOUT).evidence()
+    assert ev["kind"] == "operator-equivocation" and good.hash() in (ev["first"]["hash"],
+                                                                     ev["second"]["hash"])
