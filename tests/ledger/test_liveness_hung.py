@@ -171,3 +171,36 @@ def test_a_round_with_one_hung_validator_costs_one_timeout(chain, tmp_path, hung
     # it, so the round does not wait a second timeout (that would be >= 2 timeouts)
     assert timeout <= took < 2 * timeout - 1, took
     store.close()
+
+
+def test_processes_a_stopped_peer_neither_holds_proposals_nor_status(chain, tmp_path):
+    """The issue's case with real node processes (waitress, 4 threads): a peer stopped with
+    SIGSTOP, four proposals ahead of the head at once: each answers 409 at once, and /status
+    answers within a second meanwhile."""
+    import os
+    import signal
+
+    from network_nodes import Nodes, make_home
+    nodes = Nodes()
+    stopped = None
+    try:
+        homes = [make_home(tmp_path, n, chain["genesis"], chain["vkeys"][n],
+                           chain["vk"].to_json()) for n in ("v0", "v1")]
+        peer = nodes.start(homes[1])
+        os.kill(peer.proc.pid, signal.SIGSTOP)
+        stopped = peer
+        node = nodes.start(homes[0], peers=[peer.url])     # ready after one peer timeout
+        ahead = json.dumps(block_to_json(sign_proposal(chain, chain["block2"])))
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: timed(lambda: http(
+                node.url + "/propose", "POST", ahead, timeout=60)), range(4)))
+        for (status, body, _), took in answers:
+            assert status == 409 and "node is behind" in body["error"] and took < 1.0, took
+        for _ in range(3):
+            (status, st, _), took = timed(lambda: http(node.url + "/status", timeout=60))
+            assert status == 200 and took < 1.0, took
+            time.sleep(0.2)
+    finally:
+        if stopped is not None:
+            os.kill(stopped.proc.pid, signal.SIGCONT)
+        nodes.stop_all()
