@@ -59,6 +59,7 @@ signs ``attestation_bytes(height, hash)`` = b"darkmatch/attest/v1" ‖ 0x00 ‖
 height (8 bytes, big-endian) ‖ block hash (32 bytes) — 60 bytes.
 """
 
+import copy
 import hashlib
 from dataclasses import dataclass
 
@@ -175,7 +176,7 @@ class Block:
 
     def __post_init__(self):
         try:
-            object.__setattr__(self, "evidence", tuple(self.evidence))
+            object.__setattr__(self, "evidence", tuple(copy.deepcopy(e) for e in self.evidence))
             object.__setattr__(self, "public_inputs", tuple(self.public_inputs))
             object.__setattr__(self, "orders", tuple(self.orders))
             object.__setattr__(self, "signatures", tuple(tuple(s) for s in self.signatures))
