@@ -55,7 +55,7 @@ from ledger.core.codec import parse_json
 from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
 from ledger.node.options import add_run_arguments
-from ledger.node.service import URL_FILE, Node
+from ledger.node.service import PEER_TIMEOUT, URL_FILE, Node
 
 __all__ = ["create_app", "serve", "run_node", "main", "MAX_REQUEST_BYTES"]
 
@@ -183,7 +183,11 @@ def run_node(args) -> int:
         raise BadInput("--port must be in [0, 65535]")
     if not 1 <= args.threads <= 64:
         raise BadInput("--threads must be in [1, 64]")
+    peer_timeout = getattr(args, "peer_timeout", PEER_TIMEOUT)
+    if not 0 < peer_timeout <= 3600:                 # NaN and inf fail too
+        raise BadInput("--peer-timeout must be a number of seconds in (0, 3600]")
     node = _node(args.home, args.peer)
+    node.peer_timeout = peer_timeout
     try:
         try:
             os.unlink(os.path.join(args.home, URL_FILE))

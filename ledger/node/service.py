@@ -99,7 +99,7 @@ from ledger.chain.store import Store
 from ledger.chain.validator import Validator
 
 __all__ = ["Node", "NotFound", "init_home", "load_verifying_key", "GENESIS_FILE", "KEY_FILE",
-           "VK_FILE", "STORE_FILE", "URL_FILE"]
+           "VK_FILE", "STORE_FILE", "URL_FILE", "PEER_TIMEOUT"]
 
 GENESIS_FILE, KEY_FILE, VK_FILE = "genesis.json", "key.pem", "verification_key.json"
 STORE_FILE, URL_FILE = "node.db", "node.url"

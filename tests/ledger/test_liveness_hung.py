@@ -204,3 +204,12 @@ def test_processes_a_stopped_peer_neither_holds_proposals_nor_status(chain, tmp_
         if stopped is not None:
             os.kill(stopped.proc.pid, signal.SIGCONT)
         nodes.stop_all()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "3601"])
+def test_a_bad_peer_timeout_is_one_line(chain, tmp_path, capsys, value):
+    from ledger.node.server import main as node_main
+    home = node_home(chain, tmp_path, "v0")
+    assert node_main(["--home", str(home), "--peer-timeout", value]) == 2
+    err = capsys.readouterr().err
+    assert "--peer-timeout" in err and err.count("\n") == 1 and "Traceback" not in err
