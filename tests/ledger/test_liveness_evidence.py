@@ -12,10 +12,12 @@ from network_nodes import http
 from ledger.chain.rules import apply_block, check_block, genesis_view, select_evidence
 from ledger.chain.store import Store
 from ledger.core import keys
-from ledger.core.block import BlockError, block_from_json, block_to_json
+from ledger.core.block import (BlockError, attestation_bytes, block_from_json, block_to_json,
+                               proposal_bytes)
 from ledger.core.evidence import DOUBLE_SIGN, OPERATOR_EQUIVOCATION, make_evidence
 from ledger.core.genesis import Genesis
 from ledger.node.client import NodeClient
+from ledger.operator.proposal import gather_evidence
 from verifier.errors import Rejected
 
 
@@ -34,14 +36,12 @@ def ledger(tmp_path):
 
 
 def double_sign(vkeys, name, height, h1="a" * 64, h2="b" * 64, key=None):
-    from ledger.core.block import attestation_bytes
     k = key or vkeys[name]
     return make_evidence(DOUBLE_SIGN, height, (h1, keys.sign(k, attestation_bytes(height, h1))),
                          (h2, keys.sign(k, attestation_bytes(height, h2))), validator=name)
 
 
 def equivocation(op, height, h1="a" * 64, h2="b" * 64):
-    from ledger.core.block import proposal_bytes
     return make_evidence(OPERATOR_EQUIVOCATION, height,
                          (h1, keys.sign(op, proposal_bytes(height, h1))),
                          (h2, keys.sign(op, proposal_bytes(height, h2))))
@@ -195,7 +195,6 @@ def test_a_block_carrying_evidence_slashes_on_every_node_and_catch_up_agrees(cha
             NodeClient(u, 60).finalize(b1)
         http(urls[0] + "/finalize", "POST",
              json.dumps(block_to_json(_sigs(chain, chain["conflict1"], ["v3"]))))
-        from ledger.operator.proposal import gather_evidence
         op_store = Store.open(tmp_path / "op.db")
         op_store.init_genesis(chain["genesis"])
         op_store.apply_block(b1, expected_parent=op_store.head()[1])

@@ -4,6 +4,8 @@ proposals ahead of the head answer 409 at once, a round with one hung validator 
 timeout, and peers answering garbage or 5xx are listed in ``bad_peers``."""
 
 import json
+import os
+import signal
 import socket
 import threading
 import time
@@ -11,13 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from liveness_net import HungPeer, Served, node_home, shared_chain, sign_proposal
-from network_nodes import http
+from network_nodes import Nodes, http, make_home
 
 from ledger.chain.finality import Quorum
 from ledger.chain.store import Store
 from ledger.core import keys
 from ledger.core.block import block_to_json
 from ledger.node.client import NodeClient
+from ledger.node.server import main as node_main
 from ledger.operator.round import run_round
 
 PEER_TIMEOUT = 2.0
@@ -177,10 +180,6 @@ def test_processes_a_stopped_peer_neither_holds_proposals_nor_status(chain, tmp_
     """The issue's case with real node processes (waitress, 4 threads): a peer stopped with
     SIGSTOP, four proposals ahead of the head at once: each answers 409 at once, and /status
     answers within a second meanwhile."""
-    import os
-    import signal
-
-    from network_nodes import Nodes, make_home
     nodes = Nodes()
     stopped = None
     try:
@@ -208,7 +207,6 @@ def test_processes_a_stopped_peer_neither_holds_proposals_nor_status(chain, tmp_
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "3601"])
 def test_a_bad_peer_timeout_is_one_line(chain, tmp_path, capsys, value):
-    from ledger.node.server import main as node_main
     home = node_home(chain, tmp_path, "v0")
     assert node_main(["--home", str(home), "--peer-timeout", value]) == 2
     err = capsys.readouterr().err

@@ -13,7 +13,8 @@ from ledger.chain.finality import Quorum
 from ledger.chain.store import Store
 from ledger.cli.main import main as cli_main
 from ledger.core import keys
-from ledger.core.block import block_to_json
+from ledger.chain.proposals import MemoryProposalLog, ProposalLog
+from ledger.core.block import block_to_json, proposal_bytes
 from ledger.node.client import NetworkError, NodeClient
 from ledger.operator.proposal import (PROPOSAL_FILE, drop_proposal, live_proposal,
                                       store_proposal)
@@ -186,3 +187,21 @@ def test_a_final_block_counts_as_the_operators_proposal_at_its_height(chain, net
     [ev] = NodeClient(url, TIMEOUT).evidence()
     assert ev["kind"] == "operator-equivocation" and good.hash() in (ev["first"]["hash"],
                                                                      ev["second"]["hash"])
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_the_proposal_record_survives_a_restart(tmp_path, kind):
+    op = keys.generate()
+    a, b = "a" * 64, "b" * 64
+    sig = {h: keys.sign(op, proposal_bytes(3, h)) for h in (a, b)}
+    log = ProposalLog(tmp_path / "node.db") if kind == "sqlite" else MemoryProposalLog()
+    assert log.see(3, b, sig[b]) is None and log.see(3, b, sig[b]) is None   # the same again
+    if kind == "sqlite":
+        log.close()
+        log = ProposalLog(tmp_path / "node.db")                              # a restart
+    ev = log.see(3, a, sig[a])
+    assert ev["kind"] == "operator-equivocation" and ev["height"] == 3
+    assert (ev["first"]["hash"], ev["second"]["hash"]) == (a, b)            # one order
+    assert ev["first"]["signature"] == sig[a].hex()
+    assert log.see(3, a, sig[a]) == ev and log.evidence() == [ev]
+    log.close()
