@@ -91,7 +91,6 @@ from ledger.node.client import NetworkError, NodeClient, attestation_to_json, ea
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.proposals import ProposalLog
 from ledger.chain.rules import check_proposer, select_evidence
-
 from ledger.core.evidence import EVIDENCE_KINDS
 from ledger.core.limits import HEIGHT_BOUND
 from ledger.chain.signlog import SignLog
@@ -394,7 +393,7 @@ class Node:
                     continue
                 heads[url] = height
             for url in sorted(heads, key=lambda u: -heads[u]):
-                if heads[url] <= self.store.head()[0]:
+                if heads[url] < self.store.head()[0]:     # at our head: parameter changes
                     break
                 fetch_finalized(self.store, self.quorum, url, timeout=self.peer_timeout,
                                 lock=self._lock,
