@@ -16,6 +16,7 @@ Tables, in the node's SQLite file through their own connection (as
     proposals(height INTEGER PRIMARY KEY, hash TEXT, signature TEXT)
     operator_evidence(height INTEGER PRIMARY KEY, body TEXT)     canonical evidence JSON
 
+``keep(evidence)`` adds an equivocation a peer caught (``ledger.node.gossip``).
 ``MemoryProposalLog`` has the same interface for in-process use.
 """
 
@@ -62,6 +63,13 @@ class MemoryProposalLog:
             ev = _equivocation(height, prior, block_hash, signature)
             self._evidence.setdefault(height, ev)
             return ev
+
+    def keep(self, ev: dict) -> bool:
+        with self._lock:
+            if ev["height"] in self._evidence:
+                return False
+            self._evidence[ev["height"]] = ev
+            return True
 
     def evidence(self) -> list:
         with self._lock:
@@ -112,6 +120,17 @@ class ProposalLog:
             except sqlite3.Error as e:
                 raise ProposalLogError(f"proposal log error: {e}") from None
         return ev
+
+    def keep(self, ev: dict) -> bool:
+        """Keep operator-equivocation evidence a peer caught (checked by the caller); False if
+        this height already has some."""
+        with self._lock:
+            try:
+                return self._conn.execute(
+                    "INSERT OR IGNORE INTO operator_evidence VALUES (?, ?)",
+                    (ev["height"], canonical_json(ev).decode())).rowcount == 1
+            except sqlite3.Error as e:
+                raise ProposalLogError(f"proposal log error: {e}") from None
 
     def evidence(self) -> list:
         """Every operator equivocation caught, by height."""

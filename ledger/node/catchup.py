@@ -16,6 +16,11 @@ which is taken only to store what was fetched — so a slow or hung peer never
 holds up the node's other work.  A peer that cannot be reached or does not
 answer in time is skipped (``on_skip``); one that answers garbage, a 5xx, an
 oversized body or a block that fails a check is complained about (``on_bad``).
+
+``from_peers`` is a node's catch-up over all its peers: every peer's
+``/status`` at once (so hung peers cost one timeout in all), then
+``fetch_finalized`` from those that answered, highest head first, down to
+the peers at the node's own head (which may hold parameter changes there).
 """
 
 import contextlib
@@ -24,9 +29,9 @@ from verifier.errors import Rejected
 
 from ledger.core.block import block_from_json
 from ledger.chain.params import apply_approved, approval_from_json
-from ledger.node.client import NetworkError, NodeClient, one_line
+from ledger.node.client import NetworkError, NodeClient, each, one_line
 
-__all__ = ["fetch_finalized"]
+__all__ = ["fetch_finalized", "from_peers"]
 
 
 def fetch_finalized(store, quorum, url, *, timeout: float = 30.0, on_skip=None, on_bad=None,
@@ -82,3 +87,34 @@ def _sync_param_changes(store, docs, height) -> None:
         if change not in have:
             apply_approved(store, change, h, sigs)
             have.append(change)
+
+
+def from_peers(store, quorum, peers, *, timeout, lock, log, complain, is_bad=lambda u: False):
+    """Catch up from ``peers`` (module docstring); ``log(msg)`` for skipped peers,
+    ``complain(url, msg)`` for bad ones."""
+    def ask(url):
+        try:
+            return NodeClient(url, timeout).status()
+        except NetworkError as e:
+            if e.status:                             # it answered, but not with a status
+                complain(url, f"status: {e}")
+            raise
+
+    heads = {}
+    for url, (st, err) in each(peers, ask, timeout).items():
+        if err is not None:
+            if not is_bad(url):
+                log(f"peer {url} skipped: {err}")
+            continue
+        head = st.get("head") if isinstance(st, dict) else None
+        height = head.get("height") if isinstance(head, dict) else None
+        if not isinstance(height, int) or isinstance(height, bool):
+            complain(url, "status without a head height")
+            continue
+        heads[url] = height
+    for url in sorted(heads, key=lambda u: -heads[u]):
+        if heads[url] < store.head()[0]:
+            break
+        fetch_finalized(store, quorum, url, timeout=timeout, lock=lock,
+                        on_skip=lambda m, p=url: log(f"peer {p} skipped: {m}"),
+                        on_bad=lambda m, p=url: complain(p, m))

@@ -12,6 +12,7 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
                             → {"status": "applied"|"known", ...}; 409 at another head
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
     GET  /evidence          the evidence this node holds (``ledger.core.evidence`` objects)
+    POST /evidence          evidence a peer caught (``ledger.node.gossip``) → {"added", "known"}
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -124,6 +125,10 @@ def create_app(node: Node) -> Flask:
     @app.get("/evidence")
     def _evidence():
         return _reply(node.evidence())
+
+    @app.post("/evidence")
+    def _accept_evidence():
+        return _reply(node.accept_evidence(_body()))
 
     @app.post("/param-change")
     def _param_change():

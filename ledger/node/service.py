@@ -23,7 +23,8 @@ must carry the operator's signature over its proposal bytes (else 403,
 ``rules.check_proposer``); the node records the first signed proposal per
 height (``ledger.chain.proposals``) and a second, different one is the
 operator's equivocation: 403, and the pair is kept as evidence
-(``evidence``, ``GET /evidence``).  The same proposal again — an operator
+(``evidence``, ``GET /evidence``) and passed to the peers
+(``ledger.node.gossip``, ``POST /evidence``).  The same proposal again — an operator
 re-sending its stored block after a failed round — is answered with the
 same attestation (the sign log allows the same hash twice and Ed25519
 signatures are deterministic).
@@ -86,8 +87,9 @@ from ledger.core.codec import CodecError, load_json_file
 from ledger.chain.finality import Quorum
 from ledger.core.genesis import genesis_to_json, load_genesis
 from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
-from ledger.node.catchup import fetch_finalized
-from ledger.node.client import NetworkError, NodeClient, attestation_to_json, each
+from ledger.node import gossip
+from ledger.node.catchup import from_peers
+from ledger.node.client import NodeClient, attestation_to_json
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.proposals import ProposalLog
 from ledger.chain.rules import check_proposer, select_evidence
@@ -229,6 +231,11 @@ class Node:
                                 limit=HEIGHT_BOUND, max_height=HEIGHT_BOUND)
         return {"kind": "darkmatch-evidence", "version": 1, "evidence": items}
 
+    def accept_evidence(self, obj) -> dict:
+        """Keep the evidence a peer sends (``ledger.node.gossip.accept``)."""
+        with self._lock:
+            return gossip.accept(self.store, self.proposals, obj)
+
     # ------------------------------------------------------------ writing
     def _reach(self, height: int, *, wait: bool) -> int:
         """The head, once ``height`` is at most head + 1; else a catch-up (``wait``: now,
@@ -257,6 +264,7 @@ class Node:
             ev = self.proposals.see(block.height, block.hash(), block.operator_signature)
             if ev is not None:
                 self.log(f"evidence: the operator signed two blocks at height {block.height}")
+                gossip.spread(self)
                 raise Misbehaviour(f"the operator signed two different blocks at height "
                                    f"{block.height} ({ev['first']['hash'][:16]}… and "
                                    f"{ev['second']['hash'][:16]}…): evidence kept")
@@ -321,6 +329,7 @@ class Node:
                 bh = self.quorum.finalize_signed(block)
             except Misbehaviour as e:
                 self.log(f"evidence: {e}")
+                gossip.spread(self)
                 raise Rejected(str(e)) from None
             except ValueError as e:
                 raise Rejected(str(e)) from None
@@ -331,6 +340,7 @@ class Node:
             # proposal at its height, before or after, is its equivocation
             if self.proposals.see(block.height, bh, block.operator_signature) is not None:
                 self.log(f"evidence: the operator signed two blocks at height {block.height}")
+                gossip.spread(self)
         if not known:
             self.log(f"finalized block {block.height} ({bh[:16]}…)")
         return {"status": "known" if known else "stored", "height": block.height, "hash": bh}
@@ -370,35 +380,9 @@ class Node:
         self.syncing = True
         try:
             start = self.store.head()[0]
-            peers = [p for p in self.peers if p != self.url]
-            heads = {}
-
-            def ask(url):
-                try:
-                    return NodeClient(url, self.peer_timeout).status()
-                except NetworkError as e:
-                    if e.status:                      # it answered, but not with a status
-                        self._complain(url, f"status: {e}")
-                    raise
-
-            for url, (st, err) in each(peers, ask, self.peer_timeout).items():
-                if err is not None:
-                    if url not in self.bad_peers:
-                        self.log(f"peer {url} skipped: {err}")
-                    continue
-                head = st.get("head") if isinstance(st, dict) else None
-                height = head.get("height") if isinstance(head, dict) else None
-                if not isinstance(height, int) or isinstance(height, bool):
-                    self._complain(url, "status without a head height")
-                    continue
-                heads[url] = height
-            for url in sorted(heads, key=lambda u: -heads[u]):
-                if heads[url] < self.store.head()[0]:     # at our head: parameter changes
-                    break
-                fetch_finalized(self.store, self.quorum, url, timeout=self.peer_timeout,
-                                lock=self._lock,
-                                on_skip=lambda m, p=url: self.log(f"peer {p} skipped: {m}"),
-                                on_bad=lambda m, p=url: self._complain(p, m))
+            from_peers(self.store, self.quorum, [p for p in self.peers if p != self.url],
+                       timeout=self.peer_timeout, lock=self._lock, log=self.log,
+                       complain=self._complain, is_bad=lambda u: u in self.bad_peers)
             head = self.store.head()[0]
             if head > start:
                 self.log(f"caught up from {start} to {head} ({reason})")

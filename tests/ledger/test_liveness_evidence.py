@@ -3,6 +3,7 @@ carrying it is final, at the same height on every node; a node that alone saw th
 accepts the block the others finalized, and a node catching up ends with the same stake."""
 
 import json
+import time
 
 import pytest
 from ledger_chain import build_block, make_genesis, make_orders
@@ -218,4 +219,41 @@ def test_a_block_carrying_evidence_slashes_on_every_node_and_catch_up_agrees(cha
         op_store.close()
     finally:
         for s in served + ([late] if late else []):
+            s.stop()
+
+
+def test_evidence_caught_by_one_node_is_gossiped_to_its_peers(chain, tmp_path):
+    homes = [node_home(chain, tmp_path, f"v{i}") for i in range(3)]
+    served = [Served(h) for h in homes]
+    try:
+        urls = [s.url for s in served]
+        for s in served:
+            s.node.peers = [u for u in urls if u != s.url]
+        b1 = _sigs(chain, chain["block1"], ["v0", "v1", "v2", "v3"])
+        for u in urls:
+            NodeClient(u, 60).finalize(b1)
+        http(urls[0] + "/finalize", "POST",
+             json.dumps(block_to_json(_sigs(chain, chain["conflict1"], ["v3"]))))
+        [ev] = NodeClient(urls[0], 60).evidence()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(
+                NodeClient(u, 60).evidence() == [ev] for u in urls[1:]):
+            time.sleep(0.1)
+        assert all(NodeClient(u, 60).evidence() == [ev] for u in urls[1:])
+        assert all(not s.node.store.validator("v3").slashed for s in served)
+        # POST /evidence: the same again is known, forged is 422, malformed 400; nothing kept
+        doc = {"kind": "darkmatch-evidence", "version": 1, "evidence": [ev]}
+        status, body, _ = http(urls[1] + "/evidence", "POST", json.dumps(doc))
+        assert status == 200 and (body["added"], body["known"]) == (0, 1)
+        forged = json.loads(json.dumps(ev))
+        forged["validator"] = "v2"                             # v3's signatures, v2's name
+        status, body, _ = http(urls[1] + "/evidence", "POST",
+                               json.dumps({**doc, "evidence": [forged]}))
+        assert status == 422 and "does not verify" in body["error"]
+        status, body, _ = http(urls[1] + "/evidence", "POST",
+                               json.dumps({**doc, "evidence": [{**ev, "height": "1"}]}))
+        assert status == 400
+        assert NodeClient(urls[1], 60).evidence() == [ev]
+    finally:
+        for s in served:
             s.stop()
