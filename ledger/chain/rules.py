@@ -34,6 +34,19 @@ the verdict passed in (``proof_verdict(block) -> (ok, reason)``), so that
 these rules run without a verifier in tests and with ``verifier.check`` on
 every real path.
 
+**Evidence** (``check_evidence``, in ``check_block``; written in
+``ledger.chain.judge`` with the proposer check): each evidence item a
+block carries (``ledger.core.evidence``) must prove what it says against the
+view *before* the block: a ``double-sign`` names a registered, unslashed
+validator whose key verifies both attestations; an ``operator-equivocation``
+needs a genesis operator whose key verifies both proposal signatures, at a
+height not already judged.  ``apply_block`` then slashes each double-signer's
+whole stake and records each judged operator height, so slashing takes effect
+at the block that carries the evidence, on every node alike: a node never
+slashes on evidence only it has seen (it keeps that evidence for a block to
+carry, ``ledger.chain.finality``).  The block's own signatures are counted
+against the view before it (a validator slashed by block h still signed h).
+
 **Quorum** (``tally``): every signature is by a distinct registered validator
 and verifies over the signed message; the unslashed signers' stake counts;
 a quorum is more than 2/3 of the unslashed stake (``is_quorum``: 3·signed >
@@ -68,14 +81,18 @@ from verifier.errors import Rejected
 
 from ledger.core import keys
 from ledger.core.block import Block
+from ledger.chain.judge import (NotProposer, apply_evidence, check_evidence, check_proposer,
+                                select_evidence)
 from ledger.core.domains import STATE_ROOT_DOMAIN
 from ledger.core.genesis import Genesis, genesis_hash
 from ledger.chain.market_state import (MarketRejected, MarketState, initial_state,
                                        next_market_state)
 
 __all__ = [
-    "Account", "Market", "ValidatorRecord", "LedgerView", "Tally", "BlockRejected",
-    "genesis_view", "check_order", "check_block", "check_proof", "apply_block", "tally",
+    "NotProposer", "check_proposer", "Account", "Market", "ValidatorRecord", "LedgerView",
+    "Tally", "BlockRejected",
+    "genesis_view", "check_order", "check_evidence", "select_evidence",
+    "check_block", "check_proof", "apply_block", "tally",
     "block_tally", "check_final", "replay_block", "is_quorum", "state_root", "mark_move_ok",
     "encryption_keys", "check_block_state",
 ]
@@ -121,8 +138,11 @@ class LedgerView:
     chain_id: str = ""      #: the genesis's chain id (observations name it)
     #: account id → its registered encryption key (x, y) (genesis; absent: none registered)
     encryption_keys: dict = field(default_factory=dict)
+    operator: str = None    #: the genesis operator's public key (hex), or None
+    operator_faults: frozenset = frozenset()    #: heights of judged operator equivocations
 
     def __post_init__(self):
+        object.__setattr__(self, "operator_faults", frozenset(self.operator_faults))
         for name in ("accounts", "markets", "nullifiers", "validators", "encryption_keys"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
@@ -150,7 +170,8 @@ def genesis_view(genesis: Genesis) -> LedgerView:
          for m in genesis.markets},
         {},
         {v.name: ValidatorRecord(v.name, v.public_key, v.stake, False, 0)
-         for v in genesis.validators}, genesis.chain_id, encryption_keys(genesis))
+         for v in genesis.validators}, chain_id=genesis.chain_id,
+        encryption_keys=encryption_keys(genesis), operator=genesis.operator)
 
 
 def encryption_keys(genesis: Genesis) -> dict:
@@ -240,6 +261,14 @@ def check_block_state(view: LedgerView, block, expected_parent: str = None) -> t
                                          view.validators, view.chain_id)
     except MarketRejected as e:
         reject(str(e))
+    judged = view                   # two items about one validator: the second is refused
+    for i, ev in enumerate(block.evidence):
+        try:
+            check_evidence(judged, ev, f"evidence[{i}]")
+        except Rejected as e:
+            reject(str(e))
+        validators, faults = apply_evidence(judged, [ev])
+        judged = replace(judged, validators=validators, operator_faults=faults)
     seen = set()
     for j, order in enumerate(block.orders):
         if order is None:
@@ -302,8 +331,10 @@ def apply_block(view: LedgerView, block, expected_parent: str = None) -> LedgerV
                block.market_id: replace(view.markets[block.market_id],
                                         mark_price=block.mark_price, state=market_after)}
     nullifiers = {**view.nullifiers, **{nf: block.height for nf in block.nullifiers()}}
+    validators, faults = apply_evidence(view, block.evidence)
     return replace(view, height=block.height, head_hash=block.hash(), accounts=accounts,
-                   markets=markets, nullifiers=nullifiers)
+                   markets=markets, nullifiers=nullifiers, validators=validators,
+                   operator_faults=faults)
 
 
 # ------------------------------------------------------------------ quorum

@@ -29,6 +29,13 @@
   ``--withdrawals DIR`` adds the traders' signed withdrawal requests
   (``withdraw-<id>.json``, ``darkmatch chain withdraw``) that still name the
   account's current state; the engine drops one that would break margin.
+
+  **Sticky proposals.**  The block is signed with the operator key (when the
+  genesis names an operator) and stored as ``proposal.json`` before it is
+  sent (``ledger.operator.proposal``).  While its height is not final, every
+  later ``operator batch`` re-sends that same block — collecting the
+  signatures validators already gave — instead of proving a new one; the
+  orders in ``--orders`` wait for the batch after it.
 """
 
 import glob
@@ -57,6 +64,14 @@ def run_init(args) -> int:
         raise UserError(f"--market must be in [0, {MARKET_BOUND})")
     from ledger.core.genesis import load_genesis
     genesis = load_genesis(args.genesis)             # bad genesis: one line, nothing written
+    if args.key is not None:
+        from ledger.core import keys as keyfiles
+        from ledger.operator.proposal import key_file
+        if genesis.operator is None:
+            raise UserError("the genesis names no operator: --key is not used")
+        if keyfiles.public_key_hex(keyfiles.load_private_key(key_file(args.key))) \
+                != genesis.operator:
+            raise UserError(f"--key {args.key} is not the genesis operator's key")
     # accounts that registered encryption keys get their openings encrypted in every block
     circuit = settlement_circuit(args.slots, k_slots, encrypted=bool(encryption_keys(genesis)))
     power = domain_power(circuit)
@@ -72,8 +87,14 @@ def run_init(args) -> int:
             warnings.simplefilter("ignore", DevelopmentSRSWarning)
             srs = dev_srs(power)
     keys = setup(circuit, srs)
+    from ledger.operator.proposal import install_operator_key
+    genesis = load_genesis(args.genesis)
+    if genesis.operator is not None and args.key is None:
+        raise UserError("the genesis names an operator: give its key with --key")
     cfg = init_operator_home(args.home, args.genesis, args.slots, k_slots, srs, keys,
                              args.market)
+    if args.key is not None:
+        install_operator_key(args.home, args.key, genesis)
     print(f"operator for market {cfg['market_id']}: {args.slots} order x {k_slots} account slots, "
           f"{circuit.n_gates:,} gates")
     print(f"give validators {os.path.join(args.home, 'verification_key.json')} "
@@ -134,6 +155,16 @@ def run_batch(args) -> int:
                         log=lambda m: console.print(f"  {m}"))
         if home.reconcile():
             console.print("  adopted the states of a block that finalized while we were away")
+        from ledger.operator.proposal import (drop_proposal, gather_evidence, live_proposal,
+                                              load_operator_key, store_proposal)
+        op_key = load_operator_key(home.home, home.genesis)
+        stored = live_proposal(home.home, home.store)
+        if stored is not None:
+            return _resend(console, home, quorum, stored, args, onchain)
+        evidence = gather_evidence(home.store, args.validator)
+        if evidence:
+            console.print(f"  the block carries {len(evidence)} evidence item(s): "
+                          + ", ".join(f"{e['kind']} at {e['height']}" for e in evidence))
         params, last_mark = home.store.market(home.market_id)
         mark = last_mark if args.mark is None else args.mark
         observations = ()
@@ -170,31 +201,33 @@ def run_batch(args) -> int:
             bar.update(task, advance=1)
 
             def pending(proposal):
-                home.write_pending(proposal.block, proposal.new_states)
+                block = proposal.block
+                if evidence:
+                    block = block.with_evidence(evidence)
+                home.write_pending(block, proposal.new_states)
+                signed = store_proposal(home.home, block, op_key)
                 # each prover step is counted done when the next one starts; this the last
                 bar.update(task, advance=1,
                            description=f"proposing block {proposal.block.height}")
+                return signed
+
+            def settle(proposal):
+                home.reconcile()
+                drop_proposal(home.home)
 
             res = batch_loop(
                 operator, head + 1, mark, params, home.states,
                 lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
                                            timeout=args.timeout),
-                observations=observations, pending=pending,
-                settle=lambda proposal: home.reconcile(), deposits=deposits,
-                withdrawals=withdrawals,
+                observations=observations, pending=pending, settle=settle,
+                deposits=deposits, withdrawals=withdrawals,
                 prove_progress=lambda name, i, n: bar.update(
                     task, advance=int(i > 0), description=f"proving: {name} ({i + 1}/{n})"))
-            block, rnd = res.proposal.block, res.round
+            block, rnd = res.sent, res.round
             bar.update(task, advance=1, description=f"block {block.height}")
         for order, why in res.proposal.rejected:
             console.print(f"  rejected by the engine: order of account {order.account}: {why}")
-        for url, why in rnd.refusals.items():
-            console.print(f"  {url} did not sign: {why}")
-        for url, why in rnd.finalize_errors.items():
-            console.print(f"  {url} did not store the block: {why}")
-        if rnd.block is None:
-            console.print(f"NOT FINAL: block {block.height}: {quorum.signed_stake(block.height, block.hash())} "
-                          f"of {home.store.total_stake()} stake signed (needs > 2/3)")
+        if not _report_round(console, home, quorum, block, rnd):
             return 1
         console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
                       f"mark {block.mark_price}, volume {block.volume}, "
@@ -264,7 +297,39 @@ def _settle_on_chain(onchain, args, block, console) -> int:
         return 1
     console.print(f"SETTLED on-chain: block {block.height} (anchor 0x{done.anchor.hex()[:16]}…), "
                   f"gas {done.gas:,}, {done.seconds:.2f} s; contract height {onchain.height()}")
-    return 0
+
+
+def _report_round(console, home, quorum, block, rnd) -> bool:
+    """Print each validator's refusal; True when the block is final."""
+    for url, why in rnd.refusals.items():
+        console.print(f"  {url} did not sign: {why}", soft_wrap=True)
+    for url, why in rnd.finalize_errors.items():
+        console.print(f"  {url} did not store the block: {why}", soft_wrap=True)
+    if rnd.block is None:
+        console.print(f"NOT FINAL: block {block.height}: "
+                      f"{quorum.signed_stake(block.height, block.hash())} of "
+                      f"{home.store.total_stake()} stake signed (needs > 2/3); the next "
+                      "operator batch re-sends this same block")
+        return False
+    return True
+
+
+def _resend(console, home, quorum, block, args, onchain=None) -> int:
+    """Re-send the stored proposal (``ledger.operator.proposal``) until its height is final."""
+    from ledger.operator import round as rounds
+    from ledger.operator.proposal import drop_proposal
+    console.print(f"  re-sending the stored proposal for block {block.height} "
+                  f"({block.hash()[:16]}…); the orders in --orders wait for the next batch")
+    rnd = rounds.run_round(args.validator, block, quorum, apply=True, timeout=args.timeout)
+    if not _report_round(console, home, quorum, block, rnd):
+        return 1
+    home.reconcile()
+    drop_proposal(home.home)
+    console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
+                  f"mark {block.mark_price}, volume {block.volume}, "
+                  f"{len(block.active_orders())} orders; signed by "
+                  f"{len(rnd.block.signatures)}/{len(args.validator)} validators (re-sent)")
+    return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
 
 
 def register(sub) -> None:
@@ -279,6 +344,9 @@ def register(sub) -> None:
     i.add_argument("--slots", type=int, required=True, help="order slots per batch (N)")
     i.add_argument("--accounts", type=int, help="account slots per batch (K; default N)")
     i.add_argument("--market", type=int, help="market id (default: the genesis's only market)")
+    i.add_argument("--key", metavar="FILE_OR_DIR",
+                   help="the operator's key (key.pem or an account directory); needed when "
+                        "the genesis names an operator")
     i.add_argument("--ptau", metavar="FILE",
                    help="a ceremony's .ptau (default: a development SRS, NOT for production)")
     i.set_defaults(func=run_init)

@@ -30,7 +30,9 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
      "state_root": hex64, "orders": [order | null, ...],
      "signatures": [{"validator": name, "signature": hex128}, ...],
      "observations": [observation, ...],           # only when there are some
-     "withdrawals": [request, ...]}                 # only when the block withdraws
+     "withdrawals": [request, ...],                # only when the block withdraws
+     "operator_signature": hex128,                # optional, only when present
+     "evidence": [evidence, ...]}                 # optional, only when non-empty
 
 ``observations`` are the validators' signed prices of an oracle market
 (``ledger.core.observation``); they are part of the hashed block, so the
@@ -42,7 +44,30 @@ each active account slot with a public withdrawal w > 0 has exactly one request
 for its account, with amount w and the slot's old commitment, and there is no
 other request (validators check the signatures, ``ledger.chain.rules``).
 
-``proof`` is snarkjs's proof.json object, opaque here.
+``evidence`` is misbehaviour the block carries into the chain
+(``ledger.core.evidence``): at most ``MAX_EVIDENCE`` objects, each about a
+height below the block's, in strictly increasing ``evidence_key`` order (one
+spelling); it *is* part of the hash, so every validator signing the block
+agrees on the slashing it brings (``ledger.chain.rules``).  No evidence is
+written by leaving the field out; ``"evidence": []`` is refused.
+
+``operator_signature`` is the operator's Ed25519 signature over
+``proposal_bytes(height, hash)`` = b"darkmatch/proposal/v1" ‖ 0x00 ‖ height
+(8 bytes, big-endian) ‖ block hash (32 bytes); like the validators'
+signatures it is not part of the hash it signs.  A block without one is
+written without the key (there is no ``null`` spelling).
+
+``proof`` is snarkjs's proof.json object in its one canonical spelling
+(``verifier.marshal``: decimal strings without sign, padding, leading zero
+or underscore, affine ``["x", "y", "1"]`` points on the curve, exactly the
+proof's fields): a block holding any other spelling is refused at
+construction (``BlockError``, HTTP 400), before anything hashes or signs
+it.  Otherwise whoever relays a proposal could re-spell ``eval_a`` for one
+validator and ``eval_b`` for another, so that honest validators sign
+different hashes of one block and no quorum forms.  The verifier's parser is
+the same one ``darkmatch verify`` uses on snarkjs's files, which are
+canonical, so the interop holds.  Whether the proof *verifies* is not
+checked here (``ledger.chain.rules.check_proof``).
 
 **Block hash** = SHA-256(b"darkmatch/block/v1" ‖ 0x00 ‖ canonical JSON of the
 block without ``"signatures"``), 64 hex digits: signatures are added after the
@@ -51,6 +76,7 @@ signs ``attestation_bytes(height, hash)`` = b"darkmatch/attest/v1" ‖ 0x00 ‖
 height (8 bytes, big-endian) ‖ block hash (32 bytes) — 60 bytes.
 """
 
+import copy
 import hashlib
 from dataclasses import dataclass
 
@@ -60,9 +86,10 @@ from circuits.settlement_data import (ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, MAR
                                       MarketParams, n_public_inputs)
 from verifier.errors import BadInput
 from verifier.fields import R_MOD
+from verifier.marshal import parse_proof, proof_to_json
 
 from ledger.core import keys
-from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN
+from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN, PROPOSAL_DOMAIN
 from ledger.core.codec import (
     CodecError,
     canonical_json,
@@ -74,6 +101,7 @@ from ledger.core.codec import (
     get_list,
     get_str,
 )
+from ledger.core.evidence import MAX_EVIDENCE, evidence_from_json, evidence_key
 from ledger.core.genesis import NAME_PATTERN
 from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS,
                                 MAX_OBSERVATIONS, PRICE_BOUND, SIZE_BOUND, check_int)
@@ -82,7 +110,8 @@ from ledger.core.orders import SignedOrder, order_from_json, order_to_json
 from ledger.core.withdrawals import WithdrawalRequest, request_from_json, request_to_json
 
 __all__ = [
-    "Block", "BlockError", "OrderSlot", "AccountSlot", "EncryptedOpening", "attestation_bytes", "block_from_json",
+    "Block", "BlockError", "OrderSlot", "AccountSlot", "EncryptedOpening", "attestation_bytes",
+    "proposal_bytes", "check_canonical_proof", "block_from_json",
     "block_to_json", "signatures_to_json", "signatures_from_json", "BLOCK_KIND", "BLOCK_DOMAIN",
     "ATTEST_DOMAIN", "HEADER_INPUTS", "MAX_SLOTS", "MAX_HEIGHT",
 ]
@@ -148,6 +177,21 @@ def attestation_bytes(height: int, block_hash: str) -> bytes:
     return ATTEST_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
 
 
+def proposal_bytes(height: int, block_hash: str) -> bytes:
+    """What the operator signs when it proposes block ``height`` with hash ``block_hash``."""
+    return PROPOSAL_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
+
+
+def check_canonical_proof(proof) -> None:
+    """``BlockError`` unless ``proof`` is a proof.json object in its one canonical spelling."""
+    try:
+        canonical = proof_to_json(parse_proof(proof))
+    except ValueError as e:                                   # FormatError, one line
+        raise BlockError(f"proof is not in canonical form: {e}") from None
+    if canonical != proof:                                    # pragma: no cover - parser is strict
+        raise BlockError("proof is not in canonical form (it re-serializes differently)")
+
+
 def _int(name, v, lo, hi):
     return check_int(v, name, lo, hi, error=BlockError)
 
@@ -176,11 +220,14 @@ class Block:
     state_root: str
     orders: tuple
     signatures: tuple = ()
+    operator_signature: bytes = None     #: over ``proposal_bytes``; not hashed
+    evidence: tuple = ()                 #: ``ledger.core.evidence`` objects; hashed
     observations: tuple = ()    #: the oracle quorum's signed prices (``Observation``)
     withdrawals: tuple = ()     #: the signed requests of its withdrawals (``WithdrawalRequest``)
 
     def __post_init__(self):
         try:
+            object.__setattr__(self, "evidence", tuple(copy.deepcopy(e) for e in self.evidence))
             object.__setattr__(self, "observations", tuple(self.observations))
             object.__setattr__(self, "public_inputs", tuple(self.public_inputs))
             object.__setattr__(self, "orders", tuple(self.orders))
@@ -223,6 +270,7 @@ class Block:
             raise BlockError(f"market parameters: {e}") from None
         if not isinstance(self.proof, dict) or len(canonical_json(self.proof)) > _PROOF_BYTES:
             raise BlockError(f"proof must be a JSON object of at most {_PROOF_BYTES} bytes")
+        check_canonical_proof(self.proof)
         if len(self.orders) != N:
             raise BlockError(f"{len(self.orders)} orders for {N} order slots")
         if len(self.observations) > MAX_OBSERVATIONS:
@@ -283,6 +331,25 @@ class Block:
             if sig[0] in names:
                 raise BlockError(f"two signatures by validator {sig[0]!r}")
             names.add(sig[0])
+        osig = self.operator_signature
+        if osig is not None and (not isinstance(osig, bytes)
+                                 or len(osig) != keys.SIGNATURE_BYTES):
+            raise BlockError("operator signature must be 64 bytes")
+        if len(self.evidence) > MAX_EVIDENCE:
+            raise BlockError(f"{len(self.evidence)} evidence items (at most {MAX_EVIDENCE})")
+        last = None
+        for i, ev in enumerate(self.evidence):
+            try:
+                evidence_from_json(ev, f"evidence[{i}]")
+            except ValueError as e:
+                raise BlockError(str(e)) from None
+            if ev["height"] >= self.height:
+                raise BlockError(f"evidence[{i}] is about height {ev['height']}, not below the "
+                                 "block's")
+            if last is not None and not last < evidence_key(ev):
+                raise BlockError(f"evidence[{i}]: evidence must be in strictly increasing "
+                                 "(kind, validator, height) order")
+            last = evidence_key(ev)
         object.__setattr__(self, "_header", header)
         object.__setattr__(self, "_params", params)
         object.__setattr__(self, "_order_slots", tuple(order_slots))
@@ -379,6 +446,7 @@ class Block:
         """The hashed part: the JSON form without signatures."""
         d = block_to_json(self)
         del d["signatures"]
+        d.pop("operator_signature", None)
         return d
 
     def hash(self) -> str:
@@ -390,12 +458,30 @@ class Block:
     def attestation_bytes(self) -> bytes:
         return attestation_bytes(self.height, self.hash())
 
+    def proposal_bytes(self) -> bytes:
+        return proposal_bytes(self.height, self.hash())
+
     def with_signatures(self, signatures) -> "Block":
         """The same block (same hash) with these (validator, signature) pairs."""
         return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
                      self.public_inputs, self.proof, self.state_root, self.orders,
-                     tuple(signatures), observations=self.observations,
-                     withdrawals=self.withdrawals)
+                     tuple(signatures), self.operator_signature, self.evidence,
+                     observations=self.observations, withdrawals=self.withdrawals)
+
+    def with_operator_signature(self, signature) -> "Block":
+        """The same block (same hash) carrying the operator's proposal signature (or None)."""
+        return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
+                     self.public_inputs, self.proof, self.state_root, self.orders,
+                     self.signatures, signature, self.evidence,
+                     observations=self.observations, withdrawals=self.withdrawals)
+
+    def with_evidence(self, evidence) -> "Block":
+        """This block carrying ``evidence`` (sorted by ``evidence_key``): a new hash, so
+        without signatures of either kind."""
+        return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
+                     self.public_inputs, self.proof, self.state_root, self.orders, (), None,
+                     tuple(sorted(evidence, key=evidence_key)),
+                     observations=self.observations, withdrawals=self.withdrawals)
 
 
 def signatures_to_json(signatures) -> list:
@@ -425,6 +511,10 @@ def block_to_json(b: Block) -> dict:
         out["observations"] = [observation_to_json(o) for o in b.observations]
     if b.withdrawals:
         out["withdrawals"] = [request_to_json(w) for w in b.withdrawals]
+    if b.operator_signature is not None:
+        out["operator_signature"] = b.operator_signature.hex()
+    if b.evidence:
+        out["evidence"] = [dict(ev) for ev in b.evidence]
     return out
 
 
@@ -434,12 +524,18 @@ def block_from_json(obj, what: str = "block") -> Block:
         check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
                                                 "n_accounts", "public_inputs", "proof",
                                                 "state_root", "orders", "signatures"),
-                     ("observations", "withdrawals"))
+                     ("observations", "withdrawals", "operator_signature", "evidence"))
         wds = [request_from_json(w, f"{what}: withdrawals[{i}]")
                for i, w in enumerate(get_list(obj, "withdrawals", what, MAX_SLOTS))] \
             if "withdrawals" in obj else []
         if "withdrawals" in obj and not wds:
             raise CodecError(f"{what}: withdrawals, when present, must not be empty")
+        evidence = ()
+        if "evidence" in obj:
+            evidence = get_list(obj, "evidence", what, MAX_EVIDENCE)
+            if not evidence:
+                raise CodecError(f"{what}: evidence must be left out when there is none "
+                                 "(not an empty list)")
         pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS)
                        + _cipher_inputs(MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
@@ -459,6 +555,8 @@ def block_from_json(obj, what: str = "block") -> Block:
                      get_int(obj, "n_orders", what, 0, MAX_SLOTS),
                      get_int(obj, "n_accounts", what, 0, MAX_SLOTS), public, obj["proof"],
                      get_hex(obj, "state_root", what, 32).hex(), orders, sigs,
+                     get_hex(obj, "operator_signature", what, keys.SIGNATURE_BYTES)
+                     if "operator_signature" in obj else None, evidence,
                      observations=obs, withdrawals=wds)
     except ValueError as e:          # CodecError, OrderError, BlockError: one line each
         raise BlockError(str(e)) from None

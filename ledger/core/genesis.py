@@ -11,7 +11,15 @@ JSON (strict, see ``ledger.core.codec``)::
                               "funding_cap_bps": 10, "insurance": 0}}, ...],
      "validators": [{"name": "v0", "stake": 100, "public_key": hex64}, ...],
      "accounts":   [{"account_id": 1, "public_key": hex64, "cash": 1000000,
-                     "market_id": 0}, ...]}
+                     "market_id": 0}, ...],
+     "operator":   hex64}                          # optional: the proposer's Ed25519 key
+
+**Operator.**  ``operator`` is the public key of the one party that may propose
+blocks (docs/liveness.md): validators refuse a proposal it did not sign, and two
+different signed proposals at one height are evidence against it.  A genesis
+without it (development chains written before the field existed) accepts
+unsigned proposals; the field is written only when set, so such a genesis keeps
+its hash.
 
 Rules (each broken one is a one-line ``GenesisError`` naming the entry):
 at least one market and one validator; market parameters as
@@ -153,6 +161,7 @@ class Genesis:
     markets: tuple
     validators: tuple
     accounts: tuple = ()
+    operator: str = None     #: the proposer's public key (hex), or None: unsigned proposals
 
     def __post_init__(self):
         for name, cls in (("markets", GenesisMarket), ("validators", GenesisValidator),
@@ -203,13 +212,16 @@ def _perp(obj, what) -> PerpConfig:
 
 
 def genesis_to_json(g: Genesis) -> dict:
-    return {
+    out = {
         "kind": GENESIS_KIND, "version": 1, "chain_id": g.chain_id,
         "markets": [_market_json(m) for m in g.markets],
         "validators": [{"name": v.name, "stake": v.stake, "public_key": v.public_key}
                        for v in g.validators],
         "accounts": [_account_json(a) for a in g.accounts],
     }
+    if g.operator is not None:
+        out["operator"] = g.operator
+    return out
 
 
 def _account_json(a: GenesisAccount) -> dict:
@@ -243,7 +255,10 @@ def _validate(obj):
     """(chain_id, markets, validators, accounts) parsed from a genesis JSON object."""
     what = "genesis"
     try:
-        check_object(obj, what, GENESIS_KIND, 1, ("chain_id", "markets", "validators", "accounts"))
+        check_object(obj, what, GENESIS_KIND, 1, ("chain_id", "markets", "validators", "accounts"),
+                     ("operator",))
+        operator = None if "operator" not in obj else _key(obj, "genesis: operator",
+                                                           field="operator")
         chain_id = get_str(obj, "chain_id", what, NAME_PATTERN)
         markets, validators, accounts = [], [], []
         seen = set()
@@ -290,7 +305,9 @@ def _validate(obj):
         raise GenesisError("genesis: at least one validator is needed")
     if total >= INT64_BOUND:
         raise GenesisError("genesis: total validator stake must be below 2^63")
-    return chain_id, tuple(markets), tuple(validators), tuple(accounts)
+    if operator is not None and operator in seen_keys:
+        raise GenesisError("genesis: the operator key is also a validator key (use its own key)")
+    return chain_id, tuple(markets), tuple(validators), tuple(accounts), operator
 
 
 def _account_market(obj, what, markets) -> int:
@@ -306,12 +323,12 @@ def _account_market(obj, what, markets) -> int:
     return mid
 
 
-def _key(obj, what) -> str:
+def _key(obj, what, field="public_key") -> str:
     try:
-        keys.public_key_from_hex(obj["public_key"])
+        keys.public_key_from_hex(obj[field])
     except keys.KeyFileError as e:
         raise GenesisError(f"{what}: {e}") from None
-    return obj["public_key"]
+    return obj[field]
 
 
 def genesis_from_json(obj) -> Genesis:

@@ -5,7 +5,8 @@ never set in production) makes the server run a ``FaultyNode`` instead of a
 ``Node``; the production class has no fault branch.  The faults:
 
 * ``sign-anything`` signs every proposal without checking or recording it;
-* ``tamper-blocks`` serves altered blocks (proof changed, signatures kept)
+* ``tamper-blocks`` serves altered blocks (proof's eval_a changed, still canonical;
+  signatures kept)
   from ``GET /blocks``;
 * ``stall-commit:H`` stalls for ever inside the store transaction that
   applies block H (after the block and nullifier rows, before the accounts)
@@ -17,6 +18,7 @@ import os
 import time
 
 from verifier.errors import BadInput
+from verifier.fields import R_MOD
 
 from ledger.core.limits import HEIGHT_BOUND
 from ledger.node.service import Node
@@ -87,7 +89,9 @@ class FaultyNode(Node):
     def block(self, height: int) -> dict:
         obj = super().block(height)
         if self._kind == "tamper-blocks":
-            obj["proof"] = dict(obj["proof"], tampered="by a faulty peer")
+            # another canonical proof (one evaluation changed): the signatures no longer match
+            proof = obj["proof"]
+            obj["proof"] = dict(proof, eval_a=str((int(proof["eval_a"]) + 1) % R_MOD))
         return obj
 
     def _attest(self, block):

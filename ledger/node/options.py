@@ -10,7 +10,7 @@ __all__ = ["add_run_arguments"]
 
 def add_run_arguments(p) -> None:
     """Add a node's options (``--home``, ``--host``, ``--port``, ``--peer``, ``--threads``,
-    ``--rpc``, ``--deployment``) to ``p``."""
+    ``--peer-timeout``, ``--rpc``, ``--deployment``) to ``p``."""
     p.add_argument("--home", required=True, metavar="DIR",
                    help="validator home (darkmatch validator init)")
     p.add_argument("--host", default="127.0.0.1",
@@ -24,3 +24,5 @@ def add_run_arguments(p) -> None:
                    "contract on (hard finality in /status; needs --deployment)")
     p.add_argument("--deployment", metavar="FILE",
                    help="deployment.json of the ledger's settlement contract")
+    p.add_argument("--peer-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds each request to a peer may take (default 10)")

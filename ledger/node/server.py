@@ -17,6 +17,8 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     GET  /anchor/<height>   the final block's anchor hash and this validator's Ethereum
                             signature of it {"height", "anchor", "address", "signature"}
                             (``ledger.node.ethereum``); 404 past the head or without eth.key
+    GET  /evidence          the evidence this node holds (``ledger.core.evidence`` objects)
+    POST /evidence          evidence a peer caught (``ledger.node.gossip``) → {"added", "known"}
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -60,7 +62,7 @@ from ledger.core.codec import parse_json
 from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
 from ledger.node.options import add_run_arguments
-from ledger.node.service import URL_FILE, Node
+from ledger.node.service import PEER_TIMEOUT, URL_FILE, Node
 
 __all__ = ["create_app", "serve", "run_node", "main", "MAX_REQUEST_BYTES"]
 
@@ -130,6 +132,14 @@ def create_app(node: Node) -> Flask:
     def _anchor(height):
         return _reply(node.anchor(_height(height)))
 
+    @app.get("/evidence")
+    def _evidence():
+        return _reply(node.evidence())
+
+    @app.post("/evidence")
+    def _accept_evidence():
+        return _reply(node.accept_evidence(_body()))
+
     @app.post("/param-change")
     def _param_change():
         return _reply(node.param_change(_body()))
@@ -192,8 +202,12 @@ def run_node(args) -> int:
         raise BadInput("--port must be in [0, 65535]")
     if not 1 <= args.threads <= 64:
         raise BadInput("--threads must be in [1, 64]")
+    peer_timeout = getattr(args, "peer_timeout", PEER_TIMEOUT)
+    if not 0 < peer_timeout <= 3600:                 # NaN and inf fail too
+        raise BadInput("--peer-timeout must be a number of seconds in (0, 3600]")
     node = _node(args.home, args.peer, rpc=getattr(args, "rpc", None),
                  deployment=getattr(args, "deployment", None))
+    node.peer_timeout = peer_timeout
     try:
         try:
             os.unlink(os.path.join(args.home, URL_FILE))
