@@ -1,5 +1,8 @@
 """A ledger block: one proven batch, its public orders, the new state root, its hash.
 
+(The slot records, the encrypted tail, the withdrawal rule and the canonical
+proof check are ``ledger.core.block_parts``; the names are re-exported here.)
+
 A block (docs/design.md §Blocks) carries the batch's public inputs and proof, the new state
 root, the public orders of its active order slots and, once finalized, the
 validators' signatures.  ``Block`` checks everything that needs no ledger
@@ -80,13 +83,10 @@ import copy
 import hashlib
 from dataclasses import dataclass
 
-from circuits.settlement_cipher import CIPHER_GLOBALS, CIPHER_SLOT
-from circuits.settlement_data import (ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, MARKET_BITS,
+from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, MARKET_BITS,
                                       ORDER_PUBLIC,
                                       MarketParams, n_public_inputs)
-from verifier.errors import BadInput
 from verifier.fields import R_MOD
-from verifier.marshal import parse_proof, proof_to_json
 
 from ledger.core import keys
 from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN, PROPOSAL_DOMAIN
@@ -107,7 +107,10 @@ from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS,
                                 MAX_OBSERVATIONS, PRICE_BOUND, SIZE_BOUND, check_int)
 from ledger.core.observation import Observation, observation_from_json, observation_to_json
 from ledger.core.orders import SignedOrder, order_from_json, order_to_json
-from ledger.core.withdrawals import WithdrawalRequest, request_from_json, request_to_json
+from ledger.core.block_parts import (AccountSlot, BlockError, EncryptedOpening, OrderSlot,
+                                     check_canonical_proof, check_withdrawals, cipher_inputs,
+                                     cipher_slots)
+from ledger.core.withdrawals import request_from_json, request_to_json
 
 __all__ = [
     "Block", "BlockError", "OrderSlot", "AccountSlot", "EncryptedOpening", "attestation_bytes",
@@ -124,54 +127,6 @@ MAX_HEIGHT = HEIGHT_BOUND
 _PROOF_BYTES = 1 << 16
 
 
-class BlockError(BadInput):
-    """A malformed block; the message is one line."""
-
-
-@dataclass(frozen=True)
-class OrderSlot:
-    active: bool
-    account: int
-    commitment: tuple
-
-
-@dataclass(frozen=True)
-class AccountSlot:
-    active: bool
-    account: int
-    old: int
-    new: int
-
-
-@dataclass(frozen=True)
-class EncryptedOpening:
-    """One account's new opening as a block carries it: block key E, the account's key A,
-    the four ciphertext elements, the nonce τ and the new commitment it must open."""
-    height: int
-    block_key: tuple
-    key: tuple
-    ciphertext: tuple
-    tweak: int
-    commitment: int
-
-
-def _cipher_inputs(n_accounts: int) -> int:
-    return len(CIPHER_GLOBALS) + len(CIPHER_SLOT) * n_accounts
-
-
-def _cipher_slots(values, account_slots):
-    """(E, [(A, ciphertext)] per account slot) from the encrypted tail of the public inputs;
-    an inactive slot's key and ciphertext are all zero."""
-    E, rest, out = tuple(values[:2]), values[2:], []
-    w = len(CIPHER_SLOT)
-    for k, slot in enumerate(account_slots):
-        vals = rest[w * k: w * (k + 1)]
-        if not slot.active and any(vals):
-            raise BlockError(f"account slot {k} is inactive but carries a key or ciphertext")
-        out.append((tuple(vals[:2]), tuple(vals[2:])))
-    return E, tuple(out)
-
-
 def attestation_bytes(height: int, block_hash: str) -> bytes:
     """What a validator signs for block ``height`` with hash ``block_hash`` (hex)."""
     return ATTEST_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
@@ -180,16 +135,6 @@ def attestation_bytes(height: int, block_hash: str) -> bytes:
 def proposal_bytes(height: int, block_hash: str) -> bytes:
     """What the operator signs when it proposes block ``height`` with hash ``block_hash``."""
     return PROPOSAL_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
-
-
-def check_canonical_proof(proof) -> None:
-    """``BlockError`` unless ``proof`` is a proof.json object in its one canonical spelling."""
-    try:
-        canonical = proof_to_json(parse_proof(proof))
-    except ValueError as e:                                   # FormatError, one line
-        raise BlockError(f"proof is not in canonical form: {e}") from None
-    if canonical != proof:                                    # pragma: no cover - parser is strict
-        raise BlockError("proof is not in canonical form (it re-serializes differently)")
 
 
 def _int(name, v, lo, hi):
@@ -249,9 +194,9 @@ class Block:
         K = _int("n_accounts", self.n_accounts, 0, MAX_SLOTS)
         pi = self.public_inputs
         plain = n_public_inputs(N, K)
-        if len(pi) not in (plain, plain + _cipher_inputs(K)):
+        if len(pi) not in (plain, plain + cipher_inputs(K)):
             raise BlockError(f"{len(pi)} public inputs for {N} order and {K} account slots "
-                             f"(expected {plain}, or {plain + _cipher_inputs(K)} with "
+                             f"(expected {plain}, or {plain + cipher_inputs(K)} with "
                              "encrypted openings)")
         for i, v in enumerate(pi):
             _int(f"public input {i}", v, 0, R_MOD)
@@ -317,12 +262,12 @@ class Block:
                     raise BlockError(f"account slot {k}: account ids must be strictly increasing")
                 last = account
             account_slots.append(AccountSlot(bool(active), account, old, new))
-        cipher = _cipher_slots(pi[plain:], account_slots) if len(pi) > plain else None
+        cipher = cipher_slots(pi[plain:], account_slots) if len(pi) > plain else None
         ids = {s.account for s in account_slots if s.active}
         for j, s in enumerate(order_slots):
             if s.active and s.account not in ids:
                 raise BlockError(f"order slot {j}: account {s.account} has no account slot")
-        self._check_withdrawals(pi, base + _AW * K, account_slots)
+        check_withdrawals(self.withdrawals, pi, base + _AW * K, account_slots)
         names = set()
         for i, sig in enumerate(self.signatures):
             if (len(sig) != 2 or not isinstance(sig[0], str) or not isinstance(sig[1], bytes)
@@ -355,36 +300,6 @@ class Block:
         object.__setattr__(self, "_order_slots", tuple(order_slots))
         object.__setattr__(self, "_account_slots", tuple(account_slots))
         object.__setattr__(self, "_cipher", cipher)
-
-    def _check_withdrawals(self, pi, flow_base, account_slots):
-        """Each public withdrawal has exactly one request naming that account slot's account,
-        old commitment and amount; no request without one."""
-        by_account = {}
-        for i, w in enumerate(self.withdrawals):
-            if not isinstance(w, WithdrawalRequest):
-                raise BlockError(f"withdrawal {i} is not a withdrawal request")
-            if w.account in by_account:
-                raise BlockError(f"two withdrawal requests of account {w.account}")
-            by_account[w.account] = w
-        off = ACCOUNT_FLOW.index("withdraw")
-        for k, slot in enumerate(account_slots):
-            amount = pi[flow_base + len(ACCOUNT_FLOW) * k + off]
-            w = by_account.pop(slot.account, None) if slot.active else None
-            if amount == 0 and w is None:
-                continue
-            if amount == 0:
-                raise BlockError(f"withdrawal request of account {w.account} has no "
-                                 "withdrawal in the block")
-            if not slot.active:
-                raise BlockError(f"account slot {k} is inactive but withdraws")
-            if w is None:
-                raise BlockError(f"account slot {k}: withdrawal of {amount} without a request")
-            if (w.amount, w.commitment) != (amount, slot.old):
-                raise BlockError(f"account slot {k}: the withdrawal request of account "
-                                 f"{slot.account} is for another amount or state")
-        if by_account:
-            raise BlockError(f"withdrawal request of account {min(by_account)} has no "
-                             "withdrawal in the block")
 
     # ------------------------------------------------------------ views
     @property
@@ -537,7 +452,7 @@ def block_from_json(obj, what: str = "block") -> Block:
                 raise CodecError(f"{what}: evidence must be left out when there is none "
                                  "(not an empty list)")
         pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS)
-                       + _cipher_inputs(MAX_SLOTS))
+                       + cipher_inputs(MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
                   for i, v in enumerate(pis)]
         orders = [None if o is None else order_from_json(o, f"{what}: orders[{j}]")

@@ -2,42 +2,9 @@
 (docs/design.md §Statement).
 
 It computes what the settlement circuit proves (docs/design.md §Statement), in
-integers only.  For the active (not rejected) orders at a price p:
-
-    D(p) = Σ size of buys with limit ≥ p        S(p) = Σ size of sells with limit ≤ p
-    V(p) = min(D(p), S(p))                      band: |p − M|·10⁴ ≤ band_bps·M   (R6)
-
-**Clearing price.**  Candidates are the distinct limit prices inside the band plus
-the mark price M.  P maximises V; ties go to the P closest to M, then to the lower
-P.  R1–R4 can hold at p only if the orders strictly in the money fit into V(p):
-
-    provable(p)  ⇔  D(p + 1) ≤ V(p)  and  S(p − 1) ≤ V(p)
-
-(else R2 forces more fills than R3/R4 allow).  Every provable p maximises V over
-all prices; they form an interval, and the one nearest M is M or a limit price,
-so the engine takes the provable candidate closest to M (then lower): the spec's
-pick whenever that one is provable, and the nearest provable price when it is not
-(e.g. M = 100, buys 5@104 and 6@102, sells 8@100 and 1@101: V(101) = V(102) = 9,
-but at 101 the 11 lots bid above it would all have to fill; P = 102).  Two kinds
-of book have no provable price; the engine rejects the orders in the way (each
-with its reason) and matches again:
-
-* no cross (V = 0 at every price): the spec fixes P = M with no fills, so buys
-  with limit > M and sells with limit < M (which R2 would fill with no
-  counterparty) are rejected — "no counterparty";
-* a cross whose provable prices all lie outside the band [lo, hi]: if
-  D(hi + 1) > S(hi) the buys with limit > hi are rejected, else the sells with
-  limit < lo (the orders that push P through the circuit breaker) — "price band".
-
-**Fills at P** (R1–R5).  Buys with limit > P and sells with limit < P fill in
-full, orders on the wrong side of P fill 0, V = min(D(P), S(P)) (R4).  The orders
-at exactly P on each side share R = V − (that side's strictly-in-the-money total)
-pro rata in slot order (= order index order among active orders):
-
-    fillⱼ = ⌊sizeⱼ·R / S_P⌋ + eⱼ,   eⱼ = 1 for the first R − Σ⌊·⌋ such orders, else 0
-
-with S_P their total size; on the short side (and when D(P) = S(P)) R = S_P, so
-they fill in full.  V = 0 ⇒ P = M and every fill is 0.
+integers only.  The auction itself — demand D(p), supply S(p), volume V(p), the
+clearing price, the fills at it (R1–R7) and the orders that block every
+provable price — is ``ledger.exchange.auction``.
 
 **Accounts** (A1, A2, fees): see ``ledger.exchange.margin``.
 
@@ -56,7 +23,8 @@ and the fund after it (with a shortfall when it cannot cover the deficits).
 
 1. basic checks first: market ≠ params' market, size outside [1, 2^32), price
    outside [1, 2^32), unknown account (``strict=True`` raises ValueError instead);
-2. then, repeated until nothing changes: the price rejections above; a volume cap
+2. then, repeated until nothing changes: the price rejections
+   (``ledger.exchange.auction``); a volume cap
    (V < 2^32, the circuit's range: while V ≥ 2^32 the filled order with the highest
    index is rejected); the margin pre-check — every account with an active order
    must satisfy A2 and the circuit's ranges after the match, and all orders of
@@ -85,6 +53,8 @@ from ledger.core.limits import (ACCOUNT_BOUND, CASH_BOUND, FLOW_BOUND, FUNDING_B
                                 INSURANCE_BOUND, POSITION_BOUND, PRICE_BOUND, SIZE_BOUND,
                                 check_int)
 from ledger.exchange import margin as mg
+from ledger.exchange.auction import band_limits, clearing_price, demand, supply
+from ledger.exchange.auction import fills as auction_fills
 from ledger.exchange.margin import Balance
 
 __all__ = ["match_batch", "to_witness", "MatchResult", "Order", "Balance",
@@ -226,66 +196,6 @@ def _basic_reason(o: Order, params: MarketParams, balances) -> str:
     return ""
 
 
-def band_limits(mark: int, band_bps: int) -> tuple:
-    """(lo, hi): the prices p in [1, 2^32) with |p − M|·10⁴ ≤ band_bps·M."""
-    d = band_bps * mark // mg.BPS
-    return max(1, mark - d), min(PRICE_BOUND - 1, mark + d)
-
-
-# ------------------------------------------------------------------ the auction
-def _demand(active, p) -> int:
-    return sum(o.size for o in active if o.side == "buy" and o.price >= p)
-
-
-def _supply(active, p) -> int:
-    return sum(o.size for o in active if o.side == "sell" and o.price <= p)
-
-
-def _provable(active, p) -> bool:
-    v = min(_demand(active, p), _supply(active, p))
-    return _demand(active, p + 1) <= v and _supply(active, p - 1) <= v
-
-
-def _clearing_price(active, mark, lo, hi):
-    """(P, []) or (None, [(order, reason)]) for orders that block every provable price."""
-    buys = [o for o in active if o.side == "buy"]
-    sells = [o for o in active if o.side == "sell"]
-    if not (buys and sells and max(o.price for o in buys) >= min(o.price for o in sells)):
-        why = "no counterparty: {} limit {} is {} the mark price {} and nothing crosses"
-        blocked = [(o, why.format("buy", o.price, "above", mark)) for o in buys if o.price > mark]
-        blocked += [(o, why.format("sell", o.price, "below", mark))
-                    for o in sells if o.price < mark]
-        return (None if blocked else mark), blocked
-    candidates = {o.price for o in active if lo <= o.price <= hi} | {mark}
-    for p in sorted(candidates, key=lambda p: (abs(p - mark), p)):
-        if _provable(active, p):
-            return p, []
-    why = "price band: {} limit {} is {} the band [{}, {}] and the book cannot clear inside it"
-    if _demand(active, hi + 1) > _supply(active, hi):
-        return None, [(o, why.format("buy", o.price, "above", lo, hi))
-                      for o in buys if o.price > hi]
-    assert _supply(active, lo - 1) > _demand(active, lo), "no provable price and no blocker"
-    return None, [(o, why.format("sell", o.price, "below", lo, hi)) for o in sells if o.price < lo]
-
-
-def _fills(active, p) -> dict:
-    """index → fill at P (R1, R2, R5), with V = min(D(P), S(P)) (R3, R4)."""
-    volume = min(_demand(active, p), _supply(active, p))
-    fills = {}
-    for side, better in (("buy", lambda q: q > p), ("sell", lambda q: q < p)):
-        mine = [o for o in active if o.side == side]
-        at_p = [o for o in mine if o.price == p]          # slot order = index order
-        rest = volume - sum(o.size for o in mine if better(o.price))
-        s_p = sum(o.size for o in at_p)
-        share = {o.index: o.size * rest // s_p for o in at_p}
-        extra = rest - sum(share.values())
-        for k, o in enumerate(at_p):
-            share[o.index] += 1 if k < extra else 0
-        for o in mine:
-            fills[o.index] = o.size if better(o.price) else share.get(o.index, 0)
-    return fills
-
-
 @dataclass
 class _Perp:
     """The batch's perpetual-market inputs (see ``match_batch``)."""
@@ -394,7 +304,7 @@ def match_batch(orders, accounts, mark_price, params, *, strict=False, funding_i
     while True:
         closing = _closing_orders(perp, balances, mark, prm, len(norm))
         active = [o for o in norm if o.index not in rejected] + closing
-        price, blocked = _clearing_price(active, mark, lo, hi)
+        price, blocked = clearing_price(active, mark, lo, hi)
         for o, why in blocked:
             if o.source is None:             # a liquidation cannot clear now: a later batch
                 perp.liquidate.remove(o.account)
@@ -403,8 +313,8 @@ def match_batch(orders, accounts, mark_price, params, *, strict=False, funding_i
                 rejected[o.index] = why
         if blocked:
             continue
-        fills = _fills(active, price)
-        volume = min(_demand(active, price), _supply(active, price))
+        fills = auction_fills(active, price)
+        volume = min(demand(active, price), supply(active, price))
         if volume >= SIZE_BOUND:     # V < 2^32: the latest filled order waits for a later batch
             last = max(o.index for o in active if fills[o.index])
             if last >= len(norm):
@@ -434,8 +344,8 @@ def match_batch(orders, accounts, mark_price, params, *, strict=False, funding_i
     participants = sorted({o.account for o in active} | set(perp.liquidate)
                           | set(perp.deposits) | set(perp.withdrawals))
     return MatchResult(
-        price=price, volume=volume, demand=_demand(active, price),
-        supply=_supply(active, price), mark_price=mark, params=prm, band=(lo, hi),
+        price=price, volume=volume, demand=demand(active, price),
+        supply=supply(active, price), mark_price=mark, params=prm, band=(lo, hi),
         orders=norm, fills=all_fills, fees=all_fees, rejected=sorted(rejected.items()),
         active=[o.index for o in real], participants=participants, old_accounts=balances,
         new_accounts=new, account_sources=sources, funding_index=perp.funding,
