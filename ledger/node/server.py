@@ -13,6 +13,7 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
     GET  /observations/<market>/<height>   this validator's signed price observation for the
                             next block of an oracle market (``ledger.node.observer``)
+    GET  /metrics           public figures in Prometheus text format (``ledger.node.metrics``)
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -55,6 +56,7 @@ from verifier.errors import BadInput, DarkmatchError
 from ledger.core.codec import parse_json
 from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
+from ledger.node.metrics import install_metrics
 from ledger.node.options import add_run_arguments
 from ledger.node.service import URL_FILE, Node
 
@@ -134,6 +136,7 @@ def create_app(node: Node) -> Flask:
     def _observation(market, height):
         return _reply(node.observation(_height(market), _height(height)))
 
+    install_metrics(app, node)
     return app
 
 
