@@ -10,7 +10,9 @@ transactions and ``_head``), kept apart so each file stays short.  The rules:
   Slashing twice is a no-op that answers False.
 * **Evidence** is kept once per (validator, kind, height), kinds
   ``double-sign`` (two signatures at one height on different blocks) and
-  ``invalid-proof`` (a signature on a block whose proof fails); the body is
+  ``invalid-proof`` (a signature on a block whose proof fails) and
+  ``double-observation`` (two prices signed for one market and height,
+  ``ledger.chain.observation_evidence``); the body is
   a JSON object (the conflicting blocks' hashes and signatures) that the
   finality layer defines and checks.
 * **Parameter changes** (``apply_param_change``) are recorded with the head's
@@ -34,7 +36,7 @@ from ledger.chain.rules import ValidatorRecord
 
 __all__ = ["GovernanceTables", "ValidatorRecord", "StoreError", "EVIDENCE_KINDS"]
 
-EVIDENCE_KINDS = ("double-sign", "invalid-proof")
+EVIDENCE_KINDS = ("double-sign", "invalid-proof", "double-observation")
 
 
 class StoreError(Conflict):
