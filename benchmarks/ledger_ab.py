@@ -4,7 +4,8 @@
 
 Extracts ``--baseline`` (``git archive``) into a temporary folder and runs
 ``benchmarks/ledger.py`` alternately from that tree and from this one
-(baseline, this, baseline, this, …), each run a fresh process with its own
+(baseline, this, this, baseline, baseline, this, …: the order flips every
+round, so a load that rises or falls through the run hits both), each run a fresh process with its own
 market, nodes and proofs and ``PYTHONPATH`` set to its tree.  The first run
 of the baseline tree also compiles its kernels (Numba caches them in that
 tree); ``ledger.py`` reports that apart from the batches.  Per tree it takes
@@ -62,7 +63,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="darkmatch-ledger-ab-") as d:
         trees = {"baseline": extract(args.baseline, d), "this": ROOT}
         for r in range(args.rounds):
-            for which in ("baseline", "this"):
+            order = ("baseline", "this") if r % 2 == 0 else ("this", "baseline")
+            for which in order:
                 res = run_once(trees[which], args.slots, args.batches)
                 runs[which].append(res)
                 print(f"round {r + 1} {which}: " + ", ".join(f"{k} {res[k]}" for k in KEYS),
