@@ -5,8 +5,9 @@
 Extracts ``--baseline`` (``git archive``) into a temporary folder and runs
 ``benchmarks/ledger.py`` alternately from that tree and from this one
 (baseline, this, this, baseline, baseline, this, …: the order flips every
-round, so a load that rises or falls through the run hits both), each run a fresh process with its own
-market, nodes and proofs and ``PYTHONPATH`` set to its tree.  The first run
+round, so a load that rises or falls through the run hits both), each run
+a fresh process with its own market, nodes and proofs and ``PYTHONPATH``
+set to its tree.  The first run
 of the baseline tree also compiles its kernels (Numba caches them in that
 tree); ``ledger.py`` reports that apart from the batches.  Per tree it takes
 the medians over the rounds of each run's ``batches_per_min``, ``prove_s``
@@ -14,7 +15,9 @@ and ``finality_s`` (each run's own figures are medians over its batches).
 On a shared machine read the ratio, this / baseline, not the absolute
 figures.  Prints one line per run, then as its LAST line one JSON object:
 ``baseline``, ``rounds``, ``slots``, per tree (``baseline``, ``this``) the
-runs and medians, and ``ratio`` (this / baseline) of the three medians.
+runs and medians, ``ratio`` (this / baseline) of the three medians, and
+``paired_bpm_ratios`` (this / baseline batches per minute round by round,
+the two runs of a round being adjacent in time) with their median.
 """
 
 import argparse
@@ -71,9 +74,13 @@ def main(argv=None):
                       flush=True)
     med = {w: {k: statistics.median(x[k] for x in rs) for k in KEYS} for w, rs in runs.items()}
     ratio = {k: round(med["this"][k] / med["baseline"][k], 3) for k in KEYS}
-    print(f"this / baseline: {ratio}")
+    paired = [round(t["batches_per_min"] / b["batches_per_min"], 3)
+              for t, b in zip(runs["this"], runs["baseline"])]
+    print(f"this / baseline: {ratio}; batches/min per round: {paired}")
     print(json.dumps({"baseline": args.baseline, "rounds": args.rounds, "slots": args.slots,
-                      "batches": args.batches, "runs": runs, "median": med, "ratio": ratio}))
+                      "batches": args.batches, "runs": runs, "median": med, "ratio": ratio,
+                      "paired_bpm_ratios": paired,
+                      "paired_bpm_median": statistics.median(paired)}))
 
 
 if __name__ == "__main__":
