@@ -10,11 +10,21 @@ transactions and ``_head``), kept apart so each file stays short.  The rules:
   Slashing twice is a no-op that answers False.
 * **Evidence** is kept once per (validator, kind, height), kinds
   ``double-sign`` (two signatures at one height on different blocks) and
-  ``invalid-proof`` (a signature on a block whose proof fails) and
-  ``double-observation`` (two prices signed for one market and height,
-  ``ledger.chain.observation_evidence``); the body is
+  ``invalid-proof`` (a signature on a block whose proof fails); the body is
   a JSON object (the conflicting blocks' hashes and signatures) that the
   finality layer defines and checks.
+* **Evidence as chain state**: the slashing that counts is the one a block
+  carries (``ledger.chain.rules``: ``Store.apply_block`` slashes and records
+  the evidence in the block's own transaction, and records a judged
+  operator equivocation in ``operator_faults``).  Evidence a node has seen
+  but no block carried yet is *pending* (``add_pending_evidence``,
+  ``pending_evidence``; kinds ``double-sign``, ``invalid-proof`` and
+  ``double-observation``, two prices signed for one market and height,
+  ``ledger.chain.observation_evidence``): kept, served to the operator, never slashing on
+  its own — otherwise a node that alone saw a double sign would count stake
+  differently from the rest and refuse their next block.
+  ``record_evidence(..., slash=True)`` remains for tools and tests that
+  slash by hand.
 * **Parameter changes** (``apply_param_change``) are recorded with the head's
   height and hold for later blocks.  Deciding that a quorum (> 2/3 of the
   stake) approved one is ``ledger.chain.params``'s job, not the store's.
@@ -36,7 +46,7 @@ from ledger.chain.rules import ValidatorRecord
 
 __all__ = ["GovernanceTables", "ValidatorRecord", "StoreError", "EVIDENCE_KINDS"]
 
-EVIDENCE_KINDS = ("double-sign", "invalid-proof", "double-observation")
+EVIDENCE_KINDS = ("double-sign", "invalid-proof")
 
 
 class StoreError(Conflict):
@@ -127,6 +137,44 @@ class GovernanceTables:
         with self._read() as c:
             rows = c.execute("SELECT * FROM evidence ORDER BY id").fetchall()
         return [(i, v, k, h, json.loads(b)) for i, v, k, h, b in rows]
+
+    def add_pending_evidence(self, kind: str, validator: str, height: int, body: dict) -> bool:
+        """Keep evidence this node saw until a block carries it; False if already kept."""
+        check_int(height, "evidence height", 0, HEIGHT_BOUND, error=StoreError)
+        key = f"{kind}|{validator}|{height}"
+        with self._write() as c:
+            return c.execute("INSERT OR IGNORE INTO pending_evidence VALUES (?, ?, ?, ?, ?)",
+                             (key, kind, validator, height,
+                              canonical_json(body).decode())).rowcount == 1
+
+    def pending_evidence(self) -> list:
+        """The pending evidence as (kind, validator, height, body dict), by height."""
+        with self._read() as c:
+            rows = c.execute("SELECT kind, validator, height, body FROM pending_evidence "
+                             "ORDER BY height, key").fetchall()
+        return [(k, v, h, json.loads(b)) for k, v, h, b in rows]
+
+    def operator_faults(self) -> list:
+        """The judged operator equivocations as (height, block height, body dict)."""
+        with self._read() as c:
+            rows = c.execute("SELECT height, block, body FROM operator_faults "
+                             "ORDER BY height").fetchall()
+        return [(h, b, json.loads(body)) for h, b, body in rows]
+
+    def _apply_evidence(self, c, block) -> None:
+        """Save what the evidence ``block`` carries does (inside ``apply_block``'s transaction;
+        ``ledger.chain.rules`` checked it)."""
+        for ev in block.evidence:
+            body = canonical_json(ev).decode()
+            if ev["kind"] == "double-sign":
+                self._slash(c, ev["validator"])
+                c.execute("INSERT OR IGNORE INTO evidence (validator, kind, height, body) "
+                          "VALUES (?, ?, ?, ?)", (ev["validator"], ev["kind"], ev["height"], body))
+            else:
+                c.execute("INSERT INTO operator_faults VALUES (?, ?, ?)",
+                          (ev["height"], block.height, body))
+            c.execute("DELETE FROM pending_evidence WHERE key = ?",
+                      (f"{ev['kind']}|{ev.get('validator', '')}|{ev['height']}",))
 
     # ------------------------------------------------------------ parameter changes
     def apply_param_change(self, change: dict, *, expected_height: int = None,

@@ -5,18 +5,20 @@ A validator signs one price observation per (chain, market, height)
 ``ledger.node.observer``).  Two observations by one validator for the same
 market and height with *different* prices, both signed under its registered
 key, can only come from a validator that tried to give the operator a
-choice of prices: that is slashable evidence, kept like a double-signed
-block (``ledger.chain.finality``).
+choice of prices: that is evidence, which a node keeps as *pending*, like
+the double-signs it sees (``Store.add_pending_evidence``; a node never
+slashes on evidence only it has seen, so that every node counts the same
+stake).  No block carries a double observation yet, so nothing slashes for
+it yet.
 
 ``ObservationWitness(store)`` keeps, per (market, height, validator), the
 first observation whose signature verified, from every block this node is
 asked to sign (``Validator.attest`` calls ``see(block.observations)`` before
 its checks).  ``see`` looks at each observation in turn; one that conflicts
 with an earlier one — in the same block or in an earlier proposal at that
-height — is stored as ``double-observation`` evidence with
-``Store.record_evidence(..., slash=True)`` (both prices and signatures),
-which slashes the validator in the same transaction, and ``see`` raises
-``Misbehaviour`` naming it.  An observation whose signature does not verify
+height — is kept as pending ``double-observation`` evidence (both prices
+and signatures), and ``see`` raises ``Misbehaviour`` naming it, so this
+validator does not sign a block that carries it.  An observation whose signature does not verify
 is no evidence (anyone could forge it) and is left to the rules, which
 refuse the block.  The same price twice is not evidence either (the rules
 refuse it as a duplicate).  Heights at or below the store's head are
@@ -62,9 +64,8 @@ class ObservationWitness:
                 prior = self._seen.setdefault(key, o)
                 if prior.price == o.price:
                     continue
-                if not rec.slashed:
-                    self.store.record_evidence(o.validator, KIND, o.height,
-                                               double_observation_evidence(prior, o), slash=True)
+                self.store.add_pending_evidence(KIND, o.validator, o.height,
+                                                double_observation_evidence(prior, o))
                 raise Misbehaviour(f"validator {o.validator!r} observed two prices for market "
                                    f"{o.market_id} at height {o.height} ({prior.price} and "
-                                   f"{o.price}): slashed")
+                                   f"{o.price}): evidence kept")

@@ -22,6 +22,8 @@ and a rejected block changes nothing.  ``:memory:`` is refused (no WAL).
     blocks(height, hash, parent_hash, body)                body: canonical block JSON
     nullifiers(nullifier, height → blocks, slot)
     evidence(id, validator → validators, kind, height, body), one per (validator, kind, height)
+    pending_evidence(key, kind, validator, height, body)   seen here, not yet in a block
+    operator_faults(height, block, body)                   operator equivocations judged by a block
     param_changes(id, height, body, approval)   see ``apply_param_change``
 
 The validator, evidence and parameter-change methods (``validators``,
@@ -66,7 +68,7 @@ from ledger.core.genesis import Genesis, genesis_from_json, genesis_hash, genesi
 from ledger.chain.governance import EVIDENCE_KINDS, GovernanceTables, StoreError
 from ledger.chain.market_state import initial_state, state_from_json, state_to_json
 from ledger.chain.rules import (Account, BlockRejected, LedgerView, Market, ValidatorRecord,
-                                check_block_state, state_root)
+                                check_block_state, encryption_keys, state_root)
 
 __all__ = [
     "Store", "StoreError", "BlockRejected", "ValidatorRecord", "SCHEMA_VERSION",
@@ -98,6 +100,10 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY AUTOINCREMENT,
         validator TEXT NOT NULL REFERENCES validators(name), kind TEXT NOT NULL,
         height INTEGER NOT NULL, body TEXT NOT NULL, UNIQUE (validator, kind, height))""",
+    """CREATE TABLE IF NOT EXISTS pending_evidence (key TEXT PRIMARY KEY, kind TEXT NOT NULL,
+        validator TEXT NOT NULL, height INTEGER NOT NULL, body TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS operator_faults (height INTEGER PRIMARY KEY,
+        block INTEGER NOT NULL, body TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS param_changes (id INTEGER PRIMARY KEY AUTOINCREMENT,
         height INTEGER NOT NULL, body TEXT NOT NULL, approval TEXT NOT NULL DEFAULT '[]')""",
 ]
@@ -367,8 +373,24 @@ class Store(GovernanceTables):
         markets = self._markets(c)
         validators = {r[0]: ValidatorRecord(r[0], r[1], r[2], bool(r[3]), r[4])
                       for r in c.execute("SELECT * FROM validators")}
+        faults = frozenset(r[0] for r in c.execute("SELECT height FROM operator_faults"))
         return LedgerView(height, head_hash, accounts, markets, _Nullifiers(c), validators,
-                          self._meta(c, "chain_id") or "")
+                          chain_id=self._meta(c, "chain_id") or "",
+                          encryption_keys=self._encryption_keys(c), operator=self._operator(c),
+                          operator_faults=faults)
+
+    def _encryption_keys(self, c) -> dict:
+        """The genesis-registered encryption keys (read once: the genesis never changes)."""
+        if self.__dict__.get("_enc_keys") is None:
+            self._enc_keys = encryption_keys(genesis_from_json(json.loads(
+                self._meta(c, "genesis"))))
+        return self._enc_keys
+
+    def _operator(self, c):
+        """The genesis operator's public key (hex) or None, read once."""
+        if "_operator_key" not in self.__dict__:
+            self._operator_key = json.loads(self._meta(c, "genesis") or "{}").get("operator")
+        return self._operator_key
 
     def view(self) -> LedgerView:
         """A snapshot of the ledger for the rules (``ledger.chain.rules``); its nullifiers
@@ -407,4 +429,5 @@ class Store(GovernanceTables):
                       (block.mark_price, block.market_id))
             c.execute("UPDATE market_perp SET state = ? WHERE market_id = ?",
                       (state_to_json(market_after), block.market_id))
+            self._apply_evidence(c, block)
         return bh

@@ -28,7 +28,7 @@ default) for in-process validators, whose life is their process's.
 
 Before its checks, ``attest`` shows the block's observations to its
 ``ObservationWitness`` (``ledger.chain.observation_evidence``): a validator
-seen signing two prices for one market and height is slashed with
+seen signing two prices for one market and height gives pending
 ``double-observation`` evidence, and ``attest`` raises ``Misbehaviour``.
 """
 
@@ -103,7 +103,7 @@ class Validator:
     def attest(self, block) -> Attestation:
         """Check ``block`` and sign it; ``Rejected`` if it fails, ``AlreadySigned`` if it
         conflicts with what this validator signed; ``Misbehaviour`` when the block carries an
-        observation that conflicts with one seen before (evidence stored, signer slashed)."""
+        observation that conflicts with one seen before (pending evidence kept)."""
         if isinstance(block, Block):
             self.witness.see(block.observations)
         ok, reason = self.check(block)

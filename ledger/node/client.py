@@ -12,6 +12,8 @@ The protocol (JSON in and out, loopback by default; see ``ledger.node.server``):
   the node's head;
 * ``GET /observations/<market>/<height>`` → the validator's signed price
   observation for that block (``observation``).
+* ``GET /evidence`` → the evidence the node holds that no block carried yet
+  (``ledger.core.evidence`` objects, shape-checked here).
 
 ``NodeClient(url)`` wraps one node; every call has a timeout, reads at most
 ``MAX_RESPONSE_BYTES`` and raises ``NetworkError`` (one line) when the node is
@@ -39,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from verifier.errors import DarkmatchError
 
 from ledger.core.block import block_to_json
+from ledger.core.evidence import evidence_from_json
 from ledger.core.codec import canonical_json, check_fields, get_hex, get_int, get_str, parse_json
 from ledger.core.genesis import NAME_PATTERN
 from ledger.core.keys import SIGNATURE_BYTES
@@ -161,6 +164,21 @@ class NodeClient:
         if (o.market_id, o.height) != (market_id, height):
             raise NetworkError(f"observation from {self.url} is for another market or height")
         return o
+
+    def anchor(self, height: int, timeout=None) -> dict:
+        """The node's Ethereum signature of its final block ``height`` (``GET /anchor/<h>``)."""
+        return self.request("GET", f"/anchor/{int(height)}", timeout=timeout)
+
+    def evidence(self, timeout=None) -> list:
+        """The evidence objects the node holds (``GET /evidence``), shape-checked."""
+        ans = self.request("GET", "/evidence", timeout=timeout)
+        items = ans.get("evidence") if isinstance(ans, dict) else None
+        if not isinstance(items, list):
+            raise NetworkError(f"{self.url}: evidence answer without an 'evidence' list")
+        try:
+            return [evidence_from_json(e, f"evidence from {self.url}") for e in items]
+        except ValueError as e:
+            raise NetworkError(str(e)) from None
 
     def param_change(self, doc: dict, timeout=None) -> dict:
         """POST a parameter-change document (``ledger.chain.params``); the node's answer."""

@@ -10,6 +10,8 @@ Layout (``init_operator_home`` makes it; ``OperatorHome.open`` reads it)::
     node.db                  the operator's copy of the ledger (``ledger.chain.store``)
     states.json              PRIVATE (0600): every account's cash, position and blinding
     pending.json             PRIVATE (0600): the states a proposed block leaves, while it is out
+    operator_key.pem         the operator's key, proposal.json: the signed block now out
+                             (``ledger.operator.proposal``)
 
 **Why the states must survive a crash.**  The ledger holds only commitments
 Poseidon(account, cash, position, blinding); the operator alone can open
@@ -170,8 +172,13 @@ class OperatorHome:
         Returns how many accounts took their pending state; ``ValueError`` if one
         matches neither.
         """
-        pending = (self._read_states(PENDING_FILE)
-                   if os.path.exists(self.path(PENDING_FILE)) else {})
+        pending, live = {}, False
+        if os.path.exists(self.path(PENDING_FILE)):
+            pending = self._read_states(PENDING_FILE)
+            # a proposal still out (``ledger.operator.proposal``) keeps its pending states
+            height = load_json_file(self.path(PENDING_FILE), PENDING_FILE).get("height")
+            live = (os.path.exists(self.path("proposal.json")) and isinstance(height, int)
+                    and height > self.store.head()[0])
         adopted, states = 0, {}
         for a, cur in self.states.items():
             on_ledger = self.store.account_commitment(a)
@@ -184,7 +191,7 @@ class OperatorHome:
                                  "state opens the ledger's commitment (wrong home or ledger?)")
         _write_private(self.path(STATES_FILE), states_to_json(states,
                                                               height=self.store.head()[0]))
-        if pending:
+        if pending and not live:
             os.unlink(self.path(PENDING_FILE))
         self.states = states
         return adopted

@@ -76,6 +76,7 @@ from ledger.core.block import block_to_json
 from ledger.chain.finality import Quorum
 from ledger.core.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
                                  PerpConfig, genesis_to_json)
+from ledger.ethereum.anchor import block_flows
 from ledger.exchange.oracle import SimulatedFeed
 from ledger.node.observer import Observer
 from ledger.operator.engine import Operator
@@ -125,6 +126,10 @@ class BatchReport:
     liquidated: tuple = ()     #: accounts liquidated in the block
     penalties: int = 0
     deficits: int = 0
+    gas: int = None            #: gas of ``settle`` on the settlement contract (with a chain)
+    hard_s: float = None       #: stored final → settled on-chain (hard finality)
+    deposits: int = 0          #: deposits the block credited
+    withdrawals: int = 0       #: withdrawals the block debited
 
 
 def _json_file(path, obj) -> None:
@@ -156,6 +161,14 @@ class Market:
             feed = SimulatedFeed(seed, self.mark, noise_bps=5, noise_seed=name)
             feed.shock(*SHOCK)
             self.observers.append(Observer(key, name, store, feed))
+        self.chain = None       #: ``MarketChain`` once ``attach_chain``
+
+    def attach_chain(self, w3):
+        """Deploy this ledger's settlement contract on ``w3`` (``market_chain.MarketChain``);
+        every batch then takes the contract's deposits and settles on it."""
+        from ledger.operator.market_chain import MarketChain
+        self.chain = MarketChain(self, w3)
+        return self.chain
 
     def _store(self, sub):
         os.makedirs(os.path.join(self.folder, sub), exist_ok=True)
@@ -263,9 +276,10 @@ class Market:
         self._submit_orders(height, note)
         if observations is None:
             observations = self.observations(height)
+        flows = self.chain.flows() if self.chain is not None else {}
         return run_batch(self.operator, height, None, MARKET, self.states, round_fn,
                          observations=observations, settle=self.settle,
-                         prove_progress=prove_progress)
+                         prove_progress=prove_progress, **flows)
 
     def local_round(self, block, step=None, verify_times=None) -> Round:
         """Steps 3–4 in this process: every validator checks and signs, every node
@@ -305,6 +319,12 @@ class Market:
         res = self.batch(height, round_fn, note,
                          lambda name, i, n: step(f"proving: {name} ({i + 1}/{n})"))
         block = res.proposal.block
+        gas = hard_s = None
+        if self.chain is not None:
+            done = self.chain.settle(res.round.block)
+            gas, hard_s = done.gas, done.seconds
+            step("settled on-chain")
+        flows = block_flows(block)
         state = self.operator.store.market_state(MARKET.market_id)
         h = block.header
         return BatchReport(height, block.hash(), block.price, block.mark_price, state.index,
@@ -312,11 +332,12 @@ class Market:
                            self.gates, res.prove_s, statistics.median(verify_times),
                            res.finality_s, len(res.round.block.signatures), state.funding_index,
                            state.insurance, state.breaker, res.proposal.liquidated,
-                           h["penalties"], h["deficits"])
+                           h["penalties"], h["deficits"], gas=gas, hard_s=hard_s,
+                           deposits=sum(flows[0].values()), withdrawals=sum(flows[1].values()))
 
     def steps_per_batch(self) -> int:
         """How many times ``run_batch`` calls ``step`` (for a progress bar's total)."""
-        return len(STEPS) + 2 + len(self.validators)
+        return len(STEPS) + 2 + len(self.validators) + (self.chain is not None)
 
     def close(self) -> None:
         for s in self.nodes:

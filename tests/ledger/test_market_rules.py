@@ -55,7 +55,7 @@ def _block(store, account_keys, observations, *, mark, height=None, **header):
     for name, v in values.items():
         pi[GLOBALS.index(name)] = v
     return Block(b.height, b.parent_hash, b.n_orders, b.n_accounts, pi, b.proof, b.state_root,
-                 b.orders, (), tuple(observations))
+                 b.orders, (), observations=tuple(observations))
 
 
 def _refused(store, block, match):
@@ -160,7 +160,7 @@ def test_funding_index_follows_the_rule(chain):
     pi[GLOBALS.index("funding_index")] = FUNDING_OFFSET
     pi[GLOBALS.index("insurance_old")] = pi[GLOBALS.index("insurance_new")] = 1000
     b = Block(1, b.parent_hash, b.n_orders, b.n_accounts, pi, b.proof, b.state_root, b.orders,
-              (), tuple(_obs(vk, PRICES, 1)))
+              (), observations=tuple(_obs(vk, PRICES, 1)))
     store.apply_block(b, expected_parent=store.head()[1])
     want = next_funding_index(0, 10_130, 10_030, 1, FundingParams(2000, 50))
     assert want == 20 and store.market_state(0).funding_index == want
@@ -199,7 +199,7 @@ def test_a_development_market_takes_no_observations(tmp_path):
     b = build_block(store, orders)
     obs = [sign_observation(vk["v0"], "v0", g.chain_id, 0, 1, 100)]
     b = Block(1, b.parent_hash, b.n_orders, b.n_accounts, b.public_inputs, b.proof,
-              b.state_root, b.orders, (), obs)
+              b.state_root, b.orders, (), observations=obs)
     _refused(store, b, "has no oracle; the block carries observations")
     store.close()
 

@@ -66,7 +66,7 @@ def _advance(node, vkeys, akeys):
                         insurance_old=1000, insurance_new=fund).items():
         pi[GLOBALS.index(name)] = v
     store.apply_block(Block(1, b.parent_hash, b.n_orders, b.n_accounts, pi, b.proof,
-                            b.state_root, b.orders, (), tuple(obs)),
+                            b.state_root, b.orders, (), observations=tuple(obs)),
                       expected_parent=store.head()[1])
 
 

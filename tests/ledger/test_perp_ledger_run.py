@@ -83,7 +83,7 @@ def test_long_run_through_the_ledger_rules_conserves_value(seed):
         new_states = {s.account: s for s in w.new_accounts if s is not None}
         root = view.state_root({a: s.commitment() for a, s in new_states.items()})
         block = Block(h, view.head_hash, N, K, w.public_inputs(), PROOF, root,
-                      active + [None] * (N - len(active)), (), obs)
+                      active + [None] * (N - len(active)), (), observations=obs)
         view = apply_block(view, block)                        # the validators' rules
         states.update(new_states)
         st = view.markets[0].state
