@@ -14,6 +14,7 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
     GET  /observations/<market>/<height>   this validator's signed price observation for the
                             next block of an oracle market (``ledger.node.observer``)
+    GET  /metrics           public figures in Prometheus text format (``ledger.node.metrics``)
     GET  /anchor/<height>   the final block's anchor hash and this validator's Ethereum
                             signature of it {"height", "anchor", "address", "signature"}
                             (``ledger.node.ethereum``); 404 past the head or without eth.key
@@ -61,6 +62,7 @@ from verifier.errors import BadInput, DarkmatchError
 from ledger.core.codec import parse_json
 from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
+from ledger.node.metrics import install_metrics
 from ledger.node.options import add_run_arguments
 from ledger.node.service import PEER_TIMEOUT, URL_FILE, Node
 
@@ -152,6 +154,7 @@ def create_app(node: Node) -> Flask:
     def _observation(market, height):
         return _reply(node.observation(_height(market), _height(height)))
 
+    install_metrics(app, node)
     return app
 
 
