@@ -51,12 +51,8 @@ def run_init(args) -> int:
 
 
 def run_run(args) -> int:
-    from ledger.cli.main import UserError
     from ledger.node.server import run_node
-    try:
-        return run_node(args)
-    except ValueError as e:
-        raise UserError(str(e)) from None
+    return run_node(args)          # errors keep their kind: a home in use exits 1, not 2
 
 
 def register(sub) -> None:

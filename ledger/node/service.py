@@ -11,6 +11,7 @@ can be tested and reasoned about without a socket.
     node.db                  the node's SQLite store (ledger.chain.store.Store, created at genesis)
                              and its sign log (ledger.chain.signlog, table ``signlog``)
     node.url                 written by the server once it listens (its actual URL)
+    LOCK                     flock'd by the running node: a second one on this home is refused
 
 **Proposal** (``propose``): a block without signatures.  A block above head + 1
 first triggers a catch-up; then ``Validator.attest`` runs the checks of
@@ -63,6 +64,7 @@ from ledger.core.block import block_from_json, block_to_json
 from ledger.core.codec import CodecError, load_json_file
 from ledger.chain.finality import Misbehaviour, Quorum
 from ledger.core.genesis import genesis_to_json, load_genesis
+from ledger.core.lock import HomeLock
 from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
 from ledger.node.catchup import fetch_finalized
 from ledger.node.client import NodeClient, attestation_to_json
@@ -139,11 +141,16 @@ class Node:
         self.peers = [NodeClient(p, PEER_TIMEOUT).url for p in dict.fromkeys(peers)]
         self.url, self.bad_peers, self.syncing = None, {}, False
         self._print = log or (lambda m: print(m, file=sys.stderr, flush=True))
-        genesis = load_genesis(os.path.join(home, GENESIS_FILE))
-        key = load_private_key(os.path.join(home, KEY_FILE))
-        self.vk = load_verifying_key(os.path.join(home, VK_FILE))
-        db = os.path.join(home, STORE_FILE)
-        self.store = Store.open(db)
+        self.home_lock = HomeLock(home, "validator home", GENESIS_FILE).acquire()  # HomeInUse
+        try:
+            genesis = load_genesis(os.path.join(home, GENESIS_FILE))
+            key = load_private_key(os.path.join(home, KEY_FILE))
+            self.vk = load_verifying_key(os.path.join(home, VK_FILE))
+            db = os.path.join(home, STORE_FILE)
+            self.store = Store.open(db)
+        except BaseException:
+            self.home_lock.release()
+            raise
         try:
             self.genesis_hash = self.store.init_genesis(genesis)
             self.signlog = SignLog(db)
@@ -152,6 +159,7 @@ class Node:
                                        proof_verdict=self.quorum.proof_verdict)
         except BaseException:
             self.store.close()
+            self.home_lock.release()
             raise
         self.chain_id, self.name = genesis.chain_id, self.validator.name
         self._lock = threading.RLock()
@@ -162,6 +170,7 @@ class Node:
     def close(self) -> None:
         self.signlog.close()
         self.store.close()
+        self.home_lock.release()
 
     # ------------------------------------------------------------ reading
     def status(self) -> dict:

@@ -10,6 +10,8 @@ Layout (``init_operator_home`` makes it; ``OperatorHome.open`` reads it)::
     node.db                  the operator's copy of the ledger (``ledger.chain.store``)
     states.json              PRIVATE (0600): every account's cash, position and blinding
     pending.json             PRIVATE (0600): the states a proposed block leaves, while it is out
+    LOCK                     flock'd while an ``OperatorHome`` is open (``ledger.core.lock``):
+                             two ``operator batch`` runs on one home never interleave
 
 **Why the states must survive a crash.**  The ledger holds only commitments
 Poseidon(account, cash, position, blinding); the operator alone can open
@@ -36,6 +38,7 @@ from ledger.core.codec import CodecError, check_fields, check_object, get_int, g
 from ledger.core.genesis import load_genesis, genesis_to_json
 from ledger.core.keys import atomic_write
 from ledger.core.limits import MARKET_BOUND
+from ledger.core.lock import HomeLock
 from ledger.node.catchup import fetch_finalized
 from ledger.chain.store import Store
 
@@ -124,7 +127,16 @@ class OperatorHome:
     """An opened operator home: config, genesis, store and the reconciled private states."""
 
     def __init__(self, home):
-        self.home = home
+        self.home = os.fspath(home)
+        self.home_lock = HomeLock(self.home, "operator home", CONFIG_FILE).acquire()
+        try:
+            self._open()
+        except BaseException:
+            self.home_lock.release()
+            raise
+
+    def _open(self):
+        home = self.home
         try:
             cfg = check_object(load_json_file(self.path(CONFIG_FILE), "operator config"),
                                f"{self.path(CONFIG_FILE)}", CONFIG_KIND, 1,
@@ -136,8 +148,12 @@ class OperatorHome:
             raise BadInput(f"{home} is not an operator home: {e}") from None
         self.genesis = load_genesis(self.path(GENESIS_FILE))
         self.store = Store.open(self.path(STORE_FILE))
-        self.store.init_genesis(self.genesis)
-        self.states = self._read_states(STATES_FILE)
+        try:
+            self.store.init_genesis(self.genesis)
+            self.states = self._read_states(STATES_FILE)
+        except BaseException:
+            self.store.close()
+            raise
 
     def path(self, name) -> str:
         return os.path.join(self.home, name)
@@ -150,6 +166,7 @@ class OperatorHome:
 
     def close(self) -> None:
         self.store.close()
+        self.home_lock.release()
 
     def write_pending(self, block, new_states) -> None:
         """Durably record the states ``block`` would leave, before it is sent anywhere."""

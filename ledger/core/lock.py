@@ -1,0 +1,106 @@
+"""A home folder's lock: one process at a time runs a validator node or an operator on it.
+
+``HomeLock(home).acquire()`` opens (creating it if needed) the file
+``HOME/LOCK_FILE`` and takes an exclusive ``flock`` on it without waiting.
+The kernel holds the lock for the open file, so it goes away when the
+holder calls ``release`` (or ``close`` on the node or operator home that
+took it) and also when the holder dies in any way, ``kill -9`` included:
+there is never a stale lock to clean up by hand.  The file itself stays;
+only the lock on it matters.  Its content is the holder's process id,
+written after the lock is taken, so that a refusal can name it.
+
+A second ``acquire`` on the same home — from another process, or from the
+same process through another ``HomeLock`` — fails at once with
+``HomeInUse`` (a ``Conflict``, exit status 1), one line naming the folder
+and the process that holds it.  A home that is not a directory is a
+``BadInput``, and so is one without its ``marker`` file (the file every
+complete home holds): nothing, not even the lock file, is written there.
+
+``flock`` locks are advisory and local: they protect a home on a local
+disk from a second darkmatch process, not from other programs or NFS.
+"""
+
+import errno
+import fcntl
+import os
+
+from verifier.errors import BadInput, Conflict
+
+__all__ = ["HomeLock", "HomeInUse", "LOCK_FILE", "holder_pid"]
+
+LOCK_FILE = "LOCK"
+_PID_BYTES = 32
+
+
+class HomeInUse(Conflict):
+    """Another process (or another open of this one) holds the home's lock."""
+
+
+def holder_pid(home) -> int | None:
+    """The pid written in ``home``'s lock file (None if absent or unreadable)."""
+    try:
+        with open(os.path.join(os.fspath(home), LOCK_FILE), "rb") as f:
+            text = f.read(_PID_BYTES).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+class HomeLock:
+    """The exclusive lock on one home folder (module doc); a context manager."""
+
+    def __init__(self, home, what: str = "home", marker: str = None):
+        self.home, self.what, self.marker = os.fspath(home), what, marker
+        self.path = os.path.join(self.home, LOCK_FILE)
+        self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> "HomeLock":
+        """Take the lock now or raise ``HomeInUse`` naming the holder; returns self."""
+        if self._fd is not None:
+            return self
+        if not os.path.isdir(self.home):
+            raise BadInput(f"{self.what} not found or not a directory: {self.home}")
+        if self.marker and not os.path.isfile(os.path.join(self.home, self.marker)):
+            raise BadInput(f"{self.home} is not a {self.what} (no {self.marker})")
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as e:
+            raise BadInput(f"cannot open the lock file {self.path}: "
+                           f"{e.strerror or e}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            os.close(fd)
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise BadInput(f"cannot lock {self.path}: {e.strerror or e}") from None
+            pid = holder_pid(self.home)
+            who = f"process {pid}" if pid is not None else "another process"
+            raise HomeInUse(f"{self.what} {self.home} is in use by {who} "
+                            f"(lock {self.path}); stop it first") from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass                    # the pid is only for messages; the lock is what counts
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Drop the lock (idempotent); the file stays."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+        return False

@@ -1,0 +1,145 @@
+"""One process per home folder (``ledger.core.lock``): validator nodes and operator homes.
+
+The lock is an ``flock`` the kernel drops when its holder dies, so a node
+killed with SIGKILL leaves nothing to clean up; a second holder is refused
+with one line naming the folder and the holder's pid.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from ledger_chain import make_genesis
+from network_nodes import make_home
+
+from ledger.cli.main import main
+from ledger.core.lock import LOCK_FILE, HomeInUse, HomeLock, holder_pid
+from ledger.node.service import Node, URL_FILE
+from verifier.errors import BadInput
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TINY_VK = os.path.join(ROOT, "tests", "vectors", "snarkjs", "tiny", "vk.json")
+
+
+def _home(tmp_path):
+    genesis, _, vkeys = make_genesis(n_accounts=2, n_validators=3)
+    with open(TINY_VK) as f:
+        vk_json = json.load(f)
+    return make_home(tmp_path, "v0", genesis, vkeys["v0"], vk_json)
+
+
+def _holder(path):
+    """A child process that takes the lock on ``path``, says so, and sleeps."""
+    code = textwrap.dedent(f"""
+        import sys, time
+        from ledger.core.lock import HomeLock
+        HomeLock({str(path)!r}).acquire()
+        print("held", flush=True)
+        time.sleep(600)
+    """)
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env, cwd=ROOT)
+    assert p.stdout.readline().strip() == b"held"
+    return p
+
+
+def test_lock_is_exclusive_and_names_the_holder(tmp_path):
+    a = HomeLock(tmp_path, "node home").acquire()
+    assert holder_pid(tmp_path) == os.getpid()
+    with pytest.raises(HomeInUse) as e:
+        HomeLock(tmp_path, "node home").acquire()          # the same process, another open
+    msg = str(e.value)
+    assert str(tmp_path) in msg and f"process {os.getpid()}" in msg and "\n" not in msg
+    a.release()
+    a.release()                                             # idempotent
+    with HomeLock(tmp_path) as b:
+        assert b.held
+    assert not b.held
+
+
+def test_lock_refuses_a_missing_home_or_one_without_its_marker(tmp_path):
+    with pytest.raises(BadInput, match="not found"):
+        HomeLock(tmp_path / "nope").acquire()
+    with pytest.raises(BadInput, match="no operator.json"):
+        HomeLock(tmp_path, "operator home", "operator.json").acquire()
+    assert os.listdir(tmp_path) == []                       # not even a lock file written
+
+
+def test_lock_of_a_process_killed_with_sigkill_is_freed(tmp_path):
+    child = _holder(tmp_path)
+    try:
+        with pytest.raises(HomeInUse, match=f"process {child.pid}"):
+            HomeLock(tmp_path).acquire()
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        with HomeLock(tmp_path) as lock:                    # no stale lock left behind
+            assert lock.held and holder_pid(tmp_path) == os.getpid()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdout.close()
+
+
+def test_a_node_holds_its_home_until_closed(tmp_path):
+    home = _home(tmp_path)
+    node = Node(home, log=lambda m: None)
+    try:
+        with pytest.raises(HomeInUse) as e:
+            Node(home, log=lambda m: None)
+        assert str(home) in str(e.value) and f"process {os.getpid()}" in str(e.value)
+    finally:
+        node.close()
+    Node(home, log=lambda m: None).close()                  # free again after close
+
+
+def test_a_failed_node_start_releases_the_lock(tmp_path):
+    home = _home(tmp_path)
+    os.chmod(home / "key.pem", 0o644)                       # refused: readable by others
+    with pytest.raises(ValueError, match="chmod"):
+        Node(home, log=lambda m: None)
+    assert HomeLock(home).acquire().held                    # not left locked
+
+
+def test_validator_run_on_a_home_in_use_is_one_line_and_touches_nothing(tmp_path, capsys):
+    home = _home(tmp_path)
+    (home / URL_FILE).write_text("http://127.0.0.1:1\n")    # the running node's URL
+    capsys.readouterr()
+    child = _holder(home)
+    try:
+        rc = main(["validator", "run", "--home", str(home), "--port", "0"])
+        out, err = capsys.readouterr()
+        assert rc == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith("darkmatch: error: validator home ") and str(home) in err
+        assert f"process {child.pid}" in err
+        assert (home / URL_FILE).read_text() == "http://127.0.0.1:1\n"   # not removed
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+
+
+def test_operator_home_lock(tmp_path, capsys):
+    """Two ``operator batch`` runs on one home cannot interleave: the second is refused
+    before it reads anything (the home here needs no circuit: the lock comes first)."""
+    op = tmp_path / "op"
+    op.mkdir()
+    (op / "operator.json").write_text("{}")
+    orders = tmp_path / "orders"
+    orders.mkdir()
+    child = _holder(op)
+    try:
+        rc = main(["operator", "batch", "--home", str(op), "--orders", str(orders),
+                   "--validator", "http://127.0.0.1:9"])
+        out, err = capsys.readouterr()
+        assert rc == 1 and err.count("\n") == 1 and "Traceback" not in err
+        assert f"operator home {op} is in use by process {child.pid}" in err
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+    assert sorted(os.listdir(op)) == [LOCK_FILE, "operator.json"]
