@@ -1,4 +1,4 @@
-"""``darkmatch validator key|init|run``: a validator node as its own process (HTTP on loopback).
+"""``darkmatch validator key|init|run|show``: a validator node as its own process (HTTP on loopback).
 
 * ``validator key --out FILE`` — a fresh Ed25519 validator key (PKCS#8 PEM,
   mode 0600); prints the public key for the genesis's ``validators`` entry.
@@ -11,14 +11,19 @@
   — serves the node's HTTP API (``ledger.node.server``: /status, /propose,
   /finalize, /blocks/<h>) until killed, catching up from its peers first.
   ``python -m ledger.node.server`` runs the same node without loading the
-  other commands.
+  other commands.  A second node on a home in use is refused (exit 1, one
+  line naming the folder and the pid holding it: ``ledger.core.lock``).
+* ``validator show --home DIR [--json]`` — what the home holds, one
+  ``name: value`` line per fact (``ledger.node.facts``): the validator's name
+  and public key, chain, stake, head height, last signed height, URL and the
+  pid of the node running on it.  Takes no lock; runs beside the node.
 
 Bad input is one line on stderr and exit status 2 (docs/design.md §Bad input).
 """
 
 import os
 
-__all__ = ["register", "run_key", "run_init", "run_run"]
+__all__ = ["register", "run_key", "run_init", "run_run", "run_show"]
 
 
 def run_key(args) -> int:
@@ -55,6 +60,21 @@ def run_run(args) -> int:
     return run_node(args)          # errors keep their kind: a home in use exits 1, not 2
 
 
+def run_show(args) -> int:
+    import json
+
+    from ledger.node.facts import FACTS, home_facts
+    facts = home_facts(args.home)
+    if args.json:
+        print(json.dumps(facts, sort_keys=False))
+        return 0
+    for name in FACTS:
+        value = facts[name]
+        text = "-" if value is None else str(value).lower() if isinstance(value, bool) else value
+        print(f"{name}: {text}")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("validator", help="run a validator node (HTTP) or set one up",
                        description="A validator node as its own process: key, init, run.")
@@ -78,3 +98,9 @@ def register(sub) -> None:
                      description="Serve a validator node's HTTP API (loopback by default).")
     add_run_arguments(r)
     r.set_defaults(func=run_run)
+    w = s.add_parser("show", help="print a node home's validator, keys, stake and heights",
+                     description="Print what a validator home holds, one fact per line "
+                                 "(or one JSON object with --json); safe beside the node.")
+    w.add_argument("--home", required=True, metavar="DIR", help="the node's home folder")
+    w.add_argument("--json", action="store_true", help="one JSON object instead of lines")
+    w.set_defaults(func=run_show)

@@ -143,3 +143,77 @@ def test_operator_home_lock(tmp_path, capsys):
         child.wait()
         child.stdout.close()
     assert sorted(os.listdir(op)) == [LOCK_FILE, "operator.json"]
+
+
+# ---------------------------------------------------------------- darkmatch validator show
+def _show(capsys, home, *extra):
+    rc = main(["validator", "show", "--home", str(home), *extra])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return rc, out, err
+
+
+def test_validator_show_prints_one_fact_per_line(tmp_path, capsys):
+    from ledger.core import keys
+    genesis, _, vkeys = make_genesis(n_accounts=2, n_validators=3)
+    with open(TINY_VK) as f:
+        home = make_home(tmp_path, "v1", genesis, vkeys["v1"], json.load(f))
+    capsys.readouterr()
+    rc, out, err = _show(capsys, home)
+    assert rc == 0 and err == ""
+    lines = dict(line.split(": ", 1) for line in out.splitlines())
+    assert list(lines) == ["validator", "public_key", "chain_id", "genesis_hash", "stake",
+                           "slashed", "total_stake", "height", "head", "last_signed",
+                           "last_signed_hash", "evidence", "url", "running_pid"]
+    assert lines["validator"] == "v1"
+    assert lines["public_key"] == keys.public_key_hex(vkeys["v1"])
+    assert lines["chain_id"] == "test-chain" and lines["stake"] == "10"
+    assert lines["total_stake"] == "30" and lines["slashed"] == "false"
+    assert lines["height"] == "0" and lines["last_signed"] == "-" and lines["running_pid"] == "-"
+
+
+def test_validator_show_follows_the_store_the_sign_log_and_the_running_node(tmp_path, capsys):
+    from network_nodes import db_snapshot
+
+    from ledger.chain.signlog import SignLog
+    from ledger.chain.store import Store
+    home = _home(tmp_path)
+    log = SignLog(home / "node.db")
+    log.record(1, "ab" * 32)
+    log.close()
+    with Store.open(home / "node.db") as store:
+        store.slash("v0")
+    (home / URL_FILE).write_text("http://127.0.0.1:8700\n")
+    child = _holder(home)
+    try:
+        before = db_snapshot(home)
+        capsys.readouterr()
+        rc, out, _ = _show(capsys, home, "--json")
+        assert db_snapshot(home) == before                  # read only
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+    facts = json.loads(out)
+    assert rc == 0 and out.count("\n") == 1
+    assert facts["last_signed"] == 1 and facts["last_signed_hash"] == "ab" * 32
+    assert facts["slashed"] is True and facts["stake"] == 0 and facts["total_stake"] == 20
+    assert facts["url"] == "http://127.0.0.1:8700" and facts["running_pid"] == child.pid
+    rc, out, _ = _show(capsys, home, "--json")               # the holder is gone now
+    assert json.loads(out)["running_pid"] is None
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "no-db"])
+def test_validator_show_bad_home_is_one_line(tmp_path, capsys, case):
+    home = tmp_path / "h"
+    if case != "missing":
+        home.mkdir()
+    if case == "no-db":
+        home = _home(tmp_path)
+        os.unlink(home / "node.db")
+    capsys.readouterr()
+    listing = sorted(os.listdir(home)) if home.exists() else None
+    rc, out, err = _show(capsys, home)
+    assert rc == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("darkmatch: error: ") and str(home) in err
+    assert (sorted(os.listdir(home)) if home.exists() else None) == listing
