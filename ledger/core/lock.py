@@ -65,7 +65,8 @@ class HomeLock:
         if not os.path.isdir(self.home):
             raise BadInput(f"{self.what} not found or not a directory: {self.home}")
         if self.marker and not os.path.isfile(os.path.join(self.home, self.marker)):
-            raise BadInput(f"{self.home} is not a {self.what} (no {self.marker})")
+            article = "an" if self.what[:1] in "aeiou" else "a"
+            raise BadInput(f"{self.home} is not {article} {self.what} (no {self.marker})")
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as e:
