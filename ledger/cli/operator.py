@@ -13,7 +13,13 @@
   spent or foreign order is skipped with one line saying why), matches and
   proves the batch with a progress bar, records the states it would leave,
   proposes the block to every validator, and broadcasts it with the
-  signatures once validators with > 2/3 of the stake signed.  ``--mark`` is
+  signatures once validators with > 2/3 of the stake signed.  Before matching
+  and proving it asks every ``--validator``'s ``/status`` and stops (exit 1,
+  one line naming each validator that is down) unless those that answer for
+  this ledger hold > 2/3 of the stake (``ledger.operator.reach``); a home
+  another ``operator batch`` holds is refused (``ledger.core.lock``); a
+  ``--timeout`` that is not a finite number of seconds in (0, 3600] or a URL
+  that is not ``http(s)://host:port`` is bad input.  ``--mark`` is
   the oracle's mark price (default: the ledger's last one).  Exit 0 when the
   block is final, 1 when it is not (each validator's refusal printed), 2 for
   bad input.
@@ -100,6 +106,7 @@ def run_batch(args) -> int:
     from ledger.operator.engine import Operator
     from ledger.operator.home import VK_FILE, OperatorHome, catch_up
     from ledger.operator.loop import run_batch as batch_loop
+    from ledger.operator.reach import check_reach, require_quorum
     from prover import load_ptau, setup
     from prover import STEPS
     from prover.setup import domain_power
@@ -115,6 +122,10 @@ def run_batch(args) -> int:
         quorum = Quorum(home.store, vk_home)
         head = catch_up(home.store, quorum, args.validator,
                         log=lambda m: console.print(f"  {m}"))
+        reach = check_reach(home.store, args.validator, timeout=min(args.timeout, 10.0))
+        for url, why in reach.down.items():
+            console.print(f"  validator {url} is down: {why}", soft_wrap=True)
+        require_quorum(reach)          # no proof is started that could not finalize
         if home.reconcile():
             console.print("  adopted the states of a block that finalized while we were away")
         params, last_mark = home.store.market(home.market_id)
@@ -181,6 +192,7 @@ def run_batch(args) -> int:
 
 
 def register(sub) -> None:
+    from ledger.cli.inputs import node_url, timeout_seconds
     p = sub.add_parser("operator", help="set up an operator or run one batch",
                        description="The operator: match, prove and propose batches to validators.")
     s = p.add_subparsers(dest="operator_command", metavar="ACTION", required=True,
@@ -200,9 +212,9 @@ def register(sub) -> None:
     b.add_argument("--home", required=True, metavar="DIR")
     b.add_argument("--orders", required=True, metavar="DIR",
                    help="folder of order-<id>.json + order-<id>.opening.json files")
-    b.add_argument("--validator", action="append", default=[], metavar="URL",
+    b.add_argument("--validator", action="append", default=[], metavar="URL", type=node_url,
                    help="a validator node's URL (repeat for each)")
     b.add_argument("--mark", type=int, help="mark price (default: the ledger's last mark)")
-    b.add_argument("--timeout", type=float, default=120.0,
+    b.add_argument("--timeout", type=timeout_seconds, default=120.0,
                    help="seconds to wait for each validator (default 120)")
     b.set_defaults(func=run_batch)

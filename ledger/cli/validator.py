@@ -4,7 +4,8 @@
   mode 0600); prints the public key for the genesis's ``validators`` entry.
 * ``validator init --home DIR --genesis G --key K --vk V`` — checks the three
   files (the genesis, a key that is one of the genesis's validators, the
-  circuit's verification_key.json) and lays out the node's home folder:
+  circuit's verification_key.json, refused when its public inputs fit no
+  settlement circuit) and lays out the node's home folder:
   copies of them and the SQLite store at genesis (``ledger.node.service``).  Refuses
   a folder that already holds a node; writes nothing for a bad file.
 * ``validator run --home DIR [--host 127.0.0.1] [--port P] [--peer URL ...]``
@@ -39,10 +40,31 @@ def run_key(args) -> int:
     return 0
 
 
+def settlement_shapes(n_public: int) -> list:
+    """The (N, K) order × account slot counts whose settlement circuit has ``n_public``
+    public inputs (``circuits.settlement_data.n_public_inputs``), 1 ≤ N, K ≤ MAX_BATCH_SLOTS."""
+    from circuits.settlement_data import n_public_inputs
+    from ledger.core.limits import MAX_BATCH_SLOTS
+    return [(n, k) for n in range(1, MAX_BATCH_SLOTS + 1) for k in range(1, MAX_BATCH_SLOTS + 1)
+            if n_public_inputs(n, k) == n_public]
+
+
+def _check_settlement_vk(path) -> None:
+    """Refuse a verification key whose public inputs fit no settlement circuit."""
+    from ledger.cli.main import UserError
+    from ledger.node.service import load_verifying_key
+    vk = load_verifying_key(path)
+    if not settlement_shapes(vk.n_public):
+        raise UserError(f"verification key {path} is not a settlement circuit's: its "
+                        f"{vk.n_public} public inputs fit no N x K batch (give the "
+                        "operator's verification_key.json)")
+
+
 def run_init(args) -> int:
     from ledger.cli.main import UserError
     from ledger.node.service import init_home
     try:
+        _check_settlement_vk(args.vk)
         info = init_home(args.home, args.genesis, args.key, args.vk)
     except ValueError as e:
         raise UserError(str(e)) from None

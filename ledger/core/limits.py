@@ -22,6 +22,8 @@ bound                  value                       meaning
 ``STAKE_BOUND``        2^62                        one validator's stake (sums stay < 2^63)
 ``MAX_BLOCK_SLOTS``    the circuit's ``MAX_SLOTS``  order or account slots a block may declare
 ``MAX_BATCH_SLOTS``    64                          slots an operator home or the demo lays out
+``MAX_TIMEOUT_S``      3600                        a network timeout a command accepts (seconds,
+                                                   finite, > 0)
 =====================  ==========================  =====================================
 
 ``check_int(value, name, lo, hi)`` is the one integer check: ``value`` must be
@@ -38,7 +40,7 @@ from verifier.errors import BadInput
 
 __all__ = ["PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
            "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
-           "MAX_BATCH_SLOTS", "check_int"]
+           "MAX_BATCH_SLOTS", "MAX_TIMEOUT_S", "check_int"]
 
 PRICE_BOUND = 1 << PRICE_BITS
 SIZE_BOUND = 1 << SIZE_BITS
@@ -54,6 +56,7 @@ HEIGHT_BOUND = INT64_BOUND
 STAKE_BOUND = 1 << 62
 MAX_BLOCK_SLOTS = _CIRCUIT_MAX_SLOTS
 MAX_BATCH_SLOTS = 64
+MAX_TIMEOUT_S = 3600
 
 
 def check_int(value, name: str, lo=None, hi=None, *, error=BadInput, text: str = None) -> int:

@@ -15,6 +15,7 @@ import textwrap
 import pytest
 from ledger_chain import make_genesis
 from network_nodes import make_home
+from small_vk import settlement_shaped_vk_json
 
 from ledger.cli.main import main
 from ledger.core.lock import LOCK_FILE, HomeInUse, HomeLock, holder_pid
@@ -22,14 +23,11 @@ from ledger.node.service import Node, URL_FILE
 from verifier.errors import BadInput
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TINY_VK = os.path.join(ROOT, "tests", "vectors", "snarkjs", "tiny", "vk.json")
 
 
 def _home(tmp_path):
     genesis, _, vkeys = make_genesis(n_accounts=2, n_validators=3)
-    with open(TINY_VK) as f:
-        vk_json = json.load(f)
-    return make_home(tmp_path, "v0", genesis, vkeys["v0"], vk_json)
+    return make_home(tmp_path, "v0", genesis, vkeys["v0"], settlement_shaped_vk_json())
 
 
 def _holder(path):
@@ -156,8 +154,7 @@ def _show(capsys, home, *extra):
 def test_validator_show_prints_one_fact_per_line(tmp_path, capsys):
     from ledger.core import keys
     genesis, _, vkeys = make_genesis(n_accounts=2, n_validators=3)
-    with open(TINY_VK) as f:
-        home = make_home(tmp_path, "v1", genesis, vkeys["v1"], json.load(f))
+    home = make_home(tmp_path, "v1", genesis, vkeys["v1"], settlement_shaped_vk_json())
     capsys.readouterr()
     rc, out, err = _show(capsys, home)
     assert rc == 0 and err == ""
