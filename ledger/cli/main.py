@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "zkey",
     "evm",
     "chain",
+    "localnet",
 ]
 
 

@@ -26,7 +26,7 @@ import os
 
 from verifier.errors import BadInput, Conflict
 
-__all__ = ["HomeLock", "HomeInUse", "LOCK_FILE", "holder_pid"]
+__all__ = ["HomeLock", "HomeInUse", "LOCK_FILE", "holder_pid", "locked_by"]
 
 LOCK_FILE = "LOCK"
 _PID_BYTES = 32
@@ -44,6 +44,50 @@ def holder_pid(home) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
+
+
+def _proc_locks_holder(st):
+    """The pid holding an flock on the file of stat ``st`` per /proc/locks; None if none;
+    raises OSError when /proc/locks cannot be read."""
+    dev = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    with open("/proc/locks") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5] == dev:
+                pid = int(parts[4]) if parts[4].isdigit() else 0
+                return pid if pid > 0 else -1
+    return None
+
+
+def locked_by(home) -> int | None:
+    """The pid of the live process holding ``home``'s lock now, or None.
+
+    Read from /proc/locks (Linux), which takes no lock; elsewhere a shared
+    ``flock`` probe says whether it is held and the lock file names the pid.
+    Unlike ``holder_pid`` this is never fooled by a dead holder's pid.
+    """
+    path = os.path.join(os.fspath(home), LOCK_FILE)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    try:
+        return _proc_locks_holder(st)
+    except (OSError, ValueError):
+        pass
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return holder_pid(home) or -1
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 class HomeLock:

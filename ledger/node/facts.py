@@ -18,8 +18,8 @@ fact                   from
                        (``null`` before its first signature), and that block's hash
 ``evidence``           how many pieces of evidence the store holds against it
 ``url``                ``node.url``: where the node last listened (``null`` if never)
-``running_pid``        the pid in the home's lock file if that process is alive,
-                       else ``null`` (the lock itself is ``ledger.core.lock``)
+``running_pid``        the pid of the process holding the home's lock (a node
+                       running on it: ``ledger.core.lock.locked_by``), else ``null``
 =====================  ==============================================================
 
 It takes no lock and writes nothing: it may run beside the node.  A home
@@ -34,7 +34,7 @@ from verifier.errors import BadInput
 from ledger.chain.store import Store
 from ledger.core.genesis import load_genesis
 from ledger.core.keys import load_private_key, public_key_hex
-from ledger.core.lock import holder_pid
+from ledger.core.lock import locked_by
 
 __all__ = ["home_facts", "FACTS"]
 
@@ -43,18 +43,6 @@ FACTS = ("validator", "public_key", "chain_id", "genesis_hash", "stake", "slashe
          "url", "running_pid")
 
 _FILES = ("genesis.json", "key.pem", "verification_key.json", "node.db")
-
-
-def _alive(pid) -> bool:
-    if pid is None or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _last_signed(db):
@@ -98,9 +86,9 @@ def home_facts(home) -> dict:
             url = f.read().strip() or None
     except OSError:
         url = None
-    pid = holder_pid(home)
+    pid = locked_by(home)
     return {"validator": v.name, "public_key": pub, "chain_id": genesis.chain_id,
             "genesis_hash": gh, "stake": v.stake, "slashed": v.slashed,
             "total_stake": total, "height": height, "head": head,
             "last_signed": signed_h, "last_signed_hash": signed_hash, "evidence": evidence,
-            "url": url, "running_pid": pid if _alive(pid) else None}
+            "url": url, "running_pid": pid if pid is None or pid > 0 else "unknown"}

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from ledger_chain import make_genesis
@@ -18,7 +19,7 @@ from network_nodes import make_home
 from small_vk import settlement_shaped_vk_json
 
 from ledger.cli.main import main
-from ledger.core.lock import LOCK_FILE, HomeInUse, HomeLock, holder_pid
+from ledger.core.lock import LOCK_FILE, HomeInUse, HomeLock, holder_pid, locked_by
 from ledger.node.service import Node, URL_FILE
 from verifier.errors import BadInput
 
@@ -72,7 +73,13 @@ def test_lock_of_a_process_killed_with_sigkill_is_freed(tmp_path):
     try:
         with pytest.raises(HomeInUse, match=f"process {child.pid}"):
             HomeLock(tmp_path).acquire()
+        assert locked_by(tmp_path) == child.pid
         os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while locked_by(tmp_path) is not None:          # freed at death, even before reaping
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert holder_pid(tmp_path) == child.pid        # the file still names the dead one
         child.wait(timeout=30)
         with HomeLock(tmp_path) as lock:                    # no stale lock left behind
             assert lock.held and holder_pid(tmp_path) == os.getpid()
