@@ -78,15 +78,15 @@ def run(args) -> int:
     from ledger.cli.main import UserError
     from ledger.core.codec import CodecError, load_json_file
     from verifier import check
+    given = [f for f, v in (("--proof", args.proof), ("--public", args.public)) if v]
+    if args.block and given:
+        raise UserError(f"{' and '.join(given)} cannot go with --block (a block carries "
+                        "its proof and public inputs): check one or the other")
     try:
         vk = load_json_file(args.vk, "verification key")
     except CodecError as e:
         raise UserError(str(e)) from None
     if args.block:
-        given = [f for f, v in (("--proof", args.proof), ("--public", args.public)) if v]
-        if given:
-            raise UserError(f"{' and '.join(given)} cannot go with --block (a block carries "
-                            "its proof and public inputs): check one or the other")
         return _run_blocks(args, vk)
     if args.genesis:
         raise UserError("--genesis goes with --block")
