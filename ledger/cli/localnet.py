@@ -220,7 +220,7 @@ def run_status(args) -> int:
 
 
 def register(sub) -> None:
-    from ledger.cli.inputs import timeout_seconds
+    from ledger.core.arguments import timeout_seconds
     p = sub.add_parser("localnet", help="a local network: keys, genesis, background nodes",
                        description="Bring up, inspect or stop a whole network on this "
                                    "machine (validators as background processes).")

@@ -192,7 +192,7 @@ def run_batch(args) -> int:
 
 
 def register(sub) -> None:
-    from ledger.cli.inputs import node_url, timeout_seconds
+    from ledger.core.arguments import node_url, timeout_seconds
     p = sub.add_parser("operator", help="set up an operator or run one batch",
                        description="The operator: match, prove and propose batches to validators.")
     s = p.add_subparsers(dest="operator_command", metavar="ACTION", required=True,

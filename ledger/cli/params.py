@@ -152,7 +152,7 @@ def run_submit(args) -> int:
 
 
 def register(sub) -> None:
-    from ledger.cli.inputs import node_url, timeout_seconds
+    from ledger.core.arguments import node_url, timeout_seconds
     p = sub.add_parser("params", help="approve or submit a parameter change (quorum of stake)",
                        description="Parameter changes by quorum: approve (a validator) or "
                                    "submit (anyone, with enough approvals).")

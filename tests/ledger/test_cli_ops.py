@@ -261,3 +261,10 @@ def test_ceremony_out_equal_to_in_is_refused(ceremony_file, tmp_path, capsys, ac
     capsys.readouterr()
     _fails(capsys, ["ceremony", action, "--in", inp, "--out", out], "is the --in file")
     assert _tree(os.path.dirname(inp)) == before
+
+
+@pytest.mark.parametrize("peer", ["127.0.0.1:8701", "ftp://127.0.0.1:8701", "http://x:0"])
+def test_validator_run_bad_peer_url(node_home, capsys, peer):
+    before = _tree(node_home)
+    _fails(capsys, ["validator", "run", "--home", node_home, "--peer", peer], "not a node URL")
+    assert _tree(node_home) == before

@@ -221,3 +221,22 @@ def test_validator_show_bad_home_is_one_line(tmp_path, capsys, case):
     assert rc == 2 and out == "" and err.count("\n") == 1
     assert err.startswith("darkmatch: error: ") and str(home) in err
     assert (sorted(os.listdir(home)) if home.exists() else None) == listing
+
+
+def test_a_node_with_an_unreachable_peer_starts_and_answers(tmp_path):
+    """A peer nobody listens on is skipped by the start catch-up; the node serves."""
+    import socket
+
+    from network_nodes import Nodes
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    s.close()
+    home = _home(tmp_path)
+    nodes = Nodes()
+    try:
+        node = nodes.start(home, peers=[dead], cli=True)          # waits for /status
+        st = node.status()
+        assert st["peers"] == [dead] and st["head"]["height"] == 0 and not st["syncing"]
+    finally:
+        nodes.stop_all()

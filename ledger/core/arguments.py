@@ -1,5 +1,8 @@
 """Argument types shared by several commands: a timeout in seconds and a node URL.
 
+In the base layer so that both the ``darkmatch`` commands (``ledger.cli``) and a
+node's own options (``ledger.node.options``) use the one definition.
+
 Each is an ``argparse`` ``type=``: a value it refuses becomes argparse's own
 usage error, which ``ledger.cli.main`` turns into one line and exit status 2
 before the command does anything.  (Building the parser must not load the
