@@ -10,8 +10,6 @@ Layout (``init_operator_home`` makes it; ``OperatorHome.open`` reads it)::
     node.db                  the operator's copy of the ledger (``ledger.chain.store``)
     states.json              PRIVATE (0600): every account's cash, position and blinding
     pending.json             PRIVATE (0600): the states a proposed block leaves, while it is out
-    LOCK                     flock'd while an ``OperatorHome`` is open (``ledger.core.lock``):
-                             two ``operator batch`` runs on one home never interleave
 
 **Why the states must survive a crash.**  The ledger holds only commitments
 Poseidon(account, cash, position, blinding); the operator alone can open
@@ -26,6 +24,12 @@ the operator was down is fetched first (``catch_up``, re-checked like any
 node's) and its pending states adopted; a block that never finalized leaves
 the current states.  An account whose commitment matches neither is a
 one-line error (the operator's files are not this ledger's).
+
+**One process at a time.**  An ``OperatorHome`` holds the exclusive lock on
+``LOCK`` in the home (``ledger.core.lock``) from opening to ``close``, so two
+``operator batch`` runs on one home never interleave; the second is refused
+with one line naming the pid of the first.  The kernel frees the lock when
+the holder dies, however it dies.
 """
 
 import json
