@@ -64,9 +64,8 @@ def _load(folder):
 
 def _create(args):
     """Lay out a fresh localnet in ``args.dir`` (module doc); its document."""
-    from argparse import Namespace
-
     from ledger.cli.account import ACCOUNT_FILE, ACCOUNT_KIND, KEY_FILE
+    from ledger.cli.main import build_parser
     from ledger.cli.operator import run_init as operator_init
     from ledger.core import keys
     from ledger.core.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
@@ -93,8 +92,9 @@ def _create(args):
     gpath = os.path.join(d, "genesis.json")
     _write_json(gpath, genesis_to_json(genesis))
     op = os.path.join(d, "operator")
-    operator_init(Namespace(home=op, genesis=gpath, slots=args.slots or args.traders,
-                            accounts=None, market=None, ptau=None))
+    # through the command's own parser, so that every option it has gets its default
+    operator_init(build_parser().parse_args(["operator", "init", "--home", op, "--genesis",
+                                             gpath, "--slots", str(args.slots or args.traders)]))
     nodes = []
     for i, (name, key) in enumerate(vkeys.items()):
         kpath = os.path.join(d, "keys", f"{name}.pem")
