@@ -240,3 +240,40 @@ def test_a_node_with_an_unreachable_peer_starts_and_answers(tmp_path):
         assert st["peers"] == [dead] and st["head"]["height"] == 0 and not st["syncing"]
     finally:
         nodes.stop_all()
+
+
+def _corrupt_genesis(home):
+    (home / "genesis.json").write_text("{")
+
+
+def _corrupt_db(home):
+    for suffix in ("", "-wal", "-shm"):
+        if (home / f"node.db{suffix}").exists():
+            os.unlink(home / f"node.db{suffix}")
+    (home / "node.db").write_bytes(b"not a database at all" * 100)
+
+
+def _key_is_a_directory(home):
+    os.unlink(home / "key.pem")
+    (home / "key.pem").mkdir()
+
+
+def _key_readable_by_others(home):
+    os.chmod(home / "key.pem", 0o644)
+
+
+@pytest.mark.parametrize("damage,needle", [
+    (_corrupt_genesis, "not valid JSON"),
+    (_corrupt_db, "file is not a database"),
+    (_key_is_a_directory, "is a directory"),
+    (_key_readable_by_others, "chmod"),
+])
+def test_validator_run_on_a_damaged_home_is_one_line(tmp_path, capsys, damage, needle):
+    home = _home(tmp_path)
+    damage(home)
+    capsys.readouterr()
+    rc = main(["validator", "run", "--home", str(home), "--port", "0"])
+    out, err = capsys.readouterr()
+    assert rc in (1, 2) and out == "" and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("darkmatch: error: ") and needle in err, err
+    assert locked_by(home) is None and not (home / URL_FILE).exists()
