@@ -24,6 +24,7 @@ from verifier.errors import BadInput
 
 from ledger.core.lock import locked_by
 from ledger.node.client import NetworkError, NodeClient
+from ledger.node.service import URL_FILE
 
 __all__ = ["start", "wait_ready", "running", "stop", "port_free", "PID_FILE", "LOG_FILE"]
 
@@ -110,7 +111,7 @@ def wait_ready(home, pid: int, limit: float = 60.0) -> str:
     or does not answer within ``limit`` seconds."""
     home = os.fspath(home)
     deadline = time.monotonic() + limit
-    url_file = os.path.join(home, "node.url")
+    url_file = os.path.join(home, URL_FILE)
     while True:
         if not _alive(pid):
             raise BadInput(f"the node of {home} exited: {log_tail(home) or 'no output'}")

@@ -35,6 +35,7 @@ from ledger.chain.store import Store
 from ledger.core.genesis import load_genesis
 from ledger.core.keys import load_private_key, public_key_hex
 from ledger.core.lock import locked_by
+from ledger.node.service import GENESIS_FILE, KEY_FILE, STORE_FILE, URL_FILE, VK_FILE
 
 __all__ = ["home_facts", "FACTS"]
 
@@ -42,7 +43,7 @@ FACTS = ("validator", "public_key", "chain_id", "genesis_hash", "stake", "slashe
          "total_stake", "height", "head", "last_signed", "last_signed_hash", "evidence",
          "url", "running_pid")
 
-_FILES = ("genesis.json", "key.pem", "verification_key.json", "node.db")
+_FILES = (GENESIS_FILE, KEY_FILE, VK_FILE, STORE_FILE)
 
 
 def _last_signed(db):
@@ -69,9 +70,9 @@ def home_facts(home) -> dict:
     for name in _FILES:
         if not os.path.isfile(os.path.join(home, name)):
             raise BadInput(f"{home} is not a validator home (no {name})")
-    genesis = load_genesis(os.path.join(home, "genesis.json"))
-    pub = public_key_hex(load_private_key(os.path.join(home, "key.pem")))
-    with Store.open(os.path.join(home, "node.db")) as store:
+    genesis = load_genesis(os.path.join(home, GENESIS_FILE))
+    pub = public_key_hex(load_private_key(os.path.join(home, KEY_FILE)))
+    with Store.open(os.path.join(home, STORE_FILE)) as store:
         gh = store.genesis_hash()
         mine = [v for v in store.validators() if v.public_key == pub]
         if not mine:
@@ -80,9 +81,9 @@ def home_facts(home) -> dict:
         total = store.total_stake()
         height, head = store.head()
         evidence = sum(1 for e in store.evidence() if e[1] == v.name)
-    signed_h, signed_hash = _last_signed(os.path.join(home, "node.db"))
+    signed_h, signed_hash = _last_signed(os.path.join(home, STORE_FILE))
     try:
-        with open(os.path.join(home, "node.url")) as f:
+        with open(os.path.join(home, URL_FILE)) as f:
             url = f.read().strip() or None
     except OSError:
         url = None
