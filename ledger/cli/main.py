@@ -30,13 +30,13 @@ COMMAND_MODULES = [
     "order",
     "genesis",
     "validator",
+    "localnet",
     "operator",
     "params",
     "plonk",
     "zkey",
     "evm",
     "chain",
-    "localnet",
 ]
 
 

@@ -1,5 +1,13 @@
 """``darkmatch operator init|batch``: the operator as a command, talking to validator nodes.
 
+Before matching and proving, ``operator batch`` asks every ``--validator``'s
+``/status`` and stops (exit 1, one line naming each validator that is down)
+unless those that answer for this ledger hold > 2/3 of the stake
+(``ledger.operator.reach``); a home another ``operator batch`` holds is
+refused (``ledger.core.lock``); a ``--timeout`` that is not a finite number
+of seconds in (0, 3600] or a URL that is not ``http(s)://host:port`` is bad
+input.
+
 * ``operator init --home DIR --genesis G --slots N [--accounts K] [--market M]
   [--ptau FILE]`` — lays out the operator's home (``ledger.operator.home``):
   the SRS (a ceremony's ``.ptau``, checked by ``load_ptau``; without one, a
@@ -13,13 +21,7 @@
   spent or foreign order is skipped with one line saying why), matches and
   proves the batch with a progress bar, records the states it would leave,
   proposes the block to every validator, and broadcasts it with the
-  signatures once validators with > 2/3 of the stake signed.  Before matching
-  and proving it asks every ``--validator``'s ``/status`` and stops (exit 1,
-  one line naming each validator that is down) unless those that answer for
-  this ledger hold > 2/3 of the stake (``ledger.operator.reach``); a home
-  another ``operator batch`` holds is refused (``ledger.core.lock``); a
-  ``--timeout`` that is not a finite number of seconds in (0, 3600] or a URL
-  that is not ``http(s)://host:port`` is bad input.  ``--mark`` is
+  signatures once validators with > 2/3 of the stake signed.  ``--mark`` is
   the oracle's mark price (default: the ledger's last one).  Exit 0 when the
   block is final, 1 when it is not (each validator's refusal printed), 2 for
   bad input.

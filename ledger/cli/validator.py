@@ -4,8 +4,7 @@
   mode 0600); prints the public key for the genesis's ``validators`` entry.
 * ``validator init --home DIR --genesis G --key K --vk V`` — checks the three
   files (the genesis, a key that is one of the genesis's validators, the
-  circuit's verification_key.json, refused when its public inputs fit no
-  settlement circuit) and lays out the node's home folder:
+  circuit's verification_key.json) and lays out the node's home folder:
   copies of them and the SQLite store at genesis (``ledger.node.service``).  Refuses
   a folder that already holds a node; writes nothing for a bad file.
 * ``validator run --home DIR [--host 127.0.0.1] [--port P] [--peer URL ...]``
@@ -20,6 +19,8 @@
   pid of the node running on it.  Takes no lock; runs beside the node.
 
 Bad input is one line on stderr and exit status 2 (docs/design.md §Bad input).
+``validator init`` also refuses a verification key whose number of public
+inputs fits no settlement circuit (the key of another circuit).
 """
 
 import os

@@ -5,13 +5,13 @@ can be tested and reasoned about without a socket.
 
 **Home folder** (``init_home`` lays it out from checked files)::
 
+    LOCK                     flock'd by the running node: a second one on this home is refused
     genesis.json             the ledger's genesis (ledger.core.genesis)
     key.pem                  the validator's Ed25519 key (ledger.core.keys, mode 0600)
     verification_key.json    the settlement circuit's key (snarkjs JSON, verifier.VerifyingKey)
     node.db                  the node's SQLite store (ledger.chain.store.Store, created at genesis)
                              and its sign log (ledger.chain.signlog, table ``signlog``)
     node.url                 written by the server once it listens (its actual URL)
-    LOCK                     flock'd by the running node: a second one on this home is refused
 
 **Proposal** (``propose``): a block without signatures.  A block above head + 1
 first triggers a catch-up; then ``Validator.attest`` runs the checks of
