@@ -1,10 +1,11 @@
 """``darkmatch localnet up|down|status``: a whole network on this machine in one command.
 
 * ``localnet up [--dir D] [--validators 4] [--traders 8] [--slots N] [--base-port 8700]``
-  — in a fresh folder: validator keys, trader accounts, a genesis (one
-  market, the demo's parameters), an operator home (development SRS, the
-  N×N settlement circuit, N = ``--slots``, default the number of traders),
-  one node home per validator; then starts every node as a background
+  — in a fresh folder, with the same commands a user would run: validator
+  keys, trader accounts, a genesis (one market, the demo's parameters), an
+  operator home (development SRS, the N×N settlement circuit, N =
+  ``--slots``, default the number of traders), one node home per validator;
+  then starts every node as a background
   process on ports base, base+1, … of 127.0.0.1, each the others' peer
   (``ledger.node.daemon``: pid in ``node.pid``, output in ``node.log``), waits
   until each answers ``/status``, and prints the commands for a batch.  In a
@@ -62,49 +63,57 @@ def _load(folder):
     return doc
 
 
-def _create(args):
-    """Lay out a fresh localnet in ``args.dir`` (module doc); its document."""
-    from ledger.cli.account import ACCOUNT_FILE, ACCOUNT_KIND, KEY_FILE
+def _command(argv, quiet=True) -> str:
+    """Run one ``darkmatch`` command in this process (its own parser, so every option it
+    has gets its default); its output, printed unless ``quiet``."""
+    import contextlib
+    import io
+
     from ledger.cli.main import build_parser
-    from ledger.cli.operator import run_init as operator_init
-    from ledger.core import keys
-    from ledger.core.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
-                                     genesis_to_json)
-    from ledger.node.service import init_home
+    args = build_parser().parse_args([str(a) for a in argv])
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        args.func(args)
+    if not quiet:
+        print(buf.getvalue(), end="")
+    return buf.getvalue()
+
+
+def _create(args):
+    """Lay out a fresh localnet in ``args.dir`` (module doc) with the commands a user would
+    run — ``account new``, ``validator key``, ``genesis new``, ``operator init``,
+    ``validator init`` — so that it holds what they write; its document."""
+    from ledger.core.keys import load_private_key, public_key_hex
     from ledger.operator.scenario import CASH, MARK_PRICE, MARKET, STAKE
     d = args.dir
+    traders = [os.path.join(d, "traders", f"t{i}") for i in range(1, args.traders + 1)]
+    for i, t in enumerate(traders, start=1):
+        _command(["account", "new", "--out", t, "--id", i])
+    names = [f"v{i}" for i in range(args.validators)]
     os.makedirs(os.path.join(d, "keys"), mode=0o700, exist_ok=True)
-    vkeys = {f"v{i}": keys.generate() for i in range(args.validators)}
-    traders = []
-    for i in range(1, args.traders + 1):
-        t = os.path.join(d, "traders", f"t{i}")
-        os.makedirs(t, mode=0o700, exist_ok=True)
-        key = keys.generate()
-        keys.save_private_key(key, os.path.join(t, KEY_FILE), overwrite=True)
-        _write_json(os.path.join(t, ACCOUNT_FILE), {"kind": ACCOUNT_KIND, "version": 1,
-                                                    "account_id": i,
-                                                    "public_key": keys.public_key_hex(key)})
-        traders.append((t, i, keys.public_key_hex(key)))
-    genesis = Genesis(CHAIN_ID, [GenesisMarket(MARKET, MARK_PRICE)],
-                      [GenesisValidator(n, STAKE, keys.public_key_hex(k))
-                       for n, k in vkeys.items()],
-                      [GenesisAccount(i, pub, CASH) for _, i, pub in traders])
-    gpath = os.path.join(d, "genesis.json")
-    _write_json(gpath, genesis_to_json(genesis))
-    op = os.path.join(d, "operator")
-    # through the command's own parser, so that every option it has gets its default
-    operator_init(build_parser().parse_args(["operator", "init", "--home", op, "--genesis",
-                                             gpath, "--slots", str(args.slots or args.traders)]))
-    nodes = []
-    for i, (name, key) in enumerate(vkeys.items()):
+    argv = ["genesis", "new", "--chain-id", CHAIN_ID, "--out", os.path.join(d, "genesis.json"),
+            "--market", f"{MARKET.market_id},{MARKET.im_bps},{MARKET.mm_bps},{MARKET.fee_bps},"
+                        f"{MARKET.band_bps},{MARK_PRICE}"]
+    for name in names:
         kpath = os.path.join(d, "keys", f"{name}.pem")
-        keys.save_private_key(key, kpath, overwrite=True)
+        _command(["validator", "key", "--out", kpath])
+        argv += ["--validator", f"{name},{public_key_hex(load_private_key(kpath))},{STAKE}"]
+    for t in traders:
+        argv += ["--account", f"{t},{CASH}"]
+    _command(argv)
+    gpath, op = os.path.join(d, "genesis.json"), os.path.join(d, "operator")
+    _command(["operator", "init", "--home", op, "--genesis", gpath, "--slots",
+              args.slots or args.traders], quiet=False)
+    nodes = []
+    for i, name in enumerate(names):
         home = os.path.join(d, "nodes", name)
-        init_home(home, gpath, kpath, os.path.join(op, "verification_key.json"))
+        _command(["validator", "init", "--home", home, "--genesis", gpath, "--key",
+                  os.path.join(d, "keys", f"{name}.pem"), "--vk",
+                  os.path.join(op, "verification_key.json")])
         nodes.append({"name": name, "home": os.path.relpath(home, d),
                       "url": f"http://127.0.0.1:{args.base_port + i}"})
     doc = {"kind": LOCALNET_KIND, "version": 1, "chain_id": CHAIN_ID, "nodes": nodes,
-           "traders": [os.path.relpath(t, d) for t, _, _ in traders],
+           "traders": [os.path.relpath(t, d) for t in traders],
            "operator": os.path.relpath(op, d)}
     _write_json(os.path.join(d, LOCALNET_FILE), doc)        # last: marks a complete localnet
     return doc
