@@ -108,7 +108,7 @@ def run_batch(args) -> int:
     from ledger.operator.engine import Operator
     from ledger.operator.home import VK_FILE, OperatorHome, catch_up
     from ledger.operator.loop import run_batch as batch_loop
-    from ledger.operator.reach import check_reach, require_quorum
+    from ledger.operator.reach import count_reach, probe, require_quorum
     from prover import load_ptau, setup
     from prover import STEPS
     from prover.setup import domain_power
@@ -122,9 +122,10 @@ def run_batch(args) -> int:
     try:
         vk_home = VerifyingKey.from_json(load_json_file(home.path(VK_FILE), "verification key"))
         quorum = Quorum(home.store, vk_home)
-        head = catch_up(home.store, quorum, args.validator,
+        answers = probe(args.validator, timeout=min(args.timeout, 10.0))
+        head = catch_up(home.store, quorum, [u for u, a in answers.items() if isinstance(a, dict)],
                         log=lambda m: console.print(f"  {m}"))
-        reach = check_reach(home.store, args.validator, timeout=min(args.timeout, 10.0))
+        reach = count_reach(home.store, answers)
         for url, why in reach.down.items():
             console.print(f"  validator {url} is down: {why}", soft_wrap=True)
         require_quorum(reach)          # no proof is started that could not finalize

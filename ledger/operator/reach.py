@@ -12,6 +12,11 @@ this set.  It returns a ``Reach`` (up: url → validator, down: url → reason,
 the reachable and total stake, and the validators no URL reached);
 ``require_quorum`` raises ``NetworkError`` (exit 1), one line naming the
 missing stake and each URL that is down, when that stake is not > 2/3.
+
+The two halves are apart (``probe`` asks, ``count_reach`` counts) so that
+the operator asks once, before anything else, catches up only from the URLs
+that answered — a stopped validator costs one status timeout, not one per
+catch-up request — and counts against the validator set it caught up to.
 """
 
 from dataclasses import dataclass, field
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from ledger.chain.rules import is_quorum
 from ledger.node.client import NetworkError, statuses
 
-__all__ = ["Reach", "check_reach", "require_quorum"]
+__all__ = ["Reach", "probe", "count_reach", "check_reach", "require_quorum"]
 
 
 @dataclass
@@ -35,12 +40,17 @@ class Reach:
         return is_quorum(self.reachable_stake, self.total_stake)
 
 
-def check_reach(store, urls, timeout: float = 10.0) -> Reach:
-    """Which of ``urls`` are validators of ``store``'s ledger that answer (module doc)."""
+def probe(urls, timeout: float = 10.0) -> dict:
+    """Every URL's ``/status`` at once: url → the status dict, or the one-line error."""
+    return statuses(urls, timeout=timeout)
+
+
+def count_reach(store, answers: dict) -> Reach:
+    """Which of ``probe``'s answers are validators of ``store``'s ledger (module doc)."""
     gh = store.genesis_hash()
     stake = {v.name: v.stake for v in store.validators() if not v.slashed}
     reach = Reach(total_stake=sum(stake.values()))
-    for url, st in statuses(urls, timeout=timeout).items():
+    for url, st in answers.items():
         if isinstance(st, str):
             reach.down[url] = st
         elif not isinstance(st, dict) or not isinstance(st.get("validator"), str):
@@ -56,6 +66,11 @@ def check_reach(store, urls, timeout: float = 10.0) -> Reach:
     reach.reachable_stake = sum(stake[n] for n in names)
     reach.missing = sorted(set(stake) - names)
     return reach
+
+
+def check_reach(store, urls, timeout: float = 10.0) -> Reach:
+    """``count_reach`` of ``probe(urls)``: which of ``urls`` can finalize with this ledger."""
+    return count_reach(store, probe(urls, timeout))
 
 
 def require_quorum(reach: Reach) -> None:

@@ -1,13 +1,16 @@
 """``operator batch`` checks, before proving, that the validators it was given can finalize.
 
-Three of four validators run as processes (plus one node of another ledger);
+The four validators run as processes (plus one node of another ledger);
 a batch given too few of them, or a node of another ledger counted as one of
 them, stops with one line naming who is down, before any proving, and
 leaves the operator's home as it was.
 """
 
 import json
+import os
+import signal
 import socket
+import time
 
 import pytest
 from ledger_chain import PARAMS, make_genesis
@@ -37,10 +40,11 @@ def net(tmp_path_factory):
     (root / "orders").mkdir()
     nodes = Nodes()
     try:
-        homes = [make_home(root, f"v{i}", genesis, vkeys[f"v{i}"], vk_json) for i in range(3)]
+        homes = [make_home(root, f"v{i}", genesis, vkeys[f"v{i}"], vk_json) for i in range(4)]
         homes.append(make_home(root, "x0", other, okeys["v0"], vk_json))
-        urls = [n.url for n in nodes.start_many(homes)]
-        yield {"root": root, "ours": urls[:3], "theirs": urls[3]}
+        procs = nodes.start_many(homes)
+        urls = [n.url for n in procs]
+        yield {"root": root, "ours": urls[:3], "v3": procs[3], "theirs": urls[4]}
     finally:
         nodes.stop_all()
 
@@ -50,9 +54,9 @@ def _state(net):
     return (db_snapshot(op), (op / "states.json").read_bytes(), (op / "pending.json").exists())
 
 
-def _batch(net, capsys, urls):
+def _batch(net, capsys, urls, timeout="5"):
     argv = ["operator", "batch", "--home", str(net["root"] / "op"), "--orders",
-            str(net["root"] / "orders"), "--timeout", "5"]
+            str(net["root"] / "orders"), "--timeout", timeout]
     for u in urls:
         argv += ["--validator", u]
     rc = main(argv)
@@ -97,3 +101,21 @@ def test_three_of_four_up_passes_the_check(net, capsys):
     assert rc == 2 and "no order to batch" in err and err.count("\n") == 1, err
     assert f"validator {dead} is down: " in out
     assert _state(net) == before
+
+
+def test_a_stopped_validator_costs_one_status_timeout(net, capsys):
+    """v3 is stopped (SIGSTOP: it accepts connections and never answers).  The operator asks
+    every /status once, within --timeout, and catches up only from those that answered: the
+    batch reaches its next check (no orders) instead of waiting on v3 for each catch-up
+    request (30 s each)."""
+    v3 = net["v3"]
+    os.kill(v3.proc.pid, signal.SIGSTOP)
+    try:
+        t = time.monotonic()
+        rc, out, err = _batch(net, capsys, net["ours"] + [v3.url], timeout="2")
+        elapsed = time.monotonic() - t
+    finally:
+        os.kill(v3.proc.pid, signal.SIGCONT)
+    assert rc == 2 and "no order to batch" in err, err
+    assert f"validator {v3.url} is down: " in out
+    assert elapsed < 25, elapsed
