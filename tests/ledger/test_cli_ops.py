@@ -268,3 +268,21 @@ def test_validator_run_bad_peer_url(node_home, capsys, peer):
     before = _tree(node_home)
     _fails(capsys, ["validator", "run", "--home", node_home, "--peer", peer], "not a node URL")
     assert _tree(node_home) == before
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["operator", "batch", "--home", "op", "--orders", ".", "--validator",
+      "http://127.0.0.1:8700", "--timeout", "inf"], "--timeout"),
+    (["validator", "show", "--home", "nope"], "validator home not found"),
+    (["localnet", "status", "--dir", "nope"], "holds no local network"),
+])
+def test_entry_point_prints_one_line(tmp_path, argv, needle):
+    """The same through the real entry point, as a separate process."""
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, "-m", "ledger.cli", *argv], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1 and needle in r.stderr, r.stderr
+    assert os.listdir(tmp_path) == []
