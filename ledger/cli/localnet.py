@@ -26,8 +26,9 @@ Layout of ``D`` (default ``darkmatch-localnet``)::
     nodes/v<i>/              node homes (``darkmatch validator init``)
 
 Bad input (a taken port, counts out of range, a folder that is a file) is
-one line, exit 2, and nothing is started; a node that does not come up
-stops the ones this command started, with the tail of its log.
+one line, exit 2, and nothing is started; a first ``up`` that fails midway
+removes what it wrote; a node that does not come up stops the ones this
+command started, with the tail of its log.
 """
 
 import json
@@ -119,6 +120,21 @@ def _create(args):
     return doc
 
 
+def _remove_partial(folder, existed: bool) -> None:
+    """Remove what a failed ``_create`` wrote: the folder if it made it, else its contents
+    (it was empty: ``run_up`` refuses a folder with anything in it)."""
+    import shutil
+    if not existed:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+
+
 def _check_up_args(args):
     from ledger.cli.main import UserError
     from ledger.core.limits import MAX_BATCH_SLOTS
@@ -150,7 +166,12 @@ def run_up(args) -> int:
                             "another --dir")
         print(f"creating a local network in {args.dir}: {args.validators} validators, "
               f"{args.traders} traders")
-        doc = _create(args)
+        existed = os.path.isdir(args.dir)
+        try:
+            doc = _create(args)
+        except BaseException:                  # leave no half-made network behind
+            _remove_partial(args.dir, existed)
+            raise
     else:
         doc = _load(args.dir)
         print(f"restarting the local network in {args.dir} (its ledger is kept)")

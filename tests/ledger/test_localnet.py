@@ -144,3 +144,24 @@ def test_localnet_up_refuses_a_folder_of_something_else(tmp_path, capsys):
     rc, _, err = _cli(capsys, "localnet", "up", "--dir", tmp_path, "--base-port", _free_base())
     assert rc == 2 and "is not empty and holds no local network" in err
     assert os.listdir(tmp_path) == ["x.txt"]
+
+
+@pytest.mark.parametrize("existed", [False, True])
+def test_localnet_up_that_fails_midway_leaves_nothing(tmp_path, capsys, monkeypatch, existed):
+    import ledger.cli.localnet as localnet
+    from ledger.cli.main import UserError
+    real, calls = localnet._command, []
+
+    def failing(argv, quiet=True):
+        calls.append(argv[:2])
+        if argv[:2] == ["operator", "init"]:           # after accounts, keys and the genesis
+            raise UserError("simulated failure")
+        return real(argv, quiet)
+    monkeypatch.setattr(localnet, "_command", failing)
+    d = tmp_path / "ln"
+    if existed:
+        d.mkdir()
+    rc, _, err = _cli(capsys, "localnet", "up", "--dir", d, "--traders", 2,
+                      "--base-port", _free_base())
+    assert rc == 2 and "simulated failure" in err and ["operator", "init"] in calls
+    assert (os.listdir(d) == []) if existed else not d.exists()
