@@ -16,6 +16,10 @@ and the process that holds it.  A home that is not a directory is a
 ``BadInput``, and so is one without its ``marker`` file (the file every
 complete home holds): nothing, not even the lock file, is written there.
 
+``locked_by(home)`` answers which live process holds the lock now (from
+``/proc/locks`` on Linux, which takes no lock itself), or None: unlike the
+pid in the file, it is never the pid of a holder that has died.
+
 ``flock`` locks are advisory and local: they protect a home on a local
 disk from a second darkmatch process, not from other programs or NFS.
 """
@@ -122,7 +126,9 @@ class HomeLock:
             os.close(fd)
             if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise BadInput(f"cannot lock {self.path}: {e.strerror or e}") from None
-            pid = holder_pid(self.home)
+            pid = locked_by(self.home)                  # the kernel's word, if it says
+            if pid is None or pid < 0:
+                pid = holder_pid(self.home)
             who = f"process {pid}" if pid is not None else "another process"
             raise HomeInUse(f"{self.what} {self.home} is in use by {who} "
                             f"(lock {self.path}); stop it first") from None

@@ -78,8 +78,9 @@ def port_free(host: str, port: int) -> bool:
 def start(home, port: int, peers=(), host: str = "127.0.0.1") -> int:
     """Launch the node of ``home`` in the background (module doc); its pid."""
     home = os.path.abspath(os.fspath(home))
-    if running(home):
-        raise BadInput(f"a node already runs on {home} (pid {running(home)})")
+    pid = running(home)
+    if pid is not None:
+        raise BadInput(f"a node already runs on {home} (pid {pid})")
     argv = [sys.executable, "-m", "ledger.node.server", "--home", home, "--host", host,
             "--port", str(port)]
     for p in peers:
