@@ -2,11 +2,11 @@
 
     python benchmarks/evm.py [--sizes 4,16,64] [--no-snarkjs]
 
-Per size S (S order slots × S account slots of a settlement-shaped layout:
-9 globals, 4 fields per order slot, 6 per account slot — today's 4 plus the
-deposit and withdrawal amounts — so 9 + 4S + 6S public inputs), one small
-purpose-built circuit with exactly that public-input layout is set up on a dev
-SRS and proven by our prover.  Measured, as whole transactions (intrinsic gas
+Per size S (S order slots × S account slots of the batch circuit's layout,
+``settlement_layout(S, S)``: 19 globals, 4 fields per order slot, 4 per account
+slot and a flow group of 3 per account slot — liquidate, deposit, withdraw —
+so 19 + 4S + 7S public inputs), one small purpose-built circuit with exactly
+that public-input layout is set up on a dev SRS and proven by our prover.  Measured, as whole transactions (intrinsic gas
 and calldata included, like the issue's 294k reference):
 
 * ``ours``: ``PlonkKeyVerifier.verifyProof`` (key in immutables, ``uint256[]``);
@@ -41,19 +41,15 @@ sys.path.insert(0, str(ROOT))
 from circuits import Circuit  # noqa: E402
 from ledger.ethereum.chain import Anvil, send  # noqa: E402
 from ledger.ethereum.deploy import deploy, deploy_verifier  # noqa: E402
-from ledger.ethereum.settlement import Genesis, Layout, block_hash, certificate  # noqa: E402
+from ledger.ethereum.settlement import (Genesis, Layout, block_hash, certificate,  # noqa: E402
+                                       settlement_layout)
 from ledger.ethereum.words import proof_words  # noqa: E402
 from prover import prove  # noqa: E402
 from prover.setup import domain_power, setup  # noqa: E402
 from prover.srs import dev_srs  # noqa: E402
 
-N_GLOBALS, ORDER_FIELDS, ACCOUNT_FIELDS = 9, 4, 6
-
-
 def layout(s: int) -> Layout:
-    return Layout(n_globals=N_GLOBALS, height_index=1, n_orders=s, order_fields=ORDER_FIELDS, n_accounts=s,
-                  account_fields=ACCOUNT_FIELDS, off_active=0, off_id=1, off_old=2, off_new=3, off_deposit=4,
-                  off_withdraw=5)
+    return settlement_layout(s, s)
 
 
 def build_circuit(lay: Layout):
@@ -126,16 +122,19 @@ def settle_gas(w3, srs, s: int, peers: bool) -> dict:
     send(w3, token.functions.mint(me, 10**24), me)
     send(w3, token.functions.approve(settlement.address, 2**256 - 1), me)
     assign = {f"p{i}": (10**60 + 7 * i) for i in range(lay.n_public)}    # full-size field words
-    assign["p1"] = 1
+    assign[f"p{lay.height_index}"] = 1
     for j in range(s):                      # order slots: active flag, account, Cx, Cy
-        b = lay.n_globals + j * ORDER_FIELDS
+        b = lay.n_globals + j * lay.order_fields
         assign[f"p{b}"], assign[f"p{b + 1}"] = 1, ids[j]
     for k, a in enumerate(ids):
         send(w3, settlement.functions.deposit(a, 1000 + k), me)
         b = lay.account_slot(k)
-        vals = [1, a, 10**70 + a, 10**71 + a, 1000 + k, 10 + k]
+        vals = [1, a, 10**70 + a, 10**71 + a]           # active, id, old, new
         for f, v in enumerate(vals):
             assign[f"p{b + f}"] = v
+        assign[f"p{lay.flow_slot(k)}"] = 0              # liquidate
+        assign[f"p{lay.deposit_index(k)}"] = 1000 + k
+        assign[f"p{lay.withdraw_index(k)}"] = 10 + k
         assign[f"d{k}"] = vals[3] - vals[2]
     proof, public = prove(pk, assign)
     public = [int(x) for x in public]

@@ -42,9 +42,9 @@ sys.path.insert(0, ROOT)
 from ledger.core import keys  # noqa: E402
 from ledger.cli.main import main as cli_main  # noqa: E402
 from ledger.node.client import NodeClient  # noqa: E402
-from ledger.operator.round import run_round  # noqa: E402
+from ledger.operator.round import collect_observations, run_round  # noqa: E402
 from ledger.node.service import URL_FILE  # noqa: E402
-from ledger.operator.scenario import Market  # noqa: E402
+from ledger.operator.scenario import MARK_PRICE, MARKET, Market  # noqa: E402
 from prover.kernels.warmup import warmup  # noqa: E402
 
 READY_S = 180
@@ -64,6 +64,8 @@ def start_nodes(folder, market):
                            "--vk", os.path.join(market.folder, "verification_key.json")])
         if rc != 0:
             raise SystemExit(f"validator init failed for {name}")
+        with open(os.path.join(home, "price_source"), "w") as f:    # the oracle's feed
+            f.write(f"sim:1:{MARK_PRICE}\n")
         log = open(os.path.join(home, "node.log"), "ab")
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "ledger.node.server", "--home", home, "--port", "0"],
@@ -123,8 +125,10 @@ def main(argv=None):
         print(f"{len(urls)} validator nodes: {' '.join(urls)}", flush=True)
         operator_quorum = market.quorums[0]          # the operator's node counts signatures
         for height in range(1, args.batches + 1):
+            observations, _ = collect_observations(urls, MARKET.market_id, height, timeout=60)
             res = market.batch(height, lambda block: run_round(
-                urls, block, operator_quorum, apply=True, timeout=300))
+                urls, block, operator_quorum, apply=True, timeout=300),
+                observations=observations)
             rnd, volume = res.round, res.proposal.block.volume
             if rnd.block is None or len(rnd.finalized) != len(urls):
                 raise SystemExit(f"block {height} not final on every node: "

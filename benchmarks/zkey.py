@@ -201,8 +201,12 @@ def table(results) -> str:
     return "\n".join(lines)
 
 
-def plot(results, path) -> None:
-    import matplotlib
+def plot(results, path) -> bool:
+    """The log-log PNG; False (and no file) when matplotlib is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     ps = sorted(results)
@@ -224,6 +228,7 @@ def plot(results, path) -> None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+    return True
 
 
 def main() -> int:
@@ -254,8 +259,10 @@ def main() -> int:
         results[power] = measure(power, args.reps, args.out, ptau, base, per)
         log(json.dumps(results[power]))
     print(table(results))
-    plot(results, args.out / "zkey_prove.png")
-    print(f"plot: {args.out / 'zkey_prove.png'}")
+    if plot(results, args.out / "zkey_prove.png"):
+        print(f"plot: {args.out / 'zkey_prove.png'}")
+    else:
+        print("plot: skipped (matplotlib not installed: pip install -e '.[bench]')")
     print(json.dumps(results))
     ok = all(r["zkey_identical"] and r["snarkjs_verifies_ours"] and r["snarkjs_verifies_snarkjs"]
              for r in results.values())

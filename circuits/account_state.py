@@ -6,19 +6,17 @@ The opening of an account's stored state commitment is
 
 with cash in quote units (signed, |cash| < 2^80), position in lots (signed,
 |position| < 2^40), funding the account's last funding index F_a (signed,
-|F_a| < 2^64, quote units per lot) and blinding a field element.  The
-commitment enters the signed values after their offsets, so every hash input
-is a non-negative integer below r:
+|F_a| < 2^47, quote units per lot) and blinding a field element.  The
+commitment is the settlement circuit's (``settlement_data.AccountState``):
 
-    commitment = Poseidon(account, cash + 2^80, position + 2^40, F_a + 2^64, blinding).
+    commitment = Poseidon(account, cash + 2^80, position + 2^40 + 2^41·F_a, blinding)
 
-This module is the ONE definition of that hash that the encryption gadget
-(``circuits.encryption``) and the exit circuit (``circuits.exit``) use:
-``commitment`` natively and ``open_gadget`` in a circuit.  The settlement
-circuit of this branch still commits to Poseidon(account, cash + 2^80,
-position + 2^40, blinding) without F_a; when the funding index lands there,
-its form replaces the body of these two functions (and ``FUNDING_BITS``) and
-nothing else changes here or in the callers.
+position and F_a share one hash input; the packing is injective because the
+gadget range-checks position + 2^40 to [0, 2^41) and F_a + 2^47 to [0, 2^48).
+``commitment`` computes it natively (through ``AccountState.commitment``, so
+there is one formula) and ``open_gadget`` in a circuit; the encryption gadget
+(``circuits.encryption``) and the exit circuit (``circuits.exit``) use them,
+and the batch circuit's stored commitments are exactly these.
 """
 
 from dataclasses import dataclass
@@ -26,18 +24,16 @@ from dataclasses import dataclass
 from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
-from .bits import signed_to_offset, to_signed
-from .poseidon import hash as poseidon_hash
+from .bits import range_check, signed_to_offset, to_signed
 from .poseidon import hash_gadget
 from .settlement_data import (
-    ACCOUNT_BITS, CASH_BITS, CASH_OFFSET, POSITION_BITS, POSITION_OFFSET,
+    ACCOUNT_BITS, CASH_BITS, CASH_OFFSET, FUNDING_BITS, FUNDING_OFFSET, PACK_SHIFT,
+    POSITION_BITS, POSITION_OFFSET, AccountState,
 )
 
 __all__ = ["Opening", "OpeningError", "FUNDING_BITS", "FUNDING_OFFSET", "FIELDS",
            "commitment", "open_gadget"]
 
-FUNDING_BITS = 65                       # |F_a| < 2^64: offset 2^64, range 2^65
-FUNDING_OFFSET = 1 << (FUNDING_BITS - 1)
 #: The opening's fields in the order they are hashed and encrypted.
 FIELDS = ("cash", "position", "funding", "blinding")
 _SIGNED = {"cash": CASH_OFFSET, "position": POSITION_OFFSET, "funding": FUNDING_OFFSET}
@@ -65,8 +61,8 @@ class Opening:
     blinding: int
 
     def __post_init__(self):
-        for name, off in _SIGNED.items():
-            _int(name, getattr(self, name), -off + 1, off)
+        for name, off in _SIGNED.items():      # F_a as AccountState: [−2^47, 2^47)
+            _int(name, getattr(self, name), -off + (name != "funding"), off)
         _int("blinding", self.blinding, 0, R_MOD)
 
     def field_elements(self) -> list:
@@ -85,20 +81,21 @@ class Opening:
 
 
 def commitment(account: int, opening: Opening) -> int:
-    """Poseidon(account, cash + 2^80, position + 2^40, F_a + 2^64, blinding)."""
+    """Poseidon(account, cash + 2^80, position + 2^40 + 2^41·F_a, blinding)."""
     _int("account", account, 0, 1 << ACCOUNT_BITS)
     if not isinstance(opening, Opening):
         raise OpeningError("opening must be an account_state.Opening")
-    return poseidon_hash([account, opening.cash + CASH_OFFSET, opening.position + POSITION_OFFSET,
-                          opening.funding + FUNDING_OFFSET, opening.blinding])
+    return AccountState(account=account, cash=opening.cash, position=opening.position,
+                        blinding=opening.blinding, funding_index=opening.funding).commitment()
 
 
 def open_gadget(c, account, cash, position, funding, blinding):
     """The commitment wire of an opening given as signed wires (x mod r); range-checks
-    |cash| < 2^80, |position| < 2^40 and |F_a| < 2^64 on the way (signed_to_offset)."""
+    |cash| < 2^80, |position| < 2^40 and F_a + 2^47 ∈ [0, 2^48) on the way."""
     with c.labelled("account state: ranges"):
         cash_off = signed_to_offset(c, cash, CASH_BITS)
         pos_off = signed_to_offset(c, position, POSITION_BITS)
-        fund_off = signed_to_offset(c, funding, FUNDING_BITS)
+        range_check(c, c.lincomb([(funding, 1)], const=FUNDING_OFFSET), FUNDING_BITS)
     with c.labelled("account state: commitment"):
-        return hash_gadget(c, [account, cash_off, pos_off, fund_off, blinding])
+        packed = c.lincomb([(pos_off, 1), (funding, 1 << PACK_SHIFT)])
+        return hash_gadget(c, [account, cash_off, c.as_var(packed), blinding])

@@ -16,7 +16,7 @@ insurance fund's, as in a liquidation).
     account      the account id (< 2^40)
     commitment   the account's state commitment stored by the contract
     mark         the last settled mark price M (ticks, < 2^32)
-    funding      the market's cumulative funding index F (signed, |F| < 2^64, as x mod r)
+    funding      the market's cumulative funding index F (signed, −2^47 ≤ F < 2^47, as x mod r)
     amount       the exit amount (quote units)
     recipient    the Ethereum address paid, as a field element (< 2^160)
 
@@ -33,17 +33,18 @@ is the contract's bookkeeping.
 
 **Gates** (labels in brackets):
 
-* [exit: ranges] account < 2^40, M < 2^32, |F| < 2^64, recipient < 2^160;
+* [exit: ranges] account < 2^40, M < 2^32, F + 2^47 ∈ [0, 2^48), recipient < 2^160;
 * [exit: opening] ``account_state.open_gadget`` (|cash| < 2^80, |pos| < 2^40,
-  |F_a| < 2^64 on the way) equals the commitment;
+  F_a + 2^47 ∈ [0, 2^48) on the way) equals the commitment — the packed
+  commitment the settlement circuit stores;
 * [exit: equity] q = cash + pos·(M − F + F_a) in three rows; |q| < 2^80 +
-  2^40·(2^32 + 2^65) < 2^106, so q is the integer equity, not a wrap-around;
+  2^40·(2^32 + 2^48) < 2^106, so q is the integer equity, not a wrap-around;
 * [exit: amount] ``bits.sign_abs(q, 107)``: s boolean with q − 2·s·q ∈
   [0, 2^106), which forces s = [q < 0] for q ≠ 0; then amount = q − s·q in
   one row.  For q = 0 either s gives 0.  So amount is exactly max(0, q): the
   prover can neither over- nor under-claim.
 
-2,027 rows (a 2^11 domain; ``benchmarks/exit.py`` prints the figure and
+1,762 rows (a 2^11 domain; ``benchmarks/exit.py`` prints the figure and
 the prove time).
 """
 
@@ -87,7 +88,7 @@ def equity(opening: Opening, mark: int, funding: int) -> int:
     if not isinstance(opening, Opening):
         raise ExitError("opening must be an account_state.Opening")
     _int("mark", mark, 0, 1 << PRICE_BITS)
-    _int("funding index", funding, -FUNDING_OFFSET + 1, FUNDING_OFFSET)
+    _int("funding index", funding, -FUNDING_OFFSET, FUNDING_OFFSET)
     return opening.cash - opening.position * (funding - opening.funding) + opening.position * mark
 
 

@@ -166,8 +166,10 @@ def _zero_unless(c, active, x) -> None:
     c.gate(active, x, None, qm=-1, qr=1)
 
 
-def build(c: Circuit, n_orders: int, n_accounts: int) -> None:
-    """Add the settlement circuit's inputs and gates to ``c`` (``SettlementCircuit`` does this)."""
+def build(c: Circuit, n_orders: int, n_accounts: int):
+    """Add the settlement circuit's inputs and gates to ``c`` (``SettlementCircuit`` does this);
+    returns (globals, order slots, account slots) as dicts of wires, for extensions
+    (``settlement_cipher`` encrypts each account slot's new opening)."""
     g = {name: c.public(name) for name in GLOBALS}
     orders = [{n: c.public(f"order{j}.{n}") for n in ORDER_PUBLIC} for j in range(n_orders)]
     accounts = [{n: c.public(f"account{k}.{n}") for n in ACCOUNT_PUBLIC}
@@ -196,6 +198,7 @@ def build(c: Circuit, n_orders: int, n_accounts: int) -> None:
     price_rules(c, g, orders, closing)
     _accounts(c, g, orders, accounts, match, closing)
     perp.insurance(c, g, orders, accounts)
+    return g, orders, accounts
 
 
 def _params(c, g) -> None:

@@ -24,8 +24,11 @@ interface IPlonkKeyVerifier {
 ///
 /// Public-input layout (deployment parameters, so the circuit can grow): nGlobals global fields
 /// (the height at heightIndex), nOrders order slots of orderFields each, then nAccounts account
-/// slots of accountFields each, in which the active flag, id, old and new commitment, deposit
-/// and withdrawal sit at the given offsets (NONE where the circuit has no such field).
+/// slots of accountFields each, in which the active flag, id, old and new commitment sit at the
+/// given offsets; then, when flowFields > 0, a flow group of nAccounts slots of flowFields each
+/// (flow slot k belongs to account slot k), in which deposit and withdrawal sit at their offsets.
+/// With flowFields = 0 the deposit and withdrawal offsets are inside the account slot instead.
+/// An offset is NONE where the circuit has no such field.
 ///
 /// Deposits queue here; a block consumes a prefix of the queue in order: walking its active
 /// account slots in order, each slot with a deposit d > 0 consumes the next entry, which must
@@ -39,7 +42,7 @@ contract Settlement {
     bytes32 public constant COMMITTEE_TAG = keccak256("darkmatch.settlement.committee.v1");
     bytes32 public constant CAP_TAG = keccak256("darkmatch.settlement.cap.v1");
     uint256 public constant NONE = type(uint256).max;
-    uint256 public constant MAX_AMOUNT = (1 << 80) - 1;   // the circuit's cash bound
+    uint256 public constant MAX_AMOUNT = (1 << 64) - 1;   // the circuit's flow bound (FLOW_BITS)
     uint256 private constant HALF_ORDER =
         0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
@@ -56,6 +59,7 @@ contract Settlement {
         uint256 offNew;
         uint256 offDeposit;
         uint256 offWithdraw;
+        uint256 flowFields;     // 0: deposit/withdraw inside the account slot
     }
 
     struct Genesis {
@@ -90,6 +94,8 @@ contract Settlement {
     uint256 private immutable offNew_;
     uint256 private immutable offDeposit_;
     uint256 private immutable offWithdraw_;
+    uint256 private immutable flowBase;       // first flow field of slot 0 (minus accountBase)
+    uint256 private immutable flowStride;     // fields from one slot's flows to the next's
 
     uint256 public height;
     bytes32 public lastBlockHash;
@@ -143,16 +149,19 @@ contract Settlement {
     error Insolvent(uint256 owed, uint256 collateral);
 
     constructor(IPlonkKeyVerifier verifier_, IERC20Like token_, Layout memory l, Genesis memory g) {
+        uint256 flowWidth = l.flowFields == 0 ? l.accountFields : l.flowFields;
         if (l.nAccounts == 0 || l.offId >= l.accountFields || l.offOld >= l.accountFields
             || l.offNew >= l.accountFields || l.heightIndex >= l.nGlobals
             || (l.offActive != NONE && l.offActive >= l.accountFields)
-            || (l.offDeposit != NONE && l.offDeposit >= l.accountFields)
-            || (l.offWithdraw != NONE && l.offWithdraw >= l.accountFields)) revert WrongLayout(0);
+            || (l.offDeposit != NONE && l.offDeposit >= flowWidth)
+            || (l.offWithdraw != NONE && l.offWithdraw >= flowWidth)) revert WrongLayout(0);
         verifier = verifier_;
         token = token_;
         ledgerId = g.ledgerId;
         accountBase = l.nGlobals + l.nOrders * l.orderFields;
-        nPublic = accountBase + l.nAccounts * l.accountFields;
+        nPublic = accountBase + l.nAccounts * (l.accountFields + l.flowFields);
+        flowBase = l.flowFields == 0 ? 0 : l.nAccounts * l.accountFields;
+        flowStride = flowWidth;
         nGlobals_ = l.nGlobals;
         heightIndex_ = l.heightIndex;
         nAccounts_ = l.nAccounts;
@@ -203,8 +212,15 @@ contract Settlement {
         height = height_;
         lastBlockHash = h;
         lastSettledAt = block.timestamp;
+        _settled(pub);
         emit Settled(height_, h, depositHead);
     }
+
+    /// @dev Hooks for extensions (Escape.sol): each active account slot k of an accepted block
+    /// with its account id and withdrawal (0 without one), then the block's public inputs.
+    function _slotSettled(uint256[] calldata pub, uint256 k, uint256 id, uint256 withdrawn) internal virtual {}
+
+    function _settled(uint256[] calldata pub) internal virtual {}
 
     function _applyAccountSlots(uint256[] calldata pub, uint256 height_) private {
         uint256 head = depositHead;
@@ -214,8 +230,9 @@ contract Settlement {
             uint256 id = pub[base + offId_];
             if (commitmentOf[id] != pub[base + offOld_]) revert StaleCommitment(id);
             commitmentOf[id] = pub[base + offNew_];
+            uint256 flow = accountBase + flowBase + k * flowStride;
             if (offDeposit_ != NONE) {
-                uint256 d = pub[base + offDeposit_];
+                uint256 d = pub[flow + offDeposit_];
                 if (d != 0) {
                     Deposit storage e = depositAt[head];
                     if (head >= depositTail || e.account != id || e.amount != d) revert DepositMismatch(k, head);
@@ -223,14 +240,16 @@ contract Settlement {
                     head++;
                 }
             }
+            uint256 w = 0;
             if (offWithdraw_ != NONE) {
-                uint256 w = pub[base + offWithdraw_];
+                w = pub[flow + offWithdraw_];
                 if (w != 0) {
                     claimable[id] += w;
                     owed += w;
                     emit Withdrawable(id, w, height_);
                 }
             }
+            _slotSettled(pub, k, id, w);
         }
         depositHead = head;
     }
@@ -290,7 +309,7 @@ contract Settlement {
 
     /// @dev Signers recovered from EIP-191 signatures over `digest`, strictly increasing, all
     /// members, together holding more than 2/3 of the stake (signed * 3 > total * 2).
-    function _requireQuorum(bytes32 digest, bytes calldata signatures) private view {
+    function _requireQuorum(bytes32 digest, bytes calldata signatures) internal view {
         if (signatures.length % 65 != 0) revert BadSignature(signatures.length / 65);
         bytes32 ethHash = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
         uint256 signed = 0;
@@ -355,7 +374,7 @@ contract Settlement {
         return depositTail - depositHead;
     }
 
-    function _call(bytes memory data) private {
+    function _call(bytes memory data) internal {
         (bool ok, bytes memory ret) = address(token).call(data);
         if (!ok || (ret.length != 0 && !abi.decode(ret, (bool)))) revert TransferFailed();
     }

@@ -7,6 +7,7 @@ misspells it.
 
 * ``Preprocessed``  qM qL qR qO qC (selectors) and σ₁ σ₂ σ₃ (permutation):
   fixed by the circuit, built by ``setup``;
+* ``Selectors``     qM qL qR qO qC alone (their values on H check a zkey's witness);
 * ``Sigmas``        σ₁ σ₂ σ₃ alone (their values on H feed the grand product);
 * ``Wires``         the columns a, b, c (variable indices, or values on H);
 * ``ProofPolys``    what the prover commits to: the blinded a, b, c, the
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Preprocessed", "Sigmas", "Wires", "ProofPolys", "SELECTORS", "SIGMAS"]
+__all__ = ["Preprocessed", "Selectors", "Sigmas", "Wires", "ProofPolys", "SELECTORS", "SIGMAS"]
 
 SELECTORS = ("qm", "ql", "qr", "qo", "qc")
 SIGMAS = ("s1", "s2", "s3")
@@ -33,6 +34,15 @@ class Preprocessed:
     s1: np.ndarray
     s2: np.ndarray
     s3: np.ndarray
+
+
+@dataclass(frozen=True)
+class Selectors:
+    qm: np.ndarray
+    ql: np.ndarray
+    qr: np.ndarray
+    qo: np.ndarray
+    qc: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from circuits.builder import Circuit, ConstraintSystem
 from verifier.marshal import VerifyingKey
 
 from .commit import commit
@@ -26,8 +25,8 @@ __all__ = ["ProvingKey", "setup", "domain_power", "SELECTORS", "SIGMAS"]
 
 @dataclass
 class ProvingKey:
-    circuit: Circuit
-    cs: ConstraintSystem
+    circuit: object                          #: ``circuits.Circuit`` (or a stand-in: snarkjs.prove)
+    cs: object                               #: its ``circuits.ConstraintSystem``, or None
     domain: Domain
     vk: VerifyingKey
     srs_g1: np.ndarray                       #: [τʲ]₁ for j < n + 6
@@ -41,13 +40,14 @@ def _domain_power(rows: int) -> int:
     return max(3, (max(rows, 1) - 1).bit_length())
 
 
-def domain_power(circuit: Circuit) -> int:
+def domain_power(circuit) -> int:
     """log2 of the evaluation domain ``setup`` uses for ``circuit`` (the SRS power it needs)."""
     return _domain_power(circuit.n_gates)
 
 
-def setup(circuit: Circuit, srs):
-    """Preprocess ``circuit`` with ``srs``; returns ``(pk, vk)``."""
+def setup(circuit, srs):
+    """Preprocess ``circuit`` (a ``circuits.Circuit``) with ``srs``; returns ``(pk, vk)``."""
+    from circuits.builder import Circuit      # here: proving from a zkey never loads circuits
     if not isinstance(circuit, Circuit):
         raise TypeError("setup expects a circuits.Circuit")
     cs = circuit.compile()
@@ -69,10 +69,11 @@ def setup(circuit: Circuit, srs):
     pk.coeffs = Preprocessed(**coeffs)
     pk.coset = Preprocessed(**{name: dom.to_coset(p) for name, p in coeffs.items()})
     dom.precompute()
-    commitments = {name: commit(srs_g1, coeffs[name]) for name in SELECTORS + SIGMAS}
+    c = pk.coeffs
     pk.vk = VerifyingKey(
         n_public=cs.n_public, power=power, k1=K1, k2=K2,
-        Qm=commitments["qm"], Ql=commitments["ql"], Qr=commitments["qr"], Qo=commitments["qo"],
-        Qc=commitments["qc"], S1=commitments["s1"], S2=commitments["s2"], S3=commitments["s3"],
+        Qm=commit(srs_g1, c.qm), Ql=commit(srs_g1, c.ql), Qr=commit(srs_g1, c.qr),
+        Qo=commit(srs_g1, c.qo), Qc=commit(srs_g1, c.qc),
+        S1=commit(srs_g1, c.s1), S2=commit(srs_g1, c.s2), S3=commit(srs_g1, c.s3),
         X_2=srs.g2[1])
     return pk, pk.vk

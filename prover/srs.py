@@ -49,7 +49,6 @@ from verifier.errors import BadInput
 from verifier.fields import Q_MOD, R_MOD
 
 from .kernels import convert, fr, g1, msm, ntt
-from .kernels import srs_kernels as sk
 
 __all__ = [
     "SRS", "PtauError", "DevelopmentSRSWarning", "PtauLayout", "MAX_POWER",
@@ -83,6 +82,7 @@ class SRS:
 
     def lagrange_g1(self, p: int) -> np.ndarray:
         """[L_i^(p)(τ)]₁ for i < 2^p (cached; computed by the G1 inverse FFT when missing)."""
+        from .kernels import srs_kernels as sk     # not loaded by proving
         if not 0 <= p <= self.power:
             raise ValueError(f"Lagrange block 2^{p} outside this SRS (power {self.power})")
         if p not in self.lagrange:
@@ -225,6 +225,7 @@ def _read_points(layout, sid, count) -> np.ndarray:
 
 
 def _check_g1(P, what, allow_inf=False):
+    from .kernels import srs_kernels as sk     # not loaded by proving
     idx, kind = sk.check_points(P, allow_inf)
     if idx >= 0:
         why = {sk.BAD_RANGE: "has a coordinate that is not reduced mod q",
@@ -341,6 +342,7 @@ def dev_srs(power: int, *, rng=secrets) -> SRS:
     proofs, hence the warning and ``development=True``.  Use a ceremony's .ptau
     (``load_ptau``) for anything real.
     """
+    from .kernels import srs_kernels as sk     # not loaded by proving
     if not 1 <= power <= MAX_POWER:
         raise ValueError(f"dev_srs: power {power} outside 1..{MAX_POWER}")
     warnings.warn(f"dev_srs({power}): DEVELOPMENT SRS from a locally sampled tau — "

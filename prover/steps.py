@@ -97,8 +97,12 @@ class Prover:
     def solve(self) -> None:
         """Witness and public inputs; raises ``circuits.UnsatisfiedError`` on a failing gate."""
         pk = self.pk
-        w = pk.circuit.check(self.assignment, pk.cs)
-        self.witness, self.public = fr_from_ints(w), pk.circuit.public_values(w)
+        limbs = getattr(pk.circuit, "witness_limbs", None)
+        if limbs is not None:            # a zkey's circuit: the witness stays in limbs
+            self.witness, self.public = limbs(self.assignment)
+        else:
+            w = pk.circuit.check(self.assignment, pk.cs)
+            self.witness, self.public = fr_from_ints(w), pk.circuit.public_values(w)
         self.transcript = PlonkTranscript(pk.vk, self.public)
 
     def commit_wires(self) -> None:

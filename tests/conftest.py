@@ -6,16 +6,24 @@ node the interop tests skip — unless ``DARKMATCH_REQUIRE_SNARKJS=1`` (set by
 ``.ci/run``), which turns that skip into a failure.
 """
 
+import atexit
 import os
 import pathlib
 import shutil
 import subprocess
+import tempfile
 import warnings
 
 import pytest
 
 TESTS = pathlib.Path(__file__).resolve().parent
 VECTORS = TESTS / "vectors"
+
+# The prover's proving-key cache (prover.snarkjs.keycache) goes to a folder of this
+# run, not to the user's ~/.cache; every CLI the tests start inherits it.
+if "DARKMATCH_CACHE_DIR" not in os.environ:
+    os.environ["DARKMATCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="darkmatch-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["DARKMATCH_CACHE_DIR"], True)
 
 
 def _snarkjs_path():

@@ -23,15 +23,17 @@ Untrusted input goes through ``g1_validate`` / ``g2_validate``, which raise
 (x = y = 0, not on either curve since b ≠ 0) means infinity only when the caller
 passes ``allow_infinity=True`` (snarkjs and the .ptau format write infinity so).
 
-Constants are checked at import: q and r equal ``verifier.fields``, b = 3,
-b₂ = 3/(9 + u), both generators lie on their curves and G2_GEN has order r.
+py_ecc is imported on first use, not with this module: the prover reads keys and
+hashes points through this module but never needs G2 arithmetic, and py_ecc's
+import plus the checks below cost ~0.1 s of every ``darkmatch plonk prove``.
+When it is loaded the constants are checked against it: q and r equal
+``verifier.fields``, b = 3, b₂ = 3/(9 + u) and G2_GEN equal py_ecc's, both
+generators lie on their curves and G2_GEN has order r.
 """
-from py_ecc import optimized_bn128 as bn
 
 from .errors import BadInput
 from .fields import Q_MOD, R_MOD
 from .lincomb import g1_lincomb as _msm
-from .pairing import pairing_product_is_one as _product_is_one
 
 __all__ = [
     "CurveError", "G1", "G2", "G1_GEN", "G2_GEN", "B1", "B2",
@@ -46,11 +48,31 @@ G2 = tuple
 
 #: curve coefficient of G1: y² = x³ + B1
 B1 = 3
-#: twist coefficient b₂ = 3/(9 + u) as (c0, c1)
-B2 = tuple(int(c) for c in bn.b2.coeffs)
+#: twist coefficient b₂ = 3/(9 + u) as (c0, c1) (checked against py_ecc when it loads)
+B2 = (19485874751759354771024239261021720505790618469301721065564631296452457478373,
+      266929791119991161246907387137283842545076965332900288569378510910307636690)
 
 G1_GEN = (1, 2)
-G2_GEN = (tuple(int(c) for c in bn.G2[0].coeffs), tuple(int(c) for c in bn.G2[1].coeffs))
+#: py_ecc's (and EIP-197's) G2 generator, ((x0, x1), (y0, y1)) (checked when py_ecc loads)
+G2_GEN = ((10857046999023057135944570762232829481370756359578518086990519993285655852781,
+           11559732032986387107991004021392285783925812861821192530917403151452391805634),
+          (8495653923123431417604973247489272438418190587263600148770280649306958101930,
+           4082367875863433681332203403145435568316851327593401208105741076214120093531))
+
+
+class _PyEcc:
+    """Stands for py_ecc's ``optimized_bn128`` until first used: then imports it, checks this
+    module's constants against it (``_check``) and puts the real module in its place."""
+
+    def __getattr__(self, name):
+        global bn
+        from py_ecc import optimized_bn128
+        bn = optimized_bn128
+        _check()
+        return getattr(optimized_bn128, name)
+
+
+bn = _PyEcc()
 
 
 class CurveError(BadInput):
@@ -215,13 +237,18 @@ def pairing_check(pairs) -> bool:
             raise CurveError("pairing_check: G1 point is not on the curve")
         if not g2_is_on_curve(q):
             raise CurveError("pairing_check: G2 point is not on the twist curve")
-    # verifier.pairing: multi-Miller loop + one final exponentiation on plain ints
-    return _product_is_one(pairs)
+    # verifier.pairing: multi-Miller loop + one final exponentiation on plain ints (imported
+    # here: a prover never pairs, and the module's import-time checks cost ~20 ms)
+    from .pairing import pairing_product_is_one
+    return pairing_product_is_one(pairs)
 
 
-# ----------------------------------------------------------------- import checks
+# ----------------------------------------------------------------- checks on loading py_ecc
 
 def _check() -> None:
+    assert B2 == tuple(int(c) for c in bn.b2.coeffs), "b2 differs from py_ecc's"
+    assert G2_GEN == (tuple(int(c) for c in bn.G2[0].coeffs),
+                      tuple(int(c) for c in bn.G2[1].coeffs)), "G2 generator differs from py_ecc's"
     assert bn.field_modulus == Q_MOD, "py_ecc field modulus differs from q"
     assert bn.curve_order == R_MOD, "py_ecc curve order differs from r"
     assert bn.b == bn.FQ(B1), "G1 coefficient b is not 3"
@@ -229,6 +256,3 @@ def _check() -> None:
     assert g1_is_on_curve(G1_GEN), "G1 generator off the curve"
     assert g2_is_on_curve(G2_GEN), "G2 generator off the twist"
     assert g2_in_subgroup(G2_GEN), "G2 generator not of order r"
-
-
-_check()

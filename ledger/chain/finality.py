@@ -13,9 +13,15 @@ accepted.  ``Quorum.add(attestation, block)`` checks, in order:
    this height (``double-sign``), or the block's PLONK proof fails
    (``invalid-proof``, checked once per block with ``verifier.check``): the
    evidence body (both hashes and signatures, or the hash, signature and the
-   verifier's reason) is stored with ``Store.record_evidence(..., slash=True)``,
-   which slashes the whole stake and removes the validator from every quorum,
-   in one transaction; ``add`` then raises ``Misbehaviour`` naming it.
+   verifier's reason) is kept as *pending* evidence
+   (``Store.add_pending_evidence``) and ``add`` raises ``Misbehaviour``
+   naming it.  It slashes nobody here: slashing is chain state, done by the
+   block that carries the evidence (``ledger.chain.rules``), at the same
+   height on every node — a node that alone saw a double sign must still
+   count stake as the others do, or it would refuse their next block.  A
+   double sign is the ``ledger.core.evidence`` object a block can carry;
+   invalid-proof evidence is kept and logged only (checking it needs the
+   whole block and a proof verification, so no block carries it yet).
 
 ``is_final(height, hash)``: the unslashed validators that signed the block
 hold more than 2/3 of the total unslashed stake (3·signed > 2·total, integers,
@@ -35,10 +41,9 @@ failure:
 2. at a height this store already finalized: the same block is a no-op
    (its hash is returned); a different block is refused, and each of its
    signers who also signed the stored block double-signed: ``double-sign``
-   evidence, slashed (``Misbehaviour``);
+   evidence, kept pending (``Misbehaviour``);
 3. the unslashed signers hold > 2/3 of the unslashed stake (a signature by
-   a validator slashed here is ignored rather than refused: slashing follows
-   evidence this node saw, which the block's other signers may not have);
+   a validator the chain slashed is ignored rather than refused);
 4. the chain's rules against this node's head (``rules.check_block`` on the
    store's view);
 5. ``add`` for each counted signature, which checks the PLONK proof: if it
@@ -57,6 +62,7 @@ from verifier import check as verify_check
 from verifier.errors import Misbehaviour, Rejected
 
 from ledger.core.block import Block
+from ledger.core.evidence import DOUBLE_SIGN, make_evidence
 from ledger.chain.rules import block_tally, check_block, check_final, is_quorum, tally
 from ledger.chain.validator import Attestation
 
@@ -64,10 +70,10 @@ __all__ = ["Misbehaviour", "Quorum", "double_sign_evidence", "is_quorum"]
 
 
 def double_sign_evidence(first: Attestation, second: Attestation) -> dict:
-    """The evidence body for two attestations by one validator at one height."""
-    return {"height": first.height,
-            "first": {"hash": first.block_hash, "signature": first.signature.hex()},
-            "second": {"hash": second.block_hash, "signature": second.signature.hex()}}
+    """The ``ledger.core.evidence`` object for two attestations by one validator at one
+    height (in canonical order)."""
+    return make_evidence(DOUBLE_SIGN, first.height, (first.block_hash, first.signature),
+                         (second.block_hash, second.signature), validator=first.validator)
 
 
 class Quorum:
@@ -108,18 +114,18 @@ class Quorum:
         at_height = self._by_height.setdefault(height, {})
         prior = at_height.get(name)
         if prior is not None and prior.block_hash != att.block_hash:
-            self.store.record_evidence(name, "double-sign", height,
-                                       double_sign_evidence(prior, att), slash=True)
+            self.store.add_pending_evidence(DOUBLE_SIGN, name, height,
+                                            double_sign_evidence(prior, att))
             raise Misbehaviour(f"validator {name!r} signed two blocks at height {height}: "
-                               "slashed")
+                               "evidence kept (slashed by the block that carries it)")
         if self.vk is not None:
             ok, reason = self.proof_verdict(block)
             if not ok:
-                self.store.record_evidence(name, "invalid-proof", height, {
+                self.store.add_pending_evidence("invalid-proof", name, height, {
                     "height": height, "hash": att.block_hash,
-                    "signature": att.signature.hex(), "reason": reason}, slash=True)
+                    "signature": att.signature.hex(), "reason": reason})
                 raise Misbehaviour(f"validator {name!r} signed block {height} whose proof "
-                                   f"fails ({reason}): slashed")
+                                   f"fails ({reason}): evidence kept")
         at_height[name] = att
 
     def signers(self, height: int, block_hash: str) -> list:

@@ -13,12 +13,23 @@ transactions and ``_head``), kept apart so each file stays short.  The rules:
   ``invalid-proof`` (a signature on a block whose proof fails); the body is
   a JSON object (the conflicting blocks' hashes and signatures) that the
   finality layer defines and checks.
+* **Evidence as chain state**: the slashing that counts is the one a block
+  carries (``ledger.chain.rules``: ``Store.apply_block`` slashes and records
+  the evidence in the block's own transaction, and records a judged
+  operator equivocation in ``operator_faults``).  Evidence a node has seen
+  but no block carried yet is *pending* (``add_pending_evidence``,
+  ``pending_evidence``): kept, served to the operator, never slashing on
+  its own — otherwise a node that alone saw a double sign would count stake
+  differently from the rest and refuse their next block.
+  ``record_evidence(..., slash=True)`` remains for tools and tests that
+  slash by hand.
 * **Parameter changes** (``apply_param_change``) are recorded with the head's
   height and hold for later blocks.  Deciding that a quorum (> 2/3 of the
   stake) approved one is ``ledger.chain.params``'s job, not the store's.
 """
 
 import json
+from dataclasses import replace
 
 from circuits.settlement_data import MarketParams
 from verifier.errors import Conflict
@@ -27,6 +38,8 @@ from ledger.core import keys
 from ledger.core.codec import canonical_json, check_fields, get_int, get_str
 from ledger.core.genesis import MAX_STAKE, NAME_PATTERN
 from ledger.core.limits import HEIGHT_BOUND, INT64_BOUND, check_int
+from ledger.exchange.margin import FundingParams
+from ledger.chain.market_state import state_from_json, state_to_json
 from ledger.chain.rules import ValidatorRecord
 
 __all__ = ["GovernanceTables", "ValidatorRecord", "StoreError", "EVIDENCE_KINDS"]
@@ -39,6 +52,22 @@ class StoreError(Conflict):
 
     (Defined here, re-exported by ``ledger.chain.store``, so that this mixin needs no
     import of the store.)"""
+
+
+_PERP_FIELDS = ("liquidation_bps", "insurance_bps", "funding_rate_bps", "funding_cap_bps")
+
+
+def _change_perp(c, market_id: int, perp: dict) -> None:
+    """Apply a market change's perpetual fields inside the change's transaction."""
+    liq, ins, body = c.execute("SELECT liquidation_bps, insurance_bps, state FROM market_perp "
+                               "WHERE market_id = ?", (market_id,)).fetchone()
+    state = state_from_json(body)
+    funding = FundingParams(perp.get("funding_rate_bps", state.funding.rate_bps),
+                            perp.get("funding_cap_bps", state.funding.cap_bps))
+    c.execute("UPDATE market_perp SET liquidation_bps = ?, insurance_bps = ?, state = ? "
+              "WHERE market_id = ?", (perp.get("liquidation_bps", liq),
+                                      perp.get("insurance_bps", ins),
+                                      state_to_json(replace(state, funding=funding)), market_id))
 
 
 class GovernanceTables:
@@ -107,13 +136,54 @@ class GovernanceTables:
             rows = c.execute("SELECT * FROM evidence ORDER BY id").fetchall()
         return [(i, v, k, h, json.loads(b)) for i, v, k, h, b in rows]
 
+    def add_pending_evidence(self, kind: str, validator: str, height: int, body: dict) -> bool:
+        """Keep evidence this node saw until a block carries it; False if already kept."""
+        check_int(height, "evidence height", 0, HEIGHT_BOUND, error=StoreError)
+        key = f"{kind}|{validator}|{height}"
+        with self._write() as c:
+            return c.execute("INSERT OR IGNORE INTO pending_evidence VALUES (?, ?, ?, ?, ?)",
+                             (key, kind, validator, height,
+                              canonical_json(body).decode())).rowcount == 1
+
+    def pending_evidence(self) -> list:
+        """The pending evidence as (kind, validator, height, body dict), by height."""
+        with self._read() as c:
+            rows = c.execute("SELECT kind, validator, height, body FROM pending_evidence "
+                             "ORDER BY height, key").fetchall()
+        return [(k, v, h, json.loads(b)) for k, v, h, b in rows]
+
+    def operator_faults(self) -> list:
+        """The judged operator equivocations as (height, block height, body dict)."""
+        with self._read() as c:
+            rows = c.execute("SELECT height, block, body FROM operator_faults "
+                             "ORDER BY height").fetchall()
+        return [(h, b, json.loads(body)) for h, b, body in rows]
+
+    def _apply_evidence(self, c, block) -> None:
+        """Save what the evidence ``block`` carries does (inside ``apply_block``'s transaction;
+        ``ledger.chain.rules`` checked it)."""
+        for ev in block.evidence:
+            body = canonical_json(ev).decode()
+            if ev["kind"] == "double-sign":
+                self._slash(c, ev["validator"])
+                c.execute("INSERT OR IGNORE INTO evidence (validator, kind, height, body) "
+                          "VALUES (?, ?, ?, ?)", (ev["validator"], ev["kind"], ev["height"], body))
+            else:
+                c.execute("INSERT INTO operator_faults VALUES (?, ?, ?)",
+                          (ev["height"], block.height, body))
+            c.execute("DELETE FROM pending_evidence WHERE key = ?",
+                      (f"{ev['kind']}|{ev.get('validator', '')}|{ev['height']}",))
+
     # ------------------------------------------------------------ parameter changes
     def apply_param_change(self, change: dict, *, expected_height: int = None,
                            approval=()) -> int:
         """Record and apply one parameter change; returns its id.
 
         ``{"kind": "market", "market_id", "im_bps", "mm_bps", "fee_bps", "band_bps"}``
-        replaces a market's rates; ``{"kind": "validator", "name", "public_key",
+        replaces a market's rates; its optional ``liquidation_bps``, ``insurance_bps`` (the
+        fee share of the insurance fund; the rest goes to the validators),
+        ``funding_rate_bps`` and ``funding_cap_bps`` replace the perpetual market's
+        (``ledger.chain.market_state``), the ones left out stay; ``{"kind": "validator", "name", "public_key",
         "stake"}`` adds a validator or sets its stake (0 removes it; a slashed
         validator cannot return, and a name keeps its key).  It holds for the
         blocks after the current head (recorded with the head's height).  The
@@ -127,9 +197,11 @@ class GovernanceTables:
             kind = change.get("kind") if isinstance(change, dict) else None
             if kind == "market":
                 check_fields(change, "market change", ("kind", "market_id", "im_bps", "mm_bps",
-                                                       "fee_bps", "band_bps"))
+                                                       "fee_bps", "band_bps"), _PERP_FIELDS)
                 p = MarketParams(*(get_int(change, k, "market change", 0, INT64_BOUND) for k in
                                    ("market_id", "im_bps", "mm_bps", "fee_bps", "band_bps")))
+                perp = {k: get_int(change, k, "market change", 0, 10_001)
+                        for k in _PERP_FIELDS if k in change}
             elif kind == "validator":
                 w = "validator change"
                 check_fields(change, w, ("kind", "name", "public_key", "stake"))
@@ -152,6 +224,8 @@ class GovernanceTables:
                                 (p.im_bps, p.mm_bps, p.fee_bps, p.band_bps, p.market_id))
                 if cur.rowcount != 1:
                     raise StoreError(f"unknown market {p.market_id}")
+                if perp:
+                    _change_perp(c, p.market_id, perp)
             else:
                 row = c.execute("SELECT public_key, slashed FROM validators WHERE name = ?",
                                 (name,)).fetchone()

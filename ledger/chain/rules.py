@@ -24,11 +24,28 @@ the block's height, its nullifier is unspent.
 the market exists with exactly the block's parameters and its mark moves at
 most the band (``mark_move_ok``); each order passes ``check_order`` and no
 order appears twice; each active account slot names an account of the
-block's market whose commitment is the slot's old one; the state root is the
-root after the slots' new commitments.  The proof is ``check_proof``'s, with
+block's market whose commitment is the slot's old one; each withdrawal
+request the block carries is signed by its account's key (the block ties it to
+its slot, ``ledger.core.block``); the state root is the root after the slots'
+new commitments.  An account that registered an encryption key is only
+touched by an encrypted block, whose slot carries exactly that key (the proof
+binds the ciphertext to it).  The proof is ``check_proof``'s, with
 the verdict passed in (``proof_verdict(block) -> (ok, reason)``), so that
 these rules run without a verifier in tests and with ``verifier.check`` on
 every real path.
+
+**Evidence** (``check_evidence``, in ``check_block``; written in
+``ledger.chain.judge`` with the proposer check): each evidence item a
+block carries (``ledger.core.evidence``) must prove what it says against the
+view *before* the block: a ``double-sign`` names a registered, unslashed
+validator whose key verifies both attestations; an ``operator-equivocation``
+needs a genesis operator whose key verifies both proposal signatures, at a
+height not already judged.  ``apply_block`` then slashes each double-signer's
+whole stake and records each judged operator height, so slashing takes effect
+at the block that carries the evidence, on every node alike: a node never
+slashes on evidence only it has seen (it keeps that evidence for a block to
+carry, ``ledger.chain.finality``).  The block's own signatures are counted
+against the view before it (a validator slashed by block h still signed h).
 
 **Quorum** (``tally``): every signature is by a distinct registered validator
 and verifies over the signed message; the unslashed signers' stake counts;
@@ -44,16 +61,19 @@ ledger's): SHA-256 costs microseconds per account where Python Poseidon
 costs milliseconds.  A Poseidon Merkle tree replaces it (new domain tag) once
 light clients or in-circuit membership proofs need paths.
 
-**Mark price.**  A block's mark price M is the operator's oracle input
-(docs/design.md §Statement); the circuit bounds the clearing price by the
-band around M, and ``mark_move_ok`` bounds M itself per block against the
-ledger's last mark, so an operator cannot walk the price away in one batch.
+**Market figures** (``ledger.chain.market_state.next_market_state``, after
+the parameters): the index from the block's observations (an oracle
+market's quorum, ``ledger.chain.oracle_quorum``), the mark = the index
+clamped to the last mark ± band, the reduce-only flag, the funding index,
+the insurance fund before and after, and the validators' rewards.  A market
+without an oracle (development) takes the block's M as its index, which the
+clamp then bounds to the band around the last mark (``mark_move_ok``).
 
 Every refusal is ``Rejected`` (``BlockRejected`` for a block), one line.
 """
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from circuits.settlement_data import BPS, MarketParams
@@ -61,13 +81,20 @@ from verifier.errors import Rejected
 
 from ledger.core import keys
 from ledger.core.block import Block
+from ledger.chain.judge import (NotProposer, apply_evidence, check_evidence, check_proposer,
+                                select_evidence)
 from ledger.core.domains import STATE_ROOT_DOMAIN
 from ledger.core.genesis import Genesis, genesis_hash
+from ledger.chain.market_state import (MarketRejected, MarketState, initial_state,
+                                       next_market_state)
 
 __all__ = [
-    "Account", "Market", "ValidatorRecord", "LedgerView", "Tally", "BlockRejected",
-    "genesis_view", "check_order", "check_block", "check_proof", "apply_block", "tally",
+    "NotProposer", "check_proposer", "Account", "Market", "ValidatorRecord", "LedgerView",
+    "Tally", "BlockRejected",
+    "genesis_view", "check_order", "check_evidence", "select_evidence",
+    "check_block", "check_proof", "apply_block", "tally",
     "block_tally", "check_final", "replay_block", "is_quorum", "state_root", "mark_move_ok",
+    "encryption_keys", "check_block_state",
 ]
 
 
@@ -86,6 +113,7 @@ class Account:
 class Market:
     params: MarketParams
     mark_price: int        #: the last block's mark (the genesis mark before the first)
+    state: MarketState = MarketState()     #: funding, insurance, rewards, breaker
 
 
 @dataclass(frozen=True)
@@ -107,9 +135,15 @@ class LedgerView:
     markets: dict           #: market id → Market
     nullifiers: dict        #: nullifier (hex) → height of the block that spent it
     validators: dict        #: name → ValidatorRecord
+    chain_id: str = ""      #: the genesis's chain id (observations name it)
+    #: account id → its registered encryption key (x, y) (genesis; absent: none registered)
+    encryption_keys: dict = field(default_factory=dict)
+    operator: str = None    #: the genesis operator's public key (hex), or None
+    operator_faults: frozenset = frozenset()    #: heights of judged operator equivocations
 
     def __post_init__(self):
-        for name in ("accounts", "markets", "nullifiers", "validators"):
+        object.__setattr__(self, "operator_faults", frozenset(self.operator_faults))
+        for name in ("accounts", "markets", "nullifiers", "validators", "encryption_keys"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(value))
@@ -132,10 +166,18 @@ def genesis_view(genesis: Genesis) -> LedgerView:
         0, genesis_hash(genesis),
         {a.account_id: Account(a.public_key, a.market_id, a.initial_state().commitment())
          for a in genesis.accounts},
-        {m.params.market_id: Market(m.params, m.mark_price) for m in genesis.markets},
+        {m.params.market_id: Market(m.params, m.mark_price, initial_state(m))
+         for m in genesis.markets},
         {},
         {v.name: ValidatorRecord(v.name, v.public_key, v.stake, False, 0)
-         for v in genesis.validators})
+         for v in genesis.validators}, chain_id=genesis.chain_id,
+        encryption_keys=encryption_keys(genesis), operator=genesis.operator)
+
+
+def encryption_keys(genesis: Genesis) -> dict:
+    """account id → registered encryption key, for the genesis accounts that have one."""
+    return {a.account_id: tuple(a.encryption_key) for a in genesis.accounts
+            if a.encryption_key is not None}
 
 
 # ------------------------------------------------------------------ state root and mark
@@ -187,6 +229,11 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
     ``expected_parent``: the writer's idea of the head's hash (the store passes the
     head it read before its transaction, so two writers cannot both extend it).
     """
+    return check_block_state(view, block, expected_parent)[0]
+
+
+def check_block_state(view: LedgerView, block, expected_parent: str = None) -> tuple:
+    """``check_block``'s checks; (account updates, the market's ``MarketState`` after)."""
     if not isinstance(block, Block):
         raise BlockRejected("apply_block needs a Block")
     h = block.height
@@ -209,9 +256,19 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
     p = block.params
     if market.params != p:
         reject(f"market {block.market_id} parameters differ from the ledger's")
-    if not mark_move_ok(market.mark_price, block.mark_price, p.band_bps):
-        reject(f"mark price {block.mark_price} moves more than the band ({p.band_bps} bps) "
-               f"from the ledger's last mark {market.mark_price}")
+    try:
+        market_after = next_market_state(market.state, market.mark_price, block,
+                                         view.validators, view.chain_id)
+    except MarketRejected as e:
+        reject(str(e))
+    judged = view                   # two items about one validator: the second is refused
+    for i, ev in enumerate(block.evidence):
+        try:
+            check_evidence(judged, ev, f"evidence[{i}]")
+        except Rejected as e:
+            reject(str(e))
+        validators, faults = apply_evidence(judged, [ev])
+        judged = replace(judged, validators=validators, operator_faults=faults)
     seen = set()
     for j, order in enumerate(block.orders):
         if order is None:
@@ -237,10 +294,21 @@ def check_block(view: LedgerView, block, expected_parent: str = None) -> dict:
         if acc.commitment != slot.old:
             reject(f"account slot {k}: old commitment of account {slot.account} is not "
                    "the ledger's")
+        key = view.encryption_keys.get(slot.account)
+        if key is not None and not block.encrypted:
+            reject(f"account slot {k}: account {slot.account} registered an encryption key, "
+                   "the block carries no encrypted opening")
+        if block.encrypted and block.ciphertexts()[slot.account].key != key:
+            reject(f"account slot {k}: encryption key of account {slot.account} is not the "
+                   "registered one")
         updates[slot.account] = slot.new
+    for w in block.withdrawals:          # the block ties each to its slot (ledger.core.block)
+        acc = view.accounts.get(w.account)
+        if acc is None or not w.verify(acc.public_key):
+            reject(f"withdrawal request of account {w.account}: bad signature")
     if view.state_root(updates) != block.state_root:
         reject("state root differs from the root after this block")
-    return updates
+    return updates, market_after
 
 
 def check_proof(block, proof_verdict, n_public: int = None) -> None:
@@ -256,15 +324,17 @@ def check_proof(block, proof_verdict, n_public: int = None) -> None:
 
 def apply_block(view: LedgerView, block, expected_parent: str = None) -> LedgerView:
     """The view after ``block`` (``check_block`` first; ``BlockRejected`` if it fails)."""
-    updates = check_block(view, block, expected_parent)
+    updates, market_after = check_block_state(view, block, expected_parent)
     accounts = {a: (replace(acc, commitment=updates[a]) if a in updates else acc)
                 for a, acc in view.accounts.items()}
     markets = {**view.markets,
                block.market_id: replace(view.markets[block.market_id],
-                                        mark_price=block.mark_price)}
+                                        mark_price=block.mark_price, state=market_after)}
     nullifiers = {**view.nullifiers, **{nf: block.height for nf in block.nullifiers()}}
+    validators, faults = apply_evidence(view, block.evidence)
     return replace(view, height=block.height, head_hash=block.hash(), accounts=accounts,
-                   markets=markets, nullifiers=nullifiers)
+                   markets=markets, nullifiers=nullifiers, validators=validators,
+                   operator_faults=faults)
 
 
 # ------------------------------------------------------------------ quorum

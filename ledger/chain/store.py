@@ -13,11 +13,17 @@ and a rejected block changes nothing.  ``:memory:`` is refused (no WAL).
 
     meta(key, value)               schema_version, chain_id, genesis (canonical JSON), genesis_hash
     markets(market_id, im/mm/fee/band_bps, mark_price)     current parameters, last mark price
+    market_perp(market_id → markets, liquidation_bps, insurance_bps, state)
+                                   state: JSON of ``ledger.chain.market_state.MarketState``
+                                   (funding index, insurance fund, shortfall, index,
+                                   breaker, validators' rewards)
     accounts(account_id, public_key, market_id, commitment, height)   commitment: 64 hex digits
     validators(name, public_key, stake, slashed, slashed_stake)
     blocks(height, hash, parent_hash, body)                body: canonical block JSON
     nullifiers(nullifier, height → blocks, slot)
     evidence(id, validator → validators, kind, height, body), one per (validator, kind, height)
+    pending_evidence(key, kind, validator, height, body)   seen here, not yet in a block
+    operator_faults(height, block, body)                   operator equivocations judged by a block
     param_changes(id, height, body, approval)   see ``apply_param_change``
 
 The validator, evidence and parameter-change methods (``validators``,
@@ -60,21 +66,25 @@ from ledger.core.block import Block, block_from_json, block_to_json
 from ledger.core.codec import canonical_json
 from ledger.core.genesis import Genesis, genesis_from_json, genesis_hash, genesis_to_json
 from ledger.chain.governance import EVIDENCE_KINDS, GovernanceTables, StoreError
+from ledger.chain.market_state import initial_state, state_from_json, state_to_json
 from ledger.chain.rules import (Account, BlockRejected, LedgerView, Market, ValidatorRecord,
-                                check_block, state_root)
+                                check_block_state, encryption_keys, state_root)
 
 __all__ = [
     "Store", "StoreError", "BlockRejected", "ValidatorRecord", "SCHEMA_VERSION",
     "EVIDENCE_KINDS",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS markets (market_id INTEGER PRIMARY KEY,
         im_bps INTEGER NOT NULL, mm_bps INTEGER NOT NULL, fee_bps INTEGER NOT NULL,
         band_bps INTEGER NOT NULL, mark_price INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS market_perp (market_id INTEGER PRIMARY KEY
+        REFERENCES markets(market_id), liquidation_bps INTEGER NOT NULL,
+        insurance_bps INTEGER NOT NULL, state TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS accounts (account_id INTEGER PRIMARY KEY,
         public_key TEXT NOT NULL, market_id INTEGER NOT NULL REFERENCES markets(market_id),
         commitment TEXT NOT NULL, height INTEGER NOT NULL)""",
@@ -90,6 +100,10 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY AUTOINCREMENT,
         validator TEXT NOT NULL REFERENCES validators(name), kind TEXT NOT NULL,
         height INTEGER NOT NULL, body TEXT NOT NULL, UNIQUE (validator, kind, height))""",
+    """CREATE TABLE IF NOT EXISTS pending_evidence (key TEXT PRIMARY KEY, kind TEXT NOT NULL,
+        validator TEXT NOT NULL, height INTEGER NOT NULL, body TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS operator_faults (height INTEGER PRIMARY KEY,
+        block INTEGER NOT NULL, body TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS param_changes (id INTEGER PRIMARY KEY AUTOINCREMENT,
         height INTEGER NOT NULL, body TEXT NOT NULL, approval TEXT NOT NULL DEFAULT '[]')""",
 ]
@@ -228,6 +242,9 @@ class Store(GovernanceTables):
             c.executemany("INSERT INTO markets VALUES (?, ?, ?, ?, ?, ?)", [
                 (m.params.market_id, m.params.im_bps, m.params.mm_bps, m.params.fee_bps,
                  m.params.band_bps, m.mark_price) for m in genesis.markets])
+            c.executemany("INSERT INTO market_perp VALUES (?, ?, ?, ?)", [
+                (m.params.market_id, m.params.liquidation_bps, m.params.insurance_bps,
+                 state_to_json(initial_state(m))) for m in genesis.markets])
             c.executemany("INSERT INTO validators (name, public_key, stake) VALUES (?, ?, ?)",
                           [(v.name, v.public_key, v.stake) for v in genesis.validators])
             c.executemany("INSERT INTO accounts VALUES (?, ?, ?, ?, 0)", [
@@ -320,10 +337,25 @@ class Store(GovernanceTables):
     def market(self, market_id: int):
         """(MarketParams, last mark price) of a market."""
         with self._read() as c:
-            row = c.execute("SELECT * FROM markets WHERE market_id = ?", (market_id,)).fetchone()
-        if row is None:
+            m = self._markets(c).get(market_id)
+        if m is None:
             raise StoreError(f"unknown market {market_id}")
-        return MarketParams(*row[:5]), row[5]
+        return m.params, m.mark_price
+
+    def market_state(self, market_id: int):
+        """The market's public ``MarketState`` (funding, insurance, rewards, breaker)."""
+        with self._read() as c:
+            m = self._markets(c).get(market_id)
+        if m is None:
+            raise StoreError(f"unknown market {market_id}")
+        return m.state
+
+    def _markets(self, c) -> dict:
+        return {r[0]: Market(MarketParams(*r[:5], r[6], r[7]), r[5], state_from_json(r[8]))
+                for r in c.execute("SELECT m.market_id, m.im_bps, m.mm_bps, m.fee_bps, "
+                                   "m.band_bps, m.mark_price, p.liquidation_bps, "
+                                   "p.insurance_bps, p.state FROM markets m JOIN market_perp p "
+                                   "ON m.market_id = p.market_id")}
 
     def spent_at(self, nullifier: str):
         """The height of the block that spent ``nullifier``, or None."""
@@ -338,11 +370,27 @@ class Store(GovernanceTables):
         height, head_hash = self._head(c)
         accounts = {a: Account(k, m, int(h, 16)) for a, k, m, h in
                     c.execute("SELECT account_id, public_key, market_id, commitment FROM accounts")}
-        markets = {r[0]: Market(MarketParams(*r[:5]), r[5])
-                   for r in c.execute("SELECT * FROM markets")}
+        markets = self._markets(c)
         validators = {r[0]: ValidatorRecord(r[0], r[1], r[2], bool(r[3]), r[4])
                       for r in c.execute("SELECT * FROM validators")}
-        return LedgerView(height, head_hash, accounts, markets, _Nullifiers(c), validators)
+        faults = frozenset(r[0] for r in c.execute("SELECT height FROM operator_faults"))
+        return LedgerView(height, head_hash, accounts, markets, _Nullifiers(c), validators,
+                          chain_id=self._meta(c, "chain_id") or "",
+                          encryption_keys=self._encryption_keys(c), operator=self._operator(c),
+                          operator_faults=faults)
+
+    def _encryption_keys(self, c) -> dict:
+        """The genesis-registered encryption keys (read once: the genesis never changes)."""
+        if self.__dict__.get("_enc_keys") is None:
+            self._enc_keys = encryption_keys(genesis_from_json(json.loads(
+                self._meta(c, "genesis"))))
+        return self._enc_keys
+
+    def _operator(self, c):
+        """The genesis operator's public key (hex) or None, read once."""
+        if "_operator_key" not in self.__dict__:
+            self._operator_key = json.loads(self._meta(c, "genesis") or "{}").get("operator")
+        return self._operator_key
 
     def view(self) -> LedgerView:
         """A snapshot of the ledger for the rules (``ledger.chain.rules``); its nullifiers
@@ -352,8 +400,9 @@ class Store(GovernanceTables):
         return replace(v, nullifiers=_Nullifiers(self))
 
     def _check(self, c, block: Block, expected_parent: str):
-        """``rules.check_block`` on the state read in ``c``; the account updates."""
-        return check_block(self._view(c), block, expected_parent)
+        """``rules.check_block_state`` on the state read in ``c``: (account updates, the
+        market's state after the block)."""
+        return check_block_state(self._view(c), block, expected_parent)
 
     def check_block(self, block: Block, *, expected_parent: str) -> None:
         """Run every state check of ``block`` without storing it; ``BlockRejected`` if one fails."""
@@ -366,7 +415,7 @@ class Store(GovernanceTables):
         On ``BlockRejected`` (or any error, or a crash) nothing of the block is stored.
         """
         with self._write() as c:
-            updates = self._check(c, block, expected_parent)
+            updates, market_after = self._check(c, block, expected_parent)
             bh = block.hash()
             c.execute("INSERT INTO blocks VALUES (?, ?, ?, ?)",
                       (block.height, bh, block.parent_hash,
@@ -378,4 +427,7 @@ class Store(GovernanceTables):
                           [(_hex(v), block.height, a) for a, v in updates.items()])
             c.execute("UPDATE markets SET mark_price = ? WHERE market_id = ?",
                       (block.mark_price, block.market_id))
+            c.execute("UPDATE market_perp SET state = ? WHERE market_id = ?",
+                      (state_to_json(market_after), block.market_id))
+            self._apply_evidence(c, block)
         return bh

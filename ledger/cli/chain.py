@@ -3,8 +3,11 @@
     darkmatch chain up [--port 8545]                 # anvil on 127.0.0.1 until Ctrl-C
     darkmatch chain deploy --vk vk.json --layout layout.json --genesis genesis.json \\
                            [--token ADDRESS] [--out deployment.json]
+    darkmatch chain deploy --vk vk.json --ledger genesis.json --slots N [--accounts K] \\
+                           --validator URL ... [--owner ID=ADDRESS ...]   # a darkmatch ledger
     darkmatch chain status  [--deployment deployment.json]
     darkmatch chain deposit --account ID --amount N [--mint]
+    darkmatch chain withdraw --account-dir DIR --amount N [--out withdrawals]
     darkmatch chain claim   --account ID
 
 Every command but ``up`` takes ``--rpc URL`` (default http://127.0.0.1:8545)
@@ -13,6 +16,8 @@ evm key``) or else the node's first unlocked account (anvil's).  The file
 formats are ``ledger.ethereum.config``'s.  A refusal by the contract prints
 one line naming it (e.g. ``NothingToClaim``) and exits 1; bad input exits 2.
 """
+
+import os
 
 __all__ = ["register"]
 
@@ -80,20 +85,65 @@ def run_up(args) -> int:
         node.stop()
 
 
+def _ledger_layout_genesis(args, sender):
+    """(layout, settlement genesis) of a darkmatch ledger (``--ledger``): the N×K circuit's
+    layout, each validator node's Ethereum address (its /status), the owners given."""
+    from ledger.core.genesis import load_genesis as load_ledger
+    from ledger.ethereum.anchor import settlement_genesis
+    from ledger.ethereum.settlement import settlement_layout
+    from ledger.node.client import statuses
+    if args.slots is None:
+        _fail("--ledger needs --slots N (and --accounts K if not N): the operator's circuit")
+    if not args.validator:
+        _fail("--ledger needs every validator node's URL (--validator URL ...)")
+    try:
+        ledger = load_ledger(args.ledger)
+    except ValueError as e:
+        _fail(e)
+    committee = {}
+    for url, st in statuses(args.validator).items():
+        if not isinstance(st, dict):
+            _fail(f"validator {url}: {st}")
+        address = (st.get("ethereum") or {}).get("address")
+        if not address:
+            _fail(f"validator {url} has no Ethereum key (eth.key)")
+        committee[st.get("validator")] = address
+    owners = {}
+    for item in args.owner:
+        ident, _, address = item.partition("=")
+        if not ident.isdigit() or not address:
+            _fail(f"--owner must be ACCOUNT=ADDRESS: {item!r}")
+        owners[int(ident)] = address
+    default = getattr(sender, "address", sender)
+    owners = {a.account_id: owners.get(a.account_id, default) for a in ledger.accounts}
+    try:
+        genesis = settlement_genesis(ledger, committee, owners, stake_unit=args.stake_unit,
+                                     cap_bps=args.cap_bps)
+    except ValueError as e:
+        _fail(e)
+    k = args.slots if args.accounts is None else args.accounts
+    return settlement_layout(args.slots, k), genesis
+
+
 def run_deploy(args) -> int:
     from ledger.ethereum.chain import ChainError
     from ledger.ethereum.config import ConfigError, load_genesis, load_layout, write_deployment
     from ledger.ethereum.deploy import at, deploy, deploy_verifier
     from ledger.cli.evm import _vk
     vk = _vk(args.vk)
-    try:
-        layout, genesis = load_layout(args.layout), load_genesis(args.genesis)
-    except ConfigError as e:
-        _fail(e)
-    if layout.n_public != vk.n_public:
-        _fail(f"layout has {layout.n_public} public inputs, the key {vk.n_public}")
     w3 = _connect(args)
     sender = _sender(args, w3)
+    if args.ledger:
+        layout, genesis = _ledger_layout_genesis(args, sender)
+    else:
+        if not (args.layout and args.genesis):
+            _fail("give --ledger genesis.json (a darkmatch ledger) or --layout and --genesis")
+        try:
+            layout, genesis = load_layout(args.layout), load_genesis(args.genesis)
+        except ConfigError as e:
+            _fail(e)
+    if layout.n_public != vk.n_public:
+        _fail(f"layout has {layout.n_public} public inputs, the key {vk.n_public}")
     try:
         verifier = deploy_verifier(w3, vk, sender)
         token = at(w3, "TestToken", args.token) if args.token else \
@@ -159,6 +209,31 @@ def run_claim(args) -> int:
     return 0
 
 
+def run_withdraw(args) -> int:
+    """Sign a withdrawal request from the account's state the contract last settled."""
+    import json
+    from ledger.cli.account import load_account
+    from ledger.core.keys import atomic_write
+    from ledger.ethereum.withdrawals import new_withdrawal, request_to_json
+    key, account, _ = load_account(args.account_dir)
+    w3 = _connect(args)
+    _, s, _ = _deployment(args, w3)
+    commitment = s.functions.commitmentOf(account).call()
+    if commitment == 0:
+        _fail(f"account {account} has no commitment on the settlement contract")
+    try:
+        req = new_withdrawal(key, account, args.amount, commitment)
+    except ValueError as e:
+        _fail(e)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, f"withdraw-{account}.json")
+    atomic_write(path, (json.dumps(request_to_json(req), indent=1) + "\n").encode(), mode=0o644,
+                 overwrite=True)
+    print(f"withdrawal of {args.amount} from account {account} signed: {path} "
+          "(give it to the operator: operator batch --withdrawals DIR)")
+    return 0
+
+
 def _positive(text):
     import argparse
     try:
@@ -189,8 +264,21 @@ def register(sub) -> None:
     d = s.add_parser("deploy", help="deploy verifier, settlement (and a test token)")
     common(d, deployment=False)
     d.add_argument("--vk", default="verification_key.json")
-    d.add_argument("--layout", required=True, help="public-input layout JSON")
-    d.add_argument("--genesis", required=True, help="settlement genesis JSON")
+    d.add_argument("--ledger", metavar="FILE", help="a darkmatch ledger's genesis.json: the "
+                   "layout and contract genesis follow from it, --slots/--accounts and the "
+                   "validator nodes (--validator URL, their eth.key addresses)")
+    d.add_argument("--slots", type=int, help="with --ledger: the operator's order slots N")
+    d.add_argument("--accounts", type=int, help="with --ledger: account slots K (default N)")
+    d.add_argument("--validator", action="append", default=[], metavar="URL",
+                   help="with --ledger: a validator node (repeat for each)")
+    d.add_argument("--owner", action="append", default=[], metavar="ACCOUNT=ADDRESS",
+                   help="with --ledger: an account's withdrawal address (default: the sender)")
+    d.add_argument("--stake-unit", type=_positive, default=1,
+                   help="with --ledger: collateral tokens per unit of ledger stake (default 1)")
+    d.add_argument("--cap-bps", type=_positive, default=10_000,
+                   help="with --ledger: collateral cap in basis points of the stake (default 10000)")
+    d.add_argument("--layout", help="public-input layout JSON (without --ledger)")
+    d.add_argument("--genesis", help="settlement genesis JSON (without --ledger)")
     d.add_argument("--token", help="existing ERC-20 collateral token (default: deploy a TestToken)")
     d.add_argument("--out", default="deployment.json")
     d.set_defaults(func=run_deploy)
@@ -205,6 +293,13 @@ def register(sub) -> None:
     dp.add_argument("--amount", type=_positive, required=True)
     dp.add_argument("--mint", action="store_true", help="mint the amount first (test token only)")
     dp.set_defaults(func=run_deposit)
+
+    wd = s.add_parser("withdraw", help="sign a withdrawal request for the operator")
+    common(wd)
+    wd.add_argument("--account-dir", required=True, help="the trader's account folder (key.pem)")
+    wd.add_argument("--amount", type=_positive, required=True)
+    wd.add_argument("--out", default="withdrawals", help="folder for withdraw-<id>.json")
+    wd.set_defaults(func=run_withdraw)
 
     cl = s.add_parser("claim", help="claim an account's settled withdrawals (as its owner)")
     common(cl)

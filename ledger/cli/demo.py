@@ -3,15 +3,28 @@
 Sets up a ledger in a working folder (``--out``, default ``darkmatch-demo``):
 a genesis with 4 validators and 8 traders on one perpetual market, a
 development SRS and the 8×8 settlement circuit's keys; then runs
-``--batches`` batches (default 3), each one: every trader commits to an order
+``--batches`` batches (default 5), each one: every trader commits to an order
 and signs it, the operator matches and proves the batch, every validator
 checks it against its own ledger and the proof and signs, and every node
 stores the block once validators with more than 2/3 of the stake signed
-(``ledger.operator.scenario``).  A progress bar follows the steps; a summary table
-gives, per batch, the clearing price, volume, orders, gates, prove and verify
-time and the finality latency.  Every finalized block is written to
+(``ledger.operator.scenario``).  The market is a perpetual one: validators sign
+prices from a simulated feed that takes a −12 % shock at block 3, so the
+breaker trips (reduce-only) and releases, and a leveraged trader is
+liquidated.  A progress bar follows the steps; a summary table gives, per
+batch, the clearing price, mark and index, volume, orders, the funding index,
+insurance fund, breaker and liquidations, prove and verify time and the
+finality latency.  Every finalized block is written to
 ``blocks/`` for ``darkmatch verify`` (or, with its proof and public inputs,
 ``snarkjs plonk verify``).
+
+On-chain settlement (``--chain``, default ``in-process``: py-evm through
+eth-tester, nothing but ``pip install``; ``--rpc URL`` for a node such as
+anvil; ``none`` to skip): the ledger's contracts are deployed
+(``Market.attach_chain``), every trader deposits ``DEPOSIT`` test tokens on
+the vault before the first batch (the first block credits them), every
+finalized block is settled on the contract, and in the last batch trader 1
+withdraws ``WITHDRAWAL`` with a signed request and claims it.  The table gains
+the gas of ``settle`` and the hard-finality latency (stored final → settled).
 """
 
 import os
@@ -19,7 +32,10 @@ import shutil
 import statistics
 import time
 
-__all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS"]
+__all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS", "DEPOSIT", "WITHDRAWAL"]
+
+DEPOSIT = 1_000_000          #: each trader's on-chain deposit before the first batch
+WITHDRAWAL = 250_000         #: what trader 1 withdraws in the last batch
 
 
 def _check_args(args):
@@ -31,6 +47,8 @@ def _check_args(args):
         raise UserError(f"--traders must be between 2 and {MAX_BATCH_SLOTS}")
     if not 1 <= args.validators <= 32:
         raise UserError("--validators must be between 1 and 32")
+    if args.rpc and args.chain != "in-process":
+        raise UserError("--rpc names the chain itself: leave --chain out")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UserError(f"--out is not a directory: {args.out}")
     if os.path.exists(os.path.join(args.out, "genesis.json")):
@@ -62,12 +80,13 @@ def run(args) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
+    from ledger.ethereum.chain import ChainError
     from ledger.operator.scenario import Market
     from prover.kernels.warmup import warmup
 
     console = Console(highlight=False)
     if not console.is_terminal:
-        console.width = max(console.width, 116)     # the summary table in logs and pipes
+        console.width = max(console.width, 200)     # the summary table in logs and pipes
     if args.fresh:
         _remove_demo_files(args.out)
     console.print(f"darkmatch demo: {args.traders} traders, {args.validators} validators, "
@@ -86,6 +105,7 @@ def run(args) -> int:
     console.print(f"  kernels {t_jit:.1f} s; setup {t_setup:.1f} s: {market.gates:,} gates "
                   f"({market.n_slots} order x {market.k_slots} account slots); the SRS is a "
                   "development one (NOT for production: use `darkmatch ceremony`)")
+    chain = _attach_chain(args, market, console)
     reports = []
     columns = (TextColumn("  {task.description:<44}"), BarColumn(),
                TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
@@ -98,25 +118,80 @@ def run(args) -> int:
                     bar.update(task, advance=1, description=f"batch {height}: {name}")
                 def note(msg, task=task, height=height):
                     bar.update(task, description=f"batch {height}: {msg}")
+                if chain is not None and height == args.batches:
+                    chain.request_withdrawal(1, WITHDRAWAL)
                 reports.append(market.run_batch(height, step, note))
+        claimed = _claim(chain)
+    except ChainError as e:                 # the contract refused a block, deposit or claim
+        raise UserError(str(e)) from None
     finally:
         market.close()
     table = Table(title="darkmatch demo: finalized batches", title_justify="left")
-    for col in ("block", "price", "mark", "volume", "orders", "rejected", "gates", "prove s",
-                "verify s", "finality s", "signed"):
+    cols = ["block", "price", "mark", "index", "volume", "orders", "funding F", "insurance",
+            "breaker", "liquidated", "prove s", "verify s", "finality s", "signed"]
+    cols += ["gas", "hard s"] if chain is not None else []
+    for col in cols:
         table.add_column(col, justify="right", no_wrap=True)
     for r in reports:
-        table.add_row(str(r.height), f"{r.price:,}", f"{r.mark_price:,}", str(r.volume),
-                      str(r.included), str(r.rejected), f"{r.gates:,}", f"{r.prove_s:.2f}",
-                      f"{r.verify_s:.3f}", f"{r.finality_s:.2f}",
-                      f"{r.signers}/{args.validators}")
+        liq = ", ".join(map(str, r.liquidated)) or "-"
+        if r.liquidated:
+            liq += f" (pen. {r.penalties:,}, def. {r.deficits:,})"
+        row = [str(r.height), f"{r.price:,}", f"{r.mark_price:,}", f"{r.index:,}",
+               str(r.volume), str(r.included), f"{r.funding_index:,}", f"{r.insurance:,}",
+               "TRIPPED" if r.breaker else "-", liq, f"{r.prove_s:.2f}", f"{r.verify_s:.3f}",
+               f"{r.finality_s:.2f}", f"{r.signers}/{args.validators}"]
+        row += [f"{r.gas:,}", f"{r.hard_s:.2f}"] if chain is not None else []
+        table.add_row(*row)
     console.print(table)
+    console.print(f"  {market.gates:,} gates per batch; a TRIPPED breaker makes the batch "
+                  "reduce-only (the circuit proves no position grows)")
     console.print(f"  median prove {statistics.median(r.prove_s for r in reports):.2f} s, "
                   f"verify {statistics.median(r.verify_s for r in reports):.3f} s, "
                   f"finality {statistics.median(r.finality_s for r in reports):.2f} s")
+    if chain is not None:
+        sec = chain.onchain.security()
+        console.print(f"  settled on-chain: height {chain.onchain.height()} "
+                      f"(contract {chain.onchain.settlement.address})")
+        console.print(f"  deposits {sum(r.deposits for r in reports):,}, withdrawals "
+                      f"{sum(r.withdrawals for r in reports):,}, trader 1 claimed {claimed:,}")
+        console.print(f"  security budget: collateral {sec['collateral']:,} of cap {sec['cap']:,} "
+                      f"({sec['collateral'] / sec['stake']:.2%} of the committee's stake)")
     out = args.out
     console.print(f"  check the blocks: darkmatch verify --vk {out}/verification_key.json "
                   f"--genesis {out}/genesis.json --block {out}/blocks/block-*.json")
+    return 0
+
+
+def _attach_chain(args, market, console):
+    """Deploy the contracts and queue every trader's deposit (module docstring); None if
+    ``--chain none``."""
+    from ledger.cli.main import UserError
+    from ledger.ethereum.chain import ChainUnavailable, connect, in_process
+    if args.chain == "none":
+        return None
+    try:
+        w3 = connect(args.rpc) if args.rpc else in_process()
+        chain = market.attach_chain(w3)
+        for account in market.trader_keys:
+            chain.deposit(account, DEPOSIT)
+    except (ChainUnavailable, ValueError) as e:
+        market.close()
+        raise UserError(str(e)) from None
+    where = args.rpc or "the in-process chain (py-evm)"
+    console.print(f"  contracts on {where}: settlement {chain.onchain.settlement.address}; "
+                  f"{len(market.trader_keys)} deposits of {DEPOSIT:,} queued")
+    return chain
+
+
+def _claim(chain) -> int:
+    """Trader 1 claims what the settled blocks made claimable (0 without a chain)."""
+    if chain is None:
+        return 0
+    amount = chain.onchain.settlement.functions.claimable(1).call()
+    if amount:
+        before = chain.balance(1)
+        chain.claim(1)
+        return chain.balance(1) - before
     return 0
 
 
@@ -124,10 +199,13 @@ def register(sub) -> None:
     p = sub.add_parser("demo", help="run the end-to-end demo: orders to finalized blocks",
                        description=__doc__.splitlines()[0].strip("`"))
     p.add_argument("--out", default="darkmatch-demo", help="working folder (default darkmatch-demo)")
-    p.add_argument("--batches", type=int, default=3, help="batches to run (default 3)")
+    p.add_argument("--batches", type=int, default=5, help="batches to run (default 5: the shock comes at block 3)")
     p.add_argument("--traders", type=int, default=8, help="traders, one order each per batch "
                    "(default 8; the circuit has as many order and account slots)")
     p.add_argument("--validators", type=int, default=4, help="validators (default 4)")
     p.add_argument("--seed", type=int, default=1, help="seed of the order books (default 1)")
     p.add_argument("--fresh", action="store_true", help="replace a demo ledger already in --out")
+    p.add_argument("--chain", choices=("in-process", "none"), default="in-process",
+                   help="settle on an in-process Ethereum chain (default) or not at all")
+    p.add_argument("--rpc", metavar="URL", help="settle on the Ethereum node at URL (e.g. anvil)")
     p.set_defaults(func=run)

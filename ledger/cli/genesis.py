@@ -3,7 +3,14 @@
     darkmatch genesis new --chain-id dm-1 --out genesis.json \\
         --market 1,1000,500,10,500,50000 \\          # id, im, mm, fee, band (bps), mark price
         --validator v0,<public key hex>,100 \\       # name, key (`validator key` prints it), stake
-        --account alice/,1000000                     # account dir or account.json, cash[, market]
+        --account alice/,1000000 \\                   # account dir or account.json, cash[, market]
+        --operator op/                               # the proposer's key: account dir, public
+                                                     # key file (hex) or key.pem
+
+A ``--market`` with five more values,
+``…,mark,liquidation,insurance_share,funding_rate,funding_cap,fund`` (bps, and the
+insurance fund's initial balance), is a perpetual market whose mark comes from
+the validators' oracle quorum (docs/perpetual.md).
 
 Every entry is checked by ``ledger.core.genesis`` (the same rules a node applies
 when it loads the file); a bad one is one line naming it, and nothing is
@@ -32,10 +39,18 @@ def _ints(text, what, n_min, n_max):
 def _market(text):
     from circuits.settlement_data import MarketParams
     from ledger.cli.main import UserError
-    from ledger.core.genesis import GenesisMarket
-    mid, im, mm, fee, band, mark = _ints(text, "--market", 6, 6)
+    from ledger.core.genesis import GenesisMarket, PerpConfig
+    if text.count(",") + 1 not in (6, 11):
+        raise UserError(f"--market {text!r}: expected 6 comma-separated values "
+                        "(11 for a perpetual market)")
+    values = _ints(text, "--market", 6, 11)
+    mid, im, mm, fee, band, mark = values[:6]
     try:
-        return GenesisMarket(MarketParams(mid, im, mm, fee, band), mark)
+        if len(values) == 6:
+            return GenesisMarket(MarketParams(mid, im, mm, fee, band), mark)
+        liq, share, rate, cap, fund = values[6:]
+        return GenesisMarket(MarketParams(mid, im, mm, fee, band, liq, share), mark,
+                             PerpConfig(True, rate, cap, fund))
     except ValueError as e:
         raise UserError(f"--market {text!r}: {e}") from None
 
@@ -55,7 +70,7 @@ def _validator(text):
 
 def _account(text):
     from ledger.cli.main import UserError
-    from ledger.cli.account import ACCOUNT_FILE, load_account_public
+    from ledger.cli.account import ACCOUNT_FILE, load_account_public, load_encryption_public
     from ledger.core.genesis import GenesisAccount
     path, _, rest = text.partition(",")
     if not rest:
@@ -63,7 +78,37 @@ def _account(text):
     values = _ints(rest, "--account", 1, 2)
     directory = os.path.dirname(path) if path.endswith(ACCOUNT_FILE) else path
     account_id, public_key = load_account_public(directory or ".")
-    return GenesisAccount(account_id, public_key, values[0], values[1] if len(values) > 1 else None)
+    return GenesisAccount(account_id, public_key, values[0], values[1] if len(values) > 1 else None,
+                          load_encryption_public(directory or "."))
+
+
+def _operator(path):
+    """The operator's public key (hex) from an account directory, a file holding the hex
+    public key, or a private key file (PEM)."""
+    from ledger.cli.account import ACCOUNT_FILE, load_account_public
+    from ledger.cli.main import UserError
+    from ledger.core import keys
+    if path is None:
+        return None
+    if os.path.isdir(path) or path.endswith(ACCOUNT_FILE):
+        return load_account_public(path if os.path.isdir(path) else os.path.dirname(path))[1]
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 16)
+    except OSError as e:
+        raise UserError(f"--operator {path}: {e.strerror or e}") from None
+    text = data.decode("ascii", "replace").strip()
+    if text.startswith("-----BEGIN"):
+        try:
+            return keys.public_key_hex(keys.load_private_key(path))
+        except ValueError as e:
+            raise UserError(f"--operator {path}: {e}") from None
+    try:
+        keys.public_key_from_hex(text)
+    except ValueError:
+        raise UserError(f"--operator {path}: expected an account directory, a public key "
+                        "file (64 hex digits) or a private key file") from None
+    return text
 
 
 def run_new(args) -> int:
@@ -72,7 +117,8 @@ def run_new(args) -> int:
     from ledger.core.keys import atomic_write
     try:
         g = Genesis(args.chain_id, [_market(m) for m in args.market],
-                    [_validator(v) for v in args.validator], [_account(a) for a in args.account])
+                    [_validator(v) for v in args.validator], [_account(a) for a in args.account],
+                    _operator(args.operator))
     except GenesisError as e:
         raise UserError(str(e)) from None
     if os.path.lexists(args.out) and not args.force:
@@ -102,6 +148,8 @@ def run_show(args) -> int:
     total = sum(v.stake for v in g.validators)
     for v in g.validators:
         print(f"validator {v.name}: stake {v.stake} of {total}, key {v.public_key}")
+    if g.operator is not None:
+        print(f"operator: key {g.operator}")
     for a in g.accounts:
         print(f"account {a.account_id}: market {a.market_id}, cash {a.cash}, key {a.public_key}")
     return 0
@@ -121,6 +169,9 @@ def register(sub) -> None:
                    metavar="NAME,KEY,STAKE", help="a validator: name, public key hex, stake")
     n.add_argument("--account", action="append", default=[], metavar="DIR,CASH[,MARKET]",
                    help="an account: its directory (or account.json), cash, market")
+    n.add_argument("--operator", metavar="DIR_OR_FILE",
+                   help="the operator's key, who alone may propose blocks: an account "
+                        "directory, a public key file (hex) or a key.pem")
     n.add_argument("--out", default="genesis.json", help="where to write (default genesis.json)")
     n.add_argument("--force", action="store_true", help="replace an existing file")
     n.set_defaults(func=run_new)

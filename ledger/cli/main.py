@@ -9,17 +9,23 @@ let the lower layers' errors through, and ``main`` maps them once: a
 conflict, a rejection, misbehaviour or a network failure); a ``ValueError``
 or ``OSError`` from elsewhere (a file that cannot be read, a library's
 refusal) exits 2.  No traceback reaches a user.
+
+Start-up: ``darkmatch plonk …`` and ``darkmatch zkey …`` (the snarkjs drop-ins, where
+a user waits on every call) build a parser of that one command, so no other
+command module is imported; ``--version`` reads the package metadata only when asked.
 """
 
 import argparse
 import importlib
 import os
 import sys
-from importlib import metadata
 
 from ledger.core.errors import error_line
 
-__all__ = ["main", "build_parser", "UserError", "COMMAND_MODULES"]
+__all__ = ["main", "build_parser", "UserError", "COMMAND_MODULES", "STANDALONE"]
+
+#: Commands whose module is the whole parser when they are the first argument (fast start).
+STANDALONE = ("plonk", "zkey")
 
 #: Modules under ledger.cli that register a sub-command, in help order.
 COMMAND_MODULES = [
@@ -37,6 +43,7 @@ COMMAND_MODULES = [
     "zkey",
     "evm",
     "chain",
+    "escape",
 ]
 
 
@@ -62,6 +69,7 @@ def __getattr__(name):
 
 
 def _version() -> str:
+    from importlib import metadata
     try:
         return metadata.version("darkmatch")
     except metadata.PackageNotFoundError:
@@ -73,20 +81,56 @@ class _Parser(argparse.ArgumentParser):
         raise _user_error_class()(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show program's version number and exit"):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser._print_message(f"darkmatch {_version()}\n", sys.stdout)
+        parser.exit()
+
+
+def build_parser(commands=None) -> argparse.ArgumentParser:
+    """The whole parser, or (``commands``: module names) a parser of those commands only."""
     p = _Parser(prog="darkmatch",
                 description="Private order flow and verifiable settlement for perpetual swaps.")
-    p.add_argument("--version", action="version", version=f"darkmatch {_version()}")
+    p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in commands or COMMAND_MODULES:
         importlib.import_module(f"ledger.cli.{name}").register(sub)
     return p
 
 
 def main(argv=None) -> int:
+    """Run one command; returns its exit status.
+
+    Called as the process's entry point (``argv`` None: the ``darkmatch`` script or
+    ``python -m ledger.cli``) for a ``STANDALONE`` command, it ends the process itself
+    once the command is done and its output flushed: the interpreter's own teardown
+    after a proof (Numba's and LLVM's finalisers, every module's objects) took
+    0.4–0.5 s, a third of a whole 2^12 ``plonk prove``.  In-process callers (tests,
+    argv given) get the status back as usual."""
+    entry = argv is None
+    argv = sys.argv[1:] if argv is None else list(argv)
+    code = _run(argv)
+    if entry and argv and argv[0] in STANDALONE:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os._exit(code)
+    return code
+
+
+def _run(argv) -> int:
     from verifier.errors import DarkmatchError
     try:
-        parser = build_parser()
+        first = argv[0] if argv else None
+        parser = build_parser([first] if first in STANDALONE else None)
         args = parser.parse_args(argv)
         if getattr(args, "func", None) is None:
             parser.print_help()

@@ -22,9 +22,28 @@ input.
   proves the batch with a progress bar, records the states it would leave,
   proposes the block to every validator, and broadcasts it with the
   signatures once validators with > 2/3 of the stake signed.  ``--mark`` is
-  the oracle's mark price (default: the ledger's last one).  Exit 0 when the
+  the mark price of a market without an oracle (default: the ledger's last
+  one); for an oracle market the operator first collects every validator's
+  signed price (``GET /observations/<market>/<height>``) and the mark is
+  the quorum's.  Exit 0 when the
   block is final, 1 when it is not (each validator's refusal printed), 2 for
   bad input.
+* with ``--rpc URL --deployment FILE`` (``darkmatch chain deploy --ledger``)
+  the batch also credits the deposits queued on the settlement contract (the
+  prefix one block can consume) and, once final, gathers each validator's
+  Ethereum signature (``GET /anchor/<h>``) and settles the block on the
+  contract (``ledger.operator.onchain``), sending from ``--eth-key FILE`` or
+  the node's first account; exit 1 if the contract refuses it.
+  ``--withdrawals DIR`` adds the traders' signed withdrawal requests
+  (``withdraw-<id>.json``, ``darkmatch chain withdraw``) that still name the
+  account's current state; the engine drops one that would break margin.
+
+  **Sticky proposals.**  The block is signed with the operator key (when the
+  genesis names an operator) and stored as ``proposal.json`` before it is
+  sent (``ledger.operator.proposal``).  While its height is not final, every
+  later ``operator batch`` re-sends that same block — collecting the
+  signatures validators already gave — instead of proving a new one; the
+  orders in ``--orders`` wait for the batch after it.
 """
 
 import glob
@@ -35,7 +54,8 @@ __all__ = ["register", "run_init", "run_batch"]
 def run_init(args) -> int:
     import warnings
 
-    from circuits.settlement import settlement_circuit
+    from circuits.settlement_cipher import settlement_circuit
+    from ledger.chain.rules import encryption_keys
     from ledger.cli.main import UserError
     from ledger.core.limits import MARKET_BOUND, MAX_BATCH_SLOTS
     from ledger.operator.home import init_operator_home
@@ -51,8 +71,17 @@ def run_init(args) -> int:
     if args.market is not None and not 0 <= args.market < MARKET_BOUND:
         raise UserError(f"--market must be in [0, {MARKET_BOUND})")
     from ledger.core.genesis import load_genesis
-    load_genesis(args.genesis)                       # bad genesis: one line, nothing written
-    circuit = settlement_circuit(args.slots, k_slots)
+    genesis = load_genesis(args.genesis)             # bad genesis: one line, nothing written
+    if args.key is not None:
+        from ledger.core import keys as keyfiles
+        from ledger.operator.proposal import key_file
+        if genesis.operator is None:
+            raise UserError("the genesis names no operator: --key is not used")
+        if keyfiles.public_key_hex(keyfiles.load_private_key(key_file(args.key))) \
+                != genesis.operator:
+            raise UserError(f"--key {args.key} is not the genesis operator's key")
+    # accounts that registered encryption keys get their openings encrypted in every block
+    circuit = settlement_circuit(args.slots, k_slots, encrypted=bool(encryption_keys(genesis)))
     power = domain_power(circuit)
     if args.ptau:
         srs = load_ptau(args.ptau, max_power=power)
@@ -66,8 +95,14 @@ def run_init(args) -> int:
             warnings.simplefilter("ignore", DevelopmentSRSWarning)
             srs = dev_srs(power)
     keys = setup(circuit, srs)
+    from ledger.operator.proposal import install_operator_key
+    genesis = load_genesis(args.genesis)
+    if genesis.operator is not None and args.key is None:
+        raise UserError("the genesis names an operator: give its key with --key")
     cfg = init_operator_home(args.home, args.genesis, args.slots, k_slots, srs, keys,
                              args.market)
+    if args.key is not None:
+        install_operator_key(args.home, args.key, genesis)
     print(f"operator for market {cfg['market_id']}: {args.slots} order x {k_slots} account slots, "
           f"{circuit.n_gates:,} gates")
     print(f"give validators {os.path.join(args.home, 'verification_key.json')} "
@@ -120,6 +155,9 @@ def run_batch(args) -> int:
         raise UserError("give the validators with --validator URL (one per node)")
     home = OperatorHome(args.home)
     try:
+        onchain = _onchain(args, home)
+        deposits = onchain.next_deposits() if onchain is not None else None
+        withdrawals = _withdrawals(args, home, console)
         vk_home = VerifyingKey.from_json(load_json_file(home.path(VK_FILE), "verification key"))
         quorum = Quorum(home.store, vk_home)
         answers = probe(args.validator, timeout=min(args.timeout, 10.0))
@@ -131,15 +169,32 @@ def run_batch(args) -> int:
         require_quorum(reach)          # no proof is started that could not finalize
         if home.reconcile():
             console.print("  adopted the states of a block that finalized while we were away")
+        from ledger.operator.proposal import (drop_proposal, gather_evidence, live_proposal,
+                                              load_operator_key, store_proposal)
+        op_key = load_operator_key(home.home, home.genesis)
+        stored = live_proposal(home.home, home.store)
+        if stored is not None:
+            return _resend(console, home, quorum, stored, args, onchain)
+        evidence = gather_evidence(home.store, args.validator)
+        if evidence:
+            console.print(f"  the block carries {len(evidence)} evidence item(s): "
+                          + ", ".join(f"{e['kind']} at {e['height']}" for e in evidence))
         params, last_mark = home.store.market(home.market_id)
         mark = last_mark if args.mark is None else args.mark
+        observations = ()
+        if home.store.market_state(home.market_id).oracle:      # the mark is the quorum's
+            observations, failures = rounds.collect_observations(
+                args.validator, home.market_id, head + 1, timeout=args.timeout)
+            for url, why in failures.items():
+                console.print(f"  {url} gave no price observation: {why}", soft_wrap=True)
         steps = ("orders", "keys", *STEPS, "propose")
         columns = (TextColumn("  {task.description:<40}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("reading orders", total=len(steps))
             operator = Operator(home.store, None, vk_home, home.n_slots, home.k_slots,
-                                progress=lambda m: bar.update(task, description=m))
+                                progress=lambda m: bar.update(task, description=m),
+                                encrypted=bool(home.store.view().encryption_keys))
             skipped = 0
             for order_path, opening_path in pairs:
                 try:
@@ -160,38 +215,135 @@ def run_batch(args) -> int:
             bar.update(task, advance=1)
 
             def pending(proposal):
-                home.write_pending(proposal.block, proposal.new_states)
+                block = proposal.block
+                if evidence:
+                    block = block.with_evidence(evidence)
+                home.write_pending(block, proposal.new_states)
+                signed = store_proposal(home.home, block, op_key)
                 # each prover step is counted done when the next one starts; this the last
                 bar.update(task, advance=1,
                            description=f"proposing block {proposal.block.height}")
+                return signed
+
+            def settle(proposal):
+                home.reconcile()
+                drop_proposal(home.home)
 
             res = batch_loop(
                 operator, head + 1, mark, params, home.states,
                 lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
                                            timeout=args.timeout),
-                pending=pending, settle=lambda proposal: home.reconcile(),
+                observations=observations, pending=pending, settle=settle,
+                deposits=deposits, withdrawals=withdrawals,
                 prove_progress=lambda name, i, n: bar.update(
                     task, advance=int(i > 0), description=f"proving: {name} ({i + 1}/{n})"))
-            block, rnd = res.proposal.block, res.round
+            block, rnd = res.sent, res.round
             bar.update(task, advance=1, description=f"block {block.height}")
         for order, why in res.proposal.rejected:
             console.print(f"  rejected by the engine: order of account {order.account}: {why}")
-        for url, why in rnd.refusals.items():
-            console.print(f"  {url} did not sign: {why}")
-        for url, why in rnd.finalize_errors.items():
-            console.print(f"  {url} did not store the block: {why}")
-        if rnd.block is None:
-            console.print(f"NOT FINAL: block {block.height}: {quorum.signed_stake(block.height, block.hash())} "
-                          f"of {home.store.total_stake()} stake signed (needs > 2/3)")
+        if not _report_round(console, home, quorum, block, rnd):
             return 1
         console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
                       f"mark {block.mark_price}, volume {block.volume}, "
                       f"{len(block.active_orders())} orders; signed by "
                       f"{len(rnd.block.signatures)}/{len(args.validator)} validators; "
                       f"prove {res.prove_s:.2f} s, finality {res.finality_s:.2f} s")
-        return 0
+        return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
     finally:
         home.close()
+
+
+def _withdrawals(args, home, console):
+    """The signed requests in ``--withdrawals`` that still hold (each one skipped is said in
+    one line)."""
+    if not args.withdrawals:
+        return None
+    from ledger.cli.main import UserError
+    from ledger.core.codec import load_json_file
+    from ledger.ethereum.withdrawals import check_withdrawal, request_from_json
+    if not os.path.isdir(args.withdrawals):
+        raise UserError(f"--withdrawals is not a directory: {args.withdrawals}")
+    out = {}
+    for path in sorted(glob.glob(os.path.join(args.withdrawals, "withdraw-*.json"))):
+        try:
+            req = request_from_json(load_json_file(path, "withdrawal request"), path)
+            check_withdrawal(home.store, req)
+        except ValueError as e:
+            console.print(f"  skipped {os.path.basename(path)}: {e}", soft_wrap=True)
+            continue
+        out.setdefault(req.account, req)
+    return list(out.values())
+
+
+def _onchain(args, home):
+    """The settlement contract of ``--rpc``/``--deployment`` (None without ``--rpc``)."""
+    if not args.rpc:
+        return None
+    from ledger.cli.main import UserError
+    from ledger.ethereum.chain import ChainUnavailable, connect
+    from ledger.ethereum.config import load_deployment
+    from ledger.ethereum.deploy import at, default_sender
+    from ledger.ethereum.settlement import load_key_file
+    from ledger.operator.onchain import OnChain
+    try:
+        d = load_deployment(args.deployment)
+        w3 = connect(args.rpc)
+        sender = load_key_file(args.eth_key) if args.eth_key else default_sender(w3)
+    except (ChainUnavailable, ValueError) as e:
+        raise UserError(str(e)) from None
+    if w3.eth.chain_id != d["chain_id"]:
+        raise UserError(f"{args.deployment} is on chain {d['chain_id']}, {args.rpc} is chain "
+                        f"{w3.eth.chain_id}")
+    return OnChain(w3, at(w3, "Settlement", d["settlement"]), home.store, sender=sender,
+                   k_slots=home.k_slots)
+
+
+def _settle_on_chain(onchain, args, block, console) -> int:
+    """Gather the validators' Ethereum signatures and settle ``block``; the exit status."""
+    from ledger.ethereum.chain import ChainError
+    sigs, errors = onchain.remote_signatures(args.validator, block, timeout=args.timeout)
+    for url, why in errors.items():
+        console.print(f"  {url} gave no Ethereum signature: {why}")
+    try:
+        done = onchain.submit(block, signatures=sigs)
+    except (ChainError, ValueError) as e:
+        console.print(f"NOT SETTLED on-chain: block {block.height}: {e}")
+        return 1
+    console.print(f"SETTLED on-chain: block {block.height} (anchor 0x{done.anchor.hex()[:16]}…), "
+                  f"gas {done.gas:,}, {done.seconds:.2f} s; contract height {onchain.height()}")
+
+
+def _report_round(console, home, quorum, block, rnd) -> bool:
+    """Print each validator's refusal; True when the block is final."""
+    for url, why in rnd.refusals.items():
+        console.print(f"  {url} did not sign: {why}", soft_wrap=True)
+    for url, why in rnd.finalize_errors.items():
+        console.print(f"  {url} did not store the block: {why}", soft_wrap=True)
+    if rnd.block is None:
+        console.print(f"NOT FINAL: block {block.height}: "
+                      f"{quorum.signed_stake(block.height, block.hash())} of "
+                      f"{home.store.total_stake()} stake signed (needs > 2/3); the next "
+                      "operator batch re-sends this same block")
+        return False
+    return True
+
+
+def _resend(console, home, quorum, block, args, onchain=None) -> int:
+    """Re-send the stored proposal (``ledger.operator.proposal``) until its height is final."""
+    from ledger.operator import round as rounds
+    from ledger.operator.proposal import drop_proposal
+    console.print(f"  re-sending the stored proposal for block {block.height} "
+                  f"({block.hash()[:16]}…); the orders in --orders wait for the next batch")
+    rnd = rounds.run_round(args.validator, block, quorum, apply=True, timeout=args.timeout)
+    if not _report_round(console, home, quorum, block, rnd):
+        return 1
+    home.reconcile()
+    drop_proposal(home.home)
+    console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
+                  f"mark {block.mark_price}, volume {block.volume}, "
+                  f"{len(block.active_orders())} orders; signed by "
+                  f"{len(rnd.block.signatures)}/{len(args.validator)} validators (re-sent)")
+    return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
 
 
 def register(sub) -> None:
@@ -207,6 +359,9 @@ def register(sub) -> None:
     i.add_argument("--slots", type=int, required=True, help="order slots per batch (N)")
     i.add_argument("--accounts", type=int, help="account slots per batch (K; default N)")
     i.add_argument("--market", type=int, help="market id (default: the genesis's only market)")
+    i.add_argument("--key", metavar="FILE_OR_DIR",
+                   help="the operator's key (key.pem or an account directory); needed when "
+                        "the genesis names an operator")
     i.add_argument("--ptau", metavar="FILE",
                    help="a ceremony's .ptau (default: a development SRS, NOT for production)")
     i.set_defaults(func=run_init)
@@ -220,4 +375,14 @@ def register(sub) -> None:
     b.add_argument("--mark", type=int, help="mark price (default: the ledger's last mark)")
     b.add_argument("--timeout", type=timeout_seconds, default=120.0,
                    help="seconds to wait for each validator (default 120)")
+    b.add_argument("--rpc", metavar="URL",
+                   help="settle the final block on this Ethereum node (needs --deployment)")
+    b.add_argument("--deployment", default="deployment.json", metavar="FILE",
+                   help="the settlement contract (darkmatch chain deploy; default deployment.json)")
+    b.add_argument("--withdrawals", metavar="DIR",
+                   help="folder of signed withdrawal requests (darkmatch chain withdraw)")
+    b.add_argument("--eth-key", metavar="FILE",
+                   help="Ethereum key (0600) to send settle from (default: the node's first account)")
     b.set_defaults(func=run_batch)
+    from ledger.cli.monitor import add_monitor_parser
+    add_monitor_parser(s)

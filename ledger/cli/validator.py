@@ -5,7 +5,9 @@
 * ``validator init --home DIR --genesis G --key K --vk V`` — checks the three
   files (the genesis, a key that is one of the genesis's validators, the
   circuit's verification_key.json) and lays out the node's home folder:
-  copies of them and the SQLite store at genesis (``ledger.node.service``).  Refuses
+  copies of them, a fresh Ethereum key (``eth.key``, mode 0600: the
+  validator's committee member on the settlement contract) and the SQLite
+  store at genesis (``ledger.node.service``).  Refuses
   a folder that already holds a node; writes nothing for a bad file.
 * ``validator run --home DIR [--host 127.0.0.1] [--port P] [--peer URL ...]``
   — serves the node's HTTP API (``ledger.node.server``: /status, /propose,
@@ -72,7 +74,8 @@ def run_init(args) -> int:
     except OSError as e:
         raise UserError(f"cannot write {args.home}: {e.strerror or e}") from None
     print(f"validator {info['validator']} of chain {info['chain_id']} "
-          f"(genesis {info['genesis_hash'][:16]}…)")
+          f"(genesis {info['genesis_hash'][:16]}…); Ethereum address {info['eth_address']} "
+          "(its committee member on the settlement contract)")
     print(f"initialised {os.path.abspath(info['home'])}; start it with: "
           f"darkmatch validator run --home {info['home']}")
     return 0

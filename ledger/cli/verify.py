@@ -129,7 +129,8 @@ def _run_blocks(args, vk) -> int:
               "state are not checked without --genesis)")
     else:
         print(f"OK: {span} replay from genesis {genesis.chain_id}: proofs, order signatures, "
-              "nullifiers, state commitments and > 2/3 stake signatures all check")
+              "nullifiers, state commitments, market figures (oracle quorum, mark, funding, "
+              "insurance) and > 2/3 stake signatures all check")
     return 0
 
 

@@ -16,16 +16,58 @@ state (``Store.check_block`` adds the state checks, ``verifier`` the proof):
   order slot j (``None`` iff inactive) with the slot's account and commitment
   and the batch's market; every order's account has an active account slot
   (an account slot without orders is allowed: the batch only refreshes its
-  blinding); no commitment appears twice.
+  blinding); no commitment appears twice;
+* optionally (an *encrypted* block, ``circuits.settlement_cipher``) 2 + 6K more
+  inputs: the block key E = (ex, ey), then per account slot its encryption key
+  (ax, ay) and the ciphertext c0…c3 of its new opening, all zero for an
+  inactive slot.  ``ciphertexts()`` hands each account its ``EncryptedOpening``;
+  the store checks the keys are the registered ones, the proof the rest.
 
 **JSON** (strict)::
 
     {"kind": "darkmatch-block", "version": 1, "height": int, "parent_hash": hex64,
      "n_orders": N, "n_accounts": K, "public_inputs": [dec, ...], "proof": {...},
      "state_root": hex64, "orders": [order | null, ...],
-     "signatures": [{"validator": name, "signature": hex128}, ...]}
+     "signatures": [{"validator": name, "signature": hex128}, ...],
+     "observations": [observation, ...],           # only when there are some
+     "withdrawals": [request, ...],                # only when the block withdraws
+     "operator_signature": hex128,                # optional, only when present
+     "evidence": [evidence, ...]}                 # optional, only when non-empty
 
-``proof`` is snarkjs's proof.json object, opaque here.
+``observations`` are the validators' signed prices of an oracle market
+(``ledger.core.observation``); they are part of the hashed block, so the
+validators' attestations cover them.  ``ledger.chain.oracle_quorum`` checks
+them against the ledger.
+
+``withdrawals`` are the traders' signed requests (``ledger.core.withdrawals``):
+each active account slot with a public withdrawal w > 0 has exactly one request
+for its account, with amount w and the slot's old commitment, and there is no
+other request (validators check the signatures, ``ledger.chain.rules``).
+
+``evidence`` is misbehaviour the block carries into the chain
+(``ledger.core.evidence``): at most ``MAX_EVIDENCE`` objects, each about a
+height below the block's, in strictly increasing ``evidence_key`` order (one
+spelling); it *is* part of the hash, so every validator signing the block
+agrees on the slashing it brings (``ledger.chain.rules``).  No evidence is
+written by leaving the field out; ``"evidence": []`` is refused.
+
+``operator_signature`` is the operator's Ed25519 signature over
+``proposal_bytes(height, hash)`` = b"darkmatch/proposal/v1" ‖ 0x00 ‖ height
+(8 bytes, big-endian) ‖ block hash (32 bytes); like the validators'
+signatures it is not part of the hash it signs.  A block without one is
+written without the key (there is no ``null`` spelling).
+
+``proof`` is snarkjs's proof.json object in its one canonical spelling
+(``verifier.marshal``: decimal strings without sign, padding, leading zero
+or underscore, affine ``["x", "y", "1"]`` points on the curve, exactly the
+proof's fields): a block holding any other spelling is refused at
+construction (``BlockError``, HTTP 400), before anything hashes or signs
+it.  Otherwise whoever relays a proposal could re-spell ``eval_a`` for one
+validator and ``eval_b`` for another, so that honest validators sign
+different hashes of one block and no quorum forms.  The verifier's parser is
+the same one ``darkmatch verify`` uses on snarkjs's files, which are
+canonical, so the interop holds.  Whether the proof *verifies* is not
+checked here (``ledger.chain.rules.check_proof``).
 
 **Block hash** = SHA-256(b"darkmatch/block/v1" ‖ 0x00 ‖ canonical JSON of the
 block without ``"signatures"``), 64 hex digits: signatures are added after the
@@ -34,16 +76,20 @@ signs ``attestation_bytes(height, hash)`` = b"darkmatch/attest/v1" ‖ 0x00 ‖
 height (8 bytes, big-endian) ‖ block hash (32 bytes) — 60 bytes.
 """
 
+import copy
 import hashlib
 from dataclasses import dataclass
 
-from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC, MarketParams,
-                                      n_public_inputs)
+from circuits.settlement_cipher import CIPHER_GLOBALS, CIPHER_SLOT
+from circuits.settlement_data import (ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, MARKET_BITS,
+                                      ORDER_PUBLIC,
+                                      MarketParams, n_public_inputs)
 from verifier.errors import BadInput
 from verifier.fields import R_MOD
+from verifier.marshal import parse_proof, proof_to_json
 
 from ledger.core import keys
-from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN
+from ledger.core.domains import ATTEST_DOMAIN, BLOCK_DOMAIN, PROPOSAL_DOMAIN
 from ledger.core.codec import (
     CodecError,
     canonical_json,
@@ -55,13 +101,17 @@ from ledger.core.codec import (
     get_list,
     get_str,
 )
+from ledger.core.evidence import MAX_EVIDENCE, evidence_from_json, evidence_key
 from ledger.core.genesis import NAME_PATTERN
-from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS, PRICE_BOUND,
-                                SIZE_BOUND, check_int)
+from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS,
+                                MAX_OBSERVATIONS, PRICE_BOUND, SIZE_BOUND, check_int)
+from ledger.core.observation import Observation, observation_from_json, observation_to_json
 from ledger.core.orders import SignedOrder, order_from_json, order_to_json
+from ledger.core.withdrawals import WithdrawalRequest, request_from_json, request_to_json
 
 __all__ = [
-    "Block", "BlockError", "OrderSlot", "AccountSlot", "attestation_bytes", "block_from_json",
+    "Block", "BlockError", "OrderSlot", "AccountSlot", "EncryptedOpening", "attestation_bytes",
+    "proposal_bytes", "check_canonical_proof", "block_from_json",
     "block_to_json", "signatures_to_json", "signatures_from_json", "BLOCK_KIND", "BLOCK_DOMAIN",
     "ATTEST_DOMAIN", "HEADER_INPUTS", "MAX_SLOTS", "MAX_HEIGHT",
 ]
@@ -93,9 +143,53 @@ class AccountSlot:
     new: int
 
 
+@dataclass(frozen=True)
+class EncryptedOpening:
+    """One account's new opening as a block carries it: block key E, the account's key A,
+    the four ciphertext elements, the nonce τ and the new commitment it must open."""
+    height: int
+    block_key: tuple
+    key: tuple
+    ciphertext: tuple
+    tweak: int
+    commitment: int
+
+
+def _cipher_inputs(n_accounts: int) -> int:
+    return len(CIPHER_GLOBALS) + len(CIPHER_SLOT) * n_accounts
+
+
+def _cipher_slots(values, account_slots):
+    """(E, [(A, ciphertext)] per account slot) from the encrypted tail of the public inputs;
+    an inactive slot's key and ciphertext are all zero."""
+    E, rest, out = tuple(values[:2]), values[2:], []
+    w = len(CIPHER_SLOT)
+    for k, slot in enumerate(account_slots):
+        vals = rest[w * k: w * (k + 1)]
+        if not slot.active and any(vals):
+            raise BlockError(f"account slot {k} is inactive but carries a key or ciphertext")
+        out.append((tuple(vals[:2]), tuple(vals[2:])))
+    return E, tuple(out)
+
+
 def attestation_bytes(height: int, block_hash: str) -> bytes:
     """What a validator signs for block ``height`` with hash ``block_hash`` (hex)."""
     return ATTEST_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
+
+
+def proposal_bytes(height: int, block_hash: str) -> bytes:
+    """What the operator signs when it proposes block ``height`` with hash ``block_hash``."""
+    return PROPOSAL_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
+
+
+def check_canonical_proof(proof) -> None:
+    """``BlockError`` unless ``proof`` is a proof.json object in its one canonical spelling."""
+    try:
+        canonical = proof_to_json(parse_proof(proof))
+    except ValueError as e:                                   # FormatError, one line
+        raise BlockError(f"proof is not in canonical form: {e}") from None
+    if canonical != proof:                                    # pragma: no cover - parser is strict
+        raise BlockError("proof is not in canonical form (it re-serializes differently)")
 
 
 def _int(name, v, lo, hi):
@@ -126,11 +220,18 @@ class Block:
     state_root: str
     orders: tuple
     signatures: tuple = ()
+    operator_signature: bytes = None     #: over ``proposal_bytes``; not hashed
+    evidence: tuple = ()                 #: ``ledger.core.evidence`` objects; hashed
+    observations: tuple = ()    #: the oracle quorum's signed prices (``Observation``)
+    withdrawals: tuple = ()     #: the signed requests of its withdrawals (``WithdrawalRequest``)
 
     def __post_init__(self):
         try:
+            object.__setattr__(self, "evidence", tuple(copy.deepcopy(e) for e in self.evidence))
+            object.__setattr__(self, "observations", tuple(self.observations))
             object.__setattr__(self, "public_inputs", tuple(self.public_inputs))
             object.__setattr__(self, "orders", tuple(self.orders))
+            object.__setattr__(self, "withdrawals", tuple(self.withdrawals))
             object.__setattr__(self, "signatures", tuple(tuple(s) for s in self.signatures))
         except TypeError:
             raise BlockError(f"block {self.height!r}: public_inputs, orders and signatures "
@@ -147,9 +248,11 @@ class Block:
         N = _int("n_orders", self.n_orders, 0, MAX_SLOTS)
         K = _int("n_accounts", self.n_accounts, 0, MAX_SLOTS)
         pi = self.public_inputs
-        if len(pi) != n_public_inputs(N, K):
+        plain = n_public_inputs(N, K)
+        if len(pi) not in (plain, plain + _cipher_inputs(K)):
             raise BlockError(f"{len(pi)} public inputs for {N} order and {K} account slots "
-                             f"(expected {n_public_inputs(N, K)})")
+                             f"(expected {plain}, or {plain + _cipher_inputs(K)} with "
+                             "encrypted openings)")
         for i, v in enumerate(pi):
             _int(f"public input {i}", v, 0, R_MOD)
         header = _fields(GLOBALS, pi[:HEADER_INPUTS])
@@ -161,13 +264,21 @@ class Block:
         _int("volume", header["V"], 0, SIZE_BOUND)
         try:
             params = MarketParams(market_id, header["im_bps"], header["mm_bps"],
-                                  header["fee_bps"], header["band_bps"])
+                                  header["fee_bps"], header["band_bps"],
+                                  header["liquidation_bps"], header["insurance_bps"])
         except ValueError as e:
             raise BlockError(f"market parameters: {e}") from None
         if not isinstance(self.proof, dict) or len(canonical_json(self.proof)) > _PROOF_BYTES:
             raise BlockError(f"proof must be a JSON object of at most {_PROOF_BYTES} bytes")
+        check_canonical_proof(self.proof)
         if len(self.orders) != N:
             raise BlockError(f"{len(self.orders)} orders for {N} order slots")
+        if len(self.observations) > MAX_OBSERVATIONS:
+            raise BlockError(f"{len(self.observations)} observations (at most {MAX_OBSERVATIONS})")
+        if not all(isinstance(o, Observation) for o in self.observations):
+            raise BlockError("observations must be Observation records")
+        if header["reduce_only"] not in (0, 1):
+            raise BlockError("reduce_only flag must be 0 or 1")
 
         order_slots, account_slots, seen = [], [], set()
         for j in range(N):
@@ -206,10 +317,12 @@ class Block:
                     raise BlockError(f"account slot {k}: account ids must be strictly increasing")
                 last = account
             account_slots.append(AccountSlot(bool(active), account, old, new))
+        cipher = _cipher_slots(pi[plain:], account_slots) if len(pi) > plain else None
         ids = {s.account for s in account_slots if s.active}
         for j, s in enumerate(order_slots):
             if s.active and s.account not in ids:
                 raise BlockError(f"order slot {j}: account {s.account} has no account slot")
+        self._check_withdrawals(pi, base + _AW * K, account_slots)
         names = set()
         for i, sig in enumerate(self.signatures):
             if (len(sig) != 2 or not isinstance(sig[0], str) or not isinstance(sig[1], bytes)
@@ -218,10 +331,60 @@ class Block:
             if sig[0] in names:
                 raise BlockError(f"two signatures by validator {sig[0]!r}")
             names.add(sig[0])
+        osig = self.operator_signature
+        if osig is not None and (not isinstance(osig, bytes)
+                                 or len(osig) != keys.SIGNATURE_BYTES):
+            raise BlockError("operator signature must be 64 bytes")
+        if len(self.evidence) > MAX_EVIDENCE:
+            raise BlockError(f"{len(self.evidence)} evidence items (at most {MAX_EVIDENCE})")
+        last = None
+        for i, ev in enumerate(self.evidence):
+            try:
+                evidence_from_json(ev, f"evidence[{i}]")
+            except ValueError as e:
+                raise BlockError(str(e)) from None
+            if ev["height"] >= self.height:
+                raise BlockError(f"evidence[{i}] is about height {ev['height']}, not below the "
+                                 "block's")
+            if last is not None and not last < evidence_key(ev):
+                raise BlockError(f"evidence[{i}]: evidence must be in strictly increasing "
+                                 "(kind, validator, height) order")
+            last = evidence_key(ev)
         object.__setattr__(self, "_header", header)
         object.__setattr__(self, "_params", params)
         object.__setattr__(self, "_order_slots", tuple(order_slots))
         object.__setattr__(self, "_account_slots", tuple(account_slots))
+        object.__setattr__(self, "_cipher", cipher)
+
+    def _check_withdrawals(self, pi, flow_base, account_slots):
+        """Each public withdrawal has exactly one request naming that account slot's account,
+        old commitment and amount; no request without one."""
+        by_account = {}
+        for i, w in enumerate(self.withdrawals):
+            if not isinstance(w, WithdrawalRequest):
+                raise BlockError(f"withdrawal {i} is not a withdrawal request")
+            if w.account in by_account:
+                raise BlockError(f"two withdrawal requests of account {w.account}")
+            by_account[w.account] = w
+        off = ACCOUNT_FLOW.index("withdraw")
+        for k, slot in enumerate(account_slots):
+            amount = pi[flow_base + len(ACCOUNT_FLOW) * k + off]
+            w = by_account.pop(slot.account, None) if slot.active else None
+            if amount == 0 and w is None:
+                continue
+            if amount == 0:
+                raise BlockError(f"withdrawal request of account {w.account} has no "
+                                 "withdrawal in the block")
+            if not slot.active:
+                raise BlockError(f"account slot {k} is inactive but withdraws")
+            if w is None:
+                raise BlockError(f"account slot {k}: withdrawal of {amount} without a request")
+            if (w.amount, w.commitment) != (amount, slot.old):
+                raise BlockError(f"account slot {k}: the withdrawal request of account "
+                                 f"{slot.account} is for another amount or state")
+        if by_account:
+            raise BlockError(f"withdrawal request of account {min(by_account)} has no "
+                             "withdrawal in the block")
 
     # ------------------------------------------------------------ views
     @property
@@ -257,6 +420,21 @@ class Block:
     def account_slots(self) -> tuple:
         return self._account_slots
 
+    @property
+    def encrypted(self) -> bool:
+        """Whether the block carries its touched accounts' encrypted openings (proven)."""
+        return self._cipher is not None
+
+    def ciphertexts(self) -> dict:
+        """account id → ``EncryptedOpening`` for each active account slot of an encrypted
+        block ({} for a plain one): what the account's owner decrypts (docs/custody.md)."""
+        if self._cipher is None:
+            return {}
+        E, slots = self._cipher
+        tau = self._header["height"] << MARKET_BITS | self._header["market_id"]
+        return {s.account: EncryptedOpening(self.height, E, key, ct, tau, s.new)
+                for s, (key, ct) in zip(self._account_slots, slots) if s.active}
+
     def active_orders(self) -> list:
         return [o for o in self.orders if o is not None]
 
@@ -268,6 +446,7 @@ class Block:
         """The hashed part: the JSON form without signatures."""
         d = block_to_json(self)
         del d["signatures"]
+        d.pop("operator_signature", None)
         return d
 
     def hash(self) -> str:
@@ -279,11 +458,30 @@ class Block:
     def attestation_bytes(self) -> bytes:
         return attestation_bytes(self.height, self.hash())
 
+    def proposal_bytes(self) -> bytes:
+        return proposal_bytes(self.height, self.hash())
+
     def with_signatures(self, signatures) -> "Block":
         """The same block (same hash) with these (validator, signature) pairs."""
         return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
                      self.public_inputs, self.proof, self.state_root, self.orders,
-                     tuple(signatures))
+                     tuple(signatures), self.operator_signature, self.evidence,
+                     observations=self.observations, withdrawals=self.withdrawals)
+
+    def with_operator_signature(self, signature) -> "Block":
+        """The same block (same hash) carrying the operator's proposal signature (or None)."""
+        return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
+                     self.public_inputs, self.proof, self.state_root, self.orders,
+                     self.signatures, signature, self.evidence,
+                     observations=self.observations, withdrawals=self.withdrawals)
+
+    def with_evidence(self, evidence) -> "Block":
+        """This block carrying ``evidence`` (sorted by ``evidence_key``): a new hash, so
+        without signatures of either kind."""
+        return Block(self.height, self.parent_hash, self.n_orders, self.n_accounts,
+                     self.public_inputs, self.proof, self.state_root, self.orders, (), None,
+                     tuple(sorted(evidence, key=evidence_key)),
+                     observations=self.observations, withdrawals=self.withdrawals)
 
 
 def signatures_to_json(signatures) -> list:
@@ -303,12 +501,21 @@ def signatures_from_json(obj: dict, what: str, max_len: int = MAX_SLOTS) -> list
 
 
 def block_to_json(b: Block) -> dict:
-    return {"kind": BLOCK_KIND, "version": 1, "height": b.height, "parent_hash": b.parent_hash,
-            "n_orders": b.n_orders, "n_accounts": b.n_accounts,
-            "public_inputs": [str(v) for v in b.public_inputs], "proof": b.proof,
-            "state_root": b.state_root,
-            "orders": [None if o is None else order_to_json(o) for o in b.orders],
-            "signatures": signatures_to_json(b.signatures)}
+    out = {"kind": BLOCK_KIND, "version": 1, "height": b.height, "parent_hash": b.parent_hash,
+           "n_orders": b.n_orders, "n_accounts": b.n_accounts,
+           "public_inputs": [str(v) for v in b.public_inputs], "proof": b.proof,
+           "state_root": b.state_root,
+           "orders": [None if o is None else order_to_json(o) for o in b.orders],
+           "signatures": signatures_to_json(b.signatures)}
+    if b.observations:             # absent when none, so older blocks hash as before
+        out["observations"] = [observation_to_json(o) for o in b.observations]
+    if b.withdrawals:
+        out["withdrawals"] = [request_to_json(w) for w in b.withdrawals]
+    if b.operator_signature is not None:
+        out["operator_signature"] = b.operator_signature.hex()
+    if b.evidence:
+        out["evidence"] = [dict(ev) for ev in b.evidence]
+    return out
 
 
 def block_from_json(obj, what: str = "block") -> Block:
@@ -316,19 +523,40 @@ def block_from_json(obj, what: str = "block") -> Block:
     try:
         check_object(obj, what, BLOCK_KIND, 1, ("height", "parent_hash", "n_orders",
                                                 "n_accounts", "public_inputs", "proof",
-                                                "state_root", "orders", "signatures"))
-        pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS))
+                                                "state_root", "orders", "signatures"),
+                     ("observations", "withdrawals", "operator_signature", "evidence"))
+        wds = [request_from_json(w, f"{what}: withdrawals[{i}]")
+               for i, w in enumerate(get_list(obj, "withdrawals", what, MAX_SLOTS))] \
+            if "withdrawals" in obj else []
+        if "withdrawals" in obj and not wds:
+            raise CodecError(f"{what}: withdrawals, when present, must not be empty")
+        evidence = ()
+        if "evidence" in obj:
+            evidence = get_list(obj, "evidence", what, MAX_EVIDENCE)
+            if not evidence:
+                raise CodecError(f"{what}: evidence must be left out when there is none "
+                                 "(not an empty list)")
+        pis = get_list(obj, "public_inputs", what, n_public_inputs(MAX_SLOTS, MAX_SLOTS)
+                       + _cipher_inputs(MAX_SLOTS))
         public = [get_decimal({"v": v}, "v", f"{what}: public_inputs[{i}]", 0, R_MOD)
                   for i, v in enumerate(pis)]
         orders = [None if o is None else order_from_json(o, f"{what}: orders[{j}]")
                   for j, o in enumerate(get_list(obj, "orders", what, MAX_SLOTS))]
         sigs = signatures_from_json(obj, what)
+        obs = [observation_from_json(o, f"{what}: observations[{i}]") for i, o in
+               enumerate(get_list(obj, "observations", what, MAX_OBSERVATIONS))
+               ] if "observations" in obj else []
+        if "observations" in obj and not obs:
+            raise CodecError(f"{what}: observations, when present, must not be empty")
         if not isinstance(obj["proof"], dict):
             raise CodecError(f"{what}: proof must be a JSON object")
         return Block(get_int(obj, "height", what, 1, MAX_HEIGHT),
                      get_hex(obj, "parent_hash", what, 32).hex(),
                      get_int(obj, "n_orders", what, 0, MAX_SLOTS),
                      get_int(obj, "n_accounts", what, 0, MAX_SLOTS), public, obj["proof"],
-                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs)
+                     get_hex(obj, "state_root", what, 32).hex(), orders, sigs,
+                     get_hex(obj, "operator_signature", what, keys.SIGNATURE_BYTES)
+                     if "operator_signature" in obj else None, evidence,
+                     observations=obs, withdrawals=wds)
     except ValueError as e:          # CodecError, OrderError, BlockError: one line each
         raise BlockError(str(e)) from None

@@ -24,6 +24,10 @@ bound                  value                       meaning
 ``STAKE_BOUND``        2^62                        one validator's stake (sums stay < 2^63)
 ``MAX_BLOCK_SLOTS``    the circuit's ``MAX_SLOTS``  order or account slots a block may declare
 ``MAX_BATCH_SLOTS``    64                          slots an operator home or the demo lays out
+``MAX_OBSERVATIONS``   256                         price observations one block may carry
+``MAX_OBSERVATION_AGE`` 0                          blocks an observation may trail its block
+``MAX_FEED_BYTES``     65 536                      a price source's answer (file or HTTP)
+``FEED_TIMEOUT_S``     5                           seconds an HTTP price source may take
 =====================  ==========================  =====================================
 
 ``check_int(value, name, lo, hi)`` is the one integer check: ``value`` must be
@@ -41,7 +45,8 @@ from verifier.errors import BadInput
 __all__ = ["MAX_TIMEOUT_S",
            "PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
            "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
-           "MAX_BATCH_SLOTS", "check_int"]
+           "MAX_BATCH_SLOTS", "MAX_OBSERVATIONS", "MAX_OBSERVATION_AGE",
+           "MAX_FEED_BYTES", "FEED_TIMEOUT_S", "check_int"]
 
 PRICE_BOUND = 1 << PRICE_BITS
 SIZE_BOUND = 1 << SIZE_BITS
@@ -58,6 +63,12 @@ HEIGHT_BOUND = INT64_BOUND
 STAKE_BOUND = 1 << 62
 MAX_BLOCK_SLOTS = _CIRCUIT_MAX_SLOTS
 MAX_BATCH_SLOTS = 64
+MAX_OBSERVATIONS = 256
+#: an observation must be for exactly its block's height: with any slack the operator
+#: could choose between a validator's older and newer prices
+MAX_OBSERVATION_AGE = 0
+MAX_FEED_BYTES = 1 << 16
+FEED_TIMEOUT_S = 5
 
 
 def check_int(value, name: str, lo=None, hi=None, *, error=BadInput, text: str = None) -> int:

@@ -18,7 +18,7 @@ __all__ = ["ARTIFACTS", "DEPLOYABLE", "ArtifactError", "load", "sources"]
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 #: the contracts whose artifacts are committed
-DEPLOYABLE = ("PlonkKeyVerifier", "Settlement", "TestToken")
+DEPLOYABLE = ("PlonkKeyVerifier", "Settlement", "Escape", "TestToken")
 
 
 class ArtifactError(BadInput):

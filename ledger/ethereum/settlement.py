@@ -19,6 +19,7 @@ import os
 import pathlib
 from dataclasses import astuple, dataclass
 
+from circuits.settlement_data import ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC
 from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -30,7 +31,7 @@ from .chain import send
 from .deploy import deploy, deploy_verifier
 from .words import proof_words
 
-__all__ = ["NONE", "BLOCK_TAG", "COMMITTEE_TAG", "CAP_TAG", "Layout", "Genesis", "block_hash",
+__all__ = ["NONE", "BLOCK_TAG", "COMMITTEE_TAG", "CAP_TAG", "Layout", "Genesis", "settlement_layout", "block_hash",
            "committee_change_hash", "cap_change_hash", "sign", "certificate", "deploy_settlement",
            "new_key_file", "load_key_file", "settle", "KeyFileError"]
 
@@ -59,14 +60,28 @@ class Layout:
     off_new: int = 2
     off_deposit: int = NONE
     off_withdraw: int = NONE
+    flow_fields: int = 0        # 0: deposit / withdraw inside the account slot
 
     @property
     def n_public(self) -> int:
-        return self.n_globals + self.n_orders * self.order_fields + self.n_accounts * self.account_fields
+        return (self.n_globals + self.n_orders * self.order_fields
+                + self.n_accounts * (self.account_fields + self.flow_fields))
 
     def account_slot(self, k: int) -> int:
         """Index of account slot k's first field in the public inputs."""
         return self.n_globals + self.n_orders * self.order_fields + k * self.account_fields
+
+    def flow_slot(self, k: int) -> int:
+        """Index of the first field the deposit / withdrawal offsets of account slot k count from."""
+        if self.flow_fields == 0:
+            return self.account_slot(k)
+        return self.account_slot(self.n_accounts) + k * self.flow_fields
+
+    def deposit_index(self, k: int) -> int:
+        return self.flow_slot(k) + self.off_deposit
+
+    def withdraw_index(self, k: int) -> int:
+        return self.flow_slot(k) + self.off_withdraw
 
     def to_abi(self) -> tuple:
         return astuple(self)
@@ -89,6 +104,18 @@ class Genesis:
         return (self.ledger_id, self.block_hash, self.height,
                 [self.members[i] for i in order], [self.stakes[i] for i in order], self.cap_bps,
                 list(self.accounts), list(self.commitments), list(self.owners))
+
+
+def settlement_layout(n_orders: int, n_accounts: int) -> Layout:
+    """The ``Layout`` of the N × K batch-settlement circuit's public inputs
+    (``circuits.settlement_data.public_names``): globals, order slots, account slots, then
+    the flow group (liquidate, deposit, withdraw per account slot)."""
+    return Layout(n_globals=len(GLOBALS), height_index=GLOBALS.index("height"), n_orders=n_orders,
+                  order_fields=len(ORDER_PUBLIC), n_accounts=n_accounts,
+                  account_fields=len(ACCOUNT_PUBLIC), off_active=ACCOUNT_PUBLIC.index("active"),
+                  off_id=ACCOUNT_PUBLIC.index("id"), off_old=ACCOUNT_PUBLIC.index("old"),
+                  off_new=ACCOUNT_PUBLIC.index("new"), off_deposit=ACCOUNT_FLOW.index("deposit"),
+                  off_withdraw=ACCOUNT_FLOW.index("withdraw"), flow_fields=len(ACCOUNT_FLOW))
 
 
 def _words_hash(words) -> bytes:

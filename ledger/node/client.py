@@ -9,7 +9,11 @@ The protocol (JSON in and out, loopback by default; see ``ledger.node.server``):
 * ``POST /finalize`` with the block and the quorum's signatures →
   ``{"status": "stored" | "known", "height", "hash"}`` or a 4xx;
 * ``GET /blocks/<height>`` → a finalized block with its signatures, 404 past
-  the node's head.
+  the node's head;
+* ``GET /observations/<market>/<height>`` → the validator's signed price
+  observation for that block (``observation``).
+* ``GET /evidence`` → the evidence the node holds that no block carried yet
+  (``ledger.core.evidence`` objects, shape-checked here).
 
 ``NodeClient(url)`` wraps one node; every call has a timeout, reads at most
 ``MAX_RESPONSE_BYTES`` and raises ``NetworkError`` (one line) when the node is
@@ -37,10 +41,12 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from verifier.errors import DarkmatchError
 
 from ledger.core.block import block_to_json
+from ledger.core.evidence import evidence_from_json
 from ledger.core.codec import canonical_json, check_fields, get_hex, get_int, get_str, parse_json
 from ledger.core.genesis import NAME_PATTERN
 from ledger.core.keys import SIGNATURE_BYTES
 from ledger.core.limits import HEIGHT_BOUND
+from ledger.core.observation import observation_from_json
 from ledger.chain.validator import Attestation
 
 __all__ = ["NetworkError", "NodeClient", "each", "statuses", "one_line", "parse_attestation",
@@ -145,6 +151,34 @@ class NodeClient:
             if e.status == 404:
                 return None
             raise
+
+    def observation(self, market_id: int, height: int, timeout=None):
+        """The node's signed ``Observation`` for ``market_id`` at ``height`` (checked to name
+        them; the signature is the oracle quorum's to check)."""
+        obj = self.request("GET", f"/observations/{int(market_id)}/{int(height)}",
+                           timeout=timeout)
+        try:
+            o = observation_from_json(obj, f"observation from {self.url}")
+        except ValueError as e:
+            raise NetworkError(str(e)) from None
+        if (o.market_id, o.height) != (market_id, height):
+            raise NetworkError(f"observation from {self.url} is for another market or height")
+        return o
+
+    def anchor(self, height: int, timeout=None) -> dict:
+        """The node's Ethereum signature of its final block ``height`` (``GET /anchor/<h>``)."""
+        return self.request("GET", f"/anchor/{int(height)}", timeout=timeout)
+
+    def evidence(self, timeout=None) -> list:
+        """The evidence objects the node holds (``GET /evidence``), shape-checked."""
+        ans = self.request("GET", "/evidence", timeout=timeout)
+        items = ans.get("evidence") if isinstance(ans, dict) else None
+        if not isinstance(items, list):
+            raise NetworkError(f"{self.url}: evidence answer without an 'evidence' list")
+        try:
+            return [evidence_from_json(e, f"evidence from {self.url}") for e in items]
+        except ValueError as e:
+            raise NetworkError(str(e)) from None
 
     def param_change(self, doc: dict, timeout=None) -> dict:
         """POST a parameter-change document (``ledger.chain.params``); the node's answer."""

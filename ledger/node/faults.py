@@ -5,7 +5,8 @@ never set in production) makes the server run a ``FaultyNode`` instead of a
 ``Node``; the production class has no fault branch.  The faults:
 
 * ``sign-anything`` signs every proposal without checking or recording it;
-* ``tamper-blocks`` serves altered blocks (proof changed, signatures kept)
+* ``tamper-blocks`` serves altered blocks (proof's eval_a changed, still canonical;
+  signatures kept)
   from ``GET /blocks``;
 * ``stall-commit:H`` stalls for ever inside the store transaction that
   applies block H (after the block and nullifier rows, before the accounts)
@@ -17,6 +18,7 @@ import os
 import time
 
 from verifier.errors import BadInput
+from verifier.fields import R_MOD
 
 from ledger.core.limits import HEIGHT_BOUND
 from ledger.node.service import Node
@@ -73,9 +75,9 @@ def _install_stall(store, height, mark_path):
 class FaultyNode(Node):
     """A ``Node`` with one fault from ``FAULTS`` (module doc)."""
 
-    def __init__(self, home, peers=(), *, fault, log=None):
+    def __init__(self, home, peers=(), *, fault, log=None, **chain):
         kind, stall_height = parse_fault(fault)
-        super().__init__(home, peers, log=log)
+        super().__init__(home, peers, log=log, **chain)
         self.fault = fault
         self._kind = kind
         if kind == "stall-commit":
@@ -87,7 +89,9 @@ class FaultyNode(Node):
     def block(self, height: int) -> dict:
         obj = super().block(height)
         if self._kind == "tamper-blocks":
-            obj["proof"] = dict(obj["proof"], tampered="by a faulty peer")
+            # another canonical proof (one evaluation changed): the signatures no longer match
+            proof = obj["proof"]
+            obj["proof"] = dict(proof, eval_a=str((int(proof["eval_a"]) + 1) % R_MOD))
         return obj
 
     def _attest(self, block):

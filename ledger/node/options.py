@@ -9,7 +9,8 @@ __all__ = ["add_run_arguments"]
 
 
 def add_run_arguments(p) -> None:
-    """Add a node's options (``--home``, ``--host``, ``--port``, ``--peer``, ``--threads``) to ``p``."""
+    """Add a node's options (``--home``, ``--host``, ``--port``, ``--peer``, ``--threads``,
+    ``--peer-timeout``, ``--rpc``, ``--deployment``) to ``p``."""
     p.add_argument("--home", required=True, metavar="DIR",
                    help="validator home (darkmatch validator init)")
     p.add_argument("--host", default="127.0.0.1",
@@ -20,3 +21,9 @@ def add_run_arguments(p) -> None:
     p.add_argument("--peer", action="append", default=[], metavar="URL", type=node_url,
                    help="another validator node to catch up from (repeatable)")
     p.add_argument("--threads", type=int, default=4, help="HTTP worker threads (default 4)")
+    p.add_argument("--rpc", metavar="URL", help="an Ethereum node to watch the settlement "
+                   "contract on (hard finality in /status; needs --deployment)")
+    p.add_argument("--deployment", metavar="FILE",
+                   help="deployment.json of the ledger's settlement contract")
+    p.add_argument("--peer-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds each request to a peer may take (default 10)")

@@ -3,7 +3,8 @@
 Routes (JSON in and out; the client side is ``ledger.node.client``):
 
     GET  /status            chain id, genesis hash, validator, head {height, hash}, state root,
-                            peers, bad_peers (peers that served a bad block), syncing
+                            peers, bad_peers (peers that served a bad block), syncing,
+                            ethereum {address, soft, hard, contract, collateral, cap, ...}
     POST /propose           a block without signatures → the attestation
                             {"validator", "height", "hash", "signature"} (hex)
     POST /finalize          a block with its signatures → {"status": "stored"|"known", ...}
@@ -11,6 +12,13 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     POST /param-change      a parameter change with its quorum's signatures (``ledger.chain.params``)
                             → {"status": "applied"|"known", ...}; 409 at another head
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
+    GET  /observations/<market>/<height>   this validator's signed price observation for the
+                            next block of an oracle market (``ledger.node.observer``)
+    GET  /anchor/<height>   the final block's anchor hash and this validator's Ethereum
+                            signature of it {"height", "anchor", "address", "signature"}
+                            (``ledger.node.ethereum``); 404 past the head or without eth.key
+    GET  /evidence          the evidence this node holds (``ledger.core.evidence`` objects)
+    POST /evidence          evidence a peer caught (``ledger.node.gossip``) → {"added", "known"}
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -54,7 +62,7 @@ from ledger.core.codec import parse_json
 from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
 from ledger.node.options import add_run_arguments
-from ledger.node.service import URL_FILE, Node
+from ledger.node.service import PEER_TIMEOUT, URL_FILE, Node
 
 __all__ = ["create_app", "serve", "run_node", "main", "MAX_REQUEST_BYTES"]
 
@@ -120,6 +128,18 @@ def create_app(node: Node) -> Flask:
     def _block(height):
         return _reply(node.block(_height(height)))
 
+    @app.get("/anchor/<height>")
+    def _anchor(height):
+        return _reply(node.anchor(_height(height)))
+
+    @app.get("/evidence")
+    def _evidence():
+        return _reply(node.evidence())
+
+    @app.post("/evidence")
+    def _accept_evidence():
+        return _reply(node.accept_evidence(_body()))
+
     @app.post("/param-change")
     def _param_change():
         return _reply(node.param_change(_body()))
@@ -127,6 +147,10 @@ def create_app(node: Node) -> Flask:
     @app.get("/param-changes/<height>")
     def _param_changes(height):
         return _reply(node.param_changes(_height(height)))
+
+    @app.get("/observations/<market>/<height>")
+    def _observation(market, height):
+        return _reply(node.observation(_height(market), _height(height)))
 
     return app
 
@@ -165,11 +189,11 @@ def serve(node: Node, host: str = "127.0.0.1", port: int = 0, threads: int = 4) 
         server.close()
 
 
-def _node(home, peers) -> Node:
+def _node(home, peers, **chain) -> Node:
     """A ``Node``, or the test-only ``FaultyNode`` when ``DARKMATCH_NODE_FAULT`` is set."""
     from ledger.node.faults import FAULT_ENV, FaultyNode     # only the name, until it is set
     fault = os.environ.get(FAULT_ENV)
-    return FaultyNode(home, peers, fault=fault) if fault else Node(home, peers)
+    return FaultyNode(home, peers, fault=fault, **chain) if fault else Node(home, peers, **chain)
 
 
 def run_node(args) -> int:
@@ -178,7 +202,12 @@ def run_node(args) -> int:
         raise BadInput("--port must be in [0, 65535]")
     if not 1 <= args.threads <= 64:
         raise BadInput("--threads must be in [1, 64]")
-    node = _node(args.home, args.peer)
+    peer_timeout = getattr(args, "peer_timeout", PEER_TIMEOUT)
+    if not 0 < peer_timeout <= 3600:                 # NaN and inf fail too
+        raise BadInput("--peer-timeout must be a number of seconds in (0, 3600]")
+    node = _node(args.home, args.peer, rpc=getattr(args, "rpc", None),
+                 deployment=getattr(args, "deployment", None))
+    node.peer_timeout = peer_timeout
     try:
         try:
             os.unlink(os.path.join(args.home, URL_FILE))

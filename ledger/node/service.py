@@ -12,12 +12,25 @@ can be tested and reasoned about without a socket.
     node.db                  the node's SQLite store (ledger.chain.store.Store, created at genesis)
                              and its sign log (ledger.chain.signlog, table ``signlog``)
     node.url                 written by the server once it listens (its actual URL)
+    eth.key                  the validator's Ethereum key (hex, mode 0600): signs final blocks
+                             for the settlement contract (``ledger.node.ethereum``)
 
 **Proposal** (``propose``): a block without signatures.  A block above head + 1
 first triggers a catch-up; then ``Validator.attest`` runs the checks of
 docs/design.md §Block checks in order (``ledger.chain.validator``) and, if they pass, records the height and hash
 in the sign log *durably* and only then signs; a block at a height the node
 signed before (even before a restart) with another hash is refused.
+
+**Operator signature** (when the genesis names an operator): a proposal
+must carry the operator's signature over its proposal bytes (else 403,
+``rules.check_proposer``); the node records the first signed proposal per
+height (``ledger.chain.proposals``) and a second, different one is the
+operator's equivocation: 403, and the pair is kept as evidence
+(``evidence``, ``GET /evidence``) and passed to the peers
+(``ledger.node.gossip``, ``POST /evidence``).  The same proposal again — an operator
+re-sending its stored block after a failed round — is answered with the
+same attestation (the sign log allows the same hash twice and Ed25519
+signatures are deterministic).
 
 **Finalized block** (``finalize``): a block with its signatures, stored by
 ``Quorum.finalize_signed`` (``ledger.chain.finality``: every signature verifies,
@@ -30,15 +43,31 @@ signatures, applied at this head by ``ledger.chain.params.apply_approved`` (each
 signature re-checked, > 2/3 of the stake); one approved for a later head
 triggers a catch-up first, one for another head is a 409.
 
+**Observation** (``observation``): this validator's signed price for an oracle
+market's next block (``ledger.node.observer``; source in ``HOME/price_source``).
+``status`` carries the markets' public risk figures (``market_figures``).
+
 **Catch-up** (``catch_up``): on start and whenever a proposal, a finalized
-block or a parameter change is ahead of the head, the node asks each peer in
-turn (``ledger.node.catchup.fetch_finalized``) for the parameter changes at its
-head and ``GET /blocks/<head + 1>`` until the peer has no more, and stores each block
-only through ``finalize_signed`` — the same checks as a ``POST /finalize``
-(signatures and quorum against *its own* validator set, the store's checks,
-the proof).  A peer that serves a malformed, mislabelled or failing block is
+block or a parameter change is ahead of the head, the node asks every peer's
+``/status`` at once (one per-peer timeout in all, however many peers hang),
+then, from the peers that answered, highest head first
+(``ledger.node.catchup.fetch_finalized``), the parameter changes at its head
+and ``GET /blocks/<head + 1>`` until the peer has no more, and stores each
+block only through ``finalize_signed`` — the same checks as a ``POST
+/finalize`` (signatures and quorum against *its own* validator set, the
+store's checks, the proof).  A peer that answers garbage, a 5xx, an
+oversized body, or serves a malformed, mislabelled or failing block is
 complained about (stderr, and ``bad_peers`` in ``status``) and left for the
-next peer; an unreachable peer is skipped.
+next peer; an unreachable or silent peer is skipped.
+
+**Responsiveness.**  The node's write lock is held only to check and store
+(never while a peer is being asked: ``fetch_finalized`` takes it per block),
+and one catch-up runs at a time.  A *proposal* ahead of head + 1 answers 409
+at once and starts a catch-up in the background; a finalized block or a
+parameter change ahead of the head catches up first (it carries a quorum's
+word that the blocks exist), unless a catch-up is already running, in which
+case it too answers 409 at once.  ``/status`` takes no lock, so it answers
+whatever the peers do.  Every request to a peer has ``peer_timeout`` seconds.
 
 **Errors** are the kinds of ``verifier.errors`` (``BadInput`` 400 malformed,
 ``Conflict`` 409 with the node's state: a height already final or signed, a
@@ -58,27 +87,45 @@ import sys
 import threading
 
 from verifier import FormatError, VerifyingKey
-from verifier.errors import BadInput, Conflict, DarkmatchError, Rejected
+from verifier.errors import BadInput, Conflict, DarkmatchError, Misbehaviour, Rejected
 
 from ledger.core.block import block_from_json, block_to_json
 from ledger.core.codec import CodecError, load_json_file
-from ledger.chain.finality import Misbehaviour, Quorum
+from ledger.core.observation import observation_to_json
+from ledger.chain.finality import Quorum
 from ledger.core.genesis import genesis_to_json, load_genesis
 from ledger.core.lock import HomeLock
 from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
-from ledger.node.catchup import fetch_finalized
+from ledger.node import gossip
+from ledger.node.catchup import from_peers
 from ledger.node.client import NodeClient, attestation_to_json
+from ledger.node.observer import NotObserved, load_observer, market_figures
+from ledger.node.ethereum import ETH_KEY_FILE, NodeEthereum
+from ledger.ethereum.settlement import new_key_file
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
+from ledger.chain.proposals import ProposalLog
+from ledger.chain.rules import check_proposer, select_evidence
+from ledger.core.evidence import EVIDENCE_KINDS
+from ledger.core.limits import HEIGHT_BOUND
 from ledger.chain.signlog import SignLog
 from ledger.chain.store import Store
 from ledger.chain.validator import Validator
 
 __all__ = ["Node", "NotFound", "init_home", "load_verifying_key", "GENESIS_FILE", "KEY_FILE",
-           "VK_FILE", "STORE_FILE", "URL_FILE"]
+           "VK_FILE", "STORE_FILE", "URL_FILE", "PEER_TIMEOUT"]
 
 GENESIS_FILE, KEY_FILE, VK_FILE = "genesis.json", "key.pem", "verification_key.json"
 STORE_FILE, URL_FILE = "node.db", "node.url"
-PEER_TIMEOUT = 30.0
+PEER_TIMEOUT = 10.0
+
+
+def _signed_by_operator(operator_key, block) -> bool:
+    """True iff ``block`` carries a valid proposal signature by ``operator_key``."""
+    try:
+        check_proposer(operator_key, block)
+    except ValueError:
+        return False
+    return True
 
 
 class NotFound(DarkmatchError, ValueError):
@@ -113,7 +160,7 @@ def init_home(home, genesis_path, key_path, vk_path) -> dict:
                          f"{os.fspath(genesis_path)}")
     if os.path.exists(home) and not os.path.isdir(home):
         raise BadInput(f"validator home is not a directory: {home}")
-    for f in (GENESIS_FILE, KEY_FILE, VK_FILE, STORE_FILE):
+    for f in (GENESIS_FILE, KEY_FILE, VK_FILE, STORE_FILE, ETH_KEY_FILE):
         if os.path.lexists(os.path.join(home, f)):
             raise BadInput(f"{os.path.join(home, f)} already exists (home already initialised)")
     os.makedirs(home, mode=0o700, exist_ok=True)
@@ -122,10 +169,11 @@ def init_home(home, genesis_path, key_path, vk_path) -> dict:
     save_private_key(key, os.path.join(home, KEY_FILE))
     atomic_write(os.path.join(home, VK_FILE), (json.dumps(vk.to_json(), indent=1) + "\n").encode(),
                  mode=0o644)
+    eth = new_key_file(os.path.join(home, ETH_KEY_FILE))
     with Store.open(os.path.join(home, STORE_FILE)) as store:
         gh = store.init_genesis(genesis)
     return {"validator": names[0], "chain_id": genesis.chain_id, "genesis_hash": gh,
-            "home": home}
+            "home": home, "eth_address": eth.address}
 
 
 class Node:
@@ -133,12 +181,14 @@ class Node:
 
     fault = None        #: the test fault of a ``ledger.node.faults.FaultyNode``
 
-    def __init__(self, home, peers=(), *, log=None):
+    def __init__(self, home, peers=(), *, log=None, rpc=None, deployment=None,
+                 peer_timeout: float = PEER_TIMEOUT):
         home = os.fspath(home)
         if not os.path.isdir(home):
             raise BadInput(f"validator home not found: {home} (run: darkmatch validator init)")
         self.home = home
-        self.peers = [NodeClient(p, PEER_TIMEOUT).url for p in dict.fromkeys(peers)]
+        self.peers = [NodeClient(p, peer_timeout).url for p in dict.fromkeys(peers)]
+        self.peer_timeout = peer_timeout
         self.url, self.bad_peers, self.syncing = None, {}, False
         self._print = log or (lambda m: print(m, file=sys.stderr, flush=True))
         self.home_lock = HomeLock(home, "validator home", GENESIS_FILE).acquire()  # HomeInUse
@@ -154,20 +204,26 @@ class Node:
         try:
             self.genesis_hash = self.store.init_genesis(genesis)
             self.signlog = SignLog(db)
+            self.proposals = ProposalLog(db)
             self.quorum = Quorum(self.store, self.vk)
             self.validator = Validator(key, self.store, self.vk, self.signlog,
                                        proof_verdict=self.quorum.proof_verdict)
+            self.observer = load_observer(home, key, self.validator.name, self.store)
+            self.eth = NodeEthereum(home, self.store, rpc=rpc, deployment=deployment)
         except BaseException:
             self.store.close()
             self.home_lock.release()
             raise
         self.chain_id, self.name = genesis.chain_id, self.validator.name
-        self._lock = threading.RLock()
+        self.operator = genesis.operator
+        self._lock = threading.RLock()          # checks and writes only, never peers
+        self._sync_lock = threading.Lock()      # one catch-up at a time
 
     def log(self, msg: str) -> None:
         self._print(f"[validator {self.name}] {msg}")
 
     def close(self) -> None:
+        self.proposals.close()
         self.signlog.close()
         self.store.close()
         self.home_lock.release()
@@ -180,8 +236,19 @@ class Node:
                "public_key": self.validator.public_key,
                "head": {"height": height, "hash": head}, "state_root": self.store.state_root(),
                "peers": list(self.peers), "bad_peers": dict(self.bad_peers),
-               "syncing": self.syncing}
+               "syncing": self.syncing, "markets": market_figures(self.store),
+               "ethereum": self.eth.status()}
         return out
+
+    def observation(self, market_id: int, height: int) -> dict:
+        """This validator's signed observation for ``market_id`` at ``height`` (JSON)."""
+        if self.observer is None:
+            raise NotObserved(f"validator {self.name} has no price source")
+        return observation_to_json(self.observer.observe(market_id, height))
+
+    def anchor(self, height: int) -> dict:
+        """This validator's Ethereum signature of final block ``height`` (``ledger.node.ethereum``)."""
+        return self.eth.anchor(height)
 
     def block(self, height: int) -> dict:
         """The finalized block at ``height`` as JSON; ``NotFound`` past the head."""
@@ -190,16 +257,35 @@ class Node:
             raise NotFound(f"no finalized block at height {height} (head is {head})")
         return block_to_json(self.store.get_block(height))
 
+    def evidence(self) -> dict:
+        """The evidence this node holds that no block carried yet (``ledger.core.evidence``
+        objects a block at this head could carry: ``rules.select_evidence``)."""
+        pending = [b for k, _, _, b in self.store.pending_evidence() if k in EVIDENCE_KINDS]
+        items = select_evidence(self.store.view(), pending + self.proposals.evidence(),
+                                limit=HEIGHT_BOUND, max_height=HEIGHT_BOUND)
+        return {"kind": "darkmatch-evidence", "version": 1, "evidence": items}
+
+    def accept_evidence(self, obj) -> dict:
+        """Keep the evidence a peer sends (``ledger.node.gossip.accept``)."""
+        with self._lock:
+            return gossip.accept(self.store, self.proposals, obj)
+
     # ------------------------------------------------------------ writing
-    def _reach(self, height: int) -> int:
-        """Catch up if ``height`` is above head + 1; the head, or 409 if still behind."""
+    def _reach(self, height: int, *, wait: bool) -> int:
+        """The head, once ``height`` is at most head + 1; else a catch-up (``wait``: now,
+        unless one is running; else in the background) and 409 if still behind."""
+        head = self.store.head()[0]
+        if height <= head + 1:
+            return head
+        why = f"block {height} is ahead of head {head}"
+        if wait:
+            self._catch_up(why, blocking=False)
+        else:
+            self.start_catch_up(why)
         head = self.store.head()[0]
         if height > head + 1:
-            self._catch_up_locked(f"block {height} is ahead of head {head}")
-            head = self.store.head()[0]
-            if height > head + 1:
-                raise Conflict(f"node is behind: head is {head}, block {height} needs "
-                                     f"blocks {head + 1}..{height - 1} first (no peer had them)")
+            raise Conflict(f"node is behind: head is {head}, block {height} needs blocks "
+                           f"{head + 1}..{height - 1} first (catching up from peers)")
         return head
 
     def propose(self, obj) -> dict:
@@ -207,6 +293,16 @@ class Node:
         block = block_from_json(obj, "proposal")              # BadInput if malformed
         if block.signatures:
             raise BadInput("a proposal carries no signatures (they go to /finalize)")
+        check_proposer(self.operator, block)                   # 403 unless the operator's
+        if self.operator is not None:
+            ev = self.proposals.see(block.height, block.hash(), block.operator_signature)
+            if ev is not None:
+                self.log(f"evidence: the operator signed two blocks at height {block.height}")
+                gossip.spread(self)
+                raise Misbehaviour(f"the operator signed two different blocks at height "
+                                   f"{block.height} ({ev['first']['hash'][:16]}… and "
+                                   f"{ev['second']['hash'][:16]}…): evidence kept")
+        self._reach(block.height, wait=False)                  # 409 at once if ahead
         with self._lock:
             att = self._attest(block)
         self.log(f"signed block {block.height} ({block.hash()[:16]}…)")
@@ -214,7 +310,10 @@ class Node:
 
     def _attest(self, block):
         """This validator's attestation of ``block`` at this head (held lock)."""
-        head = self._reach(block.height)
+        head = self.store.head()[0]
+        if block.height > head + 1:
+            raise Conflict(f"node is behind: head is {head}, block {block.height} needs "
+                           f"blocks {head + 1}..{block.height - 1} first")
         if block.height <= head:
             raise Conflict(f"block {block.height} is not above the head ({head}): "
                            "that height is final")
@@ -228,11 +327,10 @@ class Node:
     def param_change(self, obj) -> dict:
         """Apply a parameter change its quorum approved (``ledger.chain.params``) at this head."""
         change, height, sigs = approval_from_json(obj)           # BadInput if malformed
+        if height > self.store.head()[0]:
+            self._reach(height + 1, wait=True)
         with self._lock:
             head = self.store.head()[0]
-            if height > head:
-                self._catch_up_locked(f"parameter change at {height} is ahead of head {head}")
-                head = self.store.head()[0]
             if height != head:
                 raise Conflict(f"parameter change approved at height {height}, the head "
                                      f"is {head}")
@@ -257,17 +355,26 @@ class Node:
     def finalize(self, obj) -> dict:
         """Store a finalized block with its signatures (module doc)."""
         block = block_from_json(obj, "finalized block")       # BadInput if malformed
+        self._reach(block.height, wait=True)
         with self._lock:
-            head = self._reach(block.height)
+            head = self.store.head()[0]
             known = block.height <= head
             try:
                 bh = self.quorum.finalize_signed(block)
             except Misbehaviour as e:
                 self.log(f"evidence: {e}")
+                gossip.spread(self)
                 raise Rejected(str(e)) from None
             except ValueError as e:
                 raise Rejected(str(e)) from None
             self.quorum.forget(self.store.head()[0] + 1)
+        if self.operator is not None and block.operator_signature is not None and \
+                _signed_by_operator(self.operator, block):
+            # a final block is a proposal the operator signed too: a different signed
+            # proposal at its height, before or after, is its equivocation
+            if self.proposals.see(block.height, bh, block.operator_signature) is not None:
+                self.log(f"evidence: the operator signed two blocks at height {block.height}")
+                gossip.spread(self)
         if not known:
             self.log(f"finalized block {block.height} ({bh[:16]}…)")
         return {"status": "known" if known else "stored", "height": block.height, "hash": bh}
@@ -275,42 +382,45 @@ class Node:
     # ------------------------------------------------------------ catch-up
     def catch_up(self, reason: str = "start") -> int:
         """Fetch, re-check and store the finalized blocks peers have past the head; the head."""
-        with self._lock:
-            return self._catch_up_locked(reason)
+        return self._catch_up(reason, blocking=True)
 
-    def start_catch_up(self) -> threading.Thread:
-        """``catch_up`` in a background thread (the server answers /status meanwhile)."""
+    def start_catch_up(self, reason: str = "start"):
+        """``catch_up`` in a background thread unless one is running (the server answers
+        meanwhile); the thread, or None."""
+        if self._sync_lock.locked():
+            return None
         self.syncing = True
-        t = threading.Thread(target=self._background_catch_up, name="darkmatch-catch-up",
-                             daemon=True)
+        t = threading.Thread(target=self._background_catch_up, args=(reason,),
+                             name="darkmatch-catch-up", daemon=True)
         t.start()
         return t
 
-    def _background_catch_up(self):
+    def _background_catch_up(self, reason):
         try:
-            self.catch_up("start")
+            self._catch_up(reason, blocking=True)
         except Exception as e:                      # pragma: no cover - logged, node keeps serving
             self.log(f"catch-up failed: {type(e).__name__}: {e}")
         finally:
-            self.syncing = False
+            self.syncing = self._sync_lock.locked()
 
     def _complain(self, peer, msg):
         self.bad_peers[peer] = msg
         self.log(f"bad peer {peer}: {msg}")
 
-    def _catch_up_locked(self, reason: str) -> int:
+    def _catch_up(self, reason: str, *, blocking: bool) -> int:
+        """One catch-up (module docstring); with ``blocking=False`` none if one is running."""
+        if not self._sync_lock.acquire(blocking=blocking):
+            return self.store.head()[0]
         self.syncing = True
         try:
             start = self.store.head()[0]
-            for peer in self.peers:
-                if peer == self.url:
-                    continue
-                fetch_finalized(self.store, self.quorum, peer, timeout=PEER_TIMEOUT,
-                                on_skip=lambda m, p=peer: self.log(f"peer {p} skipped: {m}"),
-                                on_bad=lambda m, p=peer: self._complain(p, m))
+            from_peers(self.store, self.quorum, [p for p in self.peers if p != self.url],
+                       timeout=self.peer_timeout, lock=self._lock, log=self.log,
+                       complain=self._complain, is_bad=lambda u: u in self.bad_peers)
             head = self.store.head()[0]
             if head > start:
                 self.log(f"caught up from {start} to {head} ({reason})")
             return head
         finally:
+            self._sync_lock.release()
             self.syncing = False

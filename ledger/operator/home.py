@@ -10,6 +10,8 @@ Layout (``init_operator_home`` makes it; ``OperatorHome.open`` reads it)::
     node.db                  the operator's copy of the ledger (``ledger.chain.store``)
     states.json              PRIVATE (0600): every account's cash, position and blinding
     pending.json             PRIVATE (0600): the states a proposed block leaves, while it is out
+    operator_key.pem         the operator's key, proposal.json: the signed block now out
+                             (``ledger.operator.proposal``)
 
 **Why the states must survive a crash.**  The ledger holds only commitments
 Poseidon(account, cash, position, blinding); the operator alone can open
@@ -55,10 +57,17 @@ SRS_FILE, VK_FILE, GENESIS_FILE, STORE_FILE = ("srs.ptau", "verification_key.jso
 CONFIG_KIND, STATES_KIND = "darkmatch-operator", "darkmatch-operator-states"
 
 
+def _state_json(s) -> dict:
+    out = {"account": s.account, "cash": str(s.cash), "position": str(s.position),
+           "blinding": str(s.blinding)}
+    if s.funding_index:                      # the account's last funding index F_a
+        out["funding_index"] = str(s.funding_index)
+    return out
+
+
 def states_to_json(states: dict, **extra) -> dict:
     return {"kind": STATES_KIND, "version": 1, **extra,
-            "states": [{"account": s.account, "cash": str(s.cash), "position": str(s.position),
-                        "blinding": str(s.blinding)} for _, s in sorted(states.items())]}
+            "states": [_state_json(s) for _, s in sorted(states.items())]}
 
 
 def states_from_json(obj, what: str) -> dict:
@@ -67,9 +76,10 @@ def states_from_json(obj, what: str) -> dict:
     out = {}
     for i, s in enumerate(get_list(obj, "states", what)):
         w = f"{what}: states[{i}]"
-        check_fields(s, w, ("account", "cash", "position", "blinding"))
+        check_fields(s, w, ("account", "cash", "position", "blinding"), ("funding_index",))
         try:
-            st = AccountState(s["account"], int(s["cash"]), int(s["position"]), int(s["blinding"]))
+            st = AccountState(s["account"], int(s["cash"]), int(s["position"]), int(s["blinding"]),
+                              int(s.get("funding_index", 0)))
         except (TypeError, ValueError) as e:
             raise CodecError(f"{w}: {e}") from None
         out[st.account] = st
@@ -183,8 +193,13 @@ class OperatorHome:
         Returns how many accounts took their pending state; ``ValueError`` if one
         matches neither.
         """
-        pending = (self._read_states(PENDING_FILE)
-                   if os.path.exists(self.path(PENDING_FILE)) else {})
+        pending, live = {}, False
+        if os.path.exists(self.path(PENDING_FILE)):
+            pending = self._read_states(PENDING_FILE)
+            # a proposal still out (``ledger.operator.proposal``) keeps its pending states
+            height = load_json_file(self.path(PENDING_FILE), PENDING_FILE).get("height")
+            live = (os.path.exists(self.path("proposal.json")) and isinstance(height, int)
+                    and height > self.store.head()[0])
         adopted, states = 0, {}
         for a, cur in self.states.items():
             on_ledger = self.store.account_commitment(a)
@@ -197,7 +212,7 @@ class OperatorHome:
                                  "state opens the ledger's commitment (wrong home or ledger?)")
         _write_private(self.path(STATES_FILE), states_to_json(states,
                                                               height=self.store.head()[0]))
-        if pending:
+        if pending and not live:
             os.unlink(self.path(PENDING_FILE))
         self.states = states
         return adopted

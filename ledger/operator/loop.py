@@ -8,11 +8,14 @@ validator nodes over HTTP with ``ledger.operator.round.run_round``) and in
 where the operator's private states live:
 
 1. **propose**: ``Operator.propose`` matches the pending orders, proves the
-   batch and packages the block (``ledger.operator.engine``);
+   batch and packages the block (``ledger.operator.engine``) with the
+   validators' price ``observations`` (collected beforehand: over HTTP with
+   ``ledger.operator.round.collect_observations``, in process by the demo);
 2. ``pending(proposal)``: the states the block would leave are recorded
    *before* the block leaves the operator (the operator home writes
    ``pending.json`` durably), so a crash after validators finalized it loses
-   nothing;
+   nothing; it may return the block to send instead (the operator command
+   signs it and stores it as its sticky proposal, ``ledger.operator.proposal``);
 3. **round**: ``round_fn(block)`` gathers validator signatures and returns a
    ``ledger.operator.round.Round`` whose ``block`` is the signed, stored block
    once validators holding > 2/3 of the stake signed (None otherwise);
@@ -38,6 +41,7 @@ class BatchResult:
     round: Round
     prove_s: float
     finality_s: float
+    sent: object = None         #: the block sent to the round (signed, carrying evidence)
 
     @property
     def final(self) -> bool:
@@ -45,19 +49,24 @@ class BatchResult:
 
 
 def run_batch(operator, height: int, mark_price: int, params, states: dict, round_fn, *,
-              pending=None, settle=None, prove_progress=None) -> BatchResult:
-    """One batch (module docstring); ``states``: account id → ``AccountState``."""
+              observations=(), pending=None, settle=None, prove_progress=None, deposits=None,
+              withdrawals=None) -> BatchResult:
+    """One batch (module docstring); ``states``: account id → ``AccountState``;
+    ``deposits`` (account → amount) and ``withdrawals`` (signed requests): the batch's
+    collateral flows (``Operator.propose``)."""
     t = time.perf_counter()
-    proposal = operator.propose(height, mark_price, params, states,
-                                prove_progress=prove_progress)
+    proposal = operator.propose(height, mark_price, params, states, observations=observations,
+                                prove_progress=prove_progress, deposits=deposits,
+                                withdrawals=withdrawals)
     prove_s = time.perf_counter() - t
+    sent = proposal.block
     if pending is not None:
-        pending(proposal)                       # durable before the block leaves
+        sent = pending(proposal) or sent        # durable before the block leaves
     t = time.perf_counter()
-    rnd = round_fn(proposal.block)
+    rnd = round_fn(sent)
     finality_s = time.perf_counter() - t
     if rnd.block is not None:
         operator.settled(proposal.block)
         if settle is not None:
             settle(proposal)
-    return BatchResult(proposal, rnd, prove_s, finality_s)
+    return BatchResult(proposal, rnd, prove_s, finality_s, sent)

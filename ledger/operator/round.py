@@ -10,13 +10,26 @@ evidence), and once the signers hold > 2/3 of the stake broadcasts
 ``apply=True`` it also stores the block in the quorum's own store.  It
 returns a ``Round``: the signed block (None if no quorum), the attestations
 and refusals per URL, and each node's answer to the finalize.
+
+``collect_observations(urls, market_id, height)`` asks every validator at once
+for its signed price (``GET /observations/<market>/<height>``) before the
+operator builds the block; it returns the observations (one per validator
+name, in URL order) and the failures per URL.  Whether they make an oracle
+quorum is the chain's rule to decide (``ledger.chain.oracle_quorum``); the
+operator's ``propose`` refuses to build a block without one.
+
+**One timeout per round.**  Each request has ``timeout`` seconds and every
+validator is asked at once, so a hung validator costs the proposal phase one
+timeout; the finalize is then not sent to validators that gave no answer at
+all to the proposal (unreachable or silent: ``finalize_errors`` says so) —
+they fetch the block when they catch up — so it does not cost a second one.
 """
 
 from dataclasses import dataclass, field
 
-from ledger.node.client import DEFAULT_TIMEOUT, NodeClient, each, one_line
+from ledger.node.client import DEFAULT_TIMEOUT, NetworkError, NodeClient, each, one_line
 
-__all__ = ["Round", "run_round"]
+__all__ = ["Round", "run_round", "collect_observations"]
 
 
 @dataclass
@@ -35,8 +48,19 @@ def run_round(urls, block, quorum, *, timeout: float = DEFAULT_TIMEOUT, apply: b
     """Propose ``block`` to every URL, collect a quorum, broadcast the finalize (module doc)."""
     urls = list(dict.fromkeys(urls))
     clients = {u: NodeClient(u, timeout) for u in urls}
-    result = Round()
-    for url, (att, err) in each(urls, lambda u: clients[u].propose(block), timeout).items():
+    result, silent = Round(), set()
+
+    def propose(url):
+        try:
+            return clients[url].propose(block)
+        except NetworkError as e:
+            if e.status == 0:                        # no answer: unreachable or timed out
+                silent.add(url)
+            raise
+
+    for url, (att, err) in each(urls, propose, timeout).items():
+        if att is None and err is not None and err.startswith("no answer within"):
+            silent.add(url)
         if err is None:
             try:
                 quorum.add(att, block)
@@ -49,7 +73,11 @@ def run_round(urls, block, quorum, *, timeout: float = DEFAULT_TIMEOUT, apply: b
     if not quorum.is_final(block.height, block.hash()):
         return result
     result.block = quorum.signed_block(block)
-    for url, (ans, err) in each(urls, lambda u: clients[u].finalize(result.block),
+    for url in urls:
+        if url in silent:
+            result.finalize_errors[url] = "not sent: no answer to the proposal (it catches up)"
+    heard = [u for u in urls if u not in silent]
+    for url, (ans, err) in each(heard, lambda u: clients[u].finalize(result.block),
                                  timeout).items():
         if err is None:
             result.finalized[url] = ans
@@ -58,3 +86,22 @@ def run_round(urls, block, quorum, *, timeout: float = DEFAULT_TIMEOUT, apply: b
     if apply:
         result.stored_hash = quorum.finalize(block)
     return result
+
+
+def collect_observations(urls, market_id: int, height: int, *,
+                         timeout: float = DEFAULT_TIMEOUT) -> tuple:
+    """(observations, {url: reason}) for block ``height`` of ``market_id`` (module doc)."""
+    urls = list(dict.fromkeys(urls))
+    clients = {u: NodeClient(u, timeout) for u in urls}
+    got, failures, names = [], {}, set()
+    answers = each(urls, lambda u: clients[u].observation(market_id, height), timeout)
+    for url in urls:
+        obs, err = answers[url]
+        if err is None and obs.validator in names:
+            err = f"a second observation by {obs.validator!r}"
+        if err is None:
+            names.add(obs.validator)
+            got.append(obs)
+        else:
+            failures[url] = err
+    return got, failures

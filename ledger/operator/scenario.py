@@ -15,12 +15,23 @@ and the operator's view of every account's state (cash, position, blinding —
 the ledger holds only their commitments).  The SRS is a development one
 (``prover.dev_srs``; the demo says so).
 
+The market is a perpetual one with an oracle (docs/perpetual.md): every
+validator observes a simulated feed (``ledger.exchange.oracle.SimulatedFeed``,
+seeded, a little noise per validator) and signs its price for each block
+(``ledger.node.observer.Observer``); the feed takes a price shock
+(``SHOCK``: −12 % at block 3), so the breaker trips and releases.  Trader 1
+is leveraged (``LEVERED_CASH``) and opens a large long in block 1 against
+trader 2: the shock pushes it under maintenance and the operator liquidates
+it on its own.  The insurance fund starts at ``INSURANCE`` (set at genesis).
+
 ``Market.run_batch(height)`` is one batch as docs/life-of-an-order.md
 follows it:
 
 1. every trader commits to one order near the mark price, signs it and sends
    the signed order and its opening to the operator (``Operator.submit``);
-2. the operator matches and proves the batch (``Operator.propose``);
+   every validator signs its price observation and the operator collects them;
+2. the operator matches and proves the batch (``Operator.propose``: mark,
+   funding, liquidations and insurance by the chain's rules);
 3. every validator checks the block against its own ledger and the proof, and
    signs (``Validator.attest``);
 4. every node (the operator's and each validator's) collects the signatures
@@ -33,9 +44,11 @@ Steps 2–4 are the operator's one loop (``ledger.operator.loop.run_batch``);
 run steps 3–4 over HTTP instead (``ledger.operator.round.run_round``;
 ``benchmarks/ledger.py`` does), and ``Market.local_round`` is the in-process
 one.
-``run_batch`` returns a ``BatchReport``: clearing price, volume, orders included and
-rejected, the circuit's gates, prove time, the validators' median verify
-time, and the finality latency (block proposed → stored final on every node).
+``run_batch`` returns a ``BatchReport``: clearing price, mark and index, volume,
+orders included and rejected, the market's public figures after the block
+(funding index, insurance fund, breaker), the accounts liquidated, the
+circuit's gates, prove time, the validators' median verify time, and the
+finality latency (block proposed → stored final on every node).
 Orders expire at the batch's height, so an order the engine rejects is
 dropped, not carried into the next batch.  Prices and sizes come from a
 seeded ``random.Random`` (reproducible books); nonces, blindings and keys from
@@ -61,7 +74,11 @@ from verifier.errors import BadInput, Rejected
 from ledger.core import keys
 from ledger.core.block import block_to_json
 from ledger.chain.finality import Quorum
-from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator, genesis_to_json
+from ledger.core.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
+                                 PerpConfig, genesis_to_json)
+from ledger.ethereum.anchor import block_flows
+from ledger.exchange.oracle import SimulatedFeed
+from ledger.node.observer import Observer
 from ledger.operator.engine import Operator
 from ledger.operator.loop import BatchResult, run_batch
 from ledger.operator.round import Round
@@ -70,13 +87,22 @@ from ledger.core.orders import new_order
 from ledger.chain.store import Store
 from ledger.chain.validator import Validator
 
-__all__ = ["Market", "BatchReport", "MARKET", "MARK_PRICE", "CASH", "STAKE"]
+__all__ = ["Market", "BatchReport", "MARKET", "PERP", "MARK_PRICE", "CASH", "STAKE",
+           "LEVERED_CASH", "LEVERED_LOTS", "INSURANCE", "SHOCK"]
 
-#: the demo's market: 10 % initial, 5 % maintenance margin, 0.1 % fee, ±5 % price band
-MARKET = MarketParams(market_id=1, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500)
+#: the demo's market: 10 % initial, 5 % maintenance margin, 0.1 % fee, ±5 % price band,
+#: 1 % liquidation penalty, half the fees to the insurance fund
+MARKET = MarketParams(market_id=1, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500,
+                      liquidation_bps=100, insurance_bps=5000)
+INSURANCE = 1_000_000          #: the insurance fund at genesis
+#: oracle quorum; funding moves 10 % of the premium P − I per block, capped at 0.1 % of I
+PERP = PerpConfig(oracle=True, funding_rate_bps=1000, funding_cap_bps=10, insurance=INSURANCE)
 MARK_PRICE = 50_000            #: ticks
 CASH = 10_000_000              #: each trader's genesis collateral
+LEVERED_CASH = 600_000         #: trader 1's collateral: 100 lots at 50 000 is 8x leverage
+LEVERED_LOTS = 100
 STAKE = 100                    #: each validator's stake
+SHOCK = (3, -1200)             #: the feed jumps −12 % at block 3
 
 
 @dataclass(frozen=True)
@@ -85,6 +111,7 @@ class BatchReport:
     block_hash: str
     price: int
     mark_price: int
+    index: int
     volume: int
     included: int              #: orders in the block's slots
     rejected: int              #: orders the engine refused (dropped: they expire)
@@ -93,6 +120,16 @@ class BatchReport:
     verify_s: float            #: median over the validators of check (state + proof) and sign
     finality_s: float          #: block proposed → stored final on every node
     signers: int
+    funding_index: int = 0     #: F after the block (for the next one)
+    insurance: int = 0         #: the insurance fund after the block
+    breaker: bool = False      #: the index lay outside the band (reduce-only batch)
+    liquidated: tuple = ()     #: accounts liquidated in the block
+    penalties: int = 0
+    deficits: int = 0
+    gas: int = None            #: gas of ``settle`` on the settlement contract (with a chain)
+    hard_s: float = None       #: stored final → settled on-chain (hard finality)
+    deposits: int = 0          #: deposits the block credited
+    withdrawals: int = 0       #: withdrawals the block debited
 
 
 def _json_file(path, obj) -> None:
@@ -118,6 +155,20 @@ class Market:
                                                     self.quorums[1:])]
         self.states = {a.account_id: a.initial_state() for a in genesis.accounts}
         self.mark = genesis.market(MARKET.market_id).mark_price
+        self.feeds = {}
+        self.observers = []
+        for (name, key), store in zip(validator_keys.items(), self.nodes[1:]):
+            feed = SimulatedFeed(seed, self.mark, noise_bps=5, noise_seed=name)
+            feed.shock(*SHOCK)
+            self.observers.append(Observer(key, name, store, feed))
+        self.chain = None       #: ``MarketChain`` once ``attach_chain``
+
+    def attach_chain(self, w3):
+        """Deploy this ledger's settlement contract on ``w3`` (``market_chain.MarketChain``);
+        every batch then takes the contract's deposits and settles on it."""
+        from ledger.operator.market_chain import MarketChain
+        self.chain = MarketChain(self, w3)
+        return self.chain
 
     def _store(self, sub):
         os.makedirs(os.path.join(self.folder, sub), exist_ok=True)
@@ -144,10 +195,10 @@ class Market:
         trader_keys = {a: keys.generate() for a in range(1, traders + 1)}
         validator_keys = {f"v{i}": keys.generate() for i in range(validators)}
         genesis = Genesis(
-            "darkmatch-demo", [GenesisMarket(MARKET, MARK_PRICE)],
+            "darkmatch-demo", [GenesisMarket(MARKET, MARK_PRICE, PERP)],
             [GenesisValidator(n, STAKE, keys.public_key_hex(k)) for n, k in validator_keys.items()],
-            [GenesisAccount(a, keys.public_key_hex(k), CASH, MARKET.market_id)
-             for a, k in trader_keys.items()])
+            [GenesisAccount(a, keys.public_key_hex(k), LEVERED_CASH if a == 1 else CASH,
+                            MARKET.market_id) for a, k in trader_keys.items()])
         say(f"building the {n_slots}x{k_slots} settlement circuit")
         circuit = settlement_circuit(n_slots, k_slots)
         power = domain_power(circuit)
@@ -168,9 +219,18 @@ class Market:
     # ------------------------------------------------------------ one batch
     def _orders(self, height):
         """Each trader's order for this batch: a side, 1–20 lots, and a limit from 0.5 % on the
-        passive side to 1 % on the aggressive side of the mark (so most books cross)."""
+        passive side to 1 % on the aggressive side of the mark (so most books cross).  In
+        block 1 trader 1 buys ``LEVERED_LOTS`` from trader 2; trader 1 then waits."""
         out = []
         for account, key in self.trader_keys.items():
+            if account in (1, 2) and height == 1:
+                side = "buy" if account == 1 else "sell"
+                limit = self.mark + self.mark // 100 * (1 if account == 1 else -1)
+                out.append(new_order(key, account, MARKET.market_id, side, limit,
+                                     LEVERED_LOTS, height))
+                continue
+            if account == 1:
+                continue
             side = self.rng.choice(("buy", "sell"))
             offset = self.rng.randint(-self.mark // 200, self.mark // 100)
             offset = offset if side == "buy" else -offset
@@ -180,12 +240,17 @@ class Market:
         return out
 
     def _submit_orders(self, height, note=None):
-        """Step 1: every trader's order for this batch, sent to the operator."""
+        """Step 1: every trader's order for this batch (near the last mark), sent to the
+        operator."""
         self.operator.progress = note
-        # the mark (the operator's oracle input) drifts at most 0.5 % a batch, inside the band
-        self.mark += self.rng.randint(-self.mark // 200, self.mark // 200)
+        self.mark = self.operator.store.market(MARKET.market_id)[1]
         for order, opening in self._orders(height):
             self.operator.submit(order, opening)
+
+    def observations(self, height) -> list:
+        """Every validator's signed price for block ``height`` (in process; over HTTP the
+        operator uses ``ledger.operator.round.collect_observations``)."""
+        return [o.observe(MARKET.market_id, height) for o in self.observers]
 
     def settle(self, proposal):
         """After finality: write the stored block's files and adopt the new states."""
@@ -201,13 +266,20 @@ class Market:
         self.states.update(proposal.new_states)
         return stored
 
-    def batch(self, height, round_fn, note=None, prove_progress=None) -> BatchResult:
+    def batch(self, height, round_fn, note=None, prove_progress=None,
+              observations=None) -> BatchResult:
         """One batch through the operator's loop (``ledger.operator.loop.run_batch``) with
         any round: ``round_fn(block)`` → ``Round`` (``ledger.operator.round.run_round``
-        over HTTP in ``benchmarks/ledger.py``; ``local_round`` in ``run_batch``)."""
+        over HTTP in ``benchmarks/ledger.py``; ``local_round`` in ``run_batch``).
+        ``observations``: the validators' signed prices (default: the in-process
+        validators'; over HTTP, ``ledger.operator.round.collect_observations``)."""
         self._submit_orders(height, note)
-        return run_batch(self.operator, height, self.mark, MARKET, self.states, round_fn,
-                         settle=self.settle, prove_progress=prove_progress)
+        if observations is None:
+            observations = self.observations(height)
+        flows = self.chain.flows() if self.chain is not None else {}
+        return run_batch(self.operator, height, None, MARKET, self.states, round_fn,
+                         observations=observations, settle=self.settle,
+                         prove_progress=prove_progress, **flows)
 
     def local_round(self, block, step=None, verify_times=None) -> Round:
         """Steps 3–4 in this process: every validator checks and signs, every node
@@ -247,14 +319,25 @@ class Market:
         res = self.batch(height, round_fn, note,
                          lambda name, i, n: step(f"proving: {name} ({i + 1}/{n})"))
         block = res.proposal.block
-        return BatchReport(height, block.hash(), block.price, block.mark_price, block.volume,
-                           len(block.active_orders()), len(res.proposal.rejected), self.gates,
-                           res.prove_s, statistics.median(verify_times), res.finality_s,
-                           len(res.round.block.signatures))
+        gas = hard_s = None
+        if self.chain is not None:
+            done = self.chain.settle(res.round.block)
+            gas, hard_s = done.gas, done.seconds
+            step("settled on-chain")
+        flows = block_flows(block)
+        state = self.operator.store.market_state(MARKET.market_id)
+        h = block.header
+        return BatchReport(height, block.hash(), block.price, block.mark_price, state.index,
+                           block.volume, len(block.active_orders()), len(res.proposal.rejected),
+                           self.gates, res.prove_s, statistics.median(verify_times),
+                           res.finality_s, len(res.round.block.signatures), state.funding_index,
+                           state.insurance, state.breaker, res.proposal.liquidated,
+                           h["penalties"], h["deficits"], gas=gas, hard_s=hard_s,
+                           deposits=sum(flows[0].values()), withdrawals=sum(flows[1].values()))
 
     def steps_per_batch(self) -> int:
         """How many times ``run_batch`` calls ``step`` (for a progress bar's total)."""
-        return len(STEPS) + 2 + len(self.validators)
+        return len(STEPS) + 2 + len(self.validators) + (self.chain is not None)
 
     def close(self) -> None:
         for s in self.nodes:

@@ -5,8 +5,23 @@ Everything here is ``@njit(cache=True)`` code that takes and returns numpy
 ``twins`` holds the readable pure-Python versions the tests compare against;
 ``threads`` runs the nogil range kernels on all cores; ``warmup.warmup()``
 compiles (or loads) every kernel a proof uses.
+
+Submodules are imported on first use (``from prover.kernels import fr`` loads
+``fr`` and what it needs, not the SRS kernels a proof never runs).
 """
 
-from . import convert, fq, fr, g1, msm, ntt, plonk, poly, srs_kernels, threads
+import importlib
 
-__all__ = ["fr", "fq", "convert", "g1", "msm", "ntt", "poly", "plonk", "srs_kernels", "threads"]
+__all__ = ["fr", "fq", "convert", "g1", "msm", "ntt", "poly", "plonk", "srs_kernels", "threads", "witness"]
+
+
+def __getattr__(name):
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module("." + name, __name__)
+    globals()[name] = module
+    return module
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -6,7 +6,7 @@ two-gate circuit, so it compiles exactly the kernels and argument types that
 one call covers every size, since each kernel is one function over an index
 range (small inputs run it on the calling thread, large ones on all threads).
 It adds the few kernels only large inputs reach (the chunked polynomial
-evaluation).  Kernels no proof uses (the Fq vector operations, the G1 vector
+evaluation) and the one only zkey proofs reach (snarkjs's additions).  Kernels no proof uses (the Fq vector operations, the G1 vector
 helpers, ``.ptau`` checks and the G1 iFFT) compile on first use instead.
 
 ``benchmarks/kernels.py`` times it in a fresh process with an empty and then a
@@ -45,9 +45,18 @@ def _large_paths() -> None:
     poly.evaluate(np.zeros((2 * poly._CHUNK + 1, 4), dtype=np.uint64), fr_scalar(3))
 
 
+def _zkey_paths() -> None:
+    """The kernel only proofs from a snarkjs zkey use (its additions)."""
+    from .witness import apply_additions
+
+    apply_additions(np.zeros((2, 4), dtype=np.uint64), np.zeros((1, 2), dtype=np.uint32),
+                    np.zeros((1, 2, 4), dtype=np.uint64), 1)
+
+
 def warmup() -> float:
     """Compile or load every kernel a proof uses; returns the seconds it took."""
     t = time.perf_counter()
     _prove_tiny()
     _large_paths()
+    _zkey_paths()
     return time.perf_counter() - t

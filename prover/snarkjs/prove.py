@@ -5,10 +5,11 @@ redoing setup: selector and σ coefficients are views of the mapped file, the
 values on H are every 4th of the zkey's 4n values (ω₄ⁿ⁴ʲ = ωʲ), the wire
 columns are the A/B/C maps padded with variable 0, and the SRS is the zkey's
 section 14.  Only the 4n *coset* values the quotient round reads are computed
-(one NTT per selector/σ: the zkey stores values on the plain 4n roots of unity).
+(one NTT per selector/σ: the zkey stores values on the plain 4n roots of unity),
+once per zkey: ``keycache`` keeps them, with L₀'s, in a cache file.
 
 ``ZkeyCircuit`` stands in for ``circuits.Circuit`` in ``prover.steps.prove``: its
-``check`` turns the .wtns into the full witness — witness 0 set to zero as
+``witness_limbs`` turns the .wtns into the full witness in Montgomery limbs — witness 0 set to zero as
 snarkjs does (no gate reads it), then the additions of section 3,
 w[m + i] = c₁·w[s₁] + c₂·w[s₂] in order — and refuses a witness that breaks a
 gate: qM·a·b + qL·a + qR·b + qO·c + qC (− public input on the public rows) must
@@ -18,16 +19,17 @@ the Fr kernels; the error names the first failing row and its variables.
 
 import numpy as np
 
-from circuits.builder import UnsatisfiedError
 from verifier.fields import R_MOD
 
 from ..domain import Domain
 from ..kernels import fr
 from ..kernels.convert import fr_from_ints, limbs_to_ints
-from ..polys import Preprocessed, Sigmas, Wires
+from ..kernels.witness import apply_additions
+from ..polys import Preprocessed, Selectors, Sigmas, Wires
 from ..steps import prove
 from ..setup import ProvingKey
 from .binfile import FormatError
+from .keycache import coset_values
 from .zkey import SELECTOR_SECTIONS, SIGMA_SECTION, ZKey
 
 __all__ = ["ZkeyCircuit", "proving_key", "prove_zkey", "full_witness"]
@@ -55,32 +57,44 @@ def full_witness(zk: ZKey, wtns: np.ndarray) -> list:
 class ZkeyCircuit:
     """The circuit of a zkey, as much of it as ``prover.steps.prove`` asks of ``pk.circuit``."""
 
-    def __init__(self, zk: ZKey, q_h: dict, wires: tuple):
+    def __init__(self, zk: ZKey, q_h: Selectors, wires: tuple):
         self.zk, self.q_h, self.wires = zk, q_h, wires
         self.n_public = zk.n_public
 
-    def check(self, wtns: np.ndarray, cs=None) -> list:
-        """The full witness (ints); raises ``UnsatisfiedError`` naming the first failing gate."""
-        w = full_witness(self.zk, wtns)
-        m = self.zk.n_witness
-        wm = np.empty((len(w), 4), dtype=np.uint64)       # Montgomery, without a second int pass
+    def witness_limbs(self, wtns: np.ndarray):
+        """(every variable as Montgomery limbs (n_vars, 4), the public values as ints) from the
+        .wtns, without Python ints: witness 0 zeroed, then the additions
+        (``kernels.witness``); raises ``UnsatisfiedError`` naming the first failing gate."""
+        zk = self.zk
+        m = zk.n_witness
+        if wtns.shape[0] != m:
+            full_witness(zk, wtns)                        # raises the one-line mismatch error
+        wm = np.empty((zk.n_vars, 4), dtype=np.uint64)
         wm[:m] = fr.to_mont_vec(np.ascontiguousarray(wtns))
         wm[0] = 0
-        if len(w) > m:
-            wm[m:] = fr_from_ints(w[m:])
-        self.first_failure(w, wm)
+        ids, factors = zk.additions()
+        apply_additions(wm, ids, factors, m)
+        self.first_failure(wm)
+        public = limbs_to_ints(fr.from_mont_vec(np.ascontiguousarray(wm[1: 1 + zk.n_public])))
+        return wm, public
+
+    def check(self, wtns: np.ndarray, cs=None) -> list:
+        """The full witness as ints, the additions done on Python ints (the reference for
+        ``witness_limbs``); raises ``UnsatisfiedError`` naming the first failing gate."""
+        w = full_witness(self.zk, wtns)
+        self.first_failure(fr_from_ints(w))
         return w
 
     def public_values(self, w: list) -> list:
         return w[1: 1 + self.zk.n_public]
 
-    def first_failure(self, w: list, wm: np.ndarray) -> None:
-        """Raise ``UnsatisfiedError`` for the first row whose gate fails (w as ints and limbs)."""
+    def first_failure(self, wm: np.ndarray) -> None:
+        """Raise ``UnsatisfiedError`` for the first row whose gate fails (wm: Montgomery limbs)."""
         a, b, c = (wm[v] for v in self.wires)             # every row of H, padding included
         q = self.q_h
-        s = fr.add_vec(fr.mul_vec(fr.mul_vec(a, b), q["qm"]), fr.mul_vec(a, q["ql"]))
-        s = fr.add_vec(s, fr.mul_vec(b, q["qr"]))
-        s = fr.add_vec(fr.add_vec(s, fr.mul_vec(c, q["qo"])), q["qc"])
+        s = fr.add_vec(fr.mul_vec(fr.mul_vec(a, b), q.qm), fr.mul_vec(a, q.ql))
+        s = fr.add_vec(s, fr.mul_vec(b, q.qr))
+        s = fr.add_vec(fr.add_vec(s, fr.mul_vec(c, q.qo)), q.qc)
         npub = self.zk.n_public
         if npub:
             s[:npub] = fr.sub_vec(np.ascontiguousarray(s[:npub]), wm[1: 1 + npub])
@@ -89,6 +103,7 @@ class ZkeyCircuit:
             row = int(bad[0])
             va, vb, vc = (int(v[row]) for v in self.wires)
             kind = "public input" if row < npub else "gate"
+            from circuits.builder import UnsatisfiedError    # only on failure: proving skips circuits
             raise UnsatisfiedError(row, f"{kind} row: qM·a·b + qL·a + qR·b + qO·c + qC ≠ 0 "
                                    "with "
                                    f"a = {self._name(va)}, b = {self._name(vb)}, "
@@ -113,14 +128,15 @@ def proving_key(zk: ZKey) -> ProvingKey:
         sigma_h[name] = np.ascontiguousarray(ext[::4])
     pk.coeffs = Preprocessed(**coeffs)
     pk.sigma_h = Sigmas(**sigma_h)
-    pk.coset = Preprocessed(**{name: dom.to_coset(c) for name, c in coeffs.items()})
+    pk.coset, l0_coset = coset_values(dom, pk.coeffs)      # cached per zkey (keycache)
+    dom.__dict__["l0_coset"] = l0_coset                    # Domain's cached_property, pre-filled
     wires = []
     for j in range(3):
         col = np.zeros(n, dtype=np.int64)
         col[: zk.n_constraints] = zk.wire_map(j)
         wires.append(col)
     pk.wires = Wires(*wires)
-    pk.circuit = ZkeyCircuit(zk, q_h, tuple(wires))
+    pk.circuit = ZkeyCircuit(zk, Selectors(**q_h), tuple(wires))
     dom.precompute()
     return pk
 

@@ -186,7 +186,7 @@ def _slots(rng):
     a, A = enc.keypair(rng)
     b, B = enc.keypair(rng)
     op0 = Opening(cash=-rng.randrange(2**79), position=rng.randrange(2**39),
-                  funding=rng.randrange(-2**63, 2**63), blinding=rng.randrange(R_MOD))
+                  funding=rng.randrange(-2**47, 2**47), blinding=rng.randrange(R_MOD))
     op1 = Opening(cash=rng.randrange(2**79), position=-rng.randrange(2**39),
                   funding=0, blinding=rng.randrange(R_MOD))
     return (a, A, op0), (b, B, op1)

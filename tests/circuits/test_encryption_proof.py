@@ -35,7 +35,7 @@ def block():
     rng = _Rng(11)
     a, A = enc.keypair(rng)
     op = Opening(cash=-rng.randrange(2**79), position=rng.randrange(2**39),
-                 funding=rng.randrange(-2**63, 2**63), blinding=rng.randrange(R_MOD))
+                 funding=rng.randrange(-2**47, 2**47), blinding=rng.randrange(R_MOD))
     e, tau = rng.randrange(1, bj.L), enc.tweak(3, 2)
     asg = c.assignment(e, tau, [(21, op, A)])
     proof, public = prove(pk, asg)

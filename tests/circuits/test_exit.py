@@ -141,7 +141,7 @@ def test_out_of_range_cash_cannot_be_opened(circuit):
     cash = CASH_OFFSET                                       # 2^80: one past the range
     asg = circuit.assignment(7, Opening(0, 0, 0, 5), 1, 0, RECIPIENT)
     asg["cash"] = cash
-    asg["commitment"] = poseidon.hash([7, cash + CASH_OFFSET, POSITION_OFFSET, FUNDING_OFFSET, 5])
+    asg["commitment"] = poseidon.hash([7, cash + CASH_OFFSET, POSITION_OFFSET, 5])   # packed, F_a = 0
     asg["amount"] = cash
     _fails(circuit, asg, r"exit: opening: account state: ranges")
 

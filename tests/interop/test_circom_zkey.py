@@ -9,6 +9,7 @@ refused with the failing gate named.
 
 import json
 
+import numpy as np
 import pytest
 
 from circom_builds import circom2, circom_build, darkmatch, session_ptau  # noqa: F401 (fixtures)
@@ -169,3 +170,31 @@ def test_changed_verification_key_is_rejected(poseidon_proof, tmp_path):
                            tmp_path / "proof.json")
     assert rc == 1 and out.startswith("Invalid proof")
 
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_witness_in_limbs_equals_the_int_path_and_proofs_are_byte_identical(circom_build,
+                                                                               monkeypatch, name):
+    """The Montgomery-limb witness (additions by kernels.witness) equals the Python-int one, and
+    with the same blinding scalars both give the same proof, byte for byte."""
+    import itertools
+
+    from prover import steps
+    from prover.kernels.convert import fr_from_ints
+    from prover.snarkjs import proving_key, read_wtns, read_zkey
+    from prover.snarkjs.prove import full_witness
+    b = circom_build(name)
+    zk, w = read_zkey(b.zkey), read_wtns(b.wtns)
+    pk = proving_key(zk)
+    wm, public = pk.circuit.witness_limbs(w)
+    ints = full_witness(zk, w)
+    assert np.array_equal(wm, fr_from_ints(ints)) and public == ints[1: 1 + zk.n_public]
+    proofs = []
+    for limbs in (True, False):
+        seq = itertools.count(12345)
+        monkeypatch.setattr(steps, "_rand", lambda: next(seq) ** 5 % R_MOD)
+        if not limbs:
+            monkeypatch.setattr(pk.circuit, "witness_limbs", None, raising=False)
+        proof, pub = steps.prove(pk, w)
+        proofs.append((json.dumps(proof.to_json()), pub))
+    assert proofs[0] == proofs[1]

@@ -27,7 +27,11 @@ __all__ = ["PARAMS", "PROOF", "make_genesis", "make_orders", "build_block", "Mem
            "snapshot"]
 
 PARAMS = MarketParams(market_id=0, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500)
-PROOF = {"protocol": "plonk", "curve": "bn128", "placeholder": "not checked by the store"}
+#: a proof in the canonical spelling blocks require (every point the generator of G1, every
+#: evaluation 1); it does not verify, and the store does not verify proofs
+PROOF = {**{k: ["1", "2", "1"] for k in ("A", "B", "C", "Z", "T1", "T2", "T3", "Wxi", "Wxiw")},
+         **{k: "1" for k in ("eval_a", "eval_b", "eval_c", "eval_s1", "eval_s2", "eval_zw")},
+         "protocol": "plonk", "curve": "bn128"}
 
 
 def make_genesis(n_accounts=4, n_validators=3, chain_id="test-chain", cash=1_000_000):
@@ -115,7 +119,7 @@ def snapshot(store):
     c = sqlite3.connect(store.path)
     try:
         return {t: c.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                for t in ("meta", "blocks", "nullifiers", "accounts", "markets", "validators",
+                for t in ("meta", "blocks", "nullifiers", "accounts", "markets", "market_perp", "validators",
                           "evidence", "param_changes")}
     finally:
         c.close()

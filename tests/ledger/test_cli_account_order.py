@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
+from circuits import babyjub
 from ledger.core import keys
+from ledger.core.custody import load_encryption_key
 from ledger.cli.main import main
 from ledger.cli.account import derive_account_id
 from ledger.core.orders import (
@@ -60,14 +62,18 @@ def acct(tmp_path, capsys):
 
 # ------------------------------------------------------------ account
 def test_account_new_files_and_modes(acct, capsys):
-    assert sorted(os.listdir(acct)) == ["account.json", "key.pem"]
-    assert _mode(acct / "key.pem") == 0o600
+    assert sorted(os.listdir(acct)) == ["account.json", "encryption.key", "key.pem"]
+    assert _mode(acct / "key.pem") == _mode(acct / "encryption.key") == 0o600
     doc = json.loads((acct / "account.json").read_text())
     key = keys.load_private_key(acct / "key.pem")
+    secret, A = load_encryption_key(acct / "encryption.key")
+    assert A == babyjub.mul(babyjub.BASE8, secret) and babyjub.in_subgroup(A)
     assert doc == {"kind": "darkmatch-account", "version": 1, "account_id": 7,
-                   "public_key": keys.public_key_hex(key)}
+                   "public_key": keys.public_key_hex(key),
+                   "encryption_key": {"x": str(A[0]), "y": str(A[1])}}
     rc, out, _ = run(capsys, "account", "show", "--account-dir", acct)
     assert rc == 0 and "account 7" in out and keys.public_key_hex(key) in out
+    assert f"encryption key {A[0]},{A[1]} (matches encryption.key)" in out
 
 
 def test_account_new_default_id_is_derived(tmp_path, capsys):
@@ -81,7 +87,7 @@ def test_account_new_refuses_overwrite_then_force(acct, capsys):
     fails(capsys, "account", "new", "--out", acct, expected="already exists (use --force")
     assert tree(acct) == before
     (acct / "key.pem").unlink()                  # a half-present account is refused too
-    fails(capsys, "account", "new", "--out", acct, expected="account.json already exists")
+    fails(capsys, "account", "new", "--out", acct, expected="encryption.key already exists")
     assert run(capsys, "account", "new", "--out", acct, "--force", "--id", 8)[0] == 0
     assert _mode(acct / "key.pem") == 0o600
     assert json.loads((acct / "account.json").read_text())["account_id"] == 8
@@ -106,6 +112,18 @@ def test_account_show_detects_mismatch_and_corruption(acct, capsys):
     fails(capsys, "account", "show", "--account-dir", acct, expected="not a valid PEM")
     (acct / "account.json").write_text("{not json")
     fails(capsys, "account", "show", "--account-dir", acct, expected="not valid JSON")
+
+
+def test_account_show_checks_the_encryption_key(acct, capsys):
+    from ledger.core.custody import new_encryption_key
+    (acct / "encryption.key").chmod(0o644)
+    fails(capsys, "account", "show", "--account-dir", acct, expected="accessible by others")
+    (acct / "encryption.key").unlink()
+    new_encryption_key(acct / "encryption.key")            # another trader's key
+    fails(capsys, "account", "show", "--account-dir", acct,
+          expected="does not hold the encryption key")
+    (acct / "encryption.key").write_text('{"kind": "darkmatch-encryption-key"}')
+    fails(capsys, "account", "show", "--account-dir", acct, expected="unsupported version")
 
 
 # ------------------------------------------------------------ order

@@ -144,7 +144,17 @@ def _forged_signature(b):
     b["signatures"][0]["signature"] = b["signatures"][1]["signature"]
 
 
+def _moved_observation(b):
+    b["observations"][0]["price"] += 1
+
+
+def _dropped_observations(b):
+    b["observations"] = b["observations"][:2]
+
+
 @pytest.mark.parametrize("change,needle", [
+    (_moved_observation, "signature by 'v0' does not verify"),      # the hash covers them
+    (_dropped_observations, "signature by 'v0' does not verify"),
     (_bump_eval, "proof rejected"),
     (_bump_volume, "proof rejected"),
     (_two_signatures, "not final: 200 of 400 stake"),

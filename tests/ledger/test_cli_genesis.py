@@ -69,3 +69,14 @@ def test_genesis_new_refuses_to_overwrite(parts, capsys):
     assert (tmp / "genesis.json").read_bytes() == before
     assert main(["genesis", "show", str(tmp / "nope.json")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_genesis_new_perpetual_market(parts, capsys):
+    tmp, key = parts
+    argv = _new(tmp, key)
+    argv[argv.index("1,1000,500,10,500,50000")] = "1,1000,500,10,500,50000,100,5000,1000,10,7"
+    assert main(argv) == 0
+    m = load_genesis(tmp / "genesis.json").market(1)
+    assert (m.params.liquidation_bps, m.params.insurance_bps) == (100, 5000)
+    assert (m.perp.oracle, m.perp.funding_rate_bps, m.perp.funding_cap_bps,
+            m.perp.insurance) == (True, 1000, 10, 7)

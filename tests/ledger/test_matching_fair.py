@@ -4,7 +4,7 @@ For random small books (now and then with liquidation orders at the band edge), 
 integer price in the band is tried: p is feasible when R1–R6 can hold there
 (D(p+1) ≤ V(p) ≥ S(p−1), V = 0 only at M).  The engine's P must be feasible, all feasible
 prices must share one volume, P must be the unique one nearest M, and the circuit's O(1)
-neighbour test (DESIGN §6 R7) must hold at P with that volume.
+neighbour test (docs/perpetual.md, R7) must hold at P with that volume.
 """
 
 from hypothesis import HealthCheck, given, settings

@@ -141,6 +141,8 @@ def test_finalize_signed_refuses_and_stores_nothing(ledger, case):
 
 
 def test_finalize_signed_double_sign_is_evidence_and_slashed_signers_are_ignored(ledger):
+    """A double sign seen here is kept as evidence; the slashing is the block's that carries
+    it (docs/liveness.md), so until then this node counts stake as every other node does."""
     store, akeys, vkeys = ledger
     b = build_block(store, make_orders(akeys, [(1, "buy", 100, 1)]))
     other = build_block(store, make_orders(akeys, [(2, "sell", 100, 1)]))
@@ -148,16 +150,25 @@ def test_finalize_signed_double_sign_is_evidence_and_slashed_signers_are_ignored
     q.finalize_signed(signed(b, vkeys, ["v0", "v1", "v2"]))
     q.forget(2)
     with pytest.raises(Misbehaviour, match="conflicts with finalized block 1.*'v0' signed two "
-                                           "blocks at height 1: slashed"):
+                                           "blocks at height 1: evidence kept"):
         q.finalize_signed(signed(other, vkeys, ["v0", "v3"]))
+    [(kind, who, height, ev)] = store.pending_evidence()
+    assert (kind, who, height) == ("double-sign", "v0", 1)
+    assert {ev["first"]["hash"], ev["second"]["hash"]} == {b.hash(), other.hash()}
+    assert store.evidence() == [] and not store.validator("v0").slashed
+    assert store.head() == (1, b.hash())
+    b2 = build_block(store, [], accounts=[3])                        # the others' next block
+    q.finalize_signed(signed(b2, vkeys, ["v0", "v1", "v2"]))         # 30 of 40: accepted
+    b3 = build_block(store, [], accounts=[4]).with_evidence([ev])    # the block carrying it
+    q.finalize_signed(signed(b3, vkeys, ["v0", "v1", "v2"]))
     assert [(v, k, h) for _, v, k, h, _ in store.evidence()] == [("v0", "double-sign", 1)]
     assert store.validator("v0").slashed and not store.validator("v3").slashed
-    assert store.head() == (1, b.hash())
-    b2 = build_block(store, [], accounts=[3])
+    assert store.pending_evidence() == []
+    b4 = build_block(store, [], accounts=[3])
     with pytest.raises(ValueError, match="not final: 20 of 30"):
-        q.finalize_signed(signed(b2, vkeys, ["v0", "v1", "v2"]))     # v0 no longer counts
-    q.finalize_signed(signed(b2, vkeys, ["v0", "v1", "v2", "v3"]))
-    assert [n for n, _ in store.get_block(2).signatures] == ["v1", "v2", "v3"]
+        q.finalize_signed(signed(b4, vkeys, ["v0", "v1", "v2"]))     # v0 no longer counts
+    q.finalize_signed(signed(b4, vkeys, ["v0", "v1", "v2", "v3"]))
+    assert [n for n, _ in store.get_block(4).signatures] == ["v1", "v2", "v3"]
 
 
 def test_a_node_verifies_each_block_proof_once(tmp_path, monkeypatch):

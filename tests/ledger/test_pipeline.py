@@ -16,6 +16,7 @@ from circuits.settlement_data import GLOBALS, n_public_inputs
 from ledger.core.block import Block
 from ledger.core.genesis import Genesis
 from ledger.chain.finality import Misbehaviour, Quorum
+from ledger.chain.rules import apply_block
 from ledger.operator.engine import Operator
 from ledger.core.orders import new_order
 from ledger.chain.store import Store
@@ -208,17 +209,20 @@ def test_double_signer_slashed_and_finality_holds(world, tmp_path):
         vs[3].attest(conflict)                      # an honest validator refuses
     with pytest.raises(Misbehaviour, match="signed two blocks at height 1"):
         q.add(vs[3].sign(conflict), conflict)       # a faulty one signs anyway
-    rec = store.validator("v3")
-    assert rec.slashed and rec.stake == 0 and rec.slashed_stake == 10
-    [(_, who, kind, height, body)] = store.evidence()
+    # the evidence is kept; the slashing is the block's that carries it (docs/liveness.md)
+    [(kind, who, height, body)] = store.pending_evidence()
     assert (who, kind, height) == ("v3", "double-sign", 1)
     assert {body["first"]["hash"], body["second"]["hash"]} == {block.hash(), conflict.hash()}
-    assert store.total_stake() == 30
-    assert not q.is_final(1, block.hash())           # 20 of the remaining 30
+    assert not store.validator("v3").slashed and store.total_stake() == 40
+    assert q.is_final(1, block.hash())               # still 30 of 40: v3's first signature
     q.add(vs[2].attest(block), block)
-    assert q.is_final(1, block.hash())               # 30 of 30
     q.finalize(block)
-    assert sorted(n for n, _ in store.get_block(1).signatures) == ["v0", "v1", "v2"]
+    assert sorted(n for n, _ in store.get_block(1).signatures) == ["v0", "v1", "v2", "v3"]
+    # a later block carrying the evidence slashes v3 at that height, on every node alike
+    after = apply_block(store.view(), build_block(store, [], accounts=[1]).with_evidence([body]))
+    rec = after.validators["v3"]
+    assert rec.slashed and rec.stake == 0 and rec.slashed_stake == 10
+    assert after.total_stake() == 30
 
 
 def test_faulty_minority_cannot_finalize_bad_block(world, tmp_path):
@@ -234,8 +238,8 @@ def test_faulty_minority_cannot_finalize_bad_block(world, tmp_path):
     q = Quorum(store, world["vk"])                  # with proof check: signing it is evidence
     with pytest.raises(Misbehaviour, match="proof fails"):
         q.add(vs[0].sign(bad), bad)
-    assert store.validator("v0").slashed
-    assert [e[1:4] for e in store.evidence()] == [("v0", "invalid-proof", 1)]
+    assert not store.validator("v0").slashed        # kept, not slashed on this node alone
+    assert [e[:3] for e in store.pending_evidence()] == [("invalid-proof", "v0", 1)]
     assert store.head()[0] == 0 and store.get_block(1) is None
 
 
