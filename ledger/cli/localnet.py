@@ -2,7 +2,8 @@
 
 * ``localnet up [--dir D] [--validators 4] [--traders 8] [--slots N] [--base-port 8700]``
   — in a fresh folder, with the same commands a user would run: validator
-  keys, trader accounts, a genesis (one market, the demo's parameters), an
+  keys, trader accounts, an operator key, a genesis naming it (one market,
+  the demo's parameters), an
   operator home (development SRS, the N×N settlement circuit, N =
   ``--slots``, default the number of traders), one node home per validator;
   then starts every node as a background
@@ -20,7 +21,8 @@ Layout of ``D`` (default ``darkmatch-localnet``)::
     localnet.json            {"kind": "darkmatch-localnet", "version": 1, "chain_id",
                               "nodes": [{"name", "home", "url"}], "traders": [dir, ...],
                               "operator": dir}
-    genesis.json             keys/v<i>.pem (validators' keys, 0600)
+    genesis.json             keys/v<i>.pem (validators' keys, 0600), keys/operator.pem (the
+                             genesis's operator: the one key whose proposals validators sign)
     traders/t<i>/            key.pem + account.json (``darkmatch account``), account id i
     operator/                the operator home (``darkmatch operator init``)
     nodes/v<i>/              node homes (``darkmatch validator init``)
@@ -101,10 +103,12 @@ def _create(args):
         argv += ["--validator", f"{name},{public_key_hex(load_private_key(kpath))},{STAKE}"]
     for t in traders:
         argv += ["--account", f"{t},{CASH}"]
-    _command(argv)
+    op_key = os.path.join(d, "keys", "operator.pem")     # the one key that may propose
+    _command(["validator", "key", "--out", op_key])
+    _command(argv + ["--operator", op_key])
     gpath, op = os.path.join(d, "genesis.json"), os.path.join(d, "operator")
     _command(["operator", "init", "--home", op, "--genesis", gpath, "--slots",
-              args.slots or args.traders], quiet=False)
+              args.slots or args.traders, "--key", op_key], quiet=False)
     nodes = []
     for i, name in enumerate(names):
         home = os.path.join(d, "nodes", name)

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from ledger.cli.main import main
+from ledger.core import keys
 from ledger.node import daemon
 from ledger.node.client import NodeClient
 
@@ -66,6 +67,9 @@ def test_localnet_up_batch_crash_restart_down(net, capsys):
     assert out.count(" runs (pid ") == N_VALIDATORS
     doc = json.loads((d / "localnet.json").read_text())
     urls = [n["url"] for n in doc["nodes"]]
+    genesis = json.loads((d / "genesis.json").read_text())        # proposals must be signed
+    assert genesis["operator"] == keys.public_key_hex(keys.load_private_key(
+        d / "keys" / "operator.pem"))
     assert urls == [f"http://127.0.0.1:{base + i}" for i in range(N_VALIDATORS)]
     pids = [int((d / n["home"] / "node.pid").read_text()) for n in doc["nodes"]]
     assert all(_alive(p) for p in pids)
