@@ -1,9 +1,12 @@
 """``darkmatch operator init|batch``: the operator as a command, talking to validator nodes.
 
-Before matching and proving, ``operator batch`` asks every ``--validator``'s
-``/status`` and stops (exit 1, one line naming each validator that is down)
-unless those that answer for this ledger hold > 2/3 of the stake
-(``ledger.operator.reach``); a home another ``operator batch`` holds is
+Before matching and proving a new block, ``operator batch`` asks every
+``--validator``'s ``/status`` and stops (exit 1, one line naming each
+validator that is down) unless those that answer for this ledger hold > 2/3
+of the stake (``ledger.operator.reach``), or ``--propose-anyway`` is given
+(then it warns, and the proposal is re-sent by later batches until final; a
+stored proposal is always re-sent, it costs no proof); a home another
+``operator batch`` holds is
 refused (``ledger.core.lock``); a ``--timeout`` that is not a finite number
 of seconds in (0, 3600] or a URL that is not ``http(s)://host:port`` is bad
 input.
@@ -166,7 +169,6 @@ def run_batch(args) -> int:
         reach = count_reach(home.store, answers)
         for url, why in reach.down.items():
             console.print(f"  validator {url} is down: {why}", soft_wrap=True)
-        require_quorum(reach)          # no proof is started that could not finalize
         if home.reconcile():
             console.print("  adopted the states of a block that finalized while we were away")
         from ledger.operator.proposal import (drop_proposal, gather_evidence, live_proposal,
@@ -175,6 +177,12 @@ def run_batch(args) -> int:
         stored = live_proposal(home.home, home.store)
         if stored is not None:
             return _resend(console, home, quorum, stored, args, onchain)
+        if not args.propose_anyway:
+            require_quorum(reach)      # no new proof is started that could not finalize
+        elif not reach.quorum:
+            console.print(f"  WARNING: validators that answer hold {reach.reachable_stake} of "
+                          f"{reach.total_stake} stake: proposing anyway (--propose-anyway); "
+                          "the block is re-sent by the next batch", soft_wrap=True)
         evidence = gather_evidence(home.store, args.validator)
         if evidence:
             console.print(f"  the block carries {len(evidence)} evidence item(s): "
@@ -375,6 +383,9 @@ def register(sub) -> None:
     b.add_argument("--mark", type=int, help="mark price (default: the ledger's last mark)")
     b.add_argument("--timeout", type=timeout_seconds, default=120.0,
                    help="seconds to wait for each validator (default 120)")
+    b.add_argument("--propose-anyway", action="store_true",
+                   help="prove and propose even when the validators that answer hold no "
+                        "quorum (those up sign now; the next batch re-sends the block)")
     b.add_argument("--rpc", metavar="URL",
                    help="settle the final block on this Ethereum node (needs --deployment)")
     b.add_argument("--deployment", default="deployment.json", metavar="FILE",

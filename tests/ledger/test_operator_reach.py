@@ -54,9 +54,9 @@ def _state(net):
     return (db_snapshot(op), (op / "states.json").read_bytes(), (op / "pending.json").exists())
 
 
-def _batch(net, capsys, urls, timeout="5"):
+def _batch(net, capsys, urls, timeout="5", extra=()):
     argv = ["operator", "batch", "--home", str(net["root"] / "op"), "--orders",
-            str(net["root"] / "orders"), "--timeout", timeout]
+            str(net["root"] / "orders"), "--timeout", timeout, *extra]
     for u in urls:
         argv += ["--validator", u]
     rc = main(argv)
@@ -119,3 +119,14 @@ def test_a_stopped_validator_costs_one_status_timeout(net, capsys):
     assert rc == 2 and "no order to batch" in err, err
     assert f"validator {v3.url} is down: " in out
     assert elapsed < 25, elapsed
+
+
+def test_propose_anyway_warns_and_goes_on(net, capsys):
+    """With --propose-anyway the operator proves and proposes without a quorum up (the
+    validators that are up sign now; the next batch re-sends the block): here it warns and
+    goes on to its next check (no orders)."""
+    dead = _dead_url()
+    rc, out, err = _batch(net, capsys, net["ours"][:2] + [dead], extra=["--propose-anyway"])
+    assert rc == 2 and "no order to batch" in err, err
+    assert "WARNING: validators that answer hold 20 of 40 stake: proposing anyway" in out
+    assert f"validator {dead} is down: " in out
