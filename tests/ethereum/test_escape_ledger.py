@@ -1,0 +1,214 @@
+"""The ledger's own encrypted blocks on Escape, on anvil, then every trader's exit.
+
+Two traders made by ``darkmatch account new`` (each with its encryption key in
+the genesis) and three validators run an encrypted 2 × 2 ledger
+(``Operator(..., encrypted=True)``, real PLONK proofs).  ``OnChain.deploy``
+deploys Escape for it (the encrypted layout, ``batch_params``, the genesis
+keys); the traders deposit on the vault, block 1 credits the deposits, block 2
+trades, and the operator's ``OnChain.submit`` settles both.  A block whose
+ciphertext or block-key public inputs were changed, even re-signed by the
+committee, is refused (``BadProof``) with nothing stored.  Then the operator
+censors a forced withdrawal: the contract freezes at exactly the governed time,
+refuses the next block, and each trader, with a copy of its key folder only,
+reads its state from the contract's events (``darkmatch account state``) and
+takes its equity out (``darkmatch exit``); the vault ends with the insurance
+fund plus the validators' rewards.
+"""
+
+import json
+import shutil
+import warnings
+
+import pytest
+from eth_account import Account
+
+from circuits.account_state import Opening
+from circuits.exit import exit_amount
+from circuits.settlement_cipher import cipher_names, settlement_circuit
+from circuits.settlement_data import MarketParams, public_names
+from evm_fixtures import anvil  # noqa: F401 (fixture)
+from ledger.chain.finality import Quorum
+from ledger.chain.store import Store
+from ledger.chain.validator import Validator
+from ledger.cli.account import load_account, load_encryption_public
+from ledger.cli.main import main as cli_main
+from ledger.core import keys
+from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator
+from ledger.core.orders import new_order
+from ledger.ethereum.anchor import EthSigner
+from ledger.ethereum.chain import ChainError, send
+from ledger.ethereum.escape import exit_keys
+from ledger.ethereum.settlement import block_hash, certificate, settle
+from ledger.operator.engine import Operator
+from ledger.operator.onchain import OnChain
+from prover import dev_srs, export_ptau, setup
+
+PARAMS = MarketParams(market_id=3, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500,
+                      insurance_bps=5000)
+CASH = 1_000_000
+FREEZE_AFTER = 3_600
+NAMES = public_names(2, 2) + cipher_names(2)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, anvil):
+    w3 = anvil
+    root = tmp_path_factory.mktemp("escape-ledger")
+    for a in (1, 2):
+        assert cli_main(["account", "new", "--out", str(root / "a" / f"t{a}"), "--id", str(a)]) == 0
+    shutil.copytree(root / "a", root / "b")                    # "another machine"
+    signing, accounts = {}, []
+    for a in (1, 2):
+        key, aid, pub = load_account(root / "a" / f"t{a}")
+        signing[a] = key
+        accounts.append(GenesisAccount(aid, pub, 0, None,
+                                       load_encryption_public(root / "a" / f"t{a}")))
+    vkeys = {f"v{i}": keys.generate() for i in range(3)}
+    genesis = Genesis("escape-ledger", [GenesisMarket(PARAMS, 100)],
+                      [GenesisValidator(n, 10, keys.public_key_hex(k)) for n, k in vkeys.items()],
+                      accounts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pk, vk = setup(settlement_circuit(2, 2, encrypted=True), dev_srs(15))
+        exit_srs = dev_srs(11)
+    _, _, exit_vk = exit_keys(exit_srs)
+    export_ptau(exit_srs, root / "exit.ptau")
+    store = Store.open(root / "operator.db")
+    store.init_genesis(genesis)
+    op = Operator(store, pk, vk, 2, 2, encrypted=True)
+    eth_keys = {n: Account.create() for n in vkeys}
+    signers = [EthSigner(k, store) for k in eth_keys.values()]
+    owners = dict(zip((1, 2), w3.eth.accounts[1:3]))
+    onchain = OnChain.deploy(w3, store, vk, 2, 2, {n: k.address for n, k in eth_keys.items()},
+                             owners, stake_unit=10**6, exit_vk=exit_vk,
+                             freeze_after=FREEZE_AFTER)
+    yield dict(w3=w3, root=root, store=store, op=op, vk=vk, vkeys=vkeys, signing=signing,
+               signers=signers, eth_keys=eth_keys, owners=owners, onchain=onchain,
+               states={a.account_id: a.initial_state() for a in accounts}, history={})
+    store.close()
+
+
+def propose(world, height, orders=(), deposits=None):
+    """Block ``height`` proposed, attested by the three validators and stored final."""
+    op = world["op"]
+    for a, side, price in orders:
+        op.submit(*new_order(world["signing"][a], a, PARAMS.market_id, side, price, 10, height))
+    proposal = op.propose(height, 100, PARAMS, world["states"], deposits=deposits)
+    block = proposal.block
+    q = Quorum(world["store"], world["vk"])
+    for k in world["vkeys"].values():
+        q.add(Validator(k, world["store"], world["vk"]).attest(block), block)
+    q.finalize(block)
+    op.settled(block)
+    world["states"].update(proposal.new_states)
+    world["history"][height] = dict(world["states"])
+    return world["store"].get_block(height)
+
+
+def contract_state(world):
+    f = world["onchain"].settlement.functions
+    return {"height": f.height().call(), "hash": f.lastBlockHash().call(),
+            "commitments": [f.commitmentOf(a).call() for a in (1, 2)],
+            "mark": f.lastMark().call(), "collateral": f.collateral().call(),
+            "frozen": f.frozen().call()}
+
+
+def test_the_ledgers_encrypted_blocks_settle_and_publish_their_openings(world):
+    w3, onchain = world["w3"], world["onchain"]
+    escape = onchain.settlement
+    assert escape.functions.nPublic().call() == len(NAMES)
+    for a in (1, 2):
+        onchain.deposit(world["owners"][a], a, CASH)
+    block1 = propose(world, 1, deposits=onchain.next_deposits())
+    assert block1.encrypted
+    done = onchain.submit(block1, world["signers"])
+    block2 = propose(world, 2, orders=((1, "buy", 101), (2, "sell", 99)))
+    assert block2.volume == 10
+    done2 = onchain.submit(block2, world["signers"])
+    print(f"\nsettle gas, encrypted 2x2 ledger block on Escape: block 1 (deposits) {done.gas}, "
+          f"block 2 (trade) {done2.gas}")
+    s = contract_state(world)
+    assert s["height"] == 2 and s["collateral"] == 2 * CASH
+    assert s["commitments"] == [world["store"].account_commitment(a) for a in (1, 2)]
+    assert s["hash"] == onchain.chain.at(2)
+    logs = escape.events.OpeningPublished().get_logs(from_block=0)
+    assert sorted((e.args.account, e.args.height) for e in logs) == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    cts = block2.ciphertexts()
+    for e in logs:
+        if e.args.height == 2:
+            c = cts[e.args.account]
+            assert tuple(e.args.ciphertext) == tuple(c.ciphertext)
+            assert (e.args.ex, e.args.ey) == tuple(c.block_key)
+            assert e.args.tweak == c.tweak and e.args.commitment == c.commitment
+
+
+@pytest.mark.parametrize("name", ["account0.c0", "account1.c3", "ex", "account0.ax"])
+def test_a_block_with_changed_encryption_inputs_is_refused_even_when_signed(world, name):
+    """Block 3 (a second trade) with one public input of the encrypted group changed and the
+    committee's signatures over the changed block: the proof does not verify."""
+    w3, onchain = world["w3"], world["onchain"]
+    if world["store"].head()[0] < 3:
+        propose(world, 3, orders=((1, "sell", 99), (2, "buy", 101)))
+    block = world["store"].get_block(3)
+    public = [int(x) for x in block.public_inputs]
+    public[NAMES.index(name)] = (public[NAMES.index(name)] + 1) % (1 << 254)
+    before = contract_state(world)
+    parent = onchain.chain.at(2)
+    digest = block_hash(onchain.chain.id, 3, parent, public, block.proof)
+    with pytest.raises(ChainError, match="BadProof"):
+        settle(w3, onchain.settlement, 3, parent, public, block.proof,
+               certificate(list(world["eth_keys"].values()), digest), w3.eth.accounts[0])
+    assert contract_state(world) == before
+
+
+def test_a_censored_request_freezes_and_every_trader_exits_with_its_equity(world, capsys):
+    w3, onchain, root = world["w3"], world["onchain"], world["root"]
+    escape, token = onchain.settlement, onchain.token
+    f = escape.functions
+    if f.height().call() < 3:                        # block 3 (untampered) settles
+        onchain.submit(world["store"].get_block(3), world["signers"])
+    send(w3, f.requestWithdrawal(1, 1_000), world["owners"][1], contract=escape)
+    asked = f.requestedAt(1).call()
+    # the operator keeps settling but censors the request: block 4 leaves account 1 out
+    block4 = propose(world, 4)
+    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER - 10])
+    onchain.submit(block4, world["signers"])
+    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER - 1])
+    with pytest.raises(ChainError, match="TooEarly"):
+        send(w3, f.freeze(1), w3.eth.accounts[5], contract=escape)
+    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER])
+    send(w3, f.freeze(1), w3.eth.accounts[5], gas=200_000)
+    block5 = propose(world, 5, orders=((1, "buy", 101), (2, "sell", 99)))
+    before = contract_state(world)
+    with pytest.raises(ChainError, match="Frozen"):
+        onchain.submit(block5, world["signers"])
+    assert contract_state(world) == before and before["frozen"] and before["height"] == 4
+    chain = ["--rpc", w3.provider.endpoint_uri, "--escape", escape.address]
+    mark, funding = f.lastMark().call(), f.lastFunding().call() - (1 << 47)
+    paid = 0
+    capsys.readouterr()
+    for a in (1, 2):
+        # the state as of the last settled block (4): block 5 is final on the ledger only
+        state = world["history"][4][a]
+        rc = cli_main(["account", "state", "--account-dir", str(root / "b" / f"t{a}"), *chain])
+        out, err = capsys.readouterr()
+        assert rc == 0, err
+        assert f"cash {state.cash}  position {state.position}" in out
+        want = exit_amount(Opening(state.cash, state.position, state.funding_index,
+                                   state.blinding), mark, funding)
+        bal = token.functions.balanceOf(world["owners"][a]).call()
+        rc = cli_main(["exit", *chain, "--ptau", str(root / "exit.ptau"),
+                       "--account-dir", str(root / "b" / f"t{a}")])
+        out, err = capsys.readouterr()
+        assert rc == 0, err
+        assert f"account {a}: exit of {want} paid to {world['owners'][a]}" in out
+        print(out.strip())
+        assert token.functions.balanceOf(world["owners"][a]).call() == bal + want
+        paid += want
+    # positions net to zero: the vault keeps exactly the insurance fund and the rewards
+    assert f.collateral().call() == 2 * CASH - paid == f.insurance().call() + f.rewards().call()
+    assert f.insurance().call() > 0 and f.rewards().call() > 0
+    rc = cli_main(["exit", *chain, "--ptau", str(root / "exit.ptau"),
+                   "--account-dir", str(root / "b" / "t2")])
+    assert rc == 2 and "already exited" in capsys.readouterr().err
+
