@@ -8,6 +8,11 @@ import "./Settlement.sol";
 /// all, does not depend on the operator to get its money out:
 ///   * `requestWithdrawal(account, amount)`: the account's owner registers a forced withdrawal.
 ///     A settled block serves it when the account's slot withdraws at least `amount`.
+///   * `refuseWithdrawal(account, equity, proof)`: anyone (the operator) cancels a request that
+///     no block could serve: an exit-statement proof that the account's equity at the last
+///     settled mark, floored at zero, is below the requested amount (a block withdraws at most
+///     the equity: the batch circuit's margin check). So asking for more than one owns cannot
+///     freeze the exchange.
 ///   * `freeze(account)`: anyone, once a request of `account` has waited `freezeAfter` seconds
 ///     unserved, or (any `account`) once no block has settled for `freezeAfter` seconds. A frozen
 ///     contract accepts no block and no deposit (Settlement checks `frozen`).
@@ -78,6 +83,7 @@ contract Escape is Settlement {
 
     event WithdrawalRequested(uint256 indexed account, uint256 amount, uint256 at);
     event WithdrawalServed(uint256 indexed account, uint256 amount, uint256 height);
+    event WithdrawalRefused(uint256 indexed account, uint256 requested, uint256 equity);
     event FrozenBy(uint256 indexed account, address by, uint256 at);
     event Exited(uint256 indexed account, address to, uint256 amount);
     event KeyRegistered(uint256 indexed account, uint256 x, uint256 y);
@@ -92,6 +98,7 @@ contract Escape is Settlement {
     error AlreadyExited(uint256 account);
     error AlreadyRequested(uint256 account);
     error WrongKey(uint256 account);
+    error NotRefusable(uint256 account);
 
     constructor(IPlonkKeyVerifier verifier_, IERC20Like token_, Layout memory l, Genesis memory g,
                 EscapeParams memory e) Settlement(verifier_, token_, l, g) {
@@ -179,6 +186,19 @@ contract Escape is Settlement {
         requestedAt[account] = block.timestamp;
         requestedAmount[account] = amount;
         emit WithdrawalRequested(account, amount, block.timestamp);
+    }
+
+    /// @notice Cancel `account`'s pending request, proven unservable: `equity` (the exit
+    /// statement's amount for the stored commitment at the last mark and funding index) is
+    /// below the requested amount. The owner may ask again, e.g. after the mark moved.
+    function refuseWithdrawal(uint256 account, uint256 equity, uint256[24] calldata proof) external {
+        if (frozen) revert Frozen();
+        uint256 asked = requestedAmount[account];
+        if (requestedAt[account] == 0 || equity >= asked) revert NotRefusable(account);
+        if (!exitVerifier.verifyProof(proof, exitInputs(account, equity))) revert BadProof();
+        delete requestedAt[account];
+        delete requestedAmount[account];
+        emit WithdrawalRefused(account, asked, equity);
     }
 
     /// @notice Freeze: `account`'s request has waited `freezeAfter` seconds unserved, or no block

@@ -5,7 +5,8 @@ and exit claims built on the trader's machine.
 exit verifier is the same ``PlonkKeyVerifier`` contract deployed with the exit circuit's
 verification key.  ``exit_keys(srs)`` makes that key pair (the exit circuit is small: a
 2^11 domain); ``prove_exit`` proves a claim locally from the account's opening and the
-contract's own view (``exit_view``), and ``claim_exit`` sends it.  ``recover_from_chain``
+contract's own view (``exit_view``), and ``claim_exit`` sends it; ``refuse_withdrawal`` sends the
+same statement's proof to cancel a forced withdrawal larger than the account's equity.  ``recover_from_chain``
 decrypts the account's newest ``OpeningPublished`` event with the trader's key and checks it
 against the commitment the contract stores: the chain alone gives a trader its state.
 """
@@ -33,7 +34,7 @@ from .words import proof_words
 __all__ = ["EscapeParams", "FREEZE_TAG", "deploy_escape", "freeze_after_change_hash",
            "batch_params", "exit_keys", "exit_view", "published_opening", "recover_from_chain",
            "prove_exit",
-           "claim_exit", "ExitRefused"]
+           "claim_exit", "refuse_withdrawal", "ExitRefused"]
 
 FREEZE_TAG = keccak(text="darkmatch.settlement.freeze-after.v1")
 
@@ -171,4 +172,13 @@ def claim_exit(w3, escape, account: int, amount: int, proof, sender, *, gas=None
     """Send the exit claim; the receipt, or ``ChainError`` naming the contract's refusal."""
     words = proof if isinstance(proof, (list, tuple)) else proof_words(proof)
     fn = escape.functions.exit(account, amount, [int(w) for w in words])
+    return send(w3, fn, sender, gas=gas, contract=escape)
+
+
+def refuse_withdrawal(w3, escape, pk, account: int, opening: Opening, sender, *, gas=None):
+    """Cancel ``account``'s pending forced withdrawal with an exit-statement proof that its
+    equity at the last mark is below the request (the operator knows the opening); the
+    receipt, or ``ChainError`` (``NotRefusable`` when the request is within the equity)."""
+    amount, proof = prove_exit(pk, account, opening, exit_view(escape, account))
+    fn = escape.functions.refuseWithdrawal(account, amount, [int(w) for w in proof_words(proof)])
     return send(w3, fn, sender, gas=gas, contract=escape)

@@ -37,7 +37,9 @@ from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisV
 from ledger.core.orders import new_order
 from ledger.ethereum.anchor import EthSigner
 from ledger.ethereum.chain import ChainError, send
-from ledger.ethereum.escape import exit_keys
+from ledger.ethereum.escape import exit_keys, exit_view, prove_exit, refuse_withdrawal
+from ledger.ethereum.withdrawals import new_withdrawal
+from ledger.ethereum.words import proof_words
 from ledger.ethereum.settlement import block_hash, certificate, settle
 from ledger.operator.engine import Operator
 from ledger.operator.onchain import OnChain
@@ -71,7 +73,7 @@ def world(tmp_path_factory, anvil):
         warnings.simplefilter("ignore")
         pk, vk = setup(settlement_circuit(2, 2, encrypted=True), dev_srs(15))
         exit_srs = dev_srs(11)
-    _, _, exit_vk = exit_keys(exit_srs)
+    _, exit_pk, exit_vk = exit_keys(exit_srs)
     export_ptau(exit_srs, root / "exit.ptau")
     store = Store.open(root / "operator.db")
     store.init_genesis(genesis)
@@ -82,18 +84,19 @@ def world(tmp_path_factory, anvil):
     onchain = OnChain.deploy(w3, store, vk, 2, 2, {n: k.address for n, k in eth_keys.items()},
                              owners, stake_unit=10**6, exit_vk=exit_vk,
                              freeze_after=FREEZE_AFTER)
-    yield dict(w3=w3, root=root, store=store, op=op, vk=vk, vkeys=vkeys, signing=signing,
+    yield dict(w3=w3, root=root, store=store, op=op, vk=vk, vkeys=vkeys, signing=signing, exit_pk=exit_pk,
                signers=signers, eth_keys=eth_keys, owners=owners, onchain=onchain,
                states={a.account_id: a.initial_state() for a in accounts}, history={})
     store.close()
 
 
-def propose(world, height, orders=(), deposits=None):
+def propose(world, height, orders=(), deposits=None, withdrawals=None):
     """Block ``height`` proposed, attested by the three validators and stored final."""
     op = world["op"]
     for a, side, price in orders:
         op.submit(*new_order(world["signing"][a], a, PARAMS.market_id, side, price, 10, height))
-    proposal = op.propose(height, 100, PARAMS, world["states"], deposits=deposits)
+    proposal = op.propose(height, 100, PARAMS, world["states"], deposits=deposits,
+                          withdrawals=withdrawals)
     block = proposal.block
     q = Quorum(world["store"], world["vk"])
     for k in world["vkeys"].values():
@@ -161,6 +164,64 @@ def test_a_block_with_changed_encryption_inputs_is_refused_even_when_signed(worl
     assert contract_state(world) == before
 
 
+def test_a_request_beyond_the_equity_is_refused_with_a_proof_and_cannot_freeze(world):
+    """The freeze-griefing fix.  A request within the equity cannot be refused (a block serves
+    it: ``WithdrawalServed``); a request beyond it is cancelled by the exit statement's proof
+    that the equity at the last mark is below it, and its time passing freezes nothing.  A
+    proof of another amount, and a refusal with nothing pending, are refused."""
+    w3, onchain = world["w3"], world["onchain"]
+    escape = onchain.settlement
+    f = escape.functions
+    if f.height().call() < 3:
+        onchain.submit(world["store"].get_block(3), world["signers"])
+    s = world["history"][3][2]
+    assert s.position == 0                  # block 3 closed the trade: all equity is free
+    opening = Opening(s.cash, s.position, s.funding_index, s.blinding)
+    equity = exit_amount(opening, f.lastMark().call(), f.lastFunding().call() - (1 << 47))
+    assert 0 < equity < 10**15
+    owner, anyone, pk = world["owners"][2], w3.eth.accounts[6], world["exit_pk"]
+    with pytest.raises(ChainError, match="NotRefusable"):             # nothing pending
+        refuse_withdrawal(w3, escape, pk, 2, opening, anyone)
+    send(w3, f.requestWithdrawal(2, equity), owner, contract=escape)   # within the equity
+    with pytest.raises(ChainError, match="NotRefusable"):
+        refuse_withdrawal(w3, escape, pk, 2, opening, anyone)
+    req = new_withdrawal(world["signing"][2], 2, equity, world["store"].account_commitment(2))
+    block = propose(world, world["store"].head()[0] + 1, withdrawals=[req])
+    receipt = onchain.submit(block, world["signers"])
+    assert f.requestedAt(2).call() == 0 and f.claimable(2).call() == equity
+    send(w3, f.claim(2), owner, contract=escape)
+    world["claimed"] = equity
+    assert receipt.gas > 0
+    # asking for more than it owns (now 0)
+    send(w3, f.requestWithdrawal(2, 10**15), owner, contract=escape)
+    asked = f.requestedAt(2).call()
+    opening = _opening(world, 2)
+    amount, proof = prove_exit(pk, 2, opening, exit_view(escape, 2))
+    assert amount == 0
+    before = contract_state(world)
+    with pytest.raises(ChainError, match="BadProof"):
+        send(w3, f.refuseWithdrawal(2, amount + 1, [int(w) for w in proof_words(proof)]),
+             anyone, contract=escape)
+    assert (f.requestedAt(2).call(), contract_state(world)) == (asked, before)
+    receipt = refuse_withdrawal(w3, escape, pk, 2, opening, anyone)
+    print(f"\nrefuseWithdrawal gas: {receipt.gasUsed}")
+    assert (f.requestedAt(2).call(), f.requestedAmount(2).call()) == (0, 0)
+    ev = escape.events.WithdrawalRefused().process_receipt(receipt)[0].args
+    assert (ev.account, ev.requested, ev.equity) == (2, 10**15, 0)
+    # its time passes with blocks settling: no freeze
+    block = propose(world, world["store"].head()[0] + 1)
+    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER - 5])
+    onchain.submit(block, world["signers"])
+    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER + 5])
+    with pytest.raises(ChainError, match="TooEarly"):
+        send(w3, f.freeze(2), anyone, contract=escape)
+
+
+def _opening(world, account):
+    s = world["states"][account]
+    return Opening(s.cash, s.position, s.funding_index, s.blinding)
+
+
 def test_a_censored_request_freezes_and_every_trader_exits_with_its_equity(world, capsys):
     w3, onchain, root = world["w3"], world["onchain"], world["root"]
     escape, token = onchain.settlement, onchain.token
@@ -170,7 +231,8 @@ def test_a_censored_request_freezes_and_every_trader_exits_with_its_equity(world
     send(w3, f.requestWithdrawal(1, 1_000), world["owners"][1], contract=escape)
     asked = f.requestedAt(1).call()
     # the operator keeps settling but censors the request: block 4 leaves account 1 out
-    block4 = propose(world, 4)
+    h = world["store"].head()[0] + 1
+    block4 = propose(world, h)
     w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER - 10])
     onchain.submit(block4, world["signers"])
     w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER - 1])
@@ -178,18 +240,18 @@ def test_a_censored_request_freezes_and_every_trader_exits_with_its_equity(world
         send(w3, f.freeze(1), w3.eth.accounts[5], contract=escape)
     w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER])
     send(w3, f.freeze(1), w3.eth.accounts[5], gas=200_000)
-    block5 = propose(world, 5, orders=((1, "buy", 101), (2, "sell", 99)))
+    block5 = propose(world, h + 1, orders=((1, "buy", 101), (2, "sell", 99)))
     before = contract_state(world)
     with pytest.raises(ChainError, match="Frozen"):
         onchain.submit(block5, world["signers"])
-    assert contract_state(world) == before and before["frozen"] and before["height"] == 4
+    assert contract_state(world) == before and before["frozen"] and before["height"] == h
     chain = ["--rpc", w3.provider.endpoint_uri, "--escape", escape.address]
     mark, funding = f.lastMark().call(), f.lastFunding().call() - (1 << 47)
     paid = 0
     capsys.readouterr()
     for a in (1, 2):
-        # the state as of the last settled block (4): block 5 is final on the ledger only
-        state = world["history"][4][a]
+        # the state as of the last settled block h: block h + 1 is final on the ledger only
+        state = world["history"][h][a]
         rc = cli_main(["account", "state", "--account-dir", str(root / "b" / f"t{a}"), *chain])
         out, err = capsys.readouterr()
         assert rc == 0, err
@@ -206,7 +268,7 @@ def test_a_censored_request_freezes_and_every_trader_exits_with_its_equity(world
         assert token.functions.balanceOf(world["owners"][a]).call() == bal + want
         paid += want
     # positions net to zero: the vault keeps exactly the insurance fund and the rewards
-    assert f.collateral().call() == 2 * CASH - paid == f.insurance().call() + f.rewards().call()
+    assert f.collateral().call() == 2 * CASH - world.get("claimed", 0) - paid == f.insurance().call() + f.rewards().call()
     assert f.insurance().call() > 0 and f.rewards().call() > 0
     rc = cli_main(["exit", *chain, "--ptau", str(root / "exit.ptau"),
                    "--account-dir", str(root / "b" / "t2")])
