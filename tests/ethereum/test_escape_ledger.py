@@ -84,7 +84,7 @@ def world(tmp_path_factory, anvil):
     onchain = OnChain.deploy(w3, store, vk, 2, 2, {n: k.address for n, k in eth_keys.items()},
                              owners, stake_unit=10**6, exit_vk=exit_vk,
                              freeze_after=FREEZE_AFTER)
-    yield dict(w3=w3, root=root, store=store, op=op, vk=vk, vkeys=vkeys, signing=signing, exit_pk=exit_pk,
+    yield dict(w3=w3, root=root, store=store, op=op, vk=vk, vkeys=vkeys, signing=signing, exit_pk=exit_pk, exit_vk=exit_vk,
                signers=signers, eth_keys=eth_keys, owners=owners, onchain=onchain,
                states={a.account_id: a.initial_state() for a in accounts}, history={})
     store.close()
@@ -274,3 +274,34 @@ def test_a_censored_request_freezes_and_every_trader_exits_with_its_equity(world
                    "--account-dir", str(root / "b" / "t2")])
     assert rc == 2 and "already exited" in capsys.readouterr().err
 
+
+
+@pytest.mark.parametrize("case", ["keys without exit key", "exit key without keys",
+                                  "an account without a key"])
+def test_deploy_refuses_a_mismatched_custody_setup(world, tmp_path, case):
+    """Escape needs the exit verifier and a key for every genesis account; a ledger without
+    keys gets the plain contract and no exit key."""
+    root, w3 = world["root"], world["w3"]
+    enc = [load_encryption_public(root / "a" / f"t{a}") for a in (1, 2)]
+    if case == "exit key without keys":
+        enc = [None, None]
+    elif case == "an account without a key":
+        enc = [enc[0], None]
+    accounts = [GenesisAccount(a, keys.public_key_hex(world["signing"][a]), 0, None, enc[a - 1])
+                for a in (1, 2)]
+    genesis = Genesis("escape-ledger-deploy", [GenesisMarket(PARAMS, 100)],
+                      [GenesisValidator(n, 10, keys.public_key_hex(k))
+                       for n, k in world["vkeys"].items()], accounts)
+    store = Store.open(tmp_path / "node.db")
+    store.init_genesis(genesis)
+    exit_vk = None if case == "keys without exit key" else world["exit_vk"]
+    want = {"keys without exit key": "needs the exit circuit's verification key",
+            "exit key without keys": "registers no encryption keys",
+            "an account without a key": "account 2 registers no encryption key"}[case]
+    n_before = w3.eth.block_number
+    with pytest.raises(ChainError, match=want):
+        OnChain.deploy(w3, store, world["vk"], 2, 2,
+                       {n: k.address for n, k in world["eth_keys"].items()}, world["owners"],
+                       exit_vk=exit_vk)
+    assert w3.eth.block_number == n_before                 # nothing was deployed
+    store.close()
