@@ -36,7 +36,7 @@ from ledger.core import keys
 from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator
 from ledger.core.orders import new_order
 from ledger.ethereum.anchor import EthSigner
-from ledger.ethereum.chain import ChainError, send
+from ledger.ethereum.chain import ChainError, advance_clock, send
 from ledger.ethereum.escape import exit_keys, exit_view, prove_exit, refuse_withdrawal
 from ledger.ethereum.withdrawals import new_withdrawal
 from ledger.ethereum.words import proof_words
@@ -210,9 +210,9 @@ def test_a_request_beyond_the_equity_is_refused_with_a_proof_and_cannot_freeze(w
     assert (ev.account, ev.requested, ev.equity) == (2, 10**15, 0)
     # its time passes with blocks settling: no freeze
     block = propose(world, world["store"].head()[0] + 1)
-    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER - 5])
+    advance_clock(w3, asked + FREEZE_AFTER - 5)
     onchain.submit(block, world["signers"])
-    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER + 5])
+    advance_clock(w3, asked + FREEZE_AFTER + 5)
     with pytest.raises(ChainError, match="TooEarly"):
         send(w3, f.freeze(2), anyone, contract=escape)
 
@@ -233,12 +233,12 @@ def test_a_censored_request_freezes_and_every_trader_exits_with_its_equity(world
     # the operator keeps settling but censors the request: block 4 leaves account 1 out
     h = world["store"].head()[0] + 1
     block4 = propose(world, h)
-    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER - 10])
+    advance_clock(w3, asked + FREEZE_AFTER - 10)
     onchain.submit(block4, world["signers"])
-    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER - 1])
+    advance_clock(w3, asked + FREEZE_AFTER - 1)
     with pytest.raises(ChainError, match="TooEarly"):
         send(w3, f.freeze(1), w3.eth.accounts[5], contract=escape)
-    w3.provider.make_request("evm_setNextBlockTimestamp", [asked + FREEZE_AFTER])
+    advance_clock(w3, asked + FREEZE_AFTER)
     send(w3, f.freeze(1), w3.eth.accounts[5], gas=200_000)
     block5 = propose(world, h + 1, orders=((1, "buy", 101), (2, "sell", 99)))
     before = contract_state(world)
