@@ -203,11 +203,22 @@ def test_a_request_beyond_the_equity_is_refused_with_a_proof_and_cannot_freeze(w
         send(w3, f.refuseWithdrawal(2, amount + 1, [int(w) for w in proof_words(proof)]),
              anyone, contract=escape)
     assert (f.requestedAt(2).call(), contract_state(world)) == (asked, before)
-    receipt = refuse_withdrawal(w3, escape, pk, 2, opening, anyone)
+    # a block that touches account 2 (a deposit of 500) makes that proof stale
+    onchain.deposit(owner, 2, 500)
+    world["deposited"] = 500
+    block = propose(world, world["store"].head()[0] + 1, deposits=onchain.next_deposits())
+    onchain.submit(block, world["signers"])
+    assert f.requestedAt(2).call() == asked                 # 500 does not serve 10^15
+    before = contract_state(world)
+    with pytest.raises(ChainError, match="BadProof"):
+        send(w3, f.refuseWithdrawal(2, amount, [int(w) for w in proof_words(proof)]),
+             anyone, contract=escape)
+    assert (f.requestedAt(2).call(), contract_state(world)) == (asked, before)
+    receipt = refuse_withdrawal(w3, escape, pk, 2, _opening(world, 2), anyone)
     print(f"\nrefuseWithdrawal gas: {receipt.gasUsed}")
     assert (f.requestedAt(2).call(), f.requestedAmount(2).call()) == (0, 0)
     ev = escape.events.WithdrawalRefused().process_receipt(receipt)[0].args
-    assert (ev.account, ev.requested, ev.equity) == (2, 10**15, 0)
+    assert (ev.account, ev.requested, ev.equity) == (2, 10**15, 500)
     # its time passes with blocks settling: no freeze
     block = propose(world, world["store"].head()[0] + 1)
     advance_clock(w3, asked + FREEZE_AFTER - 5)
@@ -268,7 +279,8 @@ def test_a_censored_request_freezes_and_every_trader_exits_with_its_equity(world
         assert token.functions.balanceOf(world["owners"][a]).call() == bal + want
         paid += want
     # positions net to zero: the vault keeps exactly the insurance fund and the rewards
-    assert f.collateral().call() == 2 * CASH - world.get("claimed", 0) - paid == f.insurance().call() + f.rewards().call()
+    assert f.collateral().call() == 2 * CASH + world.get("deposited", 0) - world.get(
+        "claimed", 0) - paid == f.insurance().call() + f.rewards().call()
     assert f.insurance().call() > 0 and f.rewards().call() > 0
     rc = cli_main(["exit", *chain, "--ptau", str(root / "exit.ptau"),
                    "--account-dir", str(root / "b" / "t2")])
