@@ -4,10 +4,12 @@ Three validator nodes (homes made by ``darkmatch validator init``, each with
 its own ``eth.key``) serve HTTP in threads.  ``chain deploy --ledger`` reads
 their addresses and deploys Escape with the encrypted 2 × 2 layout, the
 genesis keys and an exit verifier made from ``--exit-ptau``; without
-``--exit-ptau`` it is a one-line error and nothing is written.  The operator
-then proves a real encrypted block, the nodes finalize it and sign its anchor
-hash with their Ethereum keys (``GET /anchor/<h>``), and ``OnChain.submit``
-settles it on the deployed Escape, which publishes both accounts' openings.
+``--exit-ptau`` it is a one-line error and nothing is written.  Then
+``darkmatch operator batch --rpc`` (an operator home made by ``operator
+init``, which picks the encrypted circuit for this genesis) proves a real
+encrypted block, the nodes check and finalize it and sign its anchor hash with
+their Ethereum keys, and the operator settles it on the deployed Escape, which
+publishes both accounts' openings.
 """
 
 import json
@@ -17,27 +19,20 @@ import warnings
 import pytest
 from werkzeug.serving import make_server
 
-from circuits.settlement_cipher import cipher_names, settlement_circuit
+from circuits.settlement_cipher import cipher_names
 from circuits.settlement_data import MarketParams, public_names
 from evm_fixtures import anvil  # noqa: F401 (fixture)
-from ledger.chain.finality import Quorum
-from ledger.chain.store import Store
-from ledger.chain.validator import Validator
 from ledger.cli.account import load_account, load_encryption_public
 from ledger.cli.main import main as cli_main
 from ledger.core import keys
 from ledger.core.genesis import (
     Genesis, GenesisAccount, GenesisMarket, GenesisValidator, genesis_to_json,
 )
-from ledger.core.orders import new_order
 from ledger.ethereum.config import load_deployment
 from ledger.ethereum.deploy import at
-from ledger.node.client import NodeClient
 from ledger.node.server import create_app
 from ledger.node.service import Node
-from ledger.operator.engine import Operator
-from ledger.operator.onchain import OnChain
-from prover import dev_srs, export_ptau, setup
+from prover import dev_srs, export_ptau
 
 PARAMS = MarketParams(market_id=0, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500)
 
@@ -45,11 +40,10 @@ PARAMS = MarketParams(market_id=0, im_bps=1000, mm_bps=500, fee_bps=10, band_bps
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
     root = tmp_path_factory.mktemp("escape-deploy")
-    signing, accounts = {}, []
+    accounts = []
     for a in (1, 2):
         assert cli_main(["account", "new", "--out", str(root / f"t{a}"), "--id", str(a)]) == 0
-        key, aid, pub = load_account(root / f"t{a}")
-        signing[a] = key
+        _, aid, pub = load_account(root / f"t{a}")
         accounts.append(GenesisAccount(aid, pub, 1_000_000, None,
                                        load_encryption_public(root / f"t{a}")))
     vkeys = {f"v{i}": keys.generate() for i in range(3)}
@@ -59,9 +53,12 @@ def net(tmp_path_factory):
     (root / "genesis.json").write_text(json.dumps(genesis_to_json(genesis)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pk, vk = setup(settlement_circuit(2, 2, encrypted=True), dev_srs(15))
         export_ptau(dev_srs(11), root / "exit.ptau")
-    (root / "vk.json").write_text(json.dumps(vk.to_json()))
+    assert cli_main(["operator", "init", "--home", str(root / "op"), "--genesis",
+                     str(root / "genesis.json"), "--slots", "2"]) == 0
+    vk = json.loads((root / "op" / "verification_key.json").read_text())
+    assert vk["nPublic"] == len(public_names(2, 2) + cipher_names(2))     # the encrypted circuit
+    (root / "vk.json").write_text(json.dumps(vk))
     servers, nodes, urls = [], [], []
     for name, k in vkeys.items():
         keys.save_private_key(k, root / f"{name}.pem")
@@ -74,17 +71,13 @@ def net(tmp_path_factory):
         servers.append(server)
         nodes.append(node)
         urls.append(f"http://127.0.0.1:{server.server_port}")
-    store = Store.open(root / "operator.db")
-    store.init_genesis(genesis)
     try:
-        yield dict(root=root, urls=urls, store=store, pk=pk, vk=vk, vkeys=vkeys,
-                   signing=signing, genesis=genesis)
+        yield dict(root=root, urls=urls, nodes=nodes, genesis=genesis)
     finally:
         for s in servers:
             s.shutdown()
         for n in nodes:
             n.close()
-        store.close()
 
 
 def test_chain_deploy_gives_an_encrypted_ledger_escape_and_its_blocks_settle(net, anvil, capsys):
@@ -108,24 +101,25 @@ def test_chain_deploy_gives_an_encrypted_ledger_escape_and_its_blocks_settle(net
     for acct in net["genesis"].accounts:
         assert (f.keyX(acct.account_id).call(), f.keyY(acct.account_id).call()) == \
             tuple(acct.encryption_key)
-    # a real encrypted block, finalized by the nodes, signed with their eth.key, settled
-    op = Operator(net["store"], net["pk"], net["vk"], 2, 2, encrypted=True)
-    op.submit(*new_order(net["signing"][1], 1, 0, "buy", 101, 10, 1))
-    op.submit(*new_order(net["signing"][2], 2, 0, "sell", 99, 10, 1))
-    states = {a.account_id: a.initial_state() for a in net["genesis"].accounts}
-    block = op.propose(1, 100, PARAMS, states).block
-    q = Quorum(net["store"], net["vk"])
-    for k in net["vkeys"].values():
-        q.add(Validator(k, net["store"], net["vk"]).attest(block), block)
-    q.finalize(block)
-    stored = net["store"].get_block(1)
-    for url in net["urls"]:
-        NodeClient(url, 60).finalize(stored)
-    onchain = OnChain(w3, escape, net["store"])
-    sigs, errors = onchain.remote_signatures(net["urls"], stored)
-    assert errors == {} and len(sigs) == 3
-    done = onchain.submit(stored, signatures=sigs)
-    assert done.gas > 0 and f.height().call() == 1
+    # a real encrypted block through the operator's command: proven, finalized by the nodes,
+    # signed with their eth.key, settled on Escape
+    for a, side in ((1, "buy"), (2, "sell")):
+        assert cli_main(["order", "new", "--account-dir", str(root / f"t{a}"), "--market", "0",
+                         "--side", side, "--price", "100", "--size", "3", "--out",
+                         str(root / "orders"), "--genesis", str(root / "genesis.json")]) == 0
+    capsys.readouterr()
+    rc = cli_main(["operator", "batch", "--home", str(root / "op"), "--orders",
+                   str(root / "orders"), "--rpc", rpc, "--deployment", str(root / "dep.json"),
+                   *[x for u in net["urls"] for x in ("--validator", u)]])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "FINAL: block 1" in out and "SETTLED on-chain: block 1" in out
+    assert f.height().call() == 1
+    store = net["nodes"][0].store
     assert [f.commitmentOf(a).call() for a in (1, 2)] == \
-        [net["store"].account_commitment(a) for a in (1, 2)]
-    assert len(escape.events.OpeningPublished().get_logs(from_block=0)) == 2
+        [store.account_commitment(a) for a in (1, 2)]
+    logs = escape.events.OpeningPublished().get_logs(from_block=0)
+    cts = store.get_block(1).ciphertexts()
+    assert sorted(e.args.account for e in logs) == [1, 2]
+    for e in logs:
+        assert tuple(e.args.ciphertext) == tuple(cts[e.args.account].ciphertext)

@@ -15,7 +15,6 @@ takes its equity out (``darkmatch exit``); the vault ends with the insurance
 fund plus the validators' rewards.
 """
 
-import json
 import shutil
 import warnings
 
@@ -117,7 +116,7 @@ def contract_state(world):
 
 
 def test_the_ledgers_encrypted_blocks_settle_and_publish_their_openings(world):
-    w3, onchain = world["w3"], world["onchain"]
+    onchain = world["onchain"]
     escape = onchain.settlement
     assert escape.functions.nPublic().call() == len(NAMES)
     for a in (1, 2):
