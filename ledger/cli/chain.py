@@ -19,8 +19,8 @@ one line naming it (e.g. ``NothingToClaim``) and exits 1; bad input exits 2.
 
 A ledger whose genesis registers encryption keys (docs/custody.md) gets the
 Escape contract: the encrypted layout, ``batch_params``, the genesis keys, the
-market's genesis mark, ``--freeze-after`` (default 7 days) and an exit
-verifier whose key is made from ``--exit-ptau`` (the SRS ``darkmatch exit
+market's genesis mark and maintenance margin, ``--freeze-after`` (default 7
+days) and the exit and refusal verifiers, whose keys are made from ``--exit-ptau`` (the SRS ``darkmatch exit
 --ptau`` rebuilds the exit proving key from).  The deployment file's
 ``settlement`` is then the Escape address (Escape is a Settlement).
 """
@@ -143,7 +143,7 @@ def _ledger_layout_genesis(args, sender):
     if len(ledger.markets) != 1:
         _fail("Escape records one market's mark: the ledger must have one market")
     params = batch_params(args.slots, k, freeze_after=args.freeze_after,
-                          mark=ledger.markets[0].mark_price,
+                          mark=ledger.markets[0].mark_price, mm=ledger.markets[0].params.mm_bps,
                           keys=tuple(enc[a] for a in genesis.accounts))
     return settlement_layout(args.slots, k, encrypted=True), genesis, params
 
@@ -174,8 +174,10 @@ def run_deploy(args) -> int:
             _fail("the ledger registers encryption keys: Escape needs --exit-ptau FILE (the SRS "
                   "of the exit verifier's key)")
         from ledger.cli.escape import exit_srs
-        from ledger.ethereum.escape import exit_keys
-        _, _, exit_vk = exit_keys(exit_srs(args.exit_ptau))
+        from ledger.ethereum.escape import exit_keys, refusal_keys
+        srs = exit_srs(args.exit_ptau)
+        _, _, exit_vk = exit_keys(srs)
+        _, _, refusal_vk = refusal_keys(srs)
     try:
         token = at(w3, "TestToken", args.token) if args.token else \
             deploy(w3, "TestToken", ("darkmatch test collateral", "DMUSD"), sender)
@@ -186,7 +188,8 @@ def run_deploy(args) -> int:
         else:
             from ledger.ethereum.escape import deploy_escape
             verifier, _, settlement, token = deploy_escape(w3, vk, exit_vk, layout, genesis,
-                                                           params, token=token, sender=sender)
+                                                           params, token=token, sender=sender,
+                                                           refusal_vk=refusal_vk)
     except ChainError as e:
         return _refused(e)
     write_deployment(args.out, chain_id=w3.eth.chain_id, verifier=verifier.address,

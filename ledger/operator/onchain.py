@@ -15,7 +15,8 @@ with the encrypted batch circuit, so its blocks carry the encrypted group of
 circuit's verification key (``exit_vk``) and deploys ``Escape``
 (``ledger.ethereum.escape``) instead of Settlement, with
 ``settlement_layout(n, k, encrypted=True)``, ``batch_params(n, k)``, the
-genesis accounts' keys, the market's genesis mark and ``freeze_after``.
+genesis accounts' keys, the market's genesis mark and maintenance margin,
+``freeze_after`` and, with ``refusal_vk``, the refusal statement's verifier.
 Escape is a Settlement, so everything below works on it unchanged, and each
 settled block publishes every touched account's encrypted opening.
 
@@ -70,10 +71,11 @@ class OnChain:
     @classmethod
     def deploy(cls, w3, store, vk, n_slots, k_slots, committee: dict, owners: dict, *,
                stake_unit: int = 1, cap_bps: int = 10_000, token=None, sender=None,
-               exit_vk=None, freeze_after: int = 7 * 24 * 3600):
+               exit_vk=None, freeze_after: int = 7 * 24 * 3600, refusal_vk=None):
         """Deploy for ``store``'s ledger (module docstring); ``committee``: validator name →
         Ethereum address; ``exit_vk``: the exit circuit's key, needed (and only allowed)
-        when the genesis registers encryption keys."""
+        when the genesis registers encryption keys; ``refusal_vk``: the refusal circuit's
+        (without it, no forced withdrawal can be refused)."""
         from ledger.chain.rules import encryption_keys
         sender = sender if sender is not None else w3.eth.accounts[0]
         if store.head()[0] != 0:
@@ -98,12 +100,13 @@ class OnChain:
                              "account of an encrypted ledger needs one")
         if len(ledger_genesis.markets) != 1:
             raise ChainError("Escape records one market's mark: the genesis must have one market")
+        market = ledger_genesis.markets[0]
         params = batch_params(n_slots, k_slots, freeze_after=freeze_after,
-                              mark=ledger_genesis.markets[0].mark_price,
+                              mark=market.mark_price, mm=market.params.mm_bps,
                               keys=tuple(enc_keys[a] for a in genesis.accounts))
         _, _, settlement, token_c = deploy_escape(
             w3, vk, exit_vk, settlement_layout(n_slots, k_slots, encrypted=True), genesis,
-            params, token=token_c, sender=sender)
+            params, token=token_c, sender=sender, refusal_vk=refusal_vk)
         return cls(w3, settlement, store, sender=sender, token=token_c, k_slots=k_slots)
 
     # ------------------------------------------------------------ reading

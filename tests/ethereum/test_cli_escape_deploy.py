@@ -98,6 +98,7 @@ def test_chain_deploy_gives_an_encrypted_ledger_escape_and_its_blocks_settle(net
     f = escape.functions
     assert f.nPublic().call() == len(public_names(2, 2) + cipher_names(2))
     assert f.freezeAfter().call() == 600 and int(f.exitVerifier().call(), 16) != 0
+    assert int(f.refusalVerifier().call(), 16) != 0 and f.lastMm().call() == PARAMS.mm_bps
     for acct in net["genesis"].accounts:
         assert (f.keyX(acct.account_id).call(), f.keyY(acct.account_id).call()) == \
             tuple(acct.encryption_key)

@@ -36,13 +36,14 @@ from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisV
 from ledger.core.orders import new_order
 from ledger.ethereum.anchor import EthSigner
 from ledger.ethereum.chain import ChainError, advance_clock, send
-from ledger.ethereum.escape import exit_keys, exit_view, prove_exit, refuse_withdrawal
+from circuits.refusal import RefusalCircuit, RefusalError
+from ledger.ethereum.escape import exit_keys, refusal_keys, refuse_withdrawal
 from ledger.ethereum.withdrawals import new_withdrawal
 from ledger.ethereum.words import proof_words
 from ledger.ethereum.settlement import block_hash, certificate, settle
 from ledger.operator.engine import Operator
 from ledger.operator.onchain import OnChain
-from prover import dev_srs, export_ptau, setup
+from prover import dev_srs, export_ptau, prove, setup
 
 PARAMS = MarketParams(market_id=3, im_bps=1000, mm_bps=500, fee_bps=10, band_bps=500,
                       insurance_bps=5000)
@@ -73,6 +74,7 @@ def world(tmp_path_factory, anvil):
         pk, vk = setup(settlement_circuit(2, 2, encrypted=True), dev_srs(15))
         exit_srs = dev_srs(11)
     _, exit_pk, exit_vk = exit_keys(exit_srs)
+    _, refusal_pk, refusal_vk = refusal_keys(exit_srs)
     export_ptau(exit_srs, root / "exit.ptau")
     store = Store.open(root / "operator.db")
     store.init_genesis(genesis)
@@ -82,8 +84,8 @@ def world(tmp_path_factory, anvil):
     owners = dict(zip((1, 2), w3.eth.accounts[1:3]))
     onchain = OnChain.deploy(w3, store, vk, 2, 2, {n: k.address for n, k in eth_keys.items()},
                              owners, stake_unit=10**6, exit_vk=exit_vk,
-                             freeze_after=FREEZE_AFTER)
-    yield dict(w3=w3, root=root, store=store, op=op, vk=vk, vkeys=vkeys, signing=signing, exit_pk=exit_pk, exit_vk=exit_vk,
+                             freeze_after=FREEZE_AFTER, refusal_vk=refusal_vk)
+    yield dict(w3=w3, root=root, store=store, op=op, vk=vk, vkeys=vkeys, signing=signing, exit_pk=exit_pk, exit_vk=exit_vk, refusal_pk=refusal_pk,
                signers=signers, eth_keys=eth_keys, owners=owners, onchain=onchain,
                states={a.account_id: a.initial_state() for a in accounts}, history={})
     store.close()
@@ -163,45 +165,42 @@ def test_a_block_with_changed_encryption_inputs_is_refused_even_when_signed(worl
     assert contract_state(world) == before
 
 
-def test_a_request_beyond_the_equity_is_refused_with_a_proof_and_cannot_freeze(world):
-    """The freeze-griefing fix.  A request within the equity cannot be refused (a block serves
-    it: ``WithdrawalServed``); a request beyond it is cancelled by the exit statement's proof
-    that the equity at the last mark is below it, and its time passing freezes nothing.  A
-    proof of another amount, and a refusal with nothing pending, are refused."""
+def test_an_unservable_request_is_refused_with_a_proof_and_cannot_freeze(world):
+    """The freeze-griefing fix.  A request a block can serve cannot be refused (no refusal
+    witness; a proof made for another amount is ``BadProof``) and a block serves it
+    (``WithdrawalServed``); a request beyond what the account can withdraw is cancelled by
+    the refusal statement's proof, and its time passing freezes nothing.  A proof gone stale
+    (a block touched the account) and a refusal with nothing pending are refused."""
     w3, onchain = world["w3"], world["onchain"]
     escape = onchain.settlement
     f = escape.functions
     if f.height().call() < 3:
         onchain.submit(world["store"].get_block(3), world["signers"])
+    assert f.lastMm().call() == PARAMS.mm_bps
     s = world["history"][3][2]
     assert s.position == 0                  # block 3 closed the trade: all equity is free
-    opening = Opening(s.cash, s.position, s.funding_index, s.blinding)
+    opening = _opening(world, 2)
     equity = exit_amount(opening, f.lastMark().call(), f.lastFunding().call() - (1 << 47))
     assert 0 < equity < 10**15
-    owner, anyone, pk = world["owners"][2], w3.eth.accounts[6], world["exit_pk"]
+    owner, anyone, pk = world["owners"][2], w3.eth.accounts[6], world["refusal_pk"]
     with pytest.raises(ChainError, match="NotRefusable"):             # nothing pending
+        send(w3, f.refuseWithdrawal(2, [0] * 24), anyone, contract=escape)
+    send(w3, f.requestWithdrawal(2, equity), owner, contract=escape)   # servable
+    with pytest.raises(RefusalError, match="can serve"):
         refuse_withdrawal(w3, escape, pk, 2, opening, anyone)
-    send(w3, f.requestWithdrawal(2, equity), owner, contract=escape)   # within the equity
-    with pytest.raises(ChainError, match="NotRefusable"):
-        refuse_withdrawal(w3, escape, pk, 2, opening, anyone)
+    wrong = _refusal_words(world, opening, equity + 1)               # proof of another amount
+    with pytest.raises(ChainError, match="BadProof"):
+        send(w3, f.refuseWithdrawal(2, wrong), anyone, contract=escape)
     req = new_withdrawal(world["signing"][2], 2, equity, world["store"].account_commitment(2))
     block = propose(world, world["store"].head()[0] + 1, withdrawals=[req])
-    receipt = onchain.submit(block, world["signers"])
+    onchain.submit(block, world["signers"])
     assert f.requestedAt(2).call() == 0 and f.claimable(2).call() == equity
     send(w3, f.claim(2), owner, contract=escape)
     world["claimed"] = equity
-    assert receipt.gas > 0
     # asking for more than it owns (now 0)
     send(w3, f.requestWithdrawal(2, 10**15), owner, contract=escape)
     asked = f.requestedAt(2).call()
-    opening = _opening(world, 2)
-    amount, proof = prove_exit(pk, 2, opening, exit_view(escape, 2))
-    assert amount == 0
-    before = contract_state(world)
-    with pytest.raises(ChainError, match="BadProof"):
-        send(w3, f.refuseWithdrawal(2, amount + 1, [int(w) for w in proof_words(proof)]),
-             anyone, contract=escape)
-    assert (f.requestedAt(2).call(), contract_state(world)) == (asked, before)
+    stale = _refusal_words(world, _opening(world, 2), 10**15)
     # a block that touches account 2 (a deposit of 500) makes that proof stale
     onchain.deposit(owner, 2, 500)
     world["deposited"] = 500
@@ -210,14 +209,13 @@ def test_a_request_beyond_the_equity_is_refused_with_a_proof_and_cannot_freeze(w
     assert f.requestedAt(2).call() == asked                 # 500 does not serve 10^15
     before = contract_state(world)
     with pytest.raises(ChainError, match="BadProof"):
-        send(w3, f.refuseWithdrawal(2, amount, [int(w) for w in proof_words(proof)]),
-             anyone, contract=escape)
+        send(w3, f.refuseWithdrawal(2, stale), anyone, contract=escape)
     assert (f.requestedAt(2).call(), contract_state(world)) == (asked, before)
     receipt = refuse_withdrawal(w3, escape, pk, 2, _opening(world, 2), anyone)
     print(f"\nrefuseWithdrawal gas: {receipt.gasUsed}")
     assert (f.requestedAt(2).call(), f.requestedAmount(2).call()) == (0, 0)
     ev = escape.events.WithdrawalRefused().process_receipt(receipt)[0].args
-    assert (ev.account, ev.requested, ev.equity) == (2, 10**15, 500)
+    assert (ev.account, ev.requested) == (2, 10**15)
     # its time passes with blocks settling: no freeze
     block = propose(world, world["store"].head()[0] + 1)
     advance_clock(w3, asked + FREEZE_AFTER - 5)
@@ -225,6 +223,15 @@ def test_a_request_beyond_the_equity_is_refused_with_a_proof_and_cannot_freeze(w
     advance_clock(w3, asked + FREEZE_AFTER + 5)
     with pytest.raises(ChainError, match="TooEarly"):
         send(w3, f.freeze(2), anyone, contract=escape)
+
+
+def _refusal_words(world, opening, amount):
+    """A refusal proof of ``amount`` for account 2 at the contract's current mark."""
+    f = world["onchain"].settlement.functions
+    asg = RefusalCircuit().assignment(2, opening, f.lastMark().call(),
+                                      f.lastFunding().call() - (1 << 47), f.lastMm().call(),
+                                      amount)
+    return [int(w) for w in proof_words(prove(world["refusal_pk"], asg)[0])]
 
 
 def _opening(world, account):
