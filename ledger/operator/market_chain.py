@@ -46,7 +46,8 @@ class MarketChain:
             {a: w.address for a, w in self.wallets.items()}, stake_unit=STAKE_UNIT,
             cap_bps=CAP_BPS, sender=funder,
             exit_vk=market.custody["exit_vk"] if market.custody else None,
-            freeze_after=FREEZE_AFTER)
+            freeze_after=FREEZE_AFTER,
+            refusal_vk=market.custody["refusal_vk"] if market.custody else None)
         self.requests = []
 
     # ------------------------------------------------------------ traders

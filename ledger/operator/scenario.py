@@ -17,8 +17,8 @@ the ledger holds only their commitments).  The SRS is a development one
 
 ``Market.create(..., encrypted=True)`` is the self-custody variant
 (docs/custody.md): every trader also holds a Baby Jubjub key registered in the
-genesis, the operator proves with the encrypted circuit, the exit circuit's
-keys are made too (``exit_pk``, ``exit_vk``) and the chain gets Escape; the
+genesis, the operator proves with the encrypted circuit, the exit and
+refusal circuits' keys are made too and the chain gets Escape; the
 traders start with no cash (``start_cash`` says what each deposits on the vault
 instead) and the insurance fund starts empty, so the vault backs every
 account and the fund, and the traders can exit from a frozen contract.
@@ -87,7 +87,7 @@ from ledger.chain.finality import Quorum
 from ledger.core.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
                                  PerpConfig, genesis_to_json)
 from ledger.ethereum.anchor import block_flows
-from ledger.ethereum.escape import exit_keys
+from ledger.ethereum.escape import exit_keys, refusal_keys
 from ledger.exchange.oracle import SimulatedFeed
 from ledger.node.observer import Observer
 from ledger.operator.engine import Operator
@@ -163,7 +163,7 @@ class Market:
         self.pk, self.vk, self.n_slots, self.k_slots = pk, vk, n_slots, k_slots
         self.rng = random.Random(seed)
         #: the self-custody keys (``create(encrypted=True)``): {"secrets": account → Baby
-        #: Jubjub secret, "exit_pk", "exit_vk", "exit_srs"}, or None
+        #: Jubjub secret, "exit_pk", "exit_vk", "exit_srs", "refusal_pk", "refusal_vk"}, or None
         self.custody = custody
         self.operator = Operator(self._store("operator"), pk, vk, n_slots, k_slots,
                                  encrypted=custody is not None)
@@ -236,8 +236,10 @@ class Market:
                 say("the exit circuit's keys (development SRS 2^11)")
                 exit_srs = dev_srs(11)
                 _, exit_pk, exit_vk = exit_keys(exit_srs)
+                _, refusal_pk, refusal_vk = refusal_keys(exit_srs)
                 custody = {"secrets": {a: k[0] for a, k in enc.items()}, "exit_pk": exit_pk,
-                           "exit_vk": exit_vk, "exit_srs": exit_srs}
+                           "exit_vk": exit_vk, "exit_srs": exit_srs, "refusal_pk": refusal_pk,
+                           "refusal_vk": refusal_vk}
         os.makedirs(os.path.join(folder, "blocks"), exist_ok=True)
         _json_file(os.path.join(folder, "genesis.json"), genesis_to_json(genesis))
         _json_file(os.path.join(folder, "verification_key.json"), vk.to_json())
