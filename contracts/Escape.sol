@@ -8,6 +8,12 @@ import "./Settlement.sol";
 /// all, does not depend on the operator to get its money out:
 ///   * `requestWithdrawal(account, amount)`: the account's owner registers a forced withdrawal.
 ///     A settled block serves it when the account's slot withdraws at least `amount`.
+///   * `refuseWithdrawal(account, proof)`: anyone (the operator) cancels a request that no
+///     block could serve: a refusal-statement proof (circuits/refusal.py, its own verifier)
+///     that withdrawing the requested amount with the position unchanged would leave the
+///     stored account below maintenance at the last settled mark,
+///     10^4·(equity − amount) < |position|·M·mm, which the batch circuit forbids. So asking
+///     for more than one can withdraw cannot freeze the exchange.
 ///   * `freeze(account)`: anyone, once a request of `account` has waited `freezeAfter` seconds
 ///     unserved, or (any `account`) once no block has settled for `freezeAfter` seconds. A frozen
 ///     contract accepts no block and no deposit (Settlement checks `frozen`).
@@ -36,6 +42,7 @@ contract Escape is Settlement {
 
     struct EscapeParams {
         IPlonkKeyVerifier exitVerifier;
+        IPlonkKeyVerifier refusalVerifier;  // address(0): requests cannot be refused
         uint256 markIndex;          // global: the mark M
         uint256 fundingIndex;       // global: F + 2^47
         uint256 insuranceIndex;     // global: the fund after the block (NONE: none)
@@ -48,11 +55,15 @@ contract Escape is Settlement {
         uint256 freezeAfter;        // seconds
         uint256 mark;               // mark and F + 2^47 at genesis (before any block)
         uint256 funding;
+        uint256 mmIndex;            // global: the maintenance margin in bps (NONE: use `mm`)
+        uint256 mm;                 // the maintenance margin at genesis (bps)
         uint256[] keyXs;            // the genesis accounts' encryption keys, in Genesis.accounts
         uint256[] keyYs;            // order (empty: the owners register them)
     }
 
     IPlonkKeyVerifier public immutable exitVerifier;
+    IPlonkKeyVerifier public immutable refusalVerifier;
+    uint256 private immutable mmIndex_;
     uint256 private immutable markIndex_;
     uint256 private immutable fundingIndex_;
     uint256 private immutable insuranceIndex_;
@@ -66,6 +77,7 @@ contract Escape is Settlement {
     uint256 public freezeAfter;
     uint256 public lastMark;
     uint256 public lastFunding;     // F + 2^47, as the block published it
+    uint256 public lastMm;          // the maintenance margin (bps) of the last block
     uint256 public insurance;
     uint256 public rewards;
     uint256 public frozenAt;
@@ -78,6 +90,7 @@ contract Escape is Settlement {
 
     event WithdrawalRequested(uint256 indexed account, uint256 amount, uint256 at);
     event WithdrawalServed(uint256 indexed account, uint256 amount, uint256 height);
+    event WithdrawalRefused(uint256 indexed account, uint256 requested);
     event FrozenBy(uint256 indexed account, address by, uint256 at);
     event Exited(uint256 indexed account, address to, uint256 amount);
     event KeyRegistered(uint256 indexed account, uint256 x, uint256 y);
@@ -92,6 +105,7 @@ contract Escape is Settlement {
     error AlreadyExited(uint256 account);
     error AlreadyRequested(uint256 account);
     error WrongKey(uint256 account);
+    error NotRefusable(uint256 account);
 
     constructor(IPlonkKeyVerifier verifier_, IERC20Like token_, Layout memory l, Genesis memory g,
                 EscapeParams memory e) Settlement(verifier_, token_, l, g) {
@@ -104,8 +118,12 @@ contract Escape is Settlement {
             || (e.blockKeyIndex != NONE && (e.keyBase == NONE || e.blockKeyIndex + 1 >= nPublic
                 || e.marketIndex >= l.nGlobals
                 || e.keyBase + (l.nAccounts - 1) * e.keyStride + 5 >= nPublic))
+            || (e.mmIndex != NONE && e.mmIndex >= l.nGlobals)
             || e.freezeAfter == 0) revert WrongLayout(0);
         exitVerifier = e.exitVerifier;
+        refusalVerifier = e.refusalVerifier;
+        mmIndex_ = e.mmIndex;
+        lastMm = e.mm;
         markIndex_ = e.markIndex;
         fundingIndex_ = e.fundingIndex;
         insuranceIndex_ = e.insuranceIndex;
@@ -132,6 +150,7 @@ contract Escape is Settlement {
     function _settled(uint256[] calldata pub) internal override {
         lastMark = pub[markIndex_];
         lastFunding = pub[fundingIndex_];
+        if (mmIndex_ != NONE) lastMm = pub[mmIndex_];
         if (insuranceIndex_ != NONE) insurance = pub[insuranceIndex_];
         if (feeIndex_ != NONE) {
             uint256 fee = pub[feeIndex_];
@@ -179,6 +198,30 @@ contract Escape is Settlement {
         requestedAt[account] = block.timestamp;
         requestedAmount[account] = amount;
         emit WithdrawalRequested(account, amount, block.timestamp);
+    }
+
+    /// @notice The refusal statement's public inputs for `account`'s pending request.
+    function refusalInputs(uint256 account) public view returns (uint256[] memory pub) {
+        pub = new uint256[](6);
+        pub[0] = account;
+        pub[1] = commitmentOf[account];
+        pub[2] = lastMark;
+        pub[3] = fundingField();
+        pub[4] = lastMm;
+        pub[5] = requestedAmount[account];
+    }
+
+    /// @notice Cancel `account`'s pending request, proven unservable at the last mark (see the
+    /// contract's notice). The owner may ask again, e.g. for less or after the mark moved.
+    function refuseWithdrawal(uint256 account, uint256[24] calldata proof) external {
+        if (frozen) revert Frozen();
+        if (requestedAt[account] == 0 || address(refusalVerifier) == address(0))
+            revert NotRefusable(account);
+        if (!refusalVerifier.verifyProof(proof, refusalInputs(account))) revert BadProof();
+        uint256 asked = requestedAmount[account];
+        delete requestedAt[account];
+        delete requestedAmount[account];
+        emit WithdrawalRefused(account, asked);
     }
 
     /// @notice Freeze: `account`'s request has waited `freezeAfter` seconds unserved, or no block

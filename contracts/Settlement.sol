@@ -28,6 +28,8 @@ interface IPlonkKeyVerifier {
 /// given offsets; then, when flowFields > 0, a flow group of nAccounts slots of flowFields each
 /// (flow slot k belongs to account slot k), in which deposit and withdrawal sit at their offsets.
 /// With flowFields = 0 the deposit and withdrawal offsets are inside the account slot instead.
+/// tailFields more inputs may follow (Settlement does not read them; Escape reads the batch
+/// circuit's encrypted group there).
 /// An offset is NONE where the circuit has no such field.
 ///
 /// Deposits queue here; a block consumes a prefix of the queue in order: walking its active
@@ -60,6 +62,7 @@ contract Settlement {
         uint256 offDeposit;
         uint256 offWithdraw;
         uint256 flowFields;     // 0: deposit/withdraw inside the account slot
+        uint256 tailFields;     // fields after the account slots / flow group (e.g. ciphertexts)
     }
 
     struct Genesis {
@@ -159,7 +162,7 @@ contract Settlement {
         token = token_;
         ledgerId = g.ledgerId;
         accountBase = l.nGlobals + l.nOrders * l.orderFields;
-        nPublic = accountBase + l.nAccounts * (l.accountFields + l.flowFields);
+        nPublic = accountBase + l.nAccounts * (l.accountFields + l.flowFields) + l.tailFields;
         flowBase = l.flowFields == 0 ? 0 : l.nAccounts * l.accountFields;
         flowStride = flowWidth;
         nGlobals_ = l.nGlobals;

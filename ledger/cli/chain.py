@@ -5,6 +5,7 @@
                            [--token ADDRESS] [--out deployment.json]
     darkmatch chain deploy --vk vk.json --ledger genesis.json --slots N [--accounts K] \\
                            --validator URL ... [--owner ID=ADDRESS ...]   # a darkmatch ledger
+                           [--exit-ptau FILE] [--freeze-after SECONDS]  # its genesis has keys
     darkmatch chain status  [--deployment deployment.json]
     darkmatch chain deposit --account ID --amount N [--mint]
     darkmatch chain withdraw --account-dir DIR --amount N [--out withdrawals]
@@ -15,6 +16,13 @@ and sends from ``--key FILE`` (an Ethereum key, mode 0600, from ``darkmatch
 evm key``) or else the node's first unlocked account (anvil's).  The file
 formats are ``ledger.ethereum.config``'s.  A refusal by the contract prints
 one line naming it (e.g. ``NothingToClaim``) and exits 1; bad input exits 2.
+
+A ledger whose genesis registers encryption keys (docs/custody.md) gets the
+Escape contract: the encrypted layout, ``batch_params``, the genesis keys, the
+market's genesis mark and maintenance margin, ``--freeze-after`` (default 7
+days) and the exit and refusal verifiers, whose keys are made from ``--exit-ptau`` (the SRS ``darkmatch exit
+--ptau`` rebuilds the exit proving key from).  The deployment file's
+``settlement`` is then the Escape address (Escape is a Settlement).
 """
 
 import os
@@ -86,8 +94,9 @@ def run_up(args) -> int:
 
 
 def _ledger_layout_genesis(args, sender):
-    """(layout, settlement genesis) of a darkmatch ledger (``--ledger``): the N×K circuit's
-    layout, each validator node's Ethereum address (its /status), the owners given."""
+    """(layout, settlement genesis, Escape parameters or None) of a darkmatch ledger
+    (``--ledger``): the N×K circuit's layout, each validator node's Ethereum address (its
+    /status), the owners given; Escape's parameters when the genesis registers keys."""
     from ledger.core.genesis import load_genesis as load_ledger
     from ledger.ethereum.anchor import settlement_genesis
     from ledger.ethereum.settlement import settlement_layout
@@ -122,7 +131,21 @@ def _ledger_layout_genesis(args, sender):
     except ValueError as e:
         _fail(e)
     k = args.slots if args.accounts is None else args.accounts
-    return settlement_layout(args.slots, k), genesis
+    from ledger.chain.rules import encryption_keys
+    enc = encryption_keys(ledger)
+    if not enc:
+        return settlement_layout(args.slots, k), genesis, None
+    from ledger.ethereum.escape import batch_params
+    missing = [a for a in genesis.accounts if a not in enc]
+    if missing:
+        _fail(f"account {missing[0]} registers no encryption key: every account of an "
+              "encrypted ledger needs one")
+    if len(ledger.markets) != 1:
+        _fail("Escape records one market's mark: the ledger must have one market")
+    params = batch_params(args.slots, k, freeze_after=args.freeze_after,
+                          mark=ledger.markets[0].mark_price, mm=ledger.markets[0].params.mm_bps,
+                          keys=tuple(enc[a] for a in genesis.accounts))
+    return settlement_layout(args.slots, k, encrypted=True), genesis, params
 
 
 def run_deploy(args) -> int:
@@ -133,8 +156,9 @@ def run_deploy(args) -> int:
     vk = _vk(args.vk)
     w3 = _connect(args)
     sender = _sender(args, w3)
+    params = None
     if args.ledger:
-        layout, genesis = _ledger_layout_genesis(args, sender)
+        layout, genesis, params = _ledger_layout_genesis(args, sender)
     else:
         if not (args.layout and args.genesis):
             _fail("give --ledger genesis.json (a darkmatch ledger) or --layout and --genesis")
@@ -144,18 +168,34 @@ def run_deploy(args) -> int:
             _fail(e)
     if layout.n_public != vk.n_public:
         _fail(f"layout has {layout.n_public} public inputs, the key {vk.n_public}")
+    exit_vk = None
+    if params is not None:
+        if args.exit_ptau is None:
+            _fail("the ledger registers encryption keys: Escape needs --exit-ptau FILE (the SRS "
+                  "of the exit verifier's key)")
+        from ledger.cli.escape import exit_srs
+        from ledger.ethereum.escape import exit_keys, refusal_keys
+        srs = exit_srs(args.exit_ptau)
+        _, _, exit_vk = exit_keys(srs)
+        _, _, refusal_vk = refusal_keys(srs)
     try:
-        verifier = deploy_verifier(w3, vk, sender)
         token = at(w3, "TestToken", args.token) if args.token else \
             deploy(w3, "TestToken", ("darkmatch test collateral", "DMUSD"), sender)
-        settlement = deploy(w3, "Settlement", (verifier.address, token.address, layout.to_abi(),
-                                               genesis.to_abi()), sender)
+        if exit_vk is None:
+            verifier = deploy_verifier(w3, vk, sender)
+            settlement = deploy(w3, "Settlement", (verifier.address, token.address,
+                                                   layout.to_abi(), genesis.to_abi()), sender)
+        else:
+            from ledger.ethereum.escape import deploy_escape
+            verifier, _, settlement, token = deploy_escape(w3, vk, exit_vk, layout, genesis,
+                                                           params, token=token, sender=sender,
+                                                           refusal_vk=refusal_vk)
     except ChainError as e:
         return _refused(e)
     write_deployment(args.out, chain_id=w3.eth.chain_id, verifier=verifier.address,
                      settlement=settlement.address, token=token.address, ledger_id=genesis.ledger_id,
                      layout=layout)
-    print(f"Settlement {settlement.address} (verifier {verifier.address}, token {token.address}); "
+    print(f"{'Escape' if exit_vk is not None else 'Settlement'} {settlement.address} (verifier {verifier.address}, token {token.address}); "
           f"wrote {args.out}")
     return 0
 
@@ -277,6 +317,10 @@ def register(sub) -> None:
                    help="with --ledger: collateral tokens per unit of ledger stake (default 1)")
     d.add_argument("--cap-bps", type=_positive, default=10_000,
                    help="with --ledger: collateral cap in basis points of the stake (default 10000)")
+    d.add_argument("--exit-ptau", metavar="FILE", help="with --ledger whose genesis registers "
+                   "encryption keys: the SRS the exit verifier's key is made from")
+    d.add_argument("--freeze-after", type=_positive, default=7 * 24 * 3600, metavar="SECONDS",
+                   help="with an encrypted --ledger: Escape's freeze time (default 7 days)")
     d.add_argument("--layout", help="public-input layout JSON (without --ledger)")
     d.add_argument("--genesis", help="settlement genesis JSON (without --ledger)")
     d.add_argument("--token", help="existing ERC-20 collateral token (default: deploy a TestToken)")

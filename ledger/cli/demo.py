@@ -25,6 +25,13 @@ the vault before the first batch (the first block credits them), every
 finalized block is settled on the contract, and in the last batch trader 1
 withdraws ``WITHDRAWAL`` with a signed request and claims it.  The table gains
 the gas of ``settle`` and the hard-finality latency (stored final → settled).
+
+``--exit`` adds the final act of self-custody (``ledger.cli.demo_exit``): the
+market is a self-custody one (encrypted openings, the Escape contract; each
+trader deposits its whole starting collateral), and after the batches the
+operator stops, the chain's clock passes the freeze time, the contract is
+frozen and every trader exits with its own proof; a second table shows what
+each received and the vault is left with the insurance fund and the rewards.
 """
 
 import os
@@ -49,6 +56,8 @@ def _check_args(args):
         raise UserError("--validators must be between 1 and 32")
     if args.rpc and args.chain != "in-process":
         raise UserError("--rpc names the chain itself: leave --chain out")
+    if args.exit and args.chain == "none":
+        raise UserError("--exit needs a chain: the traders exit from the frozen contract")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UserError(f"--out is not a directory: {args.out}")
     if os.path.exists(os.path.join(args.out, "genesis.json")):
@@ -82,6 +91,7 @@ def run(args) -> int:
 
     from ledger.ethereum.chain import ChainError
     from ledger.operator.scenario import Market
+    from verifier.errors import Rejected
     from prover.kernels.warmup import warmup
 
     console = Console(highlight=False)
@@ -97,7 +107,7 @@ def run(args) -> int:
     with console.status("  setting up: genesis, keys, development SRS, circuit keys") as status:
         try:
             market = Market.create(args.out, traders=args.traders, validators=args.validators,
-                                   seed=args.seed,
+                                   seed=args.seed, encrypted=args.exit,
                                    progress=lambda msg: status.update(f"  setting up: {msg}"))
         except ValueError as e:
             raise UserError(str(e)) from None
@@ -122,7 +132,13 @@ def run(args) -> int:
                     chain.request_withdrawal(1, WITHDRAWAL)
                 reports.append(market.run_batch(height, step, note))
         claimed = _claim(chain)
-    except ChainError as e:                 # the contract refused a block, deposit or claim
+        final = None
+        if args.exit:
+            from ledger.cli.demo_exit import final_act
+            console.print("  final act: the operator stops; the chain's clock passes the "
+                          "freeze time; every trader exits with its own proof ...")
+            final = final_act(market, chain)
+    except (ChainError, Rejected) as e:     # the contract refused a block, deposit or claim
         raise UserError(str(e)) from None
     finally:
         market.close()
@@ -156,6 +172,15 @@ def run(args) -> int:
                       f"{sum(r.withdrawals for r in reports):,}, trader 1 claimed {claimed:,}")
         console.print(f"  security budget: collateral {sec['collateral']:,} of cap {sec['cap']:,} "
                       f"({sec['collateral'] / sec['stake']:.2%} of the committee's stake)")
+    if final is not None:
+        from ledger.cli.demo_exit import exit_table
+        console.print(exit_table(final))
+        v, i, w = final["vault"], final["insurance"], final["rewards"]
+        console.print(f"  exits paid {sum(r['paid'] for r in final['rows']):,}; the vault keeps "
+                      f"{v:,} = insurance fund {i:,} + rewards {w:,}"
+                      + (f" + unclaimed withdrawals {final['owed']:,}" if final["owed"] else "")
+                      + (f" (bad debt {i + w + final['owed'] - v:,} covered by the fund)"
+                         if v != i + w + final["owed"] else ""))
     out = args.out
     console.print(f"  check the blocks: darkmatch verify --vk {out}/verification_key.json "
                   f"--genesis {out}/genesis.json --block {out}/blocks/block-*.json")
@@ -172,14 +197,16 @@ def _attach_chain(args, market, console):
     try:
         w3 = connect(args.rpc) if args.rpc else in_process()
         chain = market.attach_chain(w3)
-        for account in market.trader_keys:
-            chain.deposit(account, DEPOSIT)
+        from ledger.operator.scenario import start_cash
+        for account in market.trader_keys:      # self-custody: the whole collateral is on-chain
+            chain.deposit(account, start_cash(account) if args.exit else DEPOSIT)
     except (ChainUnavailable, ValueError) as e:
         market.close()
         raise UserError(str(e)) from None
     where = args.rpc or "the in-process chain (py-evm)"
-    console.print(f"  contracts on {where}: settlement {chain.onchain.settlement.address}; "
-                  f"{len(market.trader_keys)} deposits of {DEPOSIT:,} queued")
+    what = "Escape (self-custody)" if args.exit else "settlement"
+    console.print(f"  contracts on {where}: {what} {chain.onchain.settlement.address}; "
+                  f"{len(market.trader_keys)} deposits queued")
     return chain
 
 
@@ -208,4 +235,7 @@ def register(sub) -> None:
     p.add_argument("--chain", choices=("in-process", "none"), default="in-process",
                    help="settle on an in-process Ethereum chain (default) or not at all")
     p.add_argument("--rpc", metavar="URL", help="settle on the Ethereum node at URL (e.g. anvil)")
+    p.add_argument("--exit", action="store_true",
+                   help="self-custody market; final act: the operator stops, the contract "
+                        "freezes and every trader exits with its own proof")
     p.set_defaults(func=run)

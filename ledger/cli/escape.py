@@ -18,12 +18,16 @@ node's first unlocked account sends (anvil, the in-process chain).  Anyone may
 send: the payout always goes to the owner.
 """
 
-__all__ = ["register", "run_exit"]
+__all__ = ["register", "run_exit", "exit_srs"]
 
 
-def _srs(path, power):
+def exit_srs(path):
+    """The SRS in ``path`` (.ptau), checked to hold the exit circuit's 2^k powers."""
+    from circuits.exit import ExitCircuit
     from ledger.cli.main import UserError
     from prover import load_ptau
+    from prover.setup import domain_power
+    power = domain_power(ExitCircuit())
     srs = load_ptau(path, max_power=power)
     if srs.power < power:
         raise UserError(f"{path} holds 2^{srs.power} powers; the exit circuit needs 2^{power}")
@@ -31,14 +35,12 @@ def _srs(path, power):
 
 
 def run_exit(args) -> int:
-    from circuits.exit import ExitCircuit
     from ledger.cli.account import escape_contract, recover_from_escape, recover_from_node
     from ledger.cli.main import UserError
     from ledger.ethereum.deploy import default_sender
     from ledger.ethereum.escape import claim_exit, exit_keys, exit_view, prove_exit
     from ledger.ethereum.settlement import load_key_file
-    from prover.setup import domain_power
-    srs = _srs(args.ptau, domain_power(ExitCircuit()))       # bad files first, nothing sent
+    srs = exit_srs(args.ptau)                                 # bad files first, nothing sent
     w3, escape = escape_contract(args.rpc, args.escape)
     if args.node is not None:
         account_id, _, got = recover_from_node(args.account_dir, args.node)

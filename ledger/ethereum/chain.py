@@ -12,6 +12,9 @@
 its receipt; a revert becomes ``ChainError`` carrying the contract's reason
 (custom error name where the ABI knows it).  ``sender`` is an address the
 node holds unlocked, or an eth-account ``LocalAccount`` that signs here.
+``advance_clock(w3, ts)`` makes the chain's next block carry timestamp ``ts``
+(eth-tester's time travel, or ``evm_setNextBlockTimestamp`` on anvil): the
+demo's way to let a governed time pass.
 """
 
 import pathlib
@@ -23,7 +26,7 @@ import time
 from verifier.errors import BadInput, Rejected
 
 __all__ = ["ChainError", "ChainUnavailable", "in_process", "connect", "Anvil", "anvil_path",
-           "send", "free_port"]
+           "send", "free_port", "advance_clock"]
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -42,6 +45,17 @@ def in_process():
     from web3 import Web3
     from web3.providers.eth_tester import EthereumTesterProvider
     return Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
+
+
+def advance_clock(w3, timestamp: int) -> None:
+    """The chain's next block has ``timestamp`` (a development chain: in-process or anvil)."""
+    tester = getattr(w3.provider, "ethereum_tester", None)
+    if tester is not None:
+        tester.time_travel(int(timestamp))
+        return
+    answer = w3.provider.make_request("evm_setNextBlockTimestamp", [int(timestamp)])
+    if isinstance(answer, dict) and answer.get("error"):
+        raise ChainError(f"the chain cannot move its clock: {answer['error']}")
 
 
 def connect(url: str, *, timeout: float = 30.0):

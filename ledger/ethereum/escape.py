@@ -5,7 +5,9 @@ and exit claims built on the trader's machine.
 exit verifier is the same ``PlonkKeyVerifier`` contract deployed with the exit circuit's
 verification key.  ``exit_keys(srs)`` makes that key pair (the exit circuit is small: a
 2^11 domain); ``prove_exit`` proves a claim locally from the account's opening and the
-contract's own view (``exit_view``), and ``claim_exit`` sends it.  ``recover_from_chain``
+contract's own view (``exit_view``), and ``claim_exit`` sends it; ``refuse_withdrawal`` sends the
+refusal statement's proof (``refusal_keys``, ``circuits.refusal``) to cancel a forced withdrawal
+no block could serve.  ``recover_from_chain``
 decrypts the account's newest ``OpeningPublished`` event with the trader's key and checks it
 against the commitment the contract stores: the chain alone gives a trader its state.
 """
@@ -33,9 +35,10 @@ from .words import proof_words
 __all__ = ["EscapeParams", "FREEZE_TAG", "deploy_escape", "freeze_after_change_hash",
            "batch_params", "exit_keys", "exit_view", "published_opening", "recover_from_chain",
            "prove_exit",
-           "claim_exit", "ExitRefused"]
+           "claim_exit", "refusal_keys", "refuse_withdrawal", "ExitRefused"]
 
 FREEZE_TAG = keccak(text="darkmatch.settlement.freeze-after.v1")
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 class ExitRefused(BadInput):
@@ -59,11 +62,14 @@ class EscapeParams:
     freeze_after: int = 7 * 24 * 3600
     mark: int = 1
     funding: int = FUNDING_OFFSET
+    mm_index: int = NONE    #: global index of the maintenance margin (NONE: ``mm`` for good)
+    mm: int = 0             #: the maintenance margin at genesis, bps
     keys: tuple = ()        #: (x, y) per genesis account, in Genesis.accounts order, or ()
 
-    def to_abi(self, exit_verifier: str) -> tuple:
+    def to_abi(self, exit_verifier: str, refusal_verifier: str = ZERO_ADDRESS) -> tuple:
+        """The contract's struct; ``refusal_verifier`` the zero address: nothing refusable."""
         fields = astuple(self)[:-1]
-        return (exit_verifier, *fields, [int(k[0]) for k in self.keys],
+        return (exit_verifier, refusal_verifier, *fields, [int(k[0]) for k in self.keys],
                 [int(k[1]) for k in self.keys])
 
 
@@ -82,18 +88,21 @@ def batch_params(n_orders: int, n_accounts: int, **kw) -> EscapeParams:
                         key_stride=names.index("account1.ax") - names.index("account0.ax")
                         if n_accounts > 1 else 6,
                         block_key_index=names.index("ex"), market_index=GLOBALS.index("market_id"),
-                        **kw)
+                        mm_index=GLOBALS.index("mm_bps"), **kw)
 
 
 def deploy_escape(w3, vk, exit_vk, layout: Layout, genesis: Genesis, params: EscapeParams, *,
-                  token=None, sender=None):
-    """(verifier, exit verifier, escape, token): both PLONK verifiers, a TestToken unless given."""
+                  token=None, sender=None, refusal_vk=None):
+    """(verifier, exit verifier, escape, token): the PLONK verifiers (the refusal statement's
+    too when ``refusal_vk`` is given), a TestToken unless given."""
     verifier = deploy_verifier(w3, vk, sender)
     exit_verifier = deploy_verifier(w3, exit_vk, sender)
+    refusal = ZERO_ADDRESS if refusal_vk is None else deploy_verifier(w3, refusal_vk, sender).address
     if token is None:
         token = deploy(w3, "TestToken", ("darkmatch test collateral", "DMUSD"), sender)
     escape = deploy(w3, "Escape", (verifier.address, token.address, layout.to_abi(),
-                                   genesis.to_abi(), params.to_abi(exit_verifier.address)), sender)
+                                   genesis.to_abi(), params.to_abi(exit_verifier.address, refusal)),
+                    sender)
     return verifier, exit_verifier, escape, token
 
 
@@ -171,4 +180,30 @@ def claim_exit(w3, escape, account: int, amount: int, proof, sender, *, gas=None
     """Send the exit claim; the receipt, or ``ChainError`` naming the contract's refusal."""
     words = proof if isinstance(proof, (list, tuple)) else proof_words(proof)
     fn = escape.functions.exit(account, amount, [int(w) for w in words])
+    return send(w3, fn, sender, gas=gas, contract=escape)
+
+
+def refusal_keys(srs):
+    """(circuit, proving key, verification key) of the refusal statement for ``srs`` (2^11,
+    the exit circuit's size: one SRS file serves both)."""
+    from circuits.refusal import RefusalCircuit
+    circuit = RefusalCircuit()
+    pk, vk = setup(circuit, srs)
+    return circuit, pk, vk
+
+
+def refuse_withdrawal(w3, escape, pk, account: int, opening: Opening, sender, *, gas=None):
+    """Cancel ``account``'s pending forced withdrawal with a refusal proof (the operator knows
+    the opening): the receipt; ``RefusalError`` before anything is sent when a block could
+    serve the request, ``ChainError`` when the contract refuses."""
+    from circuits.account_state import commitment
+    from circuits.refusal import RefusalCircuit
+    f = escape.functions
+    view = exit_view(escape, account)
+    if commitment(account, opening) != view["commitment"]:
+        raise ExitRefused(f"the opening does not open account {account}'s stored commitment")
+    asg = RefusalCircuit().assignment(account, opening, view["mark"], view["funding"],
+                                      f.lastMm().call(), f.requestedAmount(account).call())
+    proof, _ = prove(pk, asg)
+    fn = f.refuseWithdrawal(account, [int(w) for w in proof_words(proof)])
     return send(w3, fn, sender, gas=gas, contract=escape)

@@ -61,11 +61,12 @@ class Layout:
     off_deposit: int = NONE
     off_withdraw: int = NONE
     flow_fields: int = 0        # 0: deposit / withdraw inside the account slot
+    tail_fields: int = 0        # inputs after the account slots / flow group (ciphertexts)
 
     @property
     def n_public(self) -> int:
         return (self.n_globals + self.n_orders * self.order_fields
-                + self.n_accounts * (self.account_fields + self.flow_fields))
+                + self.n_accounts * (self.account_fields + self.flow_fields) + self.tail_fields)
 
     def account_slot(self, k: int) -> int:
         """Index of account slot k's first field in the public inputs."""
@@ -106,16 +107,19 @@ class Genesis:
                 list(self.accounts), list(self.commitments), list(self.owners))
 
 
-def settlement_layout(n_orders: int, n_accounts: int) -> Layout:
+def settlement_layout(n_orders: int, n_accounts: int, encrypted: bool = False) -> Layout:
     """The ``Layout`` of the N × K batch-settlement circuit's public inputs
     (``circuits.settlement_data.public_names``): globals, order slots, account slots, then
-    the flow group (liquidate, deposit, withdraw per account slot)."""
+    the flow group (liquidate, deposit, withdraw per account slot); ``encrypted``: then the
+    encrypted group of 2 + 6K inputs (``circuits.settlement_cipher.cipher_names``)."""
+    from circuits.settlement_cipher import cipher_names
     return Layout(n_globals=len(GLOBALS), height_index=GLOBALS.index("height"), n_orders=n_orders,
                   order_fields=len(ORDER_PUBLIC), n_accounts=n_accounts,
                   account_fields=len(ACCOUNT_PUBLIC), off_active=ACCOUNT_PUBLIC.index("active"),
                   off_id=ACCOUNT_PUBLIC.index("id"), off_old=ACCOUNT_PUBLIC.index("old"),
                   off_new=ACCOUNT_PUBLIC.index("new"), off_deposit=ACCOUNT_FLOW.index("deposit"),
-                  off_withdraw=ACCOUNT_FLOW.index("withdraw"), flow_fields=len(ACCOUNT_FLOW))
+                  off_withdraw=ACCOUNT_FLOW.index("withdraw"), flow_fields=len(ACCOUNT_FLOW),
+                  tail_fields=len(cipher_names(n_accounts)) if encrypted else 0)
 
 
 def _words_hash(words) -> bytes:

@@ -4,7 +4,8 @@
 Ethereum key (an ``EthSigner`` over that validator's own store) and every
 trader an Ethereum wallet (funded with ether by the chain's first account, the
 owner address its withdrawals are paid to), then deploys the ledger's
-contracts (``OnChain.deploy``: verifier, test collateral token, Settlement).
+contracts (``OnChain.deploy``: verifier, test collateral token, Settlement, or
+Escape for a self-custody market, whose exit verifier it also deploys).
 The committee's on-chain stake is each validator's ledger stake ×
 ``STAKE_UNIT`` tokens and the collateral cap ``CAP_BPS`` of it: the vault
 may hold at most as much collateral as an attacking quorum would lose.
@@ -23,10 +24,11 @@ from ledger.ethereum.chain import send
 from ledger.ethereum.withdrawals import check_withdrawal, new_withdrawal
 from ledger.operator.onchain import OnChain
 
-__all__ = ["MarketChain", "STAKE_UNIT", "CAP_BPS"]
+__all__ = ["MarketChain", "STAKE_UNIT", "CAP_BPS", "FREEZE_AFTER"]
 
 STAKE_UNIT = 10**6           #: collateral tokens per unit of ledger stake
 CAP_BPS = 10_000             #: collateral cap: 100 % of the committee's stake
+FREEZE_AFTER = 24 * 3600     #: Escape's governed freeze time (a self-custody market)
 
 
 class MarketChain:
@@ -42,7 +44,10 @@ class MarketChain:
             w3, market.operator.store, market.vk, market.n_slots, market.k_slots,
             {n: s.address for n, s in zip(names, self.signers)},
             {a: w.address for a, w in self.wallets.items()}, stake_unit=STAKE_UNIT,
-            cap_bps=CAP_BPS, sender=funder)
+            cap_bps=CAP_BPS, sender=funder,
+            exit_vk=market.custody["exit_vk"] if market.custody else None,
+            freeze_after=FREEZE_AFTER,
+            refusal_vk=market.custody["refusal_vk"] if market.custody else None)
         self.requests = []
 
     # ------------------------------------------------------------ traders

@@ -9,6 +9,17 @@ tokens), the collateral cap (``cap_bps`` of that stake) and every ledger
 account's current commitment with its owner address (``owners``: account →
 address).  ``OnChain(w3, settlement, store)`` binds a deployment.
 
+A ledger whose genesis registers encryption keys (docs/custody.md) proves
+with the encrypted batch circuit, so its blocks carry the encrypted group of
+2 + 6K public inputs after the flows: ``deploy`` then needs the exit
+circuit's verification key (``exit_vk``) and deploys ``Escape``
+(``ledger.ethereum.escape``) instead of Settlement, with
+``settlement_layout(n, k, encrypted=True)``, ``batch_params(n, k)``, the
+genesis accounts' keys, the market's genesis mark and maintenance margin,
+``freeze_after`` and, with ``refusal_vk``, the refusal statement's verifier.
+Escape is a Settlement, so everything below works on it unchanged, and each
+settled block publishes every touched account's encrypted opening.
+
 Per batch the operator:
 
 1. ``next_deposits()`` — the prefix of the contract's deposit queue one block
@@ -32,6 +43,7 @@ from ledger.ethereum.anchor import AnchorChain, certificate_of, settlement_genes
 from ledger.ethereum.chain import ChainError
 from ledger.ethereum.deploy import at
 from ledger.ethereum.settlement import deploy_settlement, settle, settlement_layout
+from ledger.ethereum.escape import batch_params, deploy_escape
 from ledger.ethereum.withdrawals import consumable, read_queue
 
 __all__ = ["OnChain", "Settled"]
@@ -58,17 +70,43 @@ class OnChain:
 
     @classmethod
     def deploy(cls, w3, store, vk, n_slots, k_slots, committee: dict, owners: dict, *,
-               stake_unit: int = 1, cap_bps: int = 10_000, token=None, sender=None):
+               stake_unit: int = 1, cap_bps: int = 10_000, token=None, sender=None,
+               exit_vk=None, freeze_after: int = 7 * 24 * 3600, refusal_vk=None):
         """Deploy for ``store``'s ledger (module docstring); ``committee``: validator name →
-        Ethereum address."""
+        Ethereum address; ``exit_vk``: the exit circuit's key, needed (and only allowed)
+        when the genesis registers encryption keys; ``refusal_vk``: the refusal circuit's
+        (without it, no forced withdrawal can be refused)."""
+        from ledger.chain.rules import encryption_keys
         sender = sender if sender is not None else w3.eth.accounts[0]
         if store.head()[0] != 0:
             raise ChainError("deploy the settlement contract at the ledger's genesis (height 0)")
-        genesis = settlement_genesis(store.genesis(), committee, owners, stake_unit=stake_unit,
+        ledger_genesis = store.genesis()
+        genesis = settlement_genesis(ledger_genesis, committee, owners, stake_unit=stake_unit,
                                      cap_bps=cap_bps)
         token_c = None if token is None else at(w3, "TestToken", token)
-        _, settlement, token_c = deploy_settlement(w3, vk, settlement_layout(n_slots, k_slots),
-                                                   genesis, token=token_c, sender=sender)
+        enc_keys = encryption_keys(ledger_genesis)
+        if not enc_keys:
+            if exit_vk is not None:
+                raise ChainError("the genesis registers no encryption keys: no exits to verify")
+            _, settlement, token_c = deploy_settlement(w3, vk, settlement_layout(n_slots, k_slots),
+                                                       genesis, token=token_c, sender=sender)
+            return cls(w3, settlement, store, sender=sender, token=token_c, k_slots=k_slots)
+        if exit_vk is None:
+            raise ChainError("the genesis registers encryption keys: Escape needs the exit "
+                             "circuit's verification key")
+        missing = [a for a in genesis.accounts if a not in enc_keys]
+        if missing:
+            raise ChainError(f"account {missing[0]} registers no encryption key: every genesis "
+                             "account of an encrypted ledger needs one")
+        if len(ledger_genesis.markets) != 1:
+            raise ChainError("Escape records one market's mark: the genesis must have one market")
+        market = ledger_genesis.markets[0]
+        params = batch_params(n_slots, k_slots, freeze_after=freeze_after,
+                              mark=market.mark_price, mm=market.params.mm_bps,
+                              keys=tuple(enc_keys[a] for a in genesis.accounts))
+        _, _, settlement, token_c = deploy_escape(
+            w3, vk, exit_vk, settlement_layout(n_slots, k_slots, encrypted=True), genesis,
+            params, token=token_c, sender=sender, refusal_vk=refusal_vk)
         return cls(w3, settlement, store, sender=sender, token=token_c, k_slots=k_slots)
 
     # ------------------------------------------------------------ reading

@@ -15,6 +15,14 @@ and the operator's view of every account's state (cash, position, blinding —
 the ledger holds only their commitments).  The SRS is a development one
 (``prover.dev_srs``; the demo says so).
 
+``Market.create(..., encrypted=True)`` is the self-custody variant
+(docs/custody.md): every trader also holds a Baby Jubjub key registered in the
+genesis, the operator proves with the encrypted circuit, the exit and
+refusal circuits' keys are made too and the chain gets Escape; the
+traders start with no cash (``start_cash`` says what each deposits on the vault
+instead) and the insurance fund starts empty, so the vault backs every
+account and the fund, and the traders can exit from a frozen contract.
+
 The market is a perpetual one with an oracle (docs/perpetual.md): every
 validator observes a simulated feed (``ledger.exchange.oracle.SimulatedFeed``,
 seeded, a little noise per validator) and signs its price for each block
@@ -55,6 +63,7 @@ seeded ``random.Random`` (reproducible books); nonces, blindings and keys from
 the OS CSPRNG.
 """
 
+import dataclasses
 import json
 import os
 import random
@@ -63,7 +72,8 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from circuits.settlement import settlement_circuit
+from circuits.encryption import keypair
+from circuits.settlement_cipher import settlement_circuit
 from circuits.settlement_data import MarketParams
 from prover import dev_srs, setup
 from prover import STEPS
@@ -77,6 +87,7 @@ from ledger.chain.finality import Quorum
 from ledger.core.genesis import (Genesis, GenesisAccount, GenesisMarket, GenesisValidator,
                                  PerpConfig, genesis_to_json)
 from ledger.ethereum.anchor import block_flows
+from ledger.ethereum.escape import exit_keys, refusal_keys
 from ledger.exchange.oracle import SimulatedFeed
 from ledger.node.observer import Observer
 from ledger.operator.engine import Operator
@@ -88,7 +99,7 @@ from ledger.chain.store import Store
 from ledger.chain.validator import Validator
 
 __all__ = ["Market", "BatchReport", "MARKET", "PERP", "MARK_PRICE", "CASH", "STAKE",
-           "LEVERED_CASH", "LEVERED_LOTS", "INSURANCE", "SHOCK"]
+           "LEVERED_CASH", "LEVERED_LOTS", "INSURANCE", "SHOCK", "start_cash"]
 
 #: the demo's market: 10 % initial, 5 % maintenance margin, 0.1 % fee, ±5 % price band,
 #: 1 % liquidation penalty, half the fees to the insurance fund
@@ -103,6 +114,11 @@ LEVERED_CASH = 600_000         #: trader 1's collateral: 100 lots at 50 000 is 8
 LEVERED_LOTS = 100
 STAKE = 100                    #: each validator's stake
 SHOCK = (3, -1200)             #: the feed jumps −12 % at block 3
+
+
+def start_cash(account: int) -> int:
+    """Trader ``account``'s collateral at the start (trader 1 is the leveraged one)."""
+    return LEVERED_CASH if account == 1 else CASH
 
 
 @dataclass(frozen=True)
@@ -141,12 +157,16 @@ class Market:
     """The parties of one scripted market; build it with ``Market.create``."""
 
     def __init__(self, folder, genesis, trader_keys, validator_keys, pk, vk, n_slots, k_slots,
-                 seed):
+                 seed, custody=None):
         self.folder, self.genesis = folder, genesis
         self.trader_keys, self.validator_keys = trader_keys, validator_keys
         self.pk, self.vk, self.n_slots, self.k_slots = pk, vk, n_slots, k_slots
         self.rng = random.Random(seed)
-        self.operator = Operator(self._store("operator"), pk, vk, n_slots, k_slots)
+        #: the self-custody keys (``create(encrypted=True)``): {"secrets": account → Baby
+        #: Jubjub secret, "exit_pk", "exit_vk", "exit_srs", "refusal_pk", "refusal_vk"}, or None
+        self.custody = custody
+        self.operator = Operator(self._store("operator"), pk, vk, n_slots, k_slots,
+                                 encrypted=custody is not None)
         self.nodes = [self.operator.store] + [self._store(os.path.join("validators", name))
                                               for name in validator_keys]
         self.quorums = [Quorum(s, vk) for s in self.nodes]
@@ -178,7 +198,7 @@ class Market:
 
     @classmethod
     def create(cls, folder, *, traders=8, validators=4, n_slots=None, k_slots=None, seed=1,
-               progress=None):
+               progress=None, encrypted=False):
         """A fresh genesis, keys, SRS and circuit keys in ``folder`` (which must not hold a ledger)."""
         if not 2 <= traders <= MAX_BATCH_SLOTS:
             raise BadInput(f"traders must be between 2 and {MAX_BATCH_SLOTS}")
@@ -194,23 +214,37 @@ class Market:
         say = progress or (lambda msg: None)
         trader_keys = {a: keys.generate() for a in range(1, traders + 1)}
         validator_keys = {f"v{i}": keys.generate() for i in range(validators)}
+        enc = {a: keypair() for a in trader_keys} if encrypted else {}
+        perp = dataclasses.replace(PERP, insurance=0) if encrypted else PERP
         genesis = Genesis(
-            "darkmatch-demo", [GenesisMarket(MARKET, MARK_PRICE, PERP)],
+            "darkmatch-demo", [GenesisMarket(MARKET, MARK_PRICE, perp)],
             [GenesisValidator(n, STAKE, keys.public_key_hex(k)) for n, k in validator_keys.items()],
-            [GenesisAccount(a, keys.public_key_hex(k), LEVERED_CASH if a == 1 else CASH,
-                            MARKET.market_id) for a, k in trader_keys.items()])
-        say(f"building the {n_slots}x{k_slots} settlement circuit")
-        circuit = settlement_circuit(n_slots, k_slots)
+            [GenesisAccount(a, keys.public_key_hex(k), 0 if encrypted else start_cash(a),
+                            MARKET.market_id, enc[a][1] if encrypted else None)
+             for a, k in trader_keys.items()])
+        say(f"building the {n_slots}x{k_slots} settlement circuit"
+            + (" with encrypted openings" if encrypted else ""))
+        circuit = settlement_circuit(n_slots, k_slots, encrypted=encrypted)
         power = domain_power(circuit)
         say(f"development SRS 2^{power} (NOT for production) and circuit keys")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DevelopmentSRSWarning)
             srs = dev_srs(power)
-        pk, vk = setup(circuit, srs)
+            pk, vk = setup(circuit, srs)
+            custody = None
+            if encrypted:
+                say("the exit circuit's keys (development SRS 2^11)")
+                exit_srs = dev_srs(11)
+                _, exit_pk, exit_vk = exit_keys(exit_srs)
+                _, refusal_pk, refusal_vk = refusal_keys(exit_srs)
+                custody = {"secrets": {a: k[0] for a, k in enc.items()}, "exit_pk": exit_pk,
+                           "exit_vk": exit_vk, "exit_srs": exit_srs, "refusal_pk": refusal_pk,
+                           "refusal_vk": refusal_vk}
         os.makedirs(os.path.join(folder, "blocks"), exist_ok=True)
         _json_file(os.path.join(folder, "genesis.json"), genesis_to_json(genesis))
         _json_file(os.path.join(folder, "verification_key.json"), vk.to_json())
-        return cls(folder, genesis, trader_keys, validator_keys, pk, vk, n_slots, k_slots, seed)
+        return cls(folder, genesis, trader_keys, validator_keys, pk, vk, n_slots, k_slots, seed,
+                   custody)
 
     @property
     def gates(self) -> int:

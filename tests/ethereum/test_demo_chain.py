@@ -1,8 +1,12 @@
-"""`darkmatch demo` settles on a chain: the in-process one by default, anvil with --rpc."""
+"""`darkmatch demo` settles on a chain: the in-process one by default, anvil with --rpc; with
+--exit every trader leaves a frozen Escape contract with its own proof."""
+
+import re
 
 from evm_fixtures import anvil  # noqa: F401 (fixture)
 from ledger.cli.demo import WITHDRAWAL
 from ledger.cli.main import main
+from ledger.operator.scenario import start_cash
 
 
 def test_demo_settles_on_the_in_process_chain(tmp_path, capsys):
@@ -30,3 +34,25 @@ def test_demo_unreachable_rpc_is_one_line(tmp_path, capsys):
                  "--rpc", "http://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err.strip()
     assert "no Ethereum node answers" in err and "\n" not in err and "Traceback" not in err
+
+
+def test_demo_exit_every_trader_exits_and_the_vault_keeps_fund_and_rewards(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--traders", "2", "--batches", "2",
+                 "--exit"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "settled on-chain: height 2" in out and "Escape (self-custody)" in out
+    assert "every trader exits at the last mark" in out
+    m = re.search(r"exits paid ([\d,]+); the vault keeps ([\d,]+) = insurance fund ([\d,]+) "
+                  r"\+ rewards ([\d,]+)", out)
+    assert m is not None, out
+    paid, vault, fund, rewards = (int(g.replace(",", "")) for g in m.groups())
+    assert "bad debt" not in out and vault == fund + rewards and fund > 0 and rewards > 0
+    claimed = int(re.search(r"trader 1 claimed ([\d,]+)", out).group(1).replace(",", ""))
+    assert paid + vault + claimed == sum(start_cash(a) for a in (1, 2))
+
+
+def test_demo_exit_needs_a_chain(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--traders", "2", "--exit", "--chain",
+                 "none"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--exit needs a chain" in err and "\n" not in err
