@@ -19,6 +19,7 @@ bound                  value                       meaning
 ``INSURANCE_BOUND``    2^INSURANCE_BITS = 2^80     0 ≤ insurance fund, shortfall < it
 ``INT64_BOUND``        2^63                        what SQLite's INTEGER holds (sums, ids)
 ``HEIGHT_BOUND``       2^63                        block heights (stored as INTEGER)
+``ROUND_BOUND``        2^31                        0 ≤ a height's round number < it
 ``STAKE_BOUND``        2^62                        one validator's stake (sums stay < 2^63)
 ``MAX_BLOCK_SLOTS``    the circuit's ``MAX_SLOTS``  order or account slots a block may declare
 ``MAX_BATCH_SLOTS``    64                          slots an operator home or the demo lays out
@@ -41,7 +42,7 @@ from circuits.settlement_data import (ACCOUNT_BITS, CASH_OFFSET, FLOW_BITS, FUND
 from verifier.errors import BadInput
 
 __all__ = ["PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
-           "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
+           "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "ROUND_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
            "MAX_BATCH_SLOTS", "MAX_OBSERVATIONS", "MAX_OBSERVATION_AGE",
            "MAX_FEED_BYTES", "FEED_TIMEOUT_S", "check_int"]
 
@@ -56,6 +57,7 @@ FLOW_BOUND = 1 << FLOW_BITS
 INSURANCE_BOUND = 1 << INSURANCE_BITS
 INT64_BOUND = 1 << 63
 HEIGHT_BOUND = INT64_BOUND
+ROUND_BOUND = 1 << 31
 STAKE_BOUND = 1 << 62
 MAX_BLOCK_SLOTS = _CIRCUIT_MAX_SLOTS
 MAX_BATCH_SLOTS = 64
