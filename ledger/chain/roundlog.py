@@ -20,6 +20,11 @@ connection, as ``ledger.chain.signlog``)::
 
     round_votes(height, round, phase, hash, PRIMARY KEY (height, round, phase))
     round_locks(height PRIMARY KEY, round, hash, block TEXT, polka TEXT)
+    round_proposals(height, round, hash, signature, PRIMARY KEY (height, round))
+
+``see(height, round, hash, signature)`` records the first operator-signed
+proposal of each (height, round) and answers the earlier (hash, signature)
+when another hash arrives for it (the operator's equivocation), else None.
 
 ``vote(phase, height, round, hash, lock=None)`` is one ``BEGIN IMMEDIATE …
 COMMIT`` on a ``synchronous=FULL`` WAL connection that re-reads the height's
@@ -49,6 +54,8 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS round_locks (height INTEGER PRIMARY KEY CHECK (height >= 1),
         round INTEGER NOT NULL, hash TEXT NOT NULL, block TEXT NOT NULL,
         polka TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS round_proposals (height INTEGER NOT NULL, round INTEGER
+        NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (height, round))""",
 ]
 _PHASES = ("prevote", "precommit")
 
@@ -104,6 +111,7 @@ class MemoryRoundLog:
 
     def __init__(self):
         self._votes, self._locks, self._lock = {}, {}, threading.Lock()
+        self._proposals = {}
 
     def vote(self, phase, height, round_, block_hash, lock=None) -> None:
         _check(phase, height, round_, block_hash, lock)
@@ -118,6 +126,11 @@ class MemoryRoundLog:
 
     def voted(self, phase, height, round_):
         return self._votes.get((height, round_, phase))
+
+    def see(self, height, round_, block_hash, signature):
+        with self._lock:
+            prior = self._proposals.setdefault((height, round_), (block_hash, signature))
+        return None if prior[0] == block_hash else prior
 
     def lock(self, height):
         return self._locks.get(height)
@@ -179,6 +192,20 @@ class RoundLog:
                 if isinstance(e, sqlite3.Error):
                     raise RoundLogError(f"round log error: {e}") from None
                 raise
+
+    def see(self, height, round_, block_hash, signature):
+        """Record the operator's proposal of (height, round) durably; the earlier (hash,
+        signature) if another hash was recorded for it, else None."""
+        with self._lock:
+            c = self._conn
+            try:
+                c.execute("INSERT OR IGNORE INTO round_proposals VALUES (?, ?, ?, ?)",
+                          (height, round_, block_hash, signature.hex()))
+                row = c.execute("SELECT hash, signature FROM round_proposals WHERE "
+                                "height = ? AND round = ?", (height, round_)).fetchone()
+            except sqlite3.Error as e:
+                raise RoundLogError(f"round log error: {e}") from None
+        return None if row[0] == block_hash else (row[0], bytes.fromhex(row[1]))
 
     def voted(self, phase, height, round_):
         """The hash this validator voted in ``phase`` of (height, round), or None."""

@@ -5,9 +5,9 @@ The protocol and its safety and liveness argument are in docs/liveness.md
 
 * **prevote** (``RoundValidator.prevote(block, r, operator_signature,
   pol_round, polka)``): the validator checks the operator's signature over
-  ``votes.round_proposal_bytes`` (when the ledger names an operator; a second
-  proposal at one (h, r) is the operator's equivocation, kept in
-  ``evidence``), then the **lock rule** (``prevote_allowed``): unlocked, or
+  ``votes.round_proposal_bytes`` (when the ledger names an operator; the
+  round log records the first proposal of each (h, r) durably, and a second
+  one is the operator's equivocation, kept in ``evidence``), then the **lock rule** (``prevote_allowed``): unlocked, or
   locked on this very block, or shown a polka for this block at a round
   ``pol_round`` with ``lock round < pol_round < r``; then the block itself
   (``Validator.check``: the chain's rules and the proof); then it records the
@@ -75,7 +75,7 @@ class RoundValidator:
         self.validator, self.name = validator, validator.name
         self.log = MemoryRoundLog() if log is None else log
         self.operator_key = operator_key
-        self.evidence, self._proposals = [], {}         # (h, r) → (hash, operator signature)
+        self.evidence = []                               # operator equivocations caught
         self._mutex = threading.Lock()
 
     def _check_block(self, block, round_):
@@ -92,8 +92,8 @@ class RoundValidator:
                 self.operator_key, round_proposal_bytes(block.height, round_, bh), signature):
             raise Rejected(f"round {round_} proposal of block {block.height} is not signed "
                            "by the operator")
-        prior = self._proposals.setdefault((block.height, round_), (bh, signature))
-        if prior[0] != bh:
+        prior = self.log.see(block.height, round_, bh, signature)
+        if prior is not None:
             ev = operator_round_equivocation(block.height, round_, prior, (bh, signature))
             if ev not in self.evidence:
                 self.evidence.append(ev)

@@ -10,7 +10,7 @@ import sys
 import pytest
 from rounds_net import op_sign, round_network, shared_chain
 
-from verifier.errors import Conflict
+from verifier.errors import Misbehaviour
 
 from ledger.chain.roundlog import RoundLog, RoundPassed, VoteConflict
 from ledger.chain.rounds import Locked, prevote_allowed
@@ -79,8 +79,14 @@ def test_a_restarted_validator_keeps_its_lock_on_a_real_block(chain, tmp_path):
     try:
         with pytest.raises(Locked, match="locked on block 1"):
             vals[0].prevote(other, 1, op_sign(chain, other, 1))
-        with pytest.raises(Conflict):                    # round 0 is voted: no second prevote
+        # round 0's proposal is remembered: another one is the operator's equivocation …
+        with pytest.raises(Misbehaviour, match="two blocks in round 0"):
             vals[1].prevote(other, 0, op_sign(chain, other, 0))
+        assert len(vals[1].evidence) == 1
+        # … and a second prevote in round 0 is refused whoever signs the proposal
+        vals[1].operator_key = None
+        with pytest.raises(VoteConflict):
+            vals[1].prevote(other, 0)
         r, block, pol = vals[0].lock_info(1)
         assert (r, block.hash(), [x.validator for x in pol]) == \
             (0, b1.hash(), [x.validator for x in polka])
