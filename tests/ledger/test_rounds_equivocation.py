@@ -39,7 +39,7 @@ def test_equivocating_operator_is_caught_and_round_one_finalizes(chain, tmp_path
     # round 1: one block, > 2/3 up (v3 down): it finalizes; the other never does
     for v in vals[:3]:
         tally.add(v.prevote(a, 1, op_sign(chain, a, 1)))
-    bh, polka = tally.polka(1, 1)
+    _, polka = tally.polka(1, 1)
     for v in vals[:3]:
         tally.add(v.precommit(a, 1, polka))
     assert tally.commit(1, 1)[0] == a.hash()

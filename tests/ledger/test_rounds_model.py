@@ -1,5 +1,5 @@
 """An exhaustive model of the round rules (docs/liveness.md §Rounds): 4 validators of equal
-stake, one of them byzantine, two blocks A and B, rounds 0 and 1 (and a random walk over 4
+stake, one of them byzantine, two blocks A and B, rounds 0 to 2 (and random walks over 4
 rounds).  Every interleaving of honest prevotes and precommits that the rules allow is
 enumerated; the byzantine validator is assumed to have prevoted and precommitted *both* blocks
 in every round (the worst case: more votes only make more polkas and commits).
@@ -126,6 +126,14 @@ def test_no_two_final_blocks_in_any_interleaving_of_two_rounds():
 def test_the_model_finds_the_violation_without_the_lock_rule():
     states = explore((0, 1), lock_rule=False)
     assert any(len(final_values(s, (0, 1))) == 2 for s in states)
+
+
+def test_no_two_final_blocks_in_any_interleaving_of_three_rounds():
+    rounds = (0, 1, 2)
+    states = explore(rounds)
+    assert len(states) > 50_000
+    assert all(len(final_values(s, rounds)) <= 1 for s in states)
+    assert all(recovers(s, rounds) for s in states)
 
 
 @pytest.mark.parametrize("seed", range(4))
