@@ -19,7 +19,9 @@ The protocol and its safety and liveness argument are in docs/liveness.md
   precommit and the new lock (round r, the block, the polka) are recorded in
   one durable write before the signature leaves.
 * the block is **final** with precommits from > 2/3 of the stake in one
-  round (``RoundTally.commit``).
+  round (``RoundTally.commit``); shown that commit, a validator gives
+  today's attestation (``attest_commit``), so the stored block carries the
+  signatures every existing check reads.
 
 ``RoundTally`` is what the collector of a round (the operator, or anyone)
 keeps: every vote it accepted, per (phase, h, r); a second vote of one
@@ -129,6 +131,16 @@ class RoundValidator:
         with self._mutex:
             self.log.vote(PRECOMMIT, h, round_, bh, lock=lock)   # vote + lock, durable
             return sign_vote(self.validator.key, self.name, PRECOMMIT, h, round_, bh)
+
+    def attest_commit(self, block, round_: int, precommits):
+        """Today's attestation of ``block`` (``Validator.attest``: one hash per height, in the
+        sign log), given only on a commit for it: > 2/3 precommits in ``round_``.  At most one
+        hash per height has a commit, so the sign log's rule still holds, and the block's
+        signatures are the ones every existing check reads (docs/liveness.md §Rounds)."""
+        check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
+        check_certificate(list(precommits), _records(self.validator.store), PRECOMMIT,
+                          block.height, round_, block.hash())
+        return self.validator.attest(block)
 
     def lock_info(self, height: int):
         """(lock round, block, polka votes) this validator is locked on at ``height``, or None

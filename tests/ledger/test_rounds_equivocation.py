@@ -7,7 +7,9 @@ from rounds_net import op_sign, round_network, shared_chain
 
 from verifier.errors import Misbehaviour, Rejected
 
+from ledger.chain.finality import Quorum
 from ledger.chain.rounds import RoundTally
+from ledger.chain.store import Store
 from ledger.chain.votes import check_round_evidence, sign_vote
 from ledger.core import keys
 
@@ -71,3 +73,29 @@ def test_a_validators_double_prevote_is_evidence(chain, tmp_path):
     with pytest.raises(Rejected, match="does not verify"):
         other.add(fake)
     assert other.evidence == []
+
+
+def test_the_round_one_commit_is_stored_as_an_ordinary_final_block(chain, tmp_path):
+    """After the split round, the commit of round 1 earns today's attestations, and another
+    store takes the block through the existing finality checks (``finalize_signed``)."""
+    vals, tally = round_network(chain, tmp_path)
+    a, b = chain["block1"], chain["conflict1"]
+    for v, block in zip(vals, (a, a, b, b)):
+        tally.add(v.prevote(block, 0, op_sign(chain, block, 0)))
+    for v in vals:
+        tally.add(v.prevote(a, 1, op_sign(chain, a, 1)))
+    _, polka = tally.polka(1, 1)
+    for v in vals[:3]:
+        tally.add(v.precommit(a, 1, polka))
+    _, commit = tally.commit(1, 1)
+    # no attestation without a commit: the precommits of two validators are not one
+    with pytest.raises(Rejected, match="needs > 2/3"):
+        vals[0].attest_commit(a, 1, commit[:2])
+    with pytest.raises(Rejected):                        # a commit for another round
+        vals[0].attest_commit(a, 0, commit)
+    atts = [v.attest_commit(a, 1, commit) for v in vals]
+    other = Store.open(tmp_path / "other.db")
+    other.init_genesis(chain["genesis"])
+    signed = a.with_signatures([(x.validator, x.signature) for x in atts])
+    assert Quorum(other, chain["vk"]).finalize_signed(signed) == a.hash()
+    assert other.head() == (1, a.hash())
