@@ -31,6 +31,10 @@ re-sending its stored block after a failed round — is answered with the
 same attestation (the sign log allows the same hash twice and Ed25519
 signatures are deterministic).
 
+**Rounds** (``ledger.node.rounds_api``): prevote, precommit and the
+attestation on a commit of docs/liveness.md §Rounds, through ``rounds``
+(a ``RoundValidator`` whose round log is in ``node.db``).
+
 **Finalized block** (``finalize``): a block with its signatures, stored by
 ``Quorum.finalize_signed`` (``ledger.chain.finality``: every signature verifies,
 > 2/3 of the unslashed stake, the store's checks, the proof, one transaction;
@@ -102,6 +106,8 @@ from ledger.node.ethereum import ETH_KEY_FILE, NodeEthereum
 from ledger.ethereum.settlement import new_key_file
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.proposals import ProposalLog
+from ledger.chain.roundlog import RoundLog
+from ledger.chain.rounds import RoundValidator
 from ledger.chain.rules import check_proposer, select_evidence
 from ledger.core.evidence import EVIDENCE_KINDS
 from ledger.core.limits import HEIGHT_BOUND
@@ -201,6 +207,7 @@ class Node:
             self.quorum = Quorum(self.store, self.vk)
             self.validator = Validator(key, self.store, self.vk, self.signlog,
                                        proof_verdict=self.quorum.proof_verdict)
+            self.rounds = RoundValidator(self.validator, RoundLog(db), genesis.operator)
             self.observer = load_observer(home, key, self.validator.name, self.store)
             self.eth = NodeEthereum(home, self.store, rpc=rpc, deployment=deployment)
         except BaseException:
@@ -215,6 +222,7 @@ class Node:
         self._print(f"[validator {self.name}] {msg}")
 
     def close(self) -> None:
+        self.rounds.log.close()
         self.proposals.close()
         self.signlog.close()
         self.store.close()
