@@ -30,7 +30,7 @@ when another hash arrives for it (the operator's equivocation), else None.
 COMMIT`` on a ``synchronous=FULL`` WAL connection that re-reads the height's
 rows under the write lock: it returns only once the vote (and the lock) is on
 disk, so a signature that left the process is remembered.  ``lock(height)``
-is the ``Lock`` or None.  ``MemoryRoundLog`` has the same interface for
+is the ``Lock`` or None; ``top_round(height)`` the highest round voted in.  ``MemoryRoundLog`` has the same interface for
 in-process validators.  Errors are one line: ``RoundLogError`` (bad input,
 an unusable file), ``VoteConflict`` and ``RoundPassed`` (``Conflict``).
 """
@@ -127,6 +127,11 @@ class MemoryRoundLog:
     def voted(self, phase, height, round_):
         return self._votes.get((height, round_, phase))
 
+    def top_round(self, height):
+        with self._lock:
+            rounds = [r for (h, r, _) in self._votes if h == height]
+        return max(rounds) if rounds else None
+
     def see(self, height, round_, block_hash, signature):
         with self._lock:
             prior = self._proposals.setdefault((height, round_), (block_hash, signature))
@@ -214,6 +219,12 @@ class RoundLog:
                                      "round = ? AND phase = ?",
                                      (height, round_, phase)).fetchone()
         return None if row is None else row[0]
+
+    def top_round(self, height):
+        """The highest round this validator voted in at ``height``, or None."""
+        with self._lock:
+            return self._conn.execute("SELECT max(round) FROM round_votes WHERE height = ?",
+                                      (height,)).fetchone()[0]
 
     def lock(self, height):
         """The ``Lock`` at ``height``, or None."""

@@ -9,7 +9,8 @@
     POST /round/precommit  {"block", "round", "polka"}  → the precommit (locks the node)
     POST /round/attest     {"block", "round", "commit"} → today's attestation of a block
                            that has a commit (> 2/3 precommits in that round)
-    GET  /round/lock/<height>   {"height", "lock": null | {"round", "block", "polka"}}
+    GET  /round/lock/<height>   {"height", "top_round": the highest round it voted in or null,
+                           "lock": null | {"round", "block", "polka"}}
 
 A block above head + 1 answers 409 at once and starts a catch-up (as
 ``POST /propose``); a height already final is 409.  Malformed input is 400,
@@ -99,4 +100,4 @@ def round_lock(node, height: int) -> dict:
     info = node.rounds.lock_info(height)
     lock = None if info is None else {"round": info[0], "block": block_to_json(info[1]),
                                       "polka": [vote_to_json(v) for v in info[2]]}
-    return {"height": height, "lock": lock}
+    return {"height": height, "top_round": node.rounds.log.top_round(height), "lock": lock}

@@ -13,8 +13,9 @@ on ``store`` and broadcasts ``POST /finalize`` with the signed block, as
 returns a ``TwoPhase`` with what each phase got.
 
 ``reproposal(urls, height, store)`` asks every validator for its lock
-(``GET /round/lock/<height>``) and answers ``choose_reproposal``'s pick:
-(pol_round, block, polka) of the highest lock whose polka verifies, or None.
+(``GET /round/lock/<height>``) and answers (the round to open: one above
+every round a validator reports voting in, ``choose_reproposal``'s pick:
+(pol_round, block, polka) of the highest lock whose polka verifies, or None).
 Each request has ``timeout`` seconds and all validators are asked at once.
 """
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 from ledger.core import keys
 from ledger.core.block import block_from_json, block_to_json
+from ledger.core.limits import ROUND_BOUND
 from ledger.chain.finality import Quorum
 from ledger.chain.rounds import RoundTally, choose_reproposal
 from ledger.chain.votes import round_proposal_bytes, vote_from_json, vote_to_json
@@ -106,15 +108,20 @@ def run_two_phase(urls, block, round_: int, op_key, store, *, pol_round=None, po
 
 
 def reproposal(urls, height: int, store, *, timeout: float = DEFAULT_TIMEOUT):
-    """(pol_round, block, polka) to re-propose at ``height``, or None (module docstring)."""
-    locks = []
+    """(next round, (pol_round, block, polka) to re-propose or None) (module docstring)."""
+    locks, top = [], -1
     for obj, err in each(list(dict.fromkeys(urls)),
                          lambda u: NodeClient(u, timeout).round_lock(height), timeout).values():
         try:
+            if err is None and isinstance(obj, dict) and isinstance(obj.get("top_round"), int) \
+                    and not isinstance(obj["top_round"], bool) \
+                    and 0 <= obj["top_round"] < ROUND_BOUND - 1:
+                top = max(top, obj["top_round"])
             lock = obj["lock"] if err is None and isinstance(obj, dict) else None
             if lock is not None:
                 locks.append((lock["round"], block_from_json(lock["block"], "locked block"),
                               [vote_from_json(v) for v in lock["polka"]]))
         except (ValueError, KeyError, TypeError):
             continue                                     # a garbled answer: no lock counted
-    return choose_reproposal(locks, {v.name: v for v in store.validators()})
+    pick = choose_reproposal(locks, {v.name: v for v in store.validators()})
+    return top + 1, pick

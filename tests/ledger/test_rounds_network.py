@@ -69,9 +69,9 @@ def test_lost_proposal_over_http_is_re_proposed_from_the_locks(chain, net):
     r = run_two_phase(urls, b, 1, chain["op_key"], store, timeout=TIMEOUT)
     assert r.block is None and r.polka is None
     assert sum("locked on block 1" in e for e in r.refusals.values()) == 2
-    pol_round, block, polka = reproposal(urls, 1, store, timeout=TIMEOUT)
-    assert (pol_round, block.hash()) == (0, a.hash())
-    r = run_two_phase(urls, block, 2, chain["op_key"], store, pol_round=pol_round,
+    nxt, (pol_round, block, polka) = reproposal(urls, 1, store, timeout=TIMEOUT)
+    assert (nxt, pol_round, block.hash()) == (2, 0, a.hash())
+    r = run_two_phase(urls, block, nxt, chain["op_key"], store, pol_round=pol_round,
                       polka=polka, timeout=TIMEOUT)
     assert r.block is not None and r.block.hash() == a.hash()
     assert all(s.node.store.head() == (1, a.hash()) for s in served)
@@ -95,4 +95,4 @@ def test_malformed_round_requests_are_refused_with_one_line(chain, net):
             (path, body, code, obj)
     assert served[0].node.rounds.log.voted("prevote", 1, 0) is None
     code, obj, _ = http(url + "/round/lock/1")
-    assert code == 200 and obj == {"height": 1, "lock": None}
+    assert code == 200 and obj == {"height": 1, "top_round": None, "lock": None}
