@@ -33,7 +33,9 @@ signatures are deterministic).
 
 **Rounds** (``ledger.node.rounds_api``): prevote, precommit and the
 attestation on a commit of docs/liveness.md §Rounds, through ``rounds``
-(a ``RoundValidator`` whose round log is in ``node.db``).
+(a ``RoundValidator`` whose round log is in ``node.db``).  Once this node
+voted in a round at a height, ``propose`` refuses that height (409): an
+attestation without a commit there would be a lock no polka releases.
 
 **Finalized block** (``finalize``): a block with its signatures, stored by
 ``Quorum.finalize_signed`` (``ledger.chain.finality``: every signature verifies,
@@ -302,6 +304,9 @@ class Node:
                                    f"{block.height} ({ev['first']['hash'][:16]}… and "
                                    f"{ev['second']['hash'][:16]}…): evidence kept")
         self._reach(block.height, wait=False)                  # 409 at once if ahead
+        if self.rounds.log.top_round(block.height) is not None:
+            raise Conflict(f"height {block.height} runs in rounds here (POST /round/prevote): "
+                           "no attestation without a commit")
         with self._lock:
             att = self._attest(block)
         self.log(f"signed block {block.height} ({block.hash()[:16]}…)")

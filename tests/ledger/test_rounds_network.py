@@ -11,6 +11,7 @@ from network_nodes import http
 from rounds_net import op_sign
 
 from ledger.chain.store import Store
+from ledger.core import keys
 from ledger.core.block import block_to_json
 from ledger.node.client import NodeClient
 from ledger.operator.rounds import reproposal, run_two_phase
@@ -49,6 +50,10 @@ def test_equivocating_operator_over_http_recovers_in_round_one(chain, net):
     with pytest.raises(ValueError, match="HTTP 403: the operator proposed two blocks"):
         prevote(urls[0], chain, b, 0)                   # relayed: caught
     assert len(served[0].node.rounds.evidence) == 1
+    # a node that votes in rounds at a height gives no direct attestation there
+    with pytest.raises(ValueError, match="HTTP 409: height 1 runs in rounds"):
+        NodeClient(urls[0], TIMEOUT).propose(a.with_operator_signature(
+            keys.sign(chain["op_key"], a.proposal_bytes())))
     served[3].stop()                                    # > 2/3 up
     r = run_two_phase(urls, a, 1, chain["op_key"], store, timeout=TIMEOUT)
     assert r.block is not None and len(r.commit) == 3
