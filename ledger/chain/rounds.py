@@ -43,7 +43,7 @@ import threading
 from verifier.errors import Conflict, Misbehaviour, Rejected
 
 from ledger.core import keys
-from ledger.core.block import block_from_json, block_to_json
+from ledger.core.block import Block, block_from_json, block_to_json
 from ledger.core.limits import ROUND_BOUND, check_int
 from ledger.chain.roundlog import MemoryRoundLog
 from ledger.chain.votes import (PRECOMMIT, PREVOTE, check_certificate, double_vote,
@@ -87,6 +87,8 @@ class RoundValidator:
             raise Rejected(f"validator {self.name} will not vote: {reason}")
 
     def _check_operator(self, block, round_, signature):
+        if not isinstance(block, Block):
+            raise Rejected("a round proposal is a block")
         if self.operator_key is None:
             return
         bh = block.hash()
@@ -105,8 +107,9 @@ class RoundValidator:
     def prevote(self, block, round_: int, operator_signature=None, pol_round=None,
                 polka=()):
         """This validator's prevote for ``block`` in ``round_`` (module docstring)."""
+        check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
+        self._check_operator(block, round_, operator_signature)     # cheap, before the proof
         self._check_block(block, round_)
-        self._check_operator(block, round_, operator_signature)
         h, bh = block.height, block.hash()
         with self._mutex:
             lock = self.log.lock(h)
