@@ -18,7 +18,9 @@ transactions and ``_head``), kept apart so each file stays short.  The rules:
   the evidence in the block's own transaction, and records a judged
   operator equivocation in ``operator_faults``).  Evidence a node has seen
   but no block carried yet is *pending* (``add_pending_evidence``,
-  ``pending_evidence``): kept, served to the operator, never slashing on
+  ``pending_evidence``; kinds ``double-sign``, ``invalid-proof`` and
+  ``double-observation``, two prices signed for one market and height,
+  ``ledger.chain.observation_evidence``): kept, served to the operator, never slashing on
   its own — otherwise a node that alone saw a double sign would count stake
   differently from the rest and refuse their next block.
   ``record_evidence(..., slash=True)`` remains for tools and tests that

@@ -25,6 +25,11 @@ same signature.  The record is the validator's *sign log*
 durably before the signature is returned: ``SignLog`` in the node's SQLite
 file for a validator node (it survives a restart), ``MemorySignLog`` (the
 default) for in-process validators, whose life is their process's.
+
+Before its checks, ``attest`` shows the block's observations to its
+``ObservationWitness`` (``ledger.chain.observation_evidence``): a validator
+seen signing two prices for one market and height gives pending
+``double-observation`` evidence, and ``attest`` raises ``Misbehaviour``.
 """
 
 from typing import NamedTuple
@@ -35,6 +40,7 @@ from verifier.errors import Conflict, Rejected
 from ledger.core import keys
 from ledger.core.block import Block
 from ledger.chain.rules import check_block, check_proof
+from ledger.chain.observation_evidence import ObservationWitness
 from ledger.chain.signlog import MemorySignLog, SignConflict
 
 __all__ = ["Attestation", "Validator", "AlreadySigned"]
@@ -71,6 +77,7 @@ class Validator:
             raise Rejected("the key is not a validator key of this ledger")
         self.name = names[0]
         self.signlog = MemorySignLog() if signlog is None else signlog
+        self.witness = ObservationWitness(store)
 
     def check(self, block) -> tuple:
         """``(True, "ok")`` or ``(False, reason)``; see the module docstring for the order."""
@@ -95,7 +102,10 @@ class Validator:
 
     def attest(self, block) -> Attestation:
         """Check ``block`` and sign it; ``Rejected`` if it fails, ``AlreadySigned`` if it
-        conflicts with what this validator signed."""
+        conflicts with what this validator signed; ``Misbehaviour`` when the block carries an
+        observation that conflicts with one seen before (pending evidence kept)."""
+        if isinstance(block, Block):
+            self.witness.see(block.observations)
         ok, reason = self.check(block)
         if not ok:
             raise Rejected(f"validator {self.name} will not sign: {reason}")

@@ -8,7 +8,8 @@
 Secrets come from the OS CSPRNG (``--entropy`` only adds to it) and never touch
 the disk.  ``export`` verifies, then writes a prepared .ptau (Lagrange section 12)
 that ``snarkjs plonk setup`` and ``prover.srs.load_ptau`` accept.  Bad input is a
-one-line ``UserError``.
+one-line ``UserError``; ``--out`` naming the ``--in`` file is refused before
+anything is read or written.
 """
 
 import os
@@ -37,6 +38,19 @@ def _need_file(path: str) -> None:
         raise UserError(f"no such file: {path}")
 
 
+def _distinct(inp: str, out: str) -> None:
+    """Refuse ``--out`` naming the ``--in`` file (it would overwrite the input)."""
+    from ledger.cli.main import UserError
+    same = os.path.realpath(inp) == os.path.realpath(out)
+    if not same and os.path.exists(out):
+        try:
+            same = os.path.samefile(inp, out)
+        except OSError:
+            pass
+    if same:
+        raise UserError(f"--out {out} is the --in file: write the result to a new file")
+
+
 def _new(args) -> int:
     from ledger.cli.main import UserError
     from prover.srs import MAX_POWER
@@ -50,6 +64,7 @@ def _new(args) -> int:
 
 def _contribute(args) -> int:
     _need_file(args.inp)
+    _distinct(args.inp, args.out)
     h = _run("contribute", args.inp, args.out, name=args.name,
              entropy=(args.entropy or "").encode())
     n = len(_run("read_transcript", args.out))
@@ -69,6 +84,7 @@ def _verify(args) -> int:
 
 def _export(args) -> int:
     _need_file(args.inp)
+    _distinct(args.inp, args.out)
     srs = _run("export", args.inp, args.out)
     print(f"wrote {args.out}: power {srs.power}, sections 1, 2, 3, 12 and the transcript")
     return 0

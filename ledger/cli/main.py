@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "order",
     "genesis",
     "validator",
+    "localnet",
     "operator",
     "params",
     "plonk",

@@ -1,5 +1,16 @@
 """``darkmatch operator init|batch``: the operator as a command, talking to validator nodes.
 
+Before matching and proving a new block, ``operator batch`` asks every
+``--validator``'s ``/status`` and stops (exit 1, one line naming each
+validator that is down) unless those that answer for this ledger hold > 2/3
+of the stake (``ledger.operator.reach``), or ``--propose-anyway`` is given
+(then it warns, and the proposal is re-sent by later batches until final; a
+stored proposal is always re-sent, it costs no proof); a home another
+``operator batch`` holds is
+refused (``ledger.core.lock``); a ``--timeout`` that is not a finite number
+of seconds in (0, 3600] or a URL that is not ``http(s)://host:port`` is bad
+input.
+
 * ``operator init --home DIR --genesis G --slots N [--accounts K] [--market M]
   [--ptau FILE]`` — lays out the operator's home (``ledger.operator.home``):
   the SRS (a ceremony's ``.ptau``, checked by ``load_ptau``; without one, a
@@ -135,6 +146,7 @@ def run_batch(args) -> int:
     from ledger.operator.engine import Operator
     from ledger.operator.home import VK_FILE, OperatorHome, catch_up
     from ledger.operator.loop import run_batch as batch_loop
+    from ledger.operator.reach import count_reach, probe, require_quorum
     from prover import load_ptau, setup
     from prover import STEPS
     from prover.setup import domain_power
@@ -151,8 +163,12 @@ def run_batch(args) -> int:
         withdrawals = _withdrawals(args, home, console)
         vk_home = VerifyingKey.from_json(load_json_file(home.path(VK_FILE), "verification key"))
         quorum = Quorum(home.store, vk_home)
-        head = catch_up(home.store, quorum, args.validator,
+        answers = probe(args.validator, timeout=min(args.timeout, 10.0))
+        head = catch_up(home.store, quorum, [u for u, a in answers.items() if isinstance(a, dict)],
                         log=lambda m: console.print(f"  {m}"))
+        reach = count_reach(home.store, answers)
+        for url, why in reach.down.items():
+            console.print(f"  validator {url} is down: {why}", soft_wrap=True)
         if home.reconcile():
             console.print("  adopted the states of a block that finalized while we were away")
         from ledger.operator.proposal import (drop_proposal, gather_evidence, live_proposal,
@@ -161,6 +177,12 @@ def run_batch(args) -> int:
         stored = live_proposal(home.home, home.store)
         if stored is not None:
             return _resend(console, home, quorum, stored, args, onchain)
+        if not args.propose_anyway:
+            require_quorum(reach)      # no new proof is started that could not finalize
+        elif not reach.quorum:
+            console.print(f"  WARNING: validators that answer hold {reach.reachable_stake} of "
+                          f"{reach.total_stake} stake: proposing anyway (--propose-anyway); "
+                          "the block is re-sent by the next batch", soft_wrap=True)
         evidence = gather_evidence(home.store, args.validator)
         if evidence:
             console.print(f"  the block carries {len(evidence)} evidence item(s): "
@@ -333,6 +355,7 @@ def _resend(console, home, quorum, block, args, onchain=None) -> int:
 
 
 def register(sub) -> None:
+    from ledger.core.arguments import node_url, timeout_seconds
     p = sub.add_parser("operator", help="set up an operator or run one batch",
                        description="The operator: match, prove and propose batches to validators.")
     s = p.add_subparsers(dest="operator_command", metavar="ACTION", required=True,
@@ -355,11 +378,14 @@ def register(sub) -> None:
     b.add_argument("--home", required=True, metavar="DIR")
     b.add_argument("--orders", required=True, metavar="DIR",
                    help="folder of order-<id>.json + order-<id>.opening.json files")
-    b.add_argument("--validator", action="append", default=[], metavar="URL",
+    b.add_argument("--validator", action="append", default=[], metavar="URL", type=node_url,
                    help="a validator node's URL (repeat for each)")
     b.add_argument("--mark", type=int, help="mark price (default: the ledger's last mark)")
-    b.add_argument("--timeout", type=float, default=120.0,
+    b.add_argument("--timeout", type=timeout_seconds, default=120.0,
                    help="seconds to wait for each validator (default 120)")
+    b.add_argument("--propose-anyway", action="store_true",
+                   help="prove and propose even when the validators that answer hold no "
+                        "quorum (those up sign now; the next batch re-sends the block)")
     b.add_argument("--rpc", metavar="URL",
                    help="settle the final block on this Ethereum node (needs --deployment)")
     b.add_argument("--deployment", default="deployment.json", metavar="FILE",

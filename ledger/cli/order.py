@@ -12,7 +12,8 @@
 where ``<id>`` is the first 16 hex digits of the order's nullifier.  Every
 input is checked before anything is written (a bad price, size or side, a
 missing or wrong key file: one line on stderr, exit 2, no file).
-``--expiry`` defaults to never (2^64 − 1).  With ``--genesis`` the order is
+``--expiry`` defaults to never (2^64 − 1); below 1 (expired before the
+first block) it is refused.  With ``--genesis`` the order is
 also checked against the ledger's genesis before anything is written: the
 market must exist, the account must be registered with this key, and the
 account must trade that market (one market per account, ``ledger.core.genesis``).
@@ -64,6 +65,9 @@ def run_new(args) -> int:
     if os.path.exists(out) and not os.path.isdir(out):
         raise UserError(f"--out is not a directory: {out}")
     expiry = NO_EXPIRY if args.expiry is None else args.expiry
+    if expiry == 0:                  # a negative one is refused by the order's own range check
+        raise UserError(f"--expiry {expiry}: the order would be expired before block 1 "
+                        "(the last height that may include it; at least 1)")
     key, account_id, public_key = load_account(args.account_dir)
     if args.genesis:
         _check_against_genesis(args.genesis, account_id, public_key, args.market)

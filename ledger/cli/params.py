@@ -5,7 +5,10 @@
   current head (``ledger.chain.params.change_bytes``: genesis hash, head height,
   the change) with the node's key and writes an approval document
   ``{"kind": "darkmatch-param-approval", "version": 1, "validator", "height",
-  "change", "signature"}`` (stdout by default).
+  "change", "signature"}`` (stdout by default).  The change is first applied
+  to a throw-away copy of the node's ledger: one that no node would apply
+  (margins out of order, a string, a list or a null where a number goes, an
+  unknown market or validator key) is refused, one line, nothing signed.
 * ``params submit --approval FILE … --validator URL …`` — gathers the
   approvals (one change, one height), and sends the change with its
   signatures to every node (``POST /param-change``); each node re-checks the
@@ -43,6 +46,35 @@ def _load_change(path):
     return change
 
 
+def _dry_run(store_path, change, height, path) -> None:
+    """Apply ``change`` to a throw-away copy of the node's ledger: a change no node would
+    apply (``im_bps < mm_bps``, a string or null value, an unknown market, a slashed
+    validator's return…) is refused here rather than signed."""
+    import sqlite3
+    import tempfile
+
+    from ledger.cli.main import UserError
+    from ledger.chain.store import Store
+    with tempfile.TemporaryDirectory(prefix="darkmatch-approve-") as tmp:
+        copy = os.path.join(tmp, "node.db")
+        src = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True, timeout=10)
+        try:
+            dst = sqlite3.connect(copy)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        except sqlite3.Error as e:
+            raise UserError(f"cannot read {store_path}: {e}") from None
+        finally:
+            src.close()
+        with Store.open(copy) as store:
+            try:
+                store.apply_param_change(change, expected_height=height)
+            except ValueError as e:
+                raise UserError(f"{path}: no node would apply this change: {e}") from None
+
+
 def run_approve(args) -> int:
     from ledger.cli.main import UserError
     from ledger.core.keys import KeyFileError, atomic_write, load_private_key, public_key_hex
@@ -62,6 +94,7 @@ def run_approve(args) -> int:
         raise UserError(str(e)) from None
     if not names:
         raise UserError(f"the key in {args.home} is not a validator of this ledger")
+    _dry_run(store_path, change, height, args.change)
     doc = {"kind": APPROVAL_KIND, "version": 1, "validator": names[0], "height": height,
            "change": change, "signature": sign_change(key, gh, height, change).hex()}
     text = json.dumps(doc, indent=1) + "\n"
@@ -119,6 +152,7 @@ def run_submit(args) -> int:
 
 
 def register(sub) -> None:
+    from ledger.core.arguments import node_url, timeout_seconds
     p = sub.add_parser("params", help="approve or submit a parameter change (quorum of stake)",
                        description="Parameter changes by quorum: approve (a validator) or "
                                    "submit (anyone, with enough approvals).")
@@ -133,6 +167,6 @@ def register(sub) -> None:
     b = s.add_parser("submit", help="send a change with its approvals to every node",
                      description="Send a parameter change with its validators' approvals.")
     b.add_argument("--approval", nargs="+", required=True, metavar="FILE")
-    b.add_argument("--validator", action="append", default=[], metavar="URL")
-    b.add_argument("--timeout", type=float, default=30.0)
+    b.add_argument("--validator", action="append", default=[], metavar="URL", type=node_url)
+    b.add_argument("--timeout", type=timeout_seconds, default=30.0)
     b.set_defaults(func=run_submit)

@@ -1,4 +1,4 @@
-"""``darkmatch validator key|init|run``: a validator node as its own process (HTTP on loopback).
+"""``darkmatch validator key|init|run|show``: a validator node as its own process (HTTP on loopback).
 
 * ``validator key --out FILE`` — a fresh Ed25519 validator key (PKCS#8 PEM,
   mode 0600); prints the public key for the genesis's ``validators`` entry.
@@ -13,14 +13,21 @@
   — serves the node's HTTP API (``ledger.node.server``: /status, /propose,
   /finalize, /blocks/<h>) until killed, catching up from its peers first.
   ``python -m ledger.node.server`` runs the same node without loading the
-  other commands.
+  other commands.  A second node on a home in use is refused (exit 1, one
+  line naming the folder and the pid holding it: ``ledger.core.lock``).
+* ``validator show --home DIR [--json]`` — what the home holds, one
+  ``name: value`` line per fact (``ledger.node.facts``): the validator's name
+  and public key, chain, stake, head height, last signed height, URL and the
+  pid of the node running on it.  Takes no lock; runs beside the node.
 
 Bad input is one line on stderr and exit status 2 (docs/design.md §Bad input).
+``validator init`` also refuses a verification key whose number of public
+inputs fits no settlement circuit (the key of another circuit).
 """
 
 import os
 
-__all__ = ["register", "run_key", "run_init", "run_run"]
+__all__ = ["register", "run_key", "run_init", "run_run", "run_show"]
 
 
 def run_key(args) -> int:
@@ -36,10 +43,31 @@ def run_key(args) -> int:
     return 0
 
 
+def settlement_shapes(n_public: int) -> list:
+    """The (N, K) order × account slot counts whose settlement circuit has ``n_public``
+    public inputs (``circuits.settlement_data.n_public_inputs``), 1 ≤ N, K ≤ MAX_BATCH_SLOTS."""
+    from circuits.settlement_data import n_public_inputs
+    from ledger.core.limits import MAX_BATCH_SLOTS
+    return [(n, k) for n in range(1, MAX_BATCH_SLOTS + 1) for k in range(1, MAX_BATCH_SLOTS + 1)
+            if n_public_inputs(n, k) == n_public]
+
+
+def _check_settlement_vk(path) -> None:
+    """Refuse a verification key whose public inputs fit no settlement circuit."""
+    from ledger.cli.main import UserError
+    from ledger.node.service import load_verifying_key
+    vk = load_verifying_key(path)
+    if not settlement_shapes(vk.n_public):
+        raise UserError(f"verification key {path} is not a settlement circuit's: its "
+                        f"{vk.n_public} public inputs fit no N x K batch (give the "
+                        "operator's verification_key.json)")
+
+
 def run_init(args) -> int:
     from ledger.cli.main import UserError
     from ledger.node.service import init_home
     try:
+        _check_settlement_vk(args.vk)
         info = init_home(args.home, args.genesis, args.key, args.vk)
     except ValueError as e:
         raise UserError(str(e)) from None
@@ -54,12 +82,23 @@ def run_init(args) -> int:
 
 
 def run_run(args) -> int:
-    from ledger.cli.main import UserError
     from ledger.node.server import run_node
-    try:
-        return run_node(args)
-    except ValueError as e:
-        raise UserError(str(e)) from None
+    return run_node(args)          # errors keep their kind: a home in use exits 1, not 2
+
+
+def run_show(args) -> int:
+    import json
+
+    from ledger.node.facts import FACTS, home_facts
+    facts = home_facts(args.home)
+    if args.json:
+        print(json.dumps(facts, sort_keys=False))
+        return 0
+    for name in FACTS:
+        value = facts[name]
+        text = "-" if value is None else str(value).lower() if isinstance(value, bool) else value
+        print(f"{name}: {text}")
+    return 0
 
 
 def register(sub) -> None:
@@ -85,3 +124,9 @@ def register(sub) -> None:
                      description="Serve a validator node's HTTP API (loopback by default).")
     add_run_arguments(r)
     r.set_defaults(func=run_run)
+    w = s.add_parser("show", help="print a node home's validator, keys, stake and heights",
+                     description="Print what a validator home holds, one fact per line "
+                                 "(or one JSON object with --json); safe beside the node.")
+    w.add_argument("--home", required=True, metavar="DIR", help="the node's home folder")
+    w.add_argument("--json", action="store_true", help="one JSON object instead of lines")
+    w.set_defaults(func=run_show)

@@ -16,7 +16,9 @@ from ``genesis_view``), by the rules a catching-up validator re-checks
 fetched blocks with — every proof, every order signature and expiry, the
 nullifiers, the old account commitments and the state root, and each
 block's validator signatures by validators holding more than 2/3 of the
-stake.
+stake.  Block 1 whose parent is not the genesis's hash is named as a block of
+another ledger (not blamed on its signatures); ``--proof``/``--public`` with
+``--block`` are refused rather than ignored.
 
 Prints one line; exit 0 when everything checks, 1 when a proof or block is
 invalid (the line names the first failure), 2 when a file is missing or
@@ -42,8 +44,15 @@ def _load_blocks(paths):
 def check_blocks(vk, blocks, genesis=None) -> str:
     """'' when every block checks (module docstring), else the first failure in one line."""
     from ledger.chain.rules import genesis_view, replay_block
+    from ledger.core.genesis import genesis_hash
     from verifier import check
     from verifier.errors import Rejected
+    first = blocks[0] if blocks else None
+    if (genesis is not None and first is not None and first.height == 1
+            and first.parent_hash != genesis_hash(genesis)):      # before any other check
+        return (f"block 1 is not of the ledger of this genesis (chain {genesis.chain_id}): "
+                f"its parent {first.parent_hash[:16]}… is not the genesis hash "
+                f"{genesis_hash(genesis)[:16]}…")
     verdicts = {}
     for b in blocks:
         verdict = check(vk, list(b.public_inputs), b.proof)
@@ -69,6 +78,10 @@ def run(args) -> int:
     from ledger.cli.main import UserError
     from ledger.core.codec import CodecError, load_json_file
     from verifier import check
+    given = [f for f, v in (("--proof", args.proof), ("--public", args.public)) if v]
+    if args.block and given:
+        raise UserError(f"{' and '.join(given)} cannot go with --block (a block carries "
+                        "its proof and public inputs): check one or the other")
     try:
         vk = load_json_file(args.vk, "verification key")
     except CodecError as e:
@@ -78,8 +91,8 @@ def run(args) -> int:
     if args.genesis:
         raise UserError("--genesis goes with --block")
     try:
-        proof = load_json_file(args.proof, "proof")
-        public = load_json_file(args.public, "public inputs")
+        proof = load_json_file(args.proof or "proof.json", "proof")
+        public = load_json_file(args.public or "public.json", "public inputs")
     except CodecError as e:
         raise UserError(str(e)) from None
     verdict = check(vk, public, proof)
@@ -125,8 +138,8 @@ def register(sub) -> None:
     p = sub.add_parser("verify", help="verify a PLONK proof or ledger blocks",
                        description="Verify a PLONK proof (snarkjs JSON) or ledger block files.")
     p.add_argument("--vk", default="verification_key.json", help="verification_key.json")
-    p.add_argument("--proof", default="proof.json", help="proof.json")
-    p.add_argument("--public", default="public.json", help="public.json")
+    p.add_argument("--proof", help="proof.json (the default without --block)")
+    p.add_argument("--public", help="public.json (the default without --block)")
     p.add_argument("--block", nargs="+", metavar="FILE",
                    help="block files to check instead of a proof (any order; sorted by height)")
     p.add_argument("--genesis", help="with --block: replay the blocks from this genesis")

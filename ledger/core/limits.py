@@ -18,6 +18,8 @@ bound                  value                       meaning
 ``FLOW_BOUND``         2^FLOW_BITS = 2^64          0 ≤ deposit, withdrawal < it
 ``INSURANCE_BOUND``    2^INSURANCE_BITS = 2^80     0 ≤ insurance fund, shortfall < it
 ``INT64_BOUND``        2^63                        what SQLite's INTEGER holds (sums, ids)
+``MAX_TIMEOUT_S``      3600                        a network timeout a command accepts (seconds,
+                                                   finite, > 0)
 ``HEIGHT_BOUND``       2^63                        block heights (stored as INTEGER)
 ``ROUND_BOUND``        2^31                        0 ≤ a height's round number < it
 ``STAKE_BOUND``        2^62                        one validator's stake (sums stay < 2^63)
@@ -41,7 +43,8 @@ from circuits.settlement_data import (ACCOUNT_BITS, CASH_OFFSET, FLOW_BITS, FUND
                                       SIZE_BITS)
 from verifier.errors import BadInput
 
-__all__ = ["PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
+__all__ = ["MAX_TIMEOUT_S",
+           "PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
            "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "ROUND_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
            "MAX_BATCH_SLOTS", "MAX_OBSERVATIONS", "MAX_OBSERVATION_AGE",
            "MAX_FEED_BYTES", "FEED_TIMEOUT_S", "check_int"]
@@ -56,6 +59,7 @@ FUNDING_BOUND = FUNDING_OFFSET
 FLOW_BOUND = 1 << FLOW_BITS
 INSURANCE_BOUND = 1 << INSURANCE_BITS
 INT64_BOUND = 1 << 63
+MAX_TIMEOUT_S = 3600
 HEIGHT_BOUND = INT64_BOUND
 ROUND_BOUND = 1 << 31
 STAKE_BOUND = 1 << 62

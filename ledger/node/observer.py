@@ -8,8 +8,10 @@ its source's price (``ledger.exchange.oracle``), under these rules:
 * only for the next block, height = head + 1 (``Conflict`` otherwise: an
   older height is stale, a later one this node cannot judge yet);
 * once per (market, height): a second request gets the same signed price,
-  so that the operator cannot ask again until the feed moves its way (the
-  memory is the process's; a restarted node observes afresh);
+  so that the operator cannot ask again until the feed moves its way; a
+  node keeps what it signed in its store's file (``ledger.node.observed``),
+  so a restarted node serves the same price again (an ``Observer`` made
+  without a log remembers for the process's life only);
 * a source that cannot answer is ``Rejected`` with its one-line reason.
 
 A node reads its source from ``HOME/price_source`` (one line: ``sim:SEED:START``,
@@ -29,6 +31,7 @@ from verifier.errors import Conflict, Rejected
 
 from ledger.core.observation import sign_observation
 from ledger.exchange.oracle import FeedError, source_from_spec
+from ledger.node.observed import ObservedLog
 
 __all__ = ["Observer", "NotObserved", "load_observer", "market_figures", "PRICE_SOURCE_FILE"]
 
@@ -44,8 +47,8 @@ class NotObserved(Rejected):
 class Observer:
     """One validator's signed observations (module docstring)."""
 
-    def __init__(self, key, name: str, store, source):
-        self.key, self.name, self.store, self.source = key, name, store, source
+    def __init__(self, key, name: str, store, source, log=None):
+        self.key, self.name, self.store, self.source, self.log = key, name, store, source, log
         self._signed = {}                   # (market, height) → Observation
         self._lock = threading.Lock()
 
@@ -59,6 +62,8 @@ class Observer:
                            f"{view.height + 1}, not {height}")
         with self._lock:
             got = self._signed.get((market_id, height))
+            if got is None and self.log is not None:
+                got = self.log.get(market_id, height)
             if got is None:
                 try:
                     price = self.source.price(market_id, height)
@@ -66,6 +71,8 @@ class Observer:
                     raise Rejected(f"validator {self.name}: {e}") from None
                 got = sign_observation(self.key, self.name, view.chain_id, market_id, height,
                                        price)
+                if self.log is not None:
+                    got = self.log.keep(got)            # durable before it leaves the node
                 self._signed = {k: v for k, v in self._signed.items() if k[1] >= view.height}
                 self._signed[(market_id, height)] = got
         return got
@@ -81,7 +88,8 @@ def load_observer(home, key, name, store):
         return None
     except (OSError, UnicodeDecodeError) as e:
         raise FeedError(f"{path}: cannot read ({e})") from None
-    return Observer(key, name, store, source_from_spec(spec, noise_seed=name))
+    return Observer(key, name, store, source_from_spec(spec, noise_seed=name),
+                    log=ObservedLog(store.path))
 
 
 def market_figures(store) -> dict:

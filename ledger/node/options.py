@@ -17,7 +17,8 @@ def add_run_arguments(p) -> None:
                    help="address to bind (default 127.0.0.1: loopback only)")
     p.add_argument("--port", type=int, default=0,
                    help="TCP port (default 0: any free port; the URL goes to DIR/node.url)")
-    p.add_argument("--peer", action="append", default=[], metavar="URL",
+    from ledger.core.arguments import node_url
+    p.add_argument("--peer", action="append", default=[], metavar="URL", type=node_url,
                    help="another validator node to catch up from (repeatable)")
     p.add_argument("--threads", type=int, default=4, help="HTTP worker threads (default 4)")
     p.add_argument("--rpc", metavar="URL", help="an Ethereum node to watch the settlement "

@@ -14,6 +14,7 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     GET  /param-changes/<height>   the changes applied at that height, with their signatures
     GET  /observations/<market>/<height>   this validator's signed price observation for the
                             next block of an oracle market (``ledger.node.observer``)
+    GET  /metrics           public figures in Prometheus text format (``ledger.node.metrics``)
     GET  /anchor/<height>   the final block's anchor hash and this validator's Ethereum
                             signature of it {"height", "anchor", "address", "signature"}
                             (``ledger.node.ethereum``); 404 past the head or without eth.key
@@ -63,6 +64,7 @@ from verifier.errors import BadInput, DarkmatchError
 from ledger.core.codec import parse_json
 from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
+from ledger.node.metrics import install_metrics
 from ledger.node.options import add_run_arguments
 from ledger.node.rounds_api import round_attest, round_lock, round_precommit, round_prevote
 from ledger.node.service import PEER_TIMEOUT, URL_FILE, Node
@@ -166,6 +168,7 @@ def create_app(node: Node) -> Flask:
     def _round_lock(height):
         return _reply(round_lock(node, _height(height)))
 
+    install_metrics(app, node)
     return app
 
 

@@ -5,6 +5,7 @@ can be tested and reasoned about without a socket.
 
 **Home folder** (``init_home`` lays it out from checked files)::
 
+    LOCK                     flock'd by the running node: a second one on this home is refused
     genesis.json             the ledger's genesis (ledger.core.genesis)
     key.pem                  the validator's Ed25519 key (ledger.core.keys, mode 0600)
     verification_key.json    the settlement circuit's key (snarkjs JSON, verifier.VerifyingKey)
@@ -99,6 +100,7 @@ from ledger.core.codec import CodecError, load_json_file
 from ledger.core.observation import observation_to_json
 from ledger.chain.finality import Quorum
 from ledger.core.genesis import genesis_to_json, load_genesis
+from ledger.core.lock import HomeLock
 from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
 from ledger.node import gossip
 from ledger.node.catchup import from_peers
@@ -197,11 +199,16 @@ class Node:
         self.peer_timeout = peer_timeout
         self.url, self.bad_peers, self.syncing = None, {}, False
         self._print = log or (lambda m: print(m, file=sys.stderr, flush=True))
-        genesis = load_genesis(os.path.join(home, GENESIS_FILE))
-        key = load_private_key(os.path.join(home, KEY_FILE))
-        self.vk = load_verifying_key(os.path.join(home, VK_FILE))
-        db = os.path.join(home, STORE_FILE)
-        self.store = Store.open(db)
+        self.home_lock = HomeLock(home, "validator home", GENESIS_FILE).acquire()  # HomeInUse
+        try:
+            genesis = load_genesis(os.path.join(home, GENESIS_FILE))
+            key = load_private_key(os.path.join(home, KEY_FILE))
+            self.vk = load_verifying_key(os.path.join(home, VK_FILE))
+            db = os.path.join(home, STORE_FILE)
+            self.store = Store.open(db)
+        except BaseException:
+            self.home_lock.release()
+            raise
         try:
             self.genesis_hash = self.store.init_genesis(genesis)
             self.signlog = SignLog(db)
@@ -214,6 +221,7 @@ class Node:
             self.eth = NodeEthereum(home, self.store, rpc=rpc, deployment=deployment)
         except BaseException:
             self.store.close()
+            self.home_lock.release()
             raise
         self.chain_id, self.name = genesis.chain_id, self.validator.name
         self.operator = genesis.operator
@@ -228,6 +236,7 @@ class Node:
         self.proposals.close()
         self.signlog.close()
         self.store.close()
+        self.home_lock.release()
 
     # ------------------------------------------------------------ reading
     def status(self) -> dict:

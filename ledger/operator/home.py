@@ -26,6 +26,12 @@ the operator was down is fetched first (``catch_up``, re-checked like any
 node's) and its pending states adopted; a block that never finalized leaves
 the current states.  An account whose commitment matches neither is a
 one-line error (the operator's files are not this ledger's).
+
+**One process at a time.**  An ``OperatorHome`` holds the exclusive lock on
+``LOCK`` in the home (``ledger.core.lock``) from opening to ``close``, so two
+``operator batch`` runs on one home never interleave; the second is refused
+with one line naming the pid of the first.  The kernel frees the lock when
+the holder dies, however it dies.
 """
 
 import json
@@ -38,6 +44,7 @@ from ledger.core.codec import CodecError, check_fields, check_object, get_int, g
 from ledger.core.genesis import load_genesis, genesis_to_json
 from ledger.core.keys import atomic_write
 from ledger.core.limits import MARKET_BOUND
+from ledger.core.lock import HomeLock
 from ledger.node.catchup import fetch_finalized
 from ledger.chain.store import Store
 
@@ -134,7 +141,16 @@ class OperatorHome:
     """An opened operator home: config, genesis, store and the reconciled private states."""
 
     def __init__(self, home):
-        self.home = home
+        self.home = os.fspath(home)
+        self.home_lock = HomeLock(self.home, "operator home", CONFIG_FILE).acquire()
+        try:
+            self._open()
+        except BaseException:
+            self.home_lock.release()
+            raise
+
+    def _open(self):
+        home = self.home
         try:
             cfg = check_object(load_json_file(self.path(CONFIG_FILE), "operator config"),
                                f"{self.path(CONFIG_FILE)}", CONFIG_KIND, 1,
@@ -146,8 +162,12 @@ class OperatorHome:
             raise BadInput(f"{home} is not an operator home: {e}") from None
         self.genesis = load_genesis(self.path(GENESIS_FILE))
         self.store = Store.open(self.path(STORE_FILE))
-        self.store.init_genesis(self.genesis)
-        self.states = self._read_states(STATES_FILE)
+        try:
+            self.store.init_genesis(self.genesis)
+            self.states = self._read_states(STATES_FILE)
+        except BaseException:
+            self.store.close()
+            raise
 
     def path(self, name) -> str:
         return os.path.join(self.home, name)
@@ -160,6 +180,7 @@ class OperatorHome:
 
     def close(self) -> None:
         self.store.close()
+        self.home_lock.release()
 
     def write_pending(self, block, new_states) -> None:
         """Durably record the states ``block`` would leave, before it is sent anywhere."""

@@ -1,16 +1,14 @@
 """`darkmatch params approve|submit` against validator nodes as processes on loopback."""
 
 import json
-import warnings
 
 import pytest
 from ledger_chain import PARAMS, make_genesis
 from network_nodes import Nodes, db_snapshot, make_home
+from small_vk import settlement_shaped_vk_json
 
-from circuits import Circuit
 from ledger.cli.main import main
 from ledger.node.client import NodeClient
-from prover import dev_srs, setup
 
 MARGINS = {"kind": "market", "market_id": PARAMS.market_id, "im_bps": 2000, "mm_bps": 1000,
            "fee_bps": 5, "band_bps": 300}
@@ -18,16 +16,12 @@ MARGINS = {"kind": "market", "market_id": PARAMS.market_id, "im_bps": 2000, "mm_
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    """Three of four validators running (a vk of a tiny circuit: no block is proven here)."""
-    c = Circuit()
-    x = c.private("x")
-    c.assert_equal(c.mul(x, x), c.public("y"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _, vk = setup(c, dev_srs(4))
+    """Three of four validators running (a vk of a tiny circuit shaped like a 1 x 1 batch:
+    no block is proven here)."""
     genesis, _, vkeys = make_genesis(n_accounts=2, n_validators=4)
     root = tmp_path_factory.mktemp("params-cli")
-    homes = [make_home(root, n, genesis, k, vk.to_json()) for n, k in vkeys.items()]
+    homes = [make_home(root, n, genesis, k, settlement_shaped_vk_json())
+             for n, k in vkeys.items()]
     nodes = Nodes()
     try:
         urls = [n.url for n in nodes.start_many(homes[:3])]

@@ -107,6 +107,12 @@ def test_refuses_a_stale_observation(chain):
              "observation 2 is stale: height 1 for block 2")
 
 
+
+def test_refuses_an_observation_for_a_later_height(chain):
+    store, ak, vk = chain
+    _refused(store, _block(store, ak, _obs(vk, PRICES, 1, at={"v1": 2}), mark=10_030),
+             "observation 1 is for height 2, after block 1")
+
 def test_refuses_two_thirds_or_less_of_the_stake(chain):
     store, ak, vk = chain
     few = {n: PRICES[n] for n in ("v0", "v1", "v3")}            # 70 of 100: accepted
@@ -263,3 +269,27 @@ def test_observations_are_part_of_the_block_hash_and_strict_json(chain):
     obj["observations"] = "x"
     with pytest.raises(BlockError, match="must be a list"):
         block_from_json(obj)
+
+
+def test_reward_balances_follow_the_fee_split(chain):
+    store, ak, vk = chain
+    # fee 1000 at a 40 % share: 400 to the fund (1000 → 1400), 600 to the validators
+    # all of it into the fund, none of it, one unit moved from the fund to the rewards
+    for fund in (2000, 1000, 1399):
+        _refused(store, _block(store, ak, _obs(vk, PRICES, 1), mark=10_030, fee_total=1000,
+                               insurance_new=fund), "does not follow")
+    store.apply_block(_block(store, ak, _obs(vk, PRICES, 1), mark=10_030, fee_total=1000,
+                             insurance_new=1400), expected_parent=store.head()[1])
+    assert store.market_state(0).reward_balances() == {"v0": 60, "v1": 120, "v2": 180,
+                                                       "v3": 240}
+    # a slashed validator earns nothing more; 601 over stakes 10/20/30 is 100.2/200.3/300.5,
+    # floors 100/200/300 and the unit left over to the largest remainder (v2)
+    store.slash("v3")
+    few = {n: PRICES[n] for n in ("v0", "v1", "v2")}          # index 10_020 by stake
+    store.apply_block(_block(store, ak, _obs(vk, few, 2), mark=10_020, fee_total=1001,
+                             insurance_old=1400, insurance_new=1800),
+                      expected_parent=store.head()[1])
+    assert store.market_state(0).reward_balances() == {"v0": 160, "v1": 320, "v2": 481,
+                                                       "v3": 240}
+    total = sum(store.market_state(0).reward_balances().values()) + store.market_state(0).insurance
+    assert total == 1000 + 1000 + 1001                           # genesis fund + both fees

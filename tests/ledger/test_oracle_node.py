@@ -111,3 +111,21 @@ def test_operator_collects_a_quorum_over_http(files, tmp_path):
             s.shutdown()
         for n in nodes:
             n.close()
+
+
+def test_a_restarted_node_serves_the_observation_it_signed(files, tmp_path):
+    node = _node(files, tmp_path, "v2")
+    try:
+        first = create_app(node).test_client().get("/observations/0/1").json
+    finally:
+        node.close()
+    # the node restarts with a source that now reads another price: it still serves (and
+    # so signs) only the price it signed for this height before the restart
+    (tmp_path / "v2" / "price_source").write_text("sim:99:20000\n")
+    node = Node(str(tmp_path / "v2"), log=lambda m: None)
+    try:
+        assert node.observer.source.price(0, 1) != first["price"]
+        again = create_app(node).test_client().get("/observations/0/1").json
+    finally:
+        node.close()
+    assert again == first
