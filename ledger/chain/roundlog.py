@@ -5,7 +5,9 @@ validator keeps three promises across any crash, ``kill -9`` included:
 
 1. one prevote and one precommit per (height, round) — voting the same hash
    again is a no-op (the same deterministic signature goes out), another
-   hash is ``VoteConflict``;
+   hash is ``VoteConflict``; and a precommit only for the hash it prevoted
+   in that round (so its prevote in a round always comes before any lock it
+   takes in that round);
 2. its rounds only go up: no vote at a round below the highest round it has
    voted in at that height (``RoundPassed``) — the safety argument orders a
    validator's votes by round;
@@ -95,11 +97,14 @@ def _check(phase, height, round_, block_hash, lock):
         raise RoundLogError("a lock is (block JSON text, polka JSON text)")
 
 
-def _decide(phase, height, round_, block_hash, top, prior):
+def _decide(phase, height, round_, block_hash, top, prior, prevoted):
     """Raise unless the vote may be recorded; True when it is new."""
     if top is not None and round_ < top:
         raise RoundPassed(f"already voted in round {top} of height {height}; round "
                           f"{round_} is over for this validator")
+    if phase == "precommit" and prevoted != block_hash:
+        raise VoteConflict(f"no precommit without this validator's own prevote for the block "
+                           f"in round {round_} of height {height}")
     if prior is not None and prior != block_hash:
         raise VoteConflict(f"already sent a {phase} for another block in round {round_} "
                            f"of height {height} ({prior[:16]}…)")
@@ -119,7 +124,8 @@ class MemoryRoundLog:
             rounds = [r for (h, r, _) in self._votes if h == height]
             top = max(rounds) if rounds else None
             if _decide(phase, height, round_, block_hash, top,
-                       self._votes.get((height, round_, phase))):
+                       self._votes.get((height, round_, phase)),
+                       self._votes.get((height, round_, "prevote"))):
                 self._votes[(height, round_, phase)] = block_hash
             if lock is not None:
                 self._locks[height] = Lock(round_, block_hash, *lock)
@@ -183,8 +189,10 @@ class RoundLog:
                                 (height,)).fetchone()[0]
                 row = c.execute("SELECT hash FROM round_votes WHERE height = ? AND round = ? "
                                 "AND phase = ?", (height, round_, phase)).fetchone()
+                pre = c.execute("SELECT hash FROM round_votes WHERE height = ? AND round = ? "
+                                "AND phase = 'prevote'", (height, round_)).fetchone()
                 if _decide(phase, height, round_, block_hash, top,
-                           None if row is None else row[0]):
+                           None if row is None else row[0], None if pre is None else pre[0]):
                     c.execute("INSERT INTO round_votes VALUES (?, ?, ?, ?)",
                               (height, round_, phase, block_hash))
                 if lock is not None:

@@ -112,3 +112,11 @@ def test_round_log_refuses_bad_records_and_changes_nothing():
     with pytest.raises(RoundPassed):
         log.vote("precommit", 1, 1, H, lock=("", ""))
     assert log.lock(1) is None and log.voted("prevote", 1, 2) == H
+    # a precommit only for the validator's own prevote of that round
+    with pytest.raises(VoteConflict, match="own prevote"):
+        log.vote("precommit", 1, 3, H, lock=("", ""))
+    with pytest.raises(VoteConflict, match="own prevote"):
+        log.vote("precommit", 1, 2, "cd" * 32, lock=("", ""))
+    assert log.lock(1) is None
+    log.vote("precommit", 1, 2, H, lock=("b", "p"))
+    assert log.lock(1) == (2, H, "b", "p")
