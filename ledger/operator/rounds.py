@@ -17,6 +17,10 @@ returns a ``TwoPhase`` with what each phase got.
 every round a validator reports voting in, ``choose_reproposal``'s pick:
 (pol_round, block, polka) of the highest lock whose polka verifies, or None).
 Each request has ``timeout`` seconds and all validators are asked at once.
+
+``run_in_rounds(urls, block, op_key, store, quorum)`` is what ``operator
+batch --rounds`` runs for a new or a stored block: the lock query, then
+``run_two_phase`` in the round it names.
 """
 
 from dataclasses import dataclass, field
@@ -29,7 +33,7 @@ from ledger.chain.rounds import RoundTally, choose_reproposal
 from ledger.chain.votes import round_proposal_bytes, vote_from_json, vote_to_json
 from ledger.node.client import DEFAULT_TIMEOUT, NodeClient, each, parse_attestation
 
-__all__ = ["TwoPhase", "run_two_phase", "reproposal"]
+__all__ = ["TwoPhase", "run_two_phase", "run_in_rounds", "reproposal"]
 
 
 @dataclass
@@ -37,11 +41,15 @@ class TwoPhase:
     """What one ``run_two_phase`` got, per phase and URL."""
 
     block: object = None                                  # the signed, final block, or None
+    round: int = 0
     polka: list = None                                    # the prevotes, once > 2/3
     commit: list = None                                   # the precommits, once > 2/3
-    refusals: dict = field(default_factory=dict)          # (phase, url) → one line
+    refusals: dict = field(default_factory=dict)          # url → "phase: one line"
+    attestations: dict = field(default_factory=dict)      # url → Attestation (on the commit)
     finalized: dict = field(default_factory=dict)         # url → node's answer
+    finalize_errors: dict = field(default_factory=dict)   # url → one line
     evidence: list = field(default_factory=list)
+    stored_hash: str = None                               # apply=True: the local store's result
 
 
 def _ask(urls, phase, body, timeout):
@@ -58,14 +66,16 @@ def _tally(answers, tally, phase, out):
             except ValueError as e:
                 err = str(e)
         if err is not None:
-            out.refusals[(phase, url)] = err
+            out.refusals[url] = f"{phase}: {err}"
     return ok
 
 
 def run_two_phase(urls, block, round_: int, op_key, store, *, pol_round=None, polka=(),
+                  quorum=None, apply: bool = False,
                   timeout: float = DEFAULT_TIMEOUT) -> TwoPhase:
-    """One round (module docstring)."""
-    urls, out, tally = list(dict.fromkeys(urls)), TwoPhase(), RoundTally(store)
+    """One round (module docstring); ``quorum`` (default: a new one on ``store``) counts the
+    attestations, and with ``apply=True`` the final block is stored in its store."""
+    urls, out, tally = list(dict.fromkeys(urls)), TwoPhase(round=round_), RoundTally(store)
     body = {"block": block_to_json(block.with_operator_signature(None)
                                    if block.operator_signature else block), "round": round_}
     if op_key is not None:
@@ -88,23 +98,47 @@ def run_two_phase(urls, block, round_: int, op_key, store, *, pol_round=None, po
     out.commit = got[1]
     body = {"block": body["block"], "round": round_,
             "commit": [vote_to_json(v) for v in got[1]]}
-    quorum = Quorum(store)
+    quorum = Quorum(store) if quorum is None else quorum
     for url, (obj, err) in each(heard, lambda u: NodeClient(u, timeout).round_vote(
             "attest", body), timeout).items():
         try:
             if err is None:
-                quorum.add(parse_attestation(obj), block)
+                att = parse_attestation(obj)
+                quorum.add(att, block)
+                out.attestations[url] = att
         except ValueError as e:
             err = str(e)
         if err is not None:
-            out.refusals[("attest", url)] = err
+            out.refusals[url] = f"attest: {err}"
     if not quorum.is_final(block.height, block.hash()):
         return out
     out.block = quorum.signed_block(block)
     for url, (ans, err) in each(heard, lambda u: NodeClient(u, timeout).finalize(out.block),
                                 timeout).items():
-        out.finalized[url] = ans if err is None else err
+        if err is None:
+            out.finalized[url] = ans
+        else:
+            out.finalize_errors[url] = err
+    if apply:
+        out.stored_hash = quorum.finalize(block)
     return out
+
+
+def run_in_rounds(urls, block, op_key, store, quorum, *, timeout: float = DEFAULT_TIMEOUT):
+    """``block`` in the next round of its height (``reproposal``): re-proposed with the polka
+    of the highest lock when the validators are locked on it; not sent when they are locked on
+    another block (whose private states this operator does not hold): a ``TwoPhase`` whose
+    refusals say so.  The final block is stored in ``quorum``'s store."""
+    nxt, pick = reproposal(urls, block.height, store, timeout=timeout)
+    if pick is not None and pick[1].hash() != block.hash():
+        out = TwoPhase(round=nxt)
+        out.refusals["the lock query"] = (f"validators are locked on another block {block.height} "
+                                f"({pick[1].hash()[:16]}…, round {pick[0]}): it must be "
+                                "re-proposed, with its private states")
+        return out
+    pol_round, polka = (pick[0], pick[2]) if pick is not None else (None, ())
+    return run_two_phase(urls, block, nxt, op_key, store, pol_round=pol_round, polka=polka,
+                         quorum=quorum, apply=True, timeout=timeout)
 
 
 def reproposal(urls, height: int, store, *, timeout: float = DEFAULT_TIMEOUT):
