@@ -14,7 +14,7 @@ from ledger.chain.store import Store
 from ledger.core import keys
 from ledger.core.block import block_to_json
 from ledger.node.client import NodeClient
-from ledger.operator.rounds import reproposal, run_two_phase
+from ledger.operator.rounds import reproposal, run_in_rounds, run_two_phase
 
 TIMEOUT = 60
 
@@ -74,6 +74,11 @@ def test_lost_proposal_over_http_is_re_proposed_from_the_locks(chain, net):
     r = run_two_phase(urls, b, 1, chain["op_key"], store, timeout=TIMEOUT)
     assert r.block is None and r.polka is None
     assert sum("locked on block 1" in e for e in r.refusals.values()) == 2
+    # an operator that lost the locked block's states does not send its new block
+    r = run_in_rounds(urls, b, chain["op_key"], store, None, timeout=TIMEOUT)
+    assert r.block is None and r.polka is None and "locked on another block 1" in \
+        r.refusals["the lock query"]
+    assert {NodeClient(u, TIMEOUT).round_lock(1)["top_round"] for u in urls} == {0, 1}
     nxt, (pol_round, block, polka) = reproposal(urls, 1, store, timeout=TIMEOUT)
     assert (nxt, pol_round, block.hash()) == (2, 0, a.hash())
     r = run_two_phase(urls, block, nxt, chain["op_key"], store, pol_round=pol_round,
