@@ -239,8 +239,7 @@ def run_batch(args) -> int:
 
             res = batch_loop(
                 operator, head + 1, mark, params, home.states,
-                lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
-                                           timeout=args.timeout),
+                _round_fn(args, home, quorum, op_key),
                 observations=observations, pending=pending, settle=settle,
                 deposits=deposits, withdrawals=withdrawals,
                 prove_progress=lambda name, i, n: bar.update(
@@ -336,13 +335,24 @@ def _report_round(console, home, quorum, block, rnd) -> bool:
     return True
 
 
+def _round_fn(args, home, quorum, op_key):
+    """How a block is sent: today's single-phase round, or with ``--rounds`` the two-phase
+    rounds (``ledger.operator.rounds.run_in_rounds``, docs/liveness.md §Rounds)."""
+    if getattr(args, "rounds", False):
+        from ledger.operator.rounds import run_in_rounds
+        return lambda b: run_in_rounds(args.validator, b, op_key, home.store, quorum,
+                                       timeout=args.timeout)
+    from ledger.operator import round as rounds
+    return lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
+                                      timeout=args.timeout)
+
+
 def _resend(console, home, quorum, block, args, onchain=None) -> int:
     """Re-send the stored proposal (``ledger.operator.proposal``) until its height is final."""
-    from ledger.operator import round as rounds
-    from ledger.operator.proposal import drop_proposal
+    from ledger.operator.proposal import drop_proposal, load_operator_key
     console.print(f"  re-sending the stored proposal for block {block.height} "
                   f"({block.hash()[:16]}…); the orders in --orders wait for the next batch")
-    rnd = rounds.run_round(args.validator, block, quorum, apply=True, timeout=args.timeout)
+    rnd = _round_fn(args, home, quorum, load_operator_key(home.home, home.genesis))(block)
     if not _report_round(console, home, quorum, block, rnd):
         return 1
     home.reconcile()
@@ -386,6 +396,9 @@ def register(sub) -> None:
     b.add_argument("--propose-anyway", action="store_true",
                    help="prove and propose even when the validators that answer hold no "
                         "quorum (those up sign now; the next batch re-sends the block)")
+    b.add_argument("--rounds", action="store_true",
+                   help="run the block in two-phase rounds with locks (prevote, precommit, "
+                        "attest; docs/liveness.md), which a lost or split proposal cannot stop")
     b.add_argument("--rpc", metavar="URL",
                    help="settle the final block on this Ethereum node (needs --deployment)")
     b.add_argument("--deployment", default="deployment.json", metavar="FILE",

@@ -19,12 +19,16 @@ tag                      bytes                                       used by
 ``ACCOUNT_ID_DOMAIN``    b"darkmatch/account-id/v1" ‖ 0x00           a key's default account id
 ``OBSERVATION_DOMAIN``   b"darkmatch/observation/v1" ‖ 0x00          a validator's price observation
 ``WITHDRAW_DOMAIN``      b"darkmatch/withdraw/v1" ‖ 0x00             a trader's withdrawal request
+``PREVOTE_DOMAIN``       b"darkmatch/prevote/v1" ‖ 0x00              a validator's prevote (rounds)
+``PRECOMMIT_DOMAIN``     b"darkmatch/precommit/v1" ‖ 0x00            a validator's precommit (rounds)
+``ROUND_PROPOSAL_DOMAIN`` b"darkmatch/round-proposal/v1" ‖ 0x00      the operator's proposal in a round
 =======================  ==========================================  ============================
 """
 
 __all__ = ["ORDER_DOMAIN", "NULLIFIER_TAG", "BLOCK_DOMAIN", "ATTEST_DOMAIN", "PROPOSAL_DOMAIN",
            "GENESIS_DOMAIN", "STATE_ROOT_DOMAIN", "PARAM_DOMAIN", "ACCOUNT_ID_DOMAIN",
-           "OBSERVATION_DOMAIN", "WITHDRAW_DOMAIN"]
+           "OBSERVATION_DOMAIN", "WITHDRAW_DOMAIN", "PREVOTE_DOMAIN", "PRECOMMIT_DOMAIN",
+           "ROUND_PROPOSAL_DOMAIN"]
 
 ORDER_DOMAIN = b"darkmatch/order/v1\x00"
 NULLIFIER_TAG = int.from_bytes(b"darkmatch/nullifier/v1", "big")
@@ -37,3 +41,6 @@ PARAM_DOMAIN = b"darkmatch/param-change/v1\x00"
 ACCOUNT_ID_DOMAIN = b"darkmatch/account-id/v1\x00"
 OBSERVATION_DOMAIN = b"darkmatch/observation/v1\x00"
 WITHDRAW_DOMAIN = b"darkmatch/withdraw/v1\x00"
+PREVOTE_DOMAIN = b"darkmatch/prevote/v1\x00"
+PRECOMMIT_DOMAIN = b"darkmatch/precommit/v1\x00"
+ROUND_PROPOSAL_DOMAIN = b"darkmatch/round-proposal/v1\x00"

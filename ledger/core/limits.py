@@ -21,6 +21,7 @@ bound                  value                       meaning
 ``MAX_TIMEOUT_S``      3600                        a network timeout a command accepts (seconds,
                                                    finite, > 0)
 ``HEIGHT_BOUND``       2^63                        block heights (stored as INTEGER)
+``ROUND_BOUND``        2^31                        0 ≤ a height's round number < it
 ``STAKE_BOUND``        2^62                        one validator's stake (sums stay < 2^63)
 ``MAX_BLOCK_SLOTS``    the circuit's ``MAX_SLOTS``  order or account slots a block may declare
 ``MAX_BATCH_SLOTS``    64                          slots an operator home or the demo lays out
@@ -44,7 +45,7 @@ from verifier.errors import BadInput
 
 __all__ = ["MAX_TIMEOUT_S",
            "PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
-           "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
+           "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "ROUND_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
            "MAX_BATCH_SLOTS", "MAX_OBSERVATIONS", "MAX_OBSERVATION_AGE",
            "MAX_FEED_BYTES", "FEED_TIMEOUT_S", "check_int"]
 
@@ -60,6 +61,7 @@ INSURANCE_BOUND = 1 << INSURANCE_BITS
 INT64_BOUND = 1 << 63
 MAX_TIMEOUT_S = 3600
 HEIGHT_BOUND = INT64_BOUND
+ROUND_BOUND = 1 << 31
 STAKE_BOUND = 1 << 62
 MAX_BLOCK_SLOTS = _CIRCUIT_MAX_SLOTS
 MAX_BATCH_SLOTS = 64

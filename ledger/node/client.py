@@ -140,6 +140,13 @@ class NodeClient:
             raise NetworkError(f"attestation from {self.url} is for another block")
         return att
 
+    def round_vote(self, phase: str, body: dict, timeout=None) -> dict:
+        """``POST /round/<phase>`` (prevote, precommit, attest): the node's answer, unparsed."""
+        return self.request("POST", f"/round/{phase}", body, timeout)
+
+    def round_lock(self, height: int, timeout=None) -> dict:
+        return self.request("GET", f"/round/lock/{height}", timeout=timeout)
+
     def finalize(self, signed_block, timeout=None) -> dict:
         return self.request("POST", "/finalize", block_to_json(signed_block), timeout)
 

@@ -20,6 +20,8 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
                             (``ledger.node.ethereum``); 404 past the head or without eth.key
     GET  /evidence          the evidence this node holds (``ledger.core.evidence`` objects)
     POST /evidence          evidence a peer caught (``ledger.node.gossip``) → {"added", "known"}
+    POST /round/prevote, /round/precommit, /round/attest, GET /round/lock/<height>
+                            the two-phase rounds (``ledger.node.rounds_api``)
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -64,12 +66,14 @@ from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
 from ledger.node.metrics import install_metrics
 from ledger.node.options import add_run_arguments
+from ledger.node.rounds_api import round_attest, round_lock, round_precommit, round_prevote
 from ledger.node.service import PEER_TIMEOUT, URL_FILE, Node
 
 __all__ = ["create_app", "serve", "run_node", "main", "MAX_REQUEST_BYTES"]
 
 MAX_REQUEST_BYTES = 4 << 20          # a block with a proof and 64 orders is ~60 KiB
 _HEIGHT_DIGITS = 19
+_ROUND_CALLS = {"prevote": round_prevote, "precommit": round_precommit, "attest": round_attest}
 
 
 def _reply(obj, status=200) -> Response:
@@ -153,6 +157,16 @@ def create_app(node: Node) -> Flask:
     @app.get("/observations/<market>/<height>")
     def _observation(market, height):
         return _reply(node.observation(_height(market), _height(height)))
+
+    @app.post("/round/<phase>")
+    def _round(phase):
+        if phase not in _ROUND_CALLS:
+            return _error(404, f"404 Not Found: no round phase {phase!r}")
+        return _reply(_ROUND_CALLS[phase](node, _body()))
+
+    @app.get("/round/lock/<height>")
+    def _round_lock(height):
+        return _reply(round_lock(node, _height(height)))
 
     install_metrics(app, node)
     return app

@@ -32,6 +32,12 @@ re-sending its stored block after a failed round — is answered with the
 same attestation (the sign log allows the same hash twice and Ed25519
 signatures are deterministic).
 
+**Rounds** (``ledger.node.rounds_api``): prevote, precommit and the
+attestation on a commit of docs/liveness.md §Rounds, through ``rounds``
+(a ``RoundValidator`` whose round log is in ``node.db``).  Once this node
+voted in a round at a height, ``propose`` refuses that height (409): an
+attestation without a commit there would be a lock no polka releases.
+
 **Finalized block** (``finalize``): a block with its signatures, stored by
 ``Quorum.finalize_signed`` (``ledger.chain.finality``: every signature verifies,
 > 2/3 of the unslashed stake, the store's checks, the proof, one transaction;
@@ -104,6 +110,8 @@ from ledger.node.ethereum import ETH_KEY_FILE, NodeEthereum
 from ledger.ethereum.settlement import new_key_file
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.proposals import ProposalLog
+from ledger.chain.roundlog import RoundLog
+from ledger.chain.rounds import RoundValidator
 from ledger.chain.rules import check_proposer, select_evidence
 from ledger.core.evidence import EVIDENCE_KINDS
 from ledger.core.limits import HEIGHT_BOUND
@@ -208,6 +216,7 @@ class Node:
             self.quorum = Quorum(self.store, self.vk)
             self.validator = Validator(key, self.store, self.vk, self.signlog,
                                        proof_verdict=self.quorum.proof_verdict)
+            self.rounds = RoundValidator(self.validator, RoundLog(db), genesis.operator)
             self.observer = load_observer(home, key, self.validator.name, self.store)
             self.eth = NodeEthereum(home, self.store, rpc=rpc, deployment=deployment)
         except BaseException:
@@ -223,6 +232,7 @@ class Node:
         self._print(f"[validator {self.name}] {msg}")
 
     def close(self) -> None:
+        self.rounds.log.close()
         self.proposals.close()
         self.signlog.close()
         self.store.close()
@@ -303,6 +313,9 @@ class Node:
                                    f"{block.height} ({ev['first']['hash'][:16]}… and "
                                    f"{ev['second']['hash'][:16]}…): evidence kept")
         self._reach(block.height, wait=False)                  # 409 at once if ahead
+        if self.rounds.log.top_round(block.height) is not None:
+            raise Conflict(f"height {block.height} runs in rounds here (POST /round/prevote): "
+                           "no attestation without a commit")
         with self._lock:
             att = self._attest(block)
         self.log(f"signed block {block.height} ({block.hash()[:16]}…)")

@@ -1,0 +1,196 @@
+"""Round votes: what a validator signs in a round, certificates of > 2/3, and double votes.
+
+A height runs in numbered rounds (docs/liveness.md §Rounds).  In round ``r``
+of height ``h`` the operator signs its proposal for a block with hash ``H``
+over ``round_proposal_bytes(h, r, H)``; a validator signs two kinds of vote,
+each under its own domain tag (``ledger.core.domains``) so that neither is an
+attestation, the other kind of vote or a proposal::
+
+    vote_bytes(phase, h, r, H) = tag(phase) ‖ h (8 bytes, big-endian) ‖ r (4 bytes) ‖ H (32 bytes)
+
+with ``phase`` ``"prevote"`` or ``"precommit"``.  A ``Vote`` is that message
+with the validator's name and signature.
+
+A **certificate** is a list of votes of one phase for one (h, r, H) whose
+distinct, registered, unslashed signers hold more than 2/3 of the unslashed
+stake (``rules.is_quorum``): a *polka* (prevotes: a validator may lock on the
+block and precommit it) or a *commit* (precommits: the block is final).
+``check_certificate`` refuses anything else with a one-line ``Rejected``:
+a vote for another phase, height, round or hash, an unknown or slashed
+signer, a signature that does not verify, too little stake.  A validator
+named twice counts once.
+
+**Double votes** are evidence: two votes by one validator of one phase at one
+(h, r) for two hashes (``double_vote``), and two operator signatures on two
+proposals at one (h, r) (``operator_round_equivocation``).  Each is a dict
+with its two (hash, signature) pairs in increasing hash order, so one pair
+has one spelling; ``check_round_evidence`` verifies it against the
+validators' keys or the operator's key.  These objects are not yet carried
+by blocks (``ledger.core.evidence`` lists the kinds a block may carry).
+"""
+
+from typing import NamedTuple
+
+from verifier.errors import Rejected
+
+from ledger.core import keys
+from ledger.core.domains import PRECOMMIT_DOMAIN, PREVOTE_DOMAIN, ROUND_PROPOSAL_DOMAIN
+from ledger.core.limits import HEIGHT_BOUND, ROUND_BOUND, check_int
+from ledger.chain.rules import is_quorum
+
+__all__ = ["PREVOTE", "PRECOMMIT", "PHASES", "Vote", "vote_bytes", "round_proposal_bytes",
+           "sign_vote", "check_certificate", "double_vote", "operator_round_equivocation",
+           "check_round_evidence", "vote_to_json", "vote_from_json"]
+
+PREVOTE, PRECOMMIT = "prevote", "precommit"
+PHASES = {PREVOTE: PREVOTE_DOMAIN, PRECOMMIT: PRECOMMIT_DOMAIN}
+
+
+def _hash_bytes(block_hash) -> bytes:
+    if not isinstance(block_hash, str) or len(block_hash) != 64:
+        raise Rejected("a block hash must be 64 hex digits")
+    try:
+        return bytes.fromhex(block_hash)
+    except ValueError:
+        raise Rejected("a block hash must be 64 hex digits") from None
+
+
+def _hr(height, round_):
+    check_int(height, "vote height", 1, HEIGHT_BOUND, error=Rejected)
+    check_int(round_, "vote round", 0, ROUND_BOUND, error=Rejected)
+    return height.to_bytes(8, "big") + round_.to_bytes(4, "big")
+
+
+def vote_bytes(phase: str, height: int, round_: int, block_hash: str) -> bytes:
+    """What a validator signs for its ``phase`` vote on ``block_hash`` in round ``round_``."""
+    if phase not in PHASES:
+        raise Rejected(f"unknown vote phase {phase!r}")
+    return PHASES[phase] + _hr(height, round_) + _hash_bytes(block_hash)
+
+
+def round_proposal_bytes(height: int, round_: int, block_hash: str) -> bytes:
+    """What the operator signs when it proposes ``block_hash`` in round ``round_``."""
+    return ROUND_PROPOSAL_DOMAIN + _hr(height, round_) + _hash_bytes(block_hash)
+
+
+class Vote(NamedTuple):
+    """One validator's signed vote."""
+
+    phase: str
+    validator: str
+    height: int
+    round: int
+    block_hash: str
+    signature: bytes
+
+    def message(self) -> bytes:
+        return vote_bytes(self.phase, self.height, self.round, self.block_hash)
+
+
+def sign_vote(key, validator: str, phase: str, height: int, round_: int,
+              block_hash: str) -> Vote:
+    """The ``Vote`` that ``key`` (validator ``validator``) signs."""
+    return Vote(phase, validator, height, round_, block_hash,
+                keys.sign(key, vote_bytes(phase, height, round_, block_hash)))
+
+
+def vote_to_json(v: Vote) -> dict:
+    return {"phase": v.phase, "validator": v.validator, "height": v.height, "round": v.round,
+            "hash": v.block_hash, "signature": v.signature.hex()}
+
+
+def vote_from_json(obj) -> Vote:
+    """A ``Vote`` from its JSON object; ``Rejected`` (one line) if malformed."""
+    if not isinstance(obj, dict) or set(obj) != {"phase", "validator", "height", "round",
+                                                 "hash", "signature"}:
+        raise Rejected("a vote is an object with phase, validator, height, round, hash, "
+                       "signature")
+    sig = obj["signature"]
+    if not isinstance(sig, str) or len(sig) != 2 * keys.SIGNATURE_BYTES:
+        raise Rejected("a vote signature must be 128 hex digits")
+    try:
+        sig = bytes.fromhex(sig)
+    except ValueError:
+        raise Rejected("a vote signature must be 128 hex digits") from None
+    if not isinstance(obj["validator"], str):
+        raise Rejected("a vote's validator must be a name")
+    v = Vote(obj["phase"], obj["validator"], obj["height"], obj["round"], obj["hash"], sig)
+    v.message()                                     # checks phase, height, round, hash
+    return v
+
+
+def check_certificate(votes, records: dict, phase: str, height: int, round_: int,
+                      block_hash: str) -> list:
+    """The names of the signers of a valid certificate (module docstring), or ``Rejected``.
+
+    ``records``: validator name → ``rules.ValidatorRecord`` of the height's validator set."""
+    message = vote_bytes(phase, height, round_, block_hash)
+    total = sum(r.stake for r in records.values() if not r.slashed)
+    signers = {}
+    for v in votes:
+        if not isinstance(v, Vote):
+            raise Rejected("a certificate holds votes")
+        if (v.phase, v.height, v.round, v.block_hash) != (phase, height, round_, block_hash):
+            raise Rejected(f"a {phase} certificate for round {round_} of block {height} holds "
+                           f"a {v.phase} for round {v.round} of block {v.height} "
+                           f"({str(v.block_hash)[:16]}…)")
+        rec = records.get(v.validator)
+        if rec is None:
+            raise Rejected(f"{phase} by unknown validator {v.validator!r}")
+        if rec.slashed:
+            raise Rejected(f"{phase} by slashed validator {v.validator!r}")
+        if not keys.verify(rec.public_key, message, v.signature):
+            raise Rejected(f"{phase} by {v.validator!r} does not verify")
+        signers[v.validator] = rec.stake
+    if not is_quorum(sum(signers.values()), total):
+        raise Rejected(f"{phase}s for round {round_} of block {height} hold "
+                       f"{sum(signers.values())} of {total} stake (needs > 2/3)")
+    return sorted(signers)
+
+
+def _pair(kind, height, round_, one, two, **extra) -> dict:
+    (h1, s1), (h2, s2) = sorted([one, two])
+    if h1 == h2:
+        raise Rejected("a double vote needs two different hashes")
+    return {"kind": kind, "height": height, "round": round_, **extra,
+            "first": {"hash": h1, "signature": s1.hex()},
+            "second": {"hash": h2, "signature": s2.hex()}}
+
+
+def double_vote(first: Vote, second: Vote) -> dict:
+    """Evidence: one validator's two votes of one phase at one (height, round)."""
+    if (first.phase, first.validator, first.height, first.round) != \
+            (second.phase, second.validator, second.height, second.round):
+        raise Rejected("a double vote is two votes of one phase by one validator in one round")
+    return _pair(f"double-{first.phase}", first.height, first.round,
+                 (first.block_hash, first.signature), (second.block_hash, second.signature),
+                 validator=first.validator)
+
+
+def operator_round_equivocation(height: int, round_: int, one: tuple, two: tuple) -> dict:
+    """Evidence: the operator's signatures on two proposals ((hash, signature) each) at one
+    (height, round)."""
+    return _pair("operator-round-equivocation", height, round_, one, two)
+
+
+def check_round_evidence(ev: dict, records: dict, operator_key=None) -> None:
+    """``Rejected`` unless both signatures of ``ev`` verify under the accused's key."""
+    kind, h, r = ev.get("kind"), ev.get("height"), ev.get("round")
+    pairs = [(ev[s]["hash"], bytes.fromhex(ev[s]["signature"])) for s in ("first", "second")]
+    if pairs[0][0] >= pairs[1][0]:
+        raise Rejected("evidence hashes must differ and be in increasing order")
+    if kind in ("double-prevote", "double-precommit"):
+        rec = records.get(ev.get("validator"))
+        if rec is None:
+            raise Rejected(f"evidence names unknown validator {ev.get('validator')!r}")
+        key, msg = rec.public_key, (lambda bh: vote_bytes(kind[len("double-"):], h, r, bh))
+    elif kind == "operator-round-equivocation":
+        if operator_key is None:
+            raise Rejected("this ledger names no operator")
+        key, msg = operator_key, (lambda bh: round_proposal_bytes(h, r, bh))
+    else:
+        raise Rejected(f"unknown round evidence kind {kind!r}")
+    for bh, sig in pairs:
+        if not keys.verify(key, msg(bh), sig):
+            raise Rejected(f"{kind} evidence at height {h} round {r}: a signature does "
+                           "not verify")
