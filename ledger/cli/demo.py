@@ -20,10 +20,12 @@ finality latency.  Every finalized block is written to
 On-chain settlement (``--chain``, default ``in-process``: py-evm through
 eth-tester, nothing but ``pip install``; ``--rpc URL`` for a node such as
 anvil; ``none`` to skip): the ledger's contracts are deployed
-(``Market.attach_chain``), every trader deposits ``DEPOSIT`` test tokens on
-the vault before the first batch (the first block credits them), every
-finalized block is settled on the contract, and in the last batch trader 1
-withdraws ``WITHDRAWAL`` with a signed request and claims it.  The table gains
+(``Market.attach_chain``), every trader but the leveraged trader 1 deposits
+``DEPOSIT`` test tokens on the vault before the first batch (the first block
+credits them; trader 1 keeps its thin collateral, so the shock still
+liquidates it), every finalized block is settled on the contract, and in the
+last batch trader ``WITHDRAWER`` withdraws ``WITHDRAWAL`` with a signed
+request and claims it.  The table gains
 the gas of ``settle`` and the hard-finality latency (stored final → settled).
 
 ``--exit`` adds the final act of self-custody (``ledger.cli.demo_exit``): the
@@ -39,10 +41,11 @@ import shutil
 import statistics
 import time
 
-__all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS", "DEPOSIT", "WITHDRAWAL"]
+__all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS", "DEPOSIT", "WITHDRAWAL", "WITHDRAWER"]
 
 DEPOSIT = 1_000_000          #: each trader's on-chain deposit before the first batch
-WITHDRAWAL = 250_000         #: what trader 1 withdraws in the last batch
+WITHDRAWAL = 250_000         #: what trader ``WITHDRAWER`` withdraws in the last batch
+WITHDRAWER = 2               #: a trader with room to withdraw (trader 1 is the leveraged one)
 
 
 def _check_args(args):
@@ -129,7 +132,7 @@ def run(args) -> int:
                 def note(msg, task=task, height=height):
                     bar.update(task, description=f"batch {height}: {msg}")
                 if chain is not None and height == args.batches:
-                    chain.request_withdrawal(1, WITHDRAWAL)
+                    chain.request_withdrawal(WITHDRAWER, WITHDRAWAL)
                 reports.append(market.run_batch(height, step, note))
         claimed = _claim(chain)
         final = None
@@ -169,7 +172,7 @@ def run(args) -> int:
         console.print(f"  settled on-chain: height {chain.onchain.height()} "
                       f"(contract {chain.onchain.settlement.address})")
         console.print(f"  deposits {sum(r.deposits for r in reports):,}, withdrawals "
-                      f"{sum(r.withdrawals for r in reports):,}, trader 1 claimed {claimed:,}")
+                      f"{sum(r.withdrawals for r in reports):,}, trader {WITHDRAWER} claimed {claimed:,}")
         console.print(f"  security budget: collateral {sec['collateral']:,} of cap {sec['cap']:,} "
                       f"({sec['collateral'] / sec['stake']:.2%} of the committee's stake)")
     if final is not None:
@@ -198,27 +201,35 @@ def _attach_chain(args, market, console):
         w3 = connect(args.rpc) if args.rpc else in_process()
         chain = market.attach_chain(w3)
         from ledger.operator.scenario import start_cash
+        queued = 0
         for account in market.trader_keys:      # self-custody: the whole collateral is on-chain
-            chain.deposit(account, start_cash(account) if args.exit else DEPOSIT)
+            if args.exit:
+                chain.deposit(account, start_cash(account))
+            elif account != 1:                  # trader 1 stays thin: the shock liquidates it
+                chain.deposit(account, DEPOSIT)
+            else:
+                continue
+            queued += 1
     except (ChainUnavailable, ValueError) as e:
         market.close()
         raise UserError(str(e)) from None
     where = args.rpc or "the in-process chain (py-evm)"
     what = "Escape (self-custody)" if args.exit else "settlement"
     console.print(f"  contracts on {where}: {what} {chain.onchain.settlement.address}; "
-                  f"{len(market.trader_keys)} deposits queued")
+                  f"{queued} deposits queued")
     return chain
 
 
 def _claim(chain) -> int:
-    """Trader 1 claims what the settled blocks made claimable (0 without a chain)."""
+    """Trader ``WITHDRAWER`` claims what the settled blocks made claimable (0 without a
+    chain)."""
     if chain is None:
         return 0
-    amount = chain.onchain.settlement.functions.claimable(1).call()
+    amount = chain.onchain.settlement.functions.claimable(WITHDRAWER).call()
     if amount:
-        before = chain.balance(1)
-        chain.claim(1)
-        return chain.balance(1) - before
+        before = chain.balance(WITHDRAWER)
+        chain.claim(WITHDRAWER)
+        return chain.balance(WITHDRAWER) - before
     return 0
 
 

@@ -4,7 +4,7 @@
 import re
 
 from evm_fixtures import anvil  # noqa: F401 (fixture)
-from ledger.cli.demo import WITHDRAWAL
+from ledger.cli.demo import WITHDRAWAL, WITHDRAWER
 from ledger.cli.main import main
 from ledger.operator.scenario import start_cash
 
@@ -13,7 +13,18 @@ def test_demo_settles_on_the_in_process_chain(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--traders", "2", "--batches", "2"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "settled on-chain: height 2" in out
-    assert f"trader 1 claimed {WITHDRAWAL:,}" in out and "hard s" in out
+    assert f"trader {WITHDRAWER} claimed {WITHDRAWAL:,}" in out and "hard s" in out
+
+
+def test_the_default_demo_on_a_chain_still_liquidates_through_the_shock(tmp_path, capsys):
+    """The deposits do not rescue the leveraged trader: with the chain the default demo
+    still trips the breaker, liquidates trader 1 (penalty, then the deficit the fund pays)
+    and settles every block."""
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "settled on-chain: height 5" in out and "TRIPPED" in out
+    assert re.search(r"\b1 \(pen\. [1-9][\d,]*, def\. ", out), out
+    assert f"trader {WITHDRAWER} claimed {WITHDRAWAL:,}" in out
 
 
 def test_demo_settles_on_anvil(tmp_path, capsys, anvil):
@@ -47,7 +58,7 @@ def test_demo_exit_every_trader_exits_and_the_vault_keeps_fund_and_rewards(tmp_p
     assert m is not None, out
     paid, vault, fund, rewards = (int(g.replace(",", "")) for g in m.groups())
     assert "bad debt" not in out and vault == fund + rewards and fund > 0 and rewards > 0
-    claimed = int(re.search(r"trader 1 claimed ([\d,]+)", out).group(1).replace(",", ""))
+    claimed = int(re.search(rf"trader {WITHDRAWER} claimed ([\d,]+)", out).group(1).replace(",", ""))
     assert paid + vault + claimed == sum(start_cash(a) for a in (1, 2))
 
 
