@@ -1,6 +1,7 @@
 """The chain's rules and their storage: the pure rules layer, the SQLite store, governance,
-the sign log, the validator and finality, and the two-phase round votes with their locks
-(``votes``, ``roundlog``, ``rounds``; not yet run by the nodes).
+the signer's durable logs (``signlog``, ``proposals``, ``roundlog``, opened by ``durable``),
+the validator and finality, and the two-phase round votes with their locks (``votes``,
+``rounds``; run by the nodes when the operator uses ``operator batch --rounds``).
 """
 
 __all__: list = []

@@ -28,6 +28,7 @@ import threading
 from verifier.errors import BadInput
 
 from ledger.core.codec import canonical_json
+from ledger.chain.durable import open_log
 from ledger.core.evidence import OPERATOR_EQUIVOCATION, make_evidence
 
 __all__ = ["ProposalLog", "MemoryProposalLog", "ProposalLogError"]
@@ -85,15 +86,7 @@ class ProposalLog:
     def __init__(self, path):
         path = os.fspath(path)
         self.path, self._lock = path, threading.Lock()
-        try:
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                         timeout=30)
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            for stmt in _SCHEMA:
-                self._conn.execute(stmt)
-        except sqlite3.Error as e:
-            raise ProposalLogError(f"cannot open proposal log {path}: {e}") from None
+        self._conn = open_log(path, _SCHEMA, ProposalLogError, "proposal log")
 
     def see(self, height: int, block_hash: str, signature: bytes):
         """Record a signed proposal; the equivocation evidence if it conflicts, else None."""

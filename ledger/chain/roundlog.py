@@ -44,6 +44,7 @@ from typing import NamedTuple
 
 from verifier.errors import BadInput, Conflict
 
+from ledger.chain.durable import open_log
 from ledger.core.limits import HEIGHT_BOUND, ROUND_BOUND, check_int
 
 __all__ = ["RoundLog", "MemoryRoundLog", "Lock", "VoteConflict", "RoundPassed",
@@ -156,23 +157,7 @@ class RoundLog:
     def __init__(self, path):
         path = os.fspath(path)
         self.path, self._lock = path, threading.Lock()
-        try:
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                         timeout=30)
-        except sqlite3.Error as e:
-            raise RoundLogError(f"cannot open round log {path}: {e}") from None
-        try:
-            if self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-                raise RoundLogError(f"cannot switch {path} to WAL mode")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            for stmt in _SCHEMA:
-                self._conn.execute(stmt)
-        except sqlite3.Error as e:
-            self._conn.close()
-            raise RoundLogError(f"cannot open round log {path}: {e}") from None
-        except RoundLogError:
-            self._conn.close()
-            raise
+        self._conn = open_log(path, _SCHEMA, RoundLogError, "round log")
 
     def vote(self, phase, height, round_, block_hash, lock=None) -> None:
         """Durably record this validator's vote (and, for a precommit, its lock)."""

@@ -32,6 +32,7 @@ import threading
 
 from verifier.errors import BadInput, Conflict
 
+from ledger.chain.durable import open_log
 from ledger.core.limits import HEIGHT_BOUND, check_int
 
 __all__ = ["SignLog", "MemorySignLog", "SignConflict", "SignLogError"]
@@ -84,22 +85,7 @@ class SignLog:
     def __init__(self, path):
         path = os.fspath(path)
         self.path, self._lock = path, threading.Lock()
-        try:
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                         timeout=30)
-        except sqlite3.Error as e:
-            raise SignLogError(f"cannot open sign log {path}: {e}") from None
-        try:
-            if self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-                raise SignLogError(f"cannot switch {path} to WAL mode")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self._conn.execute(_SCHEMA)
-        except sqlite3.Error as e:
-            self._conn.close()
-            raise SignLogError(f"cannot open sign log {path}: {e}") from None
-        except SignLogError:
-            self._conn.close()
-            raise
+        self._conn = open_log(path, (_SCHEMA,), SignLogError, "sign log")
 
     def get(self, height: int):
         """The hash recorded at ``height``, or None."""
