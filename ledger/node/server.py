@@ -64,6 +64,7 @@ from verifier.errors import BadInput, DarkmatchError
 from ledger.core.codec import parse_json
 from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
+from ledger.core.limits import HEIGHT_BOUND
 from ledger.node.metrics import install_metrics
 from ledger.node.options import add_run_arguments
 from ledger.node.rounds_api import round_attest, round_lock, round_precommit, round_prevote
@@ -94,8 +95,10 @@ def _body():
 
 
 def _height(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > _HEIGHT_DIGITS:
-        raise BadInput(f"height must be a decimal integer of at most {_HEIGHT_DIGITS} digits")
+    """A path's height or market: ASCII decimal digits, below ``HEIGHT_BOUND`` (SQLite's int64)."""
+    if (not text.isascii() or not text.isdigit() or len(text) > _HEIGHT_DIGITS
+            or int(text) >= HEIGHT_BOUND):
+        raise BadInput(f"height must be a decimal integer below {HEIGHT_BOUND}")
     return int(text)
 
 
