@@ -159,8 +159,8 @@ def run_up(args) -> int:
 
     from ledger.cli.main import UserError
     from ledger.node import daemon
+    _check_up_args(args)                       # bad flags are refused even on a restart
     if not os.path.isfile(os.path.join(args.dir, LOCALNET_FILE)):
-        _check_up_args(args)
         for i in range(args.validators):
             if not daemon.port_free("127.0.0.1", args.base_port + i):
                 raise UserError(f"port {args.base_port + i} on 127.0.0.1 is taken: choose "

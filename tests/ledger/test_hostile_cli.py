@@ -1,0 +1,155 @@
+"""An attacker's arguments to the CLI commands added for the network, custody and exit work
+(localnet, validator show, account state, exit, chain withdraw, operator batch/monitor,
+demo --exit): each answers one ``darkmatch: error:`` line on stderr and a non-zero exit
+(2 for bad input), no traceback, and writes nothing."""
+
+import json
+import os
+
+import pytest
+
+from circuits.settlement_data import MarketParams
+from ledger.cli.main import main
+from ledger.core import keys
+from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator, genesis_to_json
+
+DEAD = "http://127.0.0.1:1"              # nothing listens: refused at once
+ZERO = "0x" + "00" * 20
+
+
+@pytest.fixture(scope="module")
+def t(tmp_path_factory):
+    """Bad paths of every kind, a real account folder and a real operator home (one slot)."""
+    root = tmp_path_factory.mktemp("hostile-cli")
+    assert main(["account", "new", "--out", str(root / "acct"), "--id", "1"]) == 0
+    pub = json.loads((root / "acct" / "account.json").read_text())["public_key"]
+    g = Genesis("hostile-cli", [GenesisMarket(MarketParams(0, 1000, 500, 10, 500), 100)],
+                [GenesisValidator("v0", 10, keys.public_key_hex(keys.generate()))],
+                [GenesisAccount(1, pub, 1000), GenesisAccount(2, keys.public_key_hex(keys.generate()), 1000)])
+    (root / "genesis.json").write_text(json.dumps(genesis_to_json(g)))
+    assert main(["operator", "init", "--home", str(root / "op"), "--genesis",
+                 str(root / "genesis.json"), "--slots", "1"]) == 0
+    (root / "file").write_text("x")
+    (root / "dir").mkdir()
+    (root / "bad.json").write_text("{")
+    (root / "net").mkdir()
+    (root / "net" / "localnet.json").write_text("{")
+    return root
+
+
+def _paths(t):
+    return {"F": str(t / "file"), "D": str(t / "dir"), "N": str(t / "nope"), "B": str(t / "bad.json"),
+            "A": str(t / "acct"), "O": str(t / "op"), "L": str(t / "net"), "T": str(t)}
+
+
+def _tree(root):
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f == "LOCK":                # an operator home's lock file: taken, not state
+                continue
+            p = os.path.join(d, f)
+            with open(p, "rb") as fh:
+                out[p] = fh.read()
+    return out
+
+
+# (argv with {F} a file, {D} an empty folder, {N} a missing path, {B} broken JSON, {A} an
+#  account folder, {O} an operator home, {L} a folder with a broken localnet.json;
+#  the exit status; a word the line must hold)
+CASES = [
+    ("localnet up --dir {F}", 2, "not a directory"),
+    ("localnet up --dir {D} --validators 0", 2, "--validators"),
+    ("localnet up --dir {D} --validators abc", 2, "--validators"),
+    ("localnet up --dir {D} --base-port 70000", 2, "--base-port"),
+    ("localnet up --dir {D} --traders 0", 2, "--traders"),
+    ("localnet up --dir {D} --slots 65", 2, "--slots"),
+    ("localnet up --dir {D} --wait nan", 2, "--wait"),
+    ("localnet up --dir {L} --validators 100000", 2, "--validators"),
+    ("localnet up --dir {L}", 2, "localnet"),
+    ("localnet down --dir {N}", 2, "no local network"),
+    ("localnet down --dir {F}", 2, "no local network"),
+    ("localnet down --dir {D} --grace -1", 2, "--grace"),
+    ("localnet status --dir {N}", 2, "no local network"),
+    ("localnet status --dir {L}", 2, "localnet"),
+    ("validator show --home {N}", 2, "not found"),
+    ("validator show --home {F}", 2, "not found"),
+    ("validator show --home {D} --json", 2, "not a validator home"),
+    ("validator show --home {O}", 2, "validator home"),
+    ("account state --account-dir {N} --node " + DEAD, 2, "account file not found"),
+    ("account state --account-dir {A}", 2, "exactly one source"),
+    ("account state --account-dir {A} --node notaurl", 2, "--node"),
+    ("account state --account-dir {A} --node ftp://127.0.0.1:1", 2, "--node"),
+    ("account state --account-dir {A} --node http://[::1", 2, "--node"),
+    ("account state --account-dir {A} --node " + DEAD, 1, "unreachable"),
+    ("account state --account-dir {A} --node " + DEAD + " --rpc " + DEAD, 2, "exactly one"),
+    ("account state --account-dir {A} --rpc " + DEAD + " --escape zz", 2, "Ethereum"),
+    ("account state --account-dir {A} --rpc notaurl --escape " + ZERO, 2, "--rpc"),
+    ("exit --account-dir {A} --rpc ftp://x --escape " + ZERO + " --ptau {F}", 2, "--rpc"),
+    ("operator batch --orders {D} --home {O} --validator " + DEAD + " --rpc http://:5", 2,
+     "--rpc"),
+    ("exit", 2, "required"),
+    ("exit --account-dir {A} --rpc " + DEAD + " --escape " + ZERO + " --ptau {N}", 2, "--ptau"),
+    ("exit --account-dir {A} --rpc " + DEAD + " --escape " + ZERO + " --ptau {F}", 2, "--ptau"),
+    ("exit --account-dir {A} --rpc " + DEAD + " --escape " + ZERO + " --ptau {D}", 2, "--ptau"),
+    ("exit --account-dir {A} --rpc " + DEAD + " --escape " + ZERO + " --ptau {B} --node x", 2,
+     "--node"),
+    ("chain withdraw --account-dir {N} --amount 5 --out {T}/w", 2, "account file not found"),
+    ("chain withdraw --account-dir {F} --amount 5 --out {T}/w", 2, "account file"),
+    ("chain withdraw --account-dir {A} --amount -5 --out {T}/w", 2, "--amount"),
+    ("chain withdraw --account-dir {A} --amount 1e3 --out {T}/w", 2, "--amount"),
+    ("chain withdraw --account-dir {A} --amount x --out {T}/w", 2, "--amount"),
+    ("chain withdraw --account-dir {A} --amount 5 --out {T}/w --rpc notaurl", 2, "--rpc"),
+    ("chain withdraw --account-dir {A} --amount 5 --out {T}/w --rpc " + DEAD, 2, DEAD),
+    ("operator batch --home {O} --validator " + DEAD, 2, "--orders"),
+    ("operator batch --orders {N} --home {O} --validator " + DEAD, 2, "--orders"),
+    ("operator batch --orders {F} --home {O} --validator " + DEAD, 2, "--orders"),
+    ("operator batch --orders {D} --home {O}", 2, "--validator"),
+    ("operator batch --orders {D} --home {O} --validator notaurl", 2, "--validator"),
+    ("operator batch --orders {D} --home {N} --validator " + DEAD, 2, "operator home"),
+    ("operator batch --orders {D} --home {D} --validator " + DEAD + " --rounds", 2, "operator home"),
+    ("operator batch --orders {D} --home {O} --validator " + DEAD + " --withdrawals {N}", 2,
+     "--withdrawals"),
+    ("operator batch --orders {D} --home {O} --validator " + DEAD + " --withdrawals {F}", 2,
+     "--withdrawals"),
+    ("operator batch --orders {D} --home {O} --validator " + DEAD + " --rpc " + DEAD
+     + " --deployment {N}", 2, "deployment"),
+    ("operator batch --orders {D} --home {O} --validator " + DEAD + " --rpc " + DEAD
+     + " --deployment {B}", 2, "deployment"),
+    ("operator batch --orders {D} --home {O} --validator " + DEAD + " --timeout -1", 2, "--timeout"),
+    ("operator batch --orders {D} --home {O} --validator " + DEAD + " --mark x", 2, "--mark"),
+    ("operator batch --orders {D} --home {O} --validator " + DEAD + " --rounds --timeout 0.5", 1,
+     "no quorum"),
+    ("operator monitor --home {N}", 2, "operator home"),
+    ("operator monitor --home {F}", 2, "operator home"),
+    ("operator monitor --home {D}", 2, "not an operator home"),
+    ("operator monitor --home {O} --watch nan", 2, "--watch"),
+    ("operator monitor --home {O} --watch inf", 2, "--watch"),
+    ("operator monitor --home {O} --watch -1", 2, "--watch"),
+    ("operator monitor --home {O} --watch 0.01", 2, "--watch"),
+    ("operator monitor --home {O} --watch x", 2, "--watch"),
+    ("demo --exit --out {F}", 2, "--out"),
+    ("demo --exit --out {T}/d --batches -1", 2, "--batches"),
+    ("demo --exit --out {T}/d --traders 0", 2, "--traders"),
+    ("demo --exit --out {T}/d --validators 0", 2, "--validators"),
+    ("demo --exit --out {T}/d --traders x", 2, "--traders"),
+    ("demo --exit --out {T}/d --chain nope", 2, "--chain"),
+    ("demo --exit --out {T}/d --rpc notaurl", 2, "--rpc"),
+    ("demo --exit --out {T}/d --chain none", 2, "--exit"),
+]
+
+
+@pytest.mark.parametrize("argv, code, word", CASES, ids=[c[0] for c in CASES])
+def test_bad_arguments(t, capsys, argv, code, word):
+    before = _tree(t)
+    argv = argv.format(**_paths(t)).split()
+    try:
+        rc = main(argv)
+    except SystemExit as e:
+        rc = e.code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith("darkmatch: error: ") and err.count("\n") == 1, err
+    assert rc == code, err
+    assert word in err, err
+    assert _tree(t) == before, "a refused command wrote files"
