@@ -34,8 +34,11 @@ never sees a traceback.
 
 **Limits.**  Request bodies are at most ``MAX_REQUEST_BYTES`` (Flask answers a
 JSON 413); waitress refuses bodies over twice that before reading them (its
-own plain-text 413).  JSON is parsed strictly (``ledger.core.codec.parse_json``):
-UTF-8, no NaN/Infinity, at most 64 levels of nesting.
+own plain-text 413), and a request line it cannot decode (bytes not valid in
+a URI) with its own plain-text 400.  JSON is parsed strictly
+(``ledger.core.codec.parse_json``): UTF-8, no NaN/Infinity, no repeated key, no
+integer past Python's digit limit, at most 64 levels of nesting.  A height in a
+path is ASCII decimal digits below 2^63 (SQLite's integers).
 
 **Binding.**  127.0.0.1 unless ``--host`` says otherwise (with a warning: the
 API has no authentication and is meant for loopback or a private network).
