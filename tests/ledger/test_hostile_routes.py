@@ -158,6 +158,8 @@ BLOCK_CASES = {
     "operator_signature upper hex": dict(operator_signature="AB" * 64),
     "operator_signature null": dict(operator_signature=None),
     "height huge": dict(height=10**30),
+    "height the largest": dict(height=HEIGHT_BOUND - 1),
+    "height far ahead": dict(height=10**15),
     "height negative": dict(height=-1),
     "height zero": dict(height=0),
     "height a string": dict(height="1"),
@@ -247,6 +249,44 @@ EVIDENCE_CASES = {
 @pytest.mark.parametrize("name", sorted(EVIDENCE_CASES))
 def test_post_evidence_malformed(net, name):
     _post_refused(net, "/evidence", EVIDENCE_CASES[name])
+
+
+H1, H2 = "11" * 32, "22" * 32
+
+
+def _ev(**change):
+    e = {"kind": "double-sign", "validator": "v1", "height": 1,
+         "first": {"hash": H1, "signature": SIG}, "second": {"hash": H2, "signature": SIG}}
+    e.update(change)
+    return {k: v for k, v in e.items() if v is not _DROP}
+
+
+CRAFTED = {
+    "unknown validator": (_ev(validator="zz"), 422),
+    "signatures that do not verify": (_ev(), 422),
+    "the largest height": (_ev(height=HEIGHT_BOUND - 1), 422),
+    "height past int64": (_ev(height=HEIGHT_BOUND), 400),
+    "height zero": (_ev(height=0), 400),
+    "first an int": (_ev(first=5), 400),
+    "first a list": (_ev(first=[1]), 400),
+    "one hash twice": (_ev(second={"hash": H1, "signature": SIG}), 400),
+    "hashes in the other order": (_ev(first={"hash": H2, "signature": SIG},
+                                      second={"hash": H1, "signature": SIG}), 400),
+    "validator an int": (_ev(validator=5), 400),
+    "validator too long": (_ev(validator="v" * 10_000), 400),
+    "operator equivocation without an operator": (_ev(kind="operator-equivocation",
+                                                      validator=_DROP), 422),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CRAFTED))
+def test_post_evidence_crafted(net, name):
+    item, status = CRAFTED[name]
+    node, c, home, _ = net
+    before = db_snapshot(home)
+    _one_line_error(c.post("/evidence", json={"kind": "darkmatch-evidence", "version": 1,
+                                              "evidence": [item]}), status)
+    assert db_snapshot(home) == before and c.get("/evidence").json["evidence"] == []
 
 
 def test_no_internal_error_was_logged(net):
