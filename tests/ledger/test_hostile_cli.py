@@ -153,3 +153,41 @@ def test_bad_arguments(t, capsys, argv, code, word):
     assert rc == code, err
     assert word in err, err
     assert _tree(t) == before, "a refused command wrote files"
+
+
+_NET = {"kind": "darkmatch-localnet", "version": 1, "chain_id": "x", "traders": ["t1", "t2"],
+        "operator": "op"}
+_NODE = {"name": "v0", "home": "nodes/v0", "url": "http://127.0.0.1:8700"}
+LOCALNET_DOCS = {
+    "home an int": dict(_NET, nodes=[dict(_NODE, home=5)]),
+    "home absolute": dict(_NET, nodes=[dict(_NODE, home="/")]),
+    "home outside": dict(_NET, nodes=[dict(_NODE, home="../x")]),
+    "home with a NUL": dict(_NET, nodes=[dict(_NODE, home="a\0b")]),
+    "url an int": dict(_NET, nodes=[dict(_NODE, url=5)]),
+    "url junk": dict(_NET, nodes=[dict(_NODE, url="notaurl")]),
+    "name a list": dict(_NET, nodes=[dict(_NODE, name=[1])]),
+    "node with an extra key": dict(_NET, nodes=[dict(_NODE, x=1)]),
+    "no nodes": dict(_NET, nodes=[]),
+    "one trader": dict(_NET, nodes=[_NODE], traders=["t1"]),
+    "trader an int": dict(_NET, nodes=[_NODE], traders=["t1", 2]),
+    "operator outside": dict(_NET, nodes=[_NODE], operator="../op"),
+}
+
+
+@pytest.mark.parametrize("command", ["status", "status --json", "down --grace 0.5",
+                                     "up --wait 3"])
+@pytest.mark.parametrize("name", sorted(LOCALNET_DOCS))
+def test_localnet_file_tampered(tmp_path, capsys, name, command):
+    """A localnet.json edited by hand (wrong types, paths leaving the folder) is one line,
+    exit 2, before any node is looked up, stopped or started."""
+    (tmp_path / "localnet.json").write_text(json.dumps(LOCALNET_DOCS[name]))
+    before = _tree(tmp_path)
+    try:
+        rc = main(["localnet", *command.split(), "--dir", str(tmp_path)])
+    except SystemExit as e:
+        rc = e.code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("darkmatch: error: ")
+    assert err.count("\n") == 1 and rc == 2, err
+    assert "localnet.json" in err
+    assert _tree(tmp_path) == before
