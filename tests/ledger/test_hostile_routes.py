@@ -189,9 +189,10 @@ def _post_refused(net, route, obj):
     return msg
 
 
+@pytest.mark.parametrize("route", ["/propose", "/finalize"])
 @pytest.mark.parametrize("name", sorted(BLOCK_CASES))
-def test_propose_malformed_block_fields(net, name):
-    _post_refused(net, "/propose", _block(net[0], **BLOCK_CASES[name]))
+def test_block_malformed_fields(net, route, name):
+    _post_refused(net, route, _block(net[0], **BLOCK_CASES[name]))
 
 
 @pytest.mark.parametrize("name", sorted(BLOCK_CASES))
