@@ -191,3 +191,61 @@ def test_localnet_file_tampered(tmp_path, capsys, name, command):
     assert err.count("\n") == 1 and rc == 2, err
     assert "localnet.json" in err
     assert _tree(tmp_path) == before
+
+
+_STATUS = {"kind": "darkmatch-node-status", "version": 1, "chain_id": "x",
+           "genesis_hash": "00" * 32, "head": {"height": 2, "hash": "00" * 32}}
+HOSTILE_ANSWERS = {
+    "empty": (200, b""), "html": (200, b"<html>"), "a list": (200, b"[]"),
+    "not utf-8": (200, b"\xff\xfe"), "duplicate key": (200, b'{"a": 1, "a": 2}'),
+    "huge int": (200, b"1" + b"0" * 5000), "nested bomb": (200, b"[" * 100_000),
+    "500 junk": (500, b"oops"), "head a string": (200, json.dumps(dict(_STATUS, head="x"))),
+    "head without height": (200, json.dumps(dict(_STATUS, head={"hash": "00" * 32}))),
+    "height a string": (200, json.dumps(dict(_STATUS, head={"height": "2", "hash": "00" * 32}))),
+    "height huge": (200, json.dumps(dict(_STATUS, head={"height": 10**30, "hash": "00" * 32}))),
+    "height negative": (200, json.dumps(dict(_STATUS, head={"height": -5, "hash": "00" * 32}))),
+    "validator a list": (200, json.dumps(dict(_STATUS, validator=[1]))),
+    "ethereum a list": (200, json.dumps(dict(_STATUS, ethereum=[1]))),
+    "a block that is not one": (200, json.dumps(_STATUS)),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_node():
+    """A fake node that answers every GET with the body in ``answer`` (a peer that lies)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    answer = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            status, body = answer["now"]
+            body = body.encode() if isinstance(body, str) else body
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_port}", answer
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_ANSWERS))
+def test_account_state_from_a_lying_node(t, hostile_node, capsys, name):
+    url, answer = hostile_node
+    answer["now"] = HOSTILE_ANSWERS[name]
+    before = _tree(t)
+    try:
+        rc = main(["account", "state", "--account-dir", str(t / "acct"), "--node", url])
+    except SystemExit as e:
+        rc = e.code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("darkmatch: error: ")
+    assert err.count("\n") == 1 and rc in (1, 2), err
+    assert _tree(t) == before
