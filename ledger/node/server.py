@@ -97,11 +97,11 @@ def _body():
     return parse_json(data, "request body")            # CodecError (BadInput) if malformed
 
 
-def _height(text: str) -> int:
+def _height(text: str, what: str = "height") -> int:
     """A path's height or market: ASCII decimal digits, below ``HEIGHT_BOUND`` (SQLite's int64)."""
     if (not text.isascii() or not text.isdigit() or len(text) > _HEIGHT_DIGITS
             or int(text) >= HEIGHT_BOUND):
-        raise BadInput(f"height must be a decimal integer below {HEIGHT_BOUND}")
+        raise BadInput(f"{what} must be a decimal integer below {HEIGHT_BOUND}")
     return int(text)
 
 
@@ -162,7 +162,7 @@ def create_app(node: Node) -> Flask:
 
     @app.get("/observations/<market>/<height>")
     def _observation(market, height):
-        return _reply(node.observation(_height(market), _height(height)))
+        return _reply(node.observation(_height(market, "market"), _height(height)))
 
     @app.post("/round/<phase>")
     def _round(phase):

@@ -72,7 +72,8 @@ BAD_HEIGHTS = ["1e3", "-1", "\u0663", "0x10", "+1", " 1", "1.0", "9" * 30,
 def test_bad_path_height(net, route, height):
     _, c, _, _ = net
     msg = _one_line_error(c.get(route.format(height)))
-    assert "height" in msg or "404" in msg
+    word = "market" if route.startswith("/observations/{}") else "height"
+    assert msg.startswith(f"{word} must be a decimal integer") or "404" in msg, msg
 
 
 @pytest.mark.parametrize("path, status, word", [
