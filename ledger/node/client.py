@@ -145,8 +145,8 @@ class NodeClient:
                     raise ValueError(f"{what}: {key} must be a string")
             if not isinstance(obj.get("ethereum", {}), (dict, type(None))):
                 raise ValueError(f"{what}: ethereum must be an object")
-        except ValueError as e:
-            raise NetworkError(str(e)) from None
+        except ValueError as e:                  # it answered (2xx), but not a status
+            raise NetworkError(str(e), 200) from None
         return obj
 
     def propose(self, block, timeout=None) -> Attestation:
