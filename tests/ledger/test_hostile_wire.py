@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from circuits.settlement_data import MarketParams
 from ledger.core import keys
 from ledger.core.genesis import Genesis, GenesisAccount, GenesisMarket, GenesisValidator
 from ledger.node.server import MAX_REQUEST_BYTES
-from circuits.settlement_data import MarketParams
 
 from tests.ledger.network_nodes import Nodes, db_snapshot, make_home
 from tests.ledger.small_vk import settlement_shaped_vk_json
