@@ -248,6 +248,7 @@ def run_state(args) -> int:
 
 
 def register(sub) -> None:
+    from ledger.core.arguments import node_url, rpc_url
     p = sub.add_parser("account", help="create or show a trader's account keys, or its state",
                        description="Create or show an account's keys (Ed25519 and the "
                                    "encryption key), or recover its state from a node.")
@@ -275,8 +276,8 @@ def register(sub) -> None:
                                   "checked against the stored commitment, no operator needed.")
     st.add_argument("--account-dir", default=".", metavar="DIR",
                     help="account directory (default: .)")
-    st.add_argument("--node", metavar="URL", help="a node's HTTP URL")
-    st.add_argument("--rpc", metavar="URL",
+    st.add_argument("--node", metavar="URL", type=node_url, help="a node's HTTP URL")
+    st.add_argument("--rpc", metavar="URL", type=rpc_url,
                     help="an Ethereum RPC URL: read the Escape contract's events instead")
     st.add_argument("--escape", metavar="ADDRESS", help="the Escape contract (with --rpc)")
     st.set_defaults(func=run_state)

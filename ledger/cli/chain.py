@@ -286,6 +286,7 @@ def _positive(text):
 
 
 def register(sub) -> None:
+    from ledger.core.arguments import rpc_url
     p = sub.add_parser("chain", help="a local Ethereum node and the settlement contract",
                        description="Start anvil; deploy, inspect and use the settlement contract.")
     s = p.add_subparsers(dest="chain_command", metavar="SUBCOMMAND", parser_class=type(p))
@@ -296,7 +297,7 @@ def register(sub) -> None:
     up.set_defaults(func=run_up)
 
     def common(q, deployment=True):
-        q.add_argument("--rpc", default=DEFAULT_RPC, help="Ethereum JSON-RPC URL")
+        q.add_argument("--rpc", default=DEFAULT_RPC, type=rpc_url, help="Ethereum JSON-RPC URL")
         q.add_argument("--key", help="Ethereum key file (0600) to send from; default: the node's first account")
         if deployment:
             q.add_argument("--deployment", default="deployment.json", help="written by `chain deploy`")

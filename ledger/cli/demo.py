@@ -234,6 +234,7 @@ def _claim(chain) -> int:
 
 
 def register(sub) -> None:
+    from ledger.core.arguments import rpc_url
     p = sub.add_parser("demo", help="run the end-to-end demo: orders to finalized blocks",
                        description=__doc__.splitlines()[0].strip("`"))
     p.add_argument("--out", default="darkmatch-demo", help="working folder (default darkmatch-demo)")
@@ -245,7 +246,7 @@ def register(sub) -> None:
     p.add_argument("--fresh", action="store_true", help="replace a demo ledger already in --out")
     p.add_argument("--chain", choices=("in-process", "none"), default="in-process",
                    help="settle on an in-process Ethereum chain (default) or not at all")
-    p.add_argument("--rpc", metavar="URL", help="settle on the Ethereum node at URL (e.g. anvil)")
+    p.add_argument("--rpc", metavar="URL", type=rpc_url, help="settle on the Ethereum node at URL (e.g. anvil)")
     p.add_argument("--exit", action="store_true",
                    help="self-custody market; final act: the operator stops, the contract "
                         "freezes and every trader exits with its own proof")

@@ -27,8 +27,13 @@ def exit_srs(path):
     from ledger.cli.main import UserError
     from prover import load_ptau
     from prover.setup import domain_power
+    from ledger.core.errors import error_line
+    from verifier.errors import DarkmatchError
     power = domain_power(ExitCircuit())
-    srs = load_ptau(path, max_power=power)
+    try:
+        srs = load_ptau(path, max_power=power)
+    except (DarkmatchError, ValueError, OSError) as e:     # name the file and the flag
+        raise UserError(f"--ptau {path}: {error_line(e)}") from None
     if srs.power < power:
         raise UserError(f"{path} holds 2^{srs.power} powers; the exit circuit needs 2^{power}")
     return srs
@@ -65,16 +70,17 @@ def run_exit(args) -> int:
 
 
 def register(sub) -> None:
+    from ledger.core.arguments import node_url, rpc_url
     p = sub.add_parser("exit", help="withdraw an account's equity from a frozen contract",
                        description="Prove, on this machine, the account's equity at the last "
                                    "settled mark from its own key folder and claim it from a "
                                    "frozen Escape contract.")
     p.add_argument("--account-dir", default=".", metavar="DIR",
                    help="account directory with encryption.key (default: .)")
-    p.add_argument("--node", metavar="URL",
+    p.add_argument("--node", metavar="URL", type=node_url,
                    help="a node's HTTP URL (blocks with the encrypted openings); default: the "
                         "Escape contract's own events")
-    p.add_argument("--rpc", required=True, metavar="URL", help="Ethereum JSON-RPC URL")
+    p.add_argument("--rpc", required=True, metavar="URL", type=rpc_url, help="Ethereum JSON-RPC URL")
     p.add_argument("--escape", required=True, metavar="ADDRESS", help="the Escape contract")
     p.add_argument("--ptau", required=True,
                    help="the SRS (.ptau) the exit verifier's key was made from")

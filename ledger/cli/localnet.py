@@ -47,9 +47,22 @@ def _write_json(path, obj, mode=0o644):
     atomic_write(path, (json.dumps(obj, indent=1) + "\n").encode(), mode=mode, overwrite=True)
 
 
+def _relative(value, what):
+    """``value`` if it is a relative path inside the network's folder; else a CodecError."""
+    from ledger.core.codec import CodecError
+    if (not isinstance(value, str) or not value or "\0" in value or os.path.isabs(value)
+            or ".." in value.replace("\\", "/").split("/")):
+        raise CodecError(f"{what} must be a relative folder inside the network's folder")
+    return value
+
+
 def _load(folder):
+    import argparse
+
     from ledger.cli.main import UserError
-    from ledger.core.codec import CodecError, check_object, load_json_file
+    from ledger.core.arguments import node_url
+    from ledger.core.codec import CodecError, check_object, get_str, load_json_file
+    from ledger.core.genesis import NAME_PATTERN
     path = os.path.join(folder, LOCALNET_FILE)
     if not os.path.isfile(path):
         raise UserError(f"{folder} holds no local network (no {LOCALNET_FILE}; "
@@ -58,9 +71,22 @@ def _load(folder):
         doc = check_object(load_json_file(path, "localnet"), path, LOCALNET_KIND, 1,
                            ("chain_id", "nodes", "traders", "operator"))
         nodes = doc["nodes"]
-        if not isinstance(nodes, list) or not all(
-                isinstance(n, dict) and {"name", "home", "url"} <= set(n) for n in nodes):
-            raise CodecError(f"{path}: nodes must be a list of {{name, home, url}}")
+        if not isinstance(nodes, list) or not nodes or not all(
+                isinstance(n, dict) and set(n) == {"name", "home", "url"} for n in nodes):
+            raise CodecError(f"{path}: nodes must be a non-empty list of {{name, home, url}}")
+        for i, n in enumerate(nodes):
+            get_str(n, "name", f"{path}: nodes[{i}]", NAME_PATTERN)
+            _relative(n["home"], f"{path}: nodes[{i}].home")
+            try:
+                node_url(n["url"])
+            except argparse.ArgumentTypeError as e:
+                raise CodecError(f"{path}: nodes[{i}].url: {e}") from None
+        traders = doc["traders"]
+        if not isinstance(traders, list) or len(traders) < 2:
+            raise CodecError(f"{path}: traders must be a list of at least two folders")
+        for i, t in enumerate(traders):
+            _relative(t, f"{path}: traders[{i}]")
+        _relative(doc["operator"], f"{path}: operator")
     except CodecError as e:
         raise UserError(str(e)) from None
     return doc
@@ -159,8 +185,8 @@ def run_up(args) -> int:
 
     from ledger.cli.main import UserError
     from ledger.node import daemon
+    _check_up_args(args)                       # bad flags are refused even on a restart
     if not os.path.isfile(os.path.join(args.dir, LOCALNET_FILE)):
-        _check_up_args(args)
         for i in range(args.validators):
             if not daemon.port_free("127.0.0.1", args.base_port + i):
                 raise UserError(f"port {args.base_port + i} on 127.0.0.1 is taken: choose "

@@ -365,7 +365,7 @@ def _resend(console, home, quorum, block, args, onchain=None) -> int:
 
 
 def register(sub) -> None:
-    from ledger.core.arguments import node_url, timeout_seconds
+    from ledger.core.arguments import node_url, rpc_url, timeout_seconds
     p = sub.add_parser("operator", help="set up an operator or run one batch",
                        description="The operator: match, prove and propose batches to validators.")
     s = p.add_subparsers(dest="operator_command", metavar="ACTION", required=True,
@@ -399,7 +399,7 @@ def register(sub) -> None:
     b.add_argument("--rounds", action="store_true",
                    help="run the block in two-phase rounds with locks (prevote, precommit, "
                         "attest; docs/liveness.md), which a lost or split proposal cannot stop")
-    b.add_argument("--rpc", metavar="URL",
+    b.add_argument("--rpc", metavar="URL", type=rpc_url,
                    help="settle the final block on this Ethereum node (needs --deployment)")
     b.add_argument("--deployment", default="deployment.json", metavar="FILE",
                    help="the settlement contract (darkmatch chain deploy; default deployment.json)")

@@ -20,7 +20,7 @@ import argparse
 import math
 from urllib.parse import urlsplit
 
-__all__ = ["timeout_seconds", "node_url"]
+__all__ = ["timeout_seconds", "node_url", "rpc_url"]
 
 
 def timeout_seconds(text: str) -> float:
@@ -49,3 +49,19 @@ def node_url(text: str) -> str:
             or parts.path not in ("", "/") or parts.query or parts.fragment):
         raise bad
     return text.rstrip("/")
+
+
+def rpc_url(text: str) -> str:
+    """An Ethereum JSON-RPC URL: http(s)://host[:port][/path], checked before anything is built."""
+    bad = argparse.ArgumentTypeError(f"not an Ethereum RPC URL (http://host[:port]): {text!r}")
+    if not isinstance(text, str) or not text.isascii() or any(c.isspace() for c in text):
+        raise bad
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise bad from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname
+            or (port is not None and not 1 <= port <= 65535)):
+        raise bad
+    return text

@@ -15,7 +15,8 @@ unknown key is an error) and exactly the documented types.  Conventions:
   length, so every value has one spelling and hashes over documents are stable.
 
 ``parse_json`` is the one JSON reader (files, HTTP bodies and answers): UTF-8
-only, no NaN/Infinity, and nesting at most ``MAX_JSON_DEPTH`` levels, counted
+only, no NaN/Infinity, no repeated key in an object, integers of at most
+Python's digit limit, and nesting at most ``MAX_JSON_DEPTH`` levels, counted
 *before* parsing — py_ecc raises Python's recursion limit to 100 000
 process-wide, so a deeply nested document would overflow the C stack inside
 ``json.loads`` and kill the process instead of raising ``RecursionError``.
@@ -162,6 +163,16 @@ def read_bounded(path, what: str, max_bytes: int, error=None):
     return data, st
 
 
+def _unique(pairs, what: str) -> dict:
+    """The object of ``pairs``; a CodecError if a key repeats (readers would disagree on it)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise CodecError(f"{what}: duplicate key {dup!r} in a JSON object")
+    return out
+
+
 def parse_json(data: bytes, what: str = "document"):
     """The JSON value of ``data`` (module docstring); one-line ``CodecError`` naming ``what``."""
     try:
@@ -172,10 +183,14 @@ def parse_json(data: bytes, what: str = "document"):
     if brackets and max(accumulate(map(_DEPTH_STEP.__getitem__, brackets))) > MAX_JSON_DEPTH:
         raise CodecError(f"{what} is nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(text,
+        return json.loads(text, object_pairs_hook=lambda pairs: _unique(pairs, what),
                           parse_constant=lambda c: _raise(f"{what}: {c} is not allowed in JSON"))
     except json.JSONDecodeError as e:
         raise CodecError(f"{what} is not valid JSON (line {e.lineno}: {e.msg})") from None
+    except CodecError:
+        raise
+    except ValueError as e:                      # an integer past Python's digit limit
+        raise CodecError(f"{what}: a number is too long to read ({str(e).split(':')[0]})") from None
     except RecursionError:                       # pragma: no cover - bounded above
         raise CodecError(f"{what} is nested too deeply") from None
 

@@ -127,7 +127,27 @@ class NodeClient:
         return obj
 
     def status(self, timeout=None) -> dict:
-        return self.request("GET", "/status", timeout=timeout)
+        """The node's ``/status``, checked to have the fields callers read (a peer may lie
+        about anything, but not crash its reader): a ``NetworkError`` otherwise."""
+        obj = self.request("GET", "/status", timeout=timeout)
+        what = f"/status from {self.url}"
+        try:
+            if not isinstance(obj, dict):
+                raise ValueError(f"{what}: expected a JSON object, got {type(obj).__name__}")
+            head = obj.get("head")
+            if not isinstance(head, dict) or not {"height", "hash"} <= set(head):
+                raise ValueError(f"{what}: head must be an object with height and hash")
+            get_int(head, "height", f"{what}: head", 0, HEIGHT_BOUND)
+            get_hex(head, "hash", f"{what}: head", 32)
+            get_str(obj, "validator", what, NAME_PATTERN) if "validator" in obj else None
+            for key in ("chain_id", "genesis_hash"):
+                if key in obj and not isinstance(obj[key], str):
+                    raise ValueError(f"{what}: {key} must be a string")
+            if not isinstance(obj.get("ethereum", {}), (dict, type(None))):
+                raise ValueError(f"{what}: ethereum must be an object")
+        except ValueError as e:                  # it answered (2xx), but not a status
+            raise NetworkError(str(e), 200) from None
+        return obj
 
     def propose(self, block, timeout=None) -> Attestation:
         """The node's attestation of ``block`` (checked to name this block, not its signature)."""

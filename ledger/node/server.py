@@ -34,8 +34,11 @@ never sees a traceback.
 
 **Limits.**  Request bodies are at most ``MAX_REQUEST_BYTES`` (Flask answers a
 JSON 413); waitress refuses bodies over twice that before reading them (its
-own plain-text 413).  JSON is parsed strictly (``ledger.core.codec.parse_json``):
-UTF-8, no NaN/Infinity, at most 64 levels of nesting.
+own plain-text 413), and a request line it cannot decode (bytes not valid in
+a URI) with its own plain-text 400.  JSON is parsed strictly
+(``ledger.core.codec.parse_json``): UTF-8, no NaN/Infinity, no repeated key, no
+integer past Python's digit limit, at most 64 levels of nesting.  A height in a
+path is ASCII decimal digits below 2^63 (SQLite's integers).
 
 **Binding.**  127.0.0.1 unless ``--host`` says otherwise (with a warning: the
 API has no authentication and is meant for loopback or a private network).
@@ -64,6 +67,7 @@ from verifier.errors import BadInput, DarkmatchError
 from ledger.core.codec import parse_json
 from ledger.core.errors import error_line
 from ledger.core.keys import atomic_write
+from ledger.core.limits import HEIGHT_BOUND
 from ledger.node.metrics import install_metrics
 from ledger.node.options import add_run_arguments
 from ledger.node.rounds_api import round_attest, round_lock, round_precommit, round_prevote
@@ -93,9 +97,11 @@ def _body():
     return parse_json(data, "request body")            # CodecError (BadInput) if malformed
 
 
-def _height(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > _HEIGHT_DIGITS:
-        raise BadInput(f"height must be a decimal integer of at most {_HEIGHT_DIGITS} digits")
+def _height(text: str, what: str = "height") -> int:
+    """A path's height or market: ASCII decimal digits, below ``HEIGHT_BOUND`` (SQLite's int64)."""
+    if (not text.isascii() or not text.isdigit() or len(text) > _HEIGHT_DIGITS
+            or int(text) >= HEIGHT_BOUND):
+        raise BadInput(f"{what} must be a decimal integer below {HEIGHT_BOUND}")
     return int(text)
 
 
@@ -156,7 +162,7 @@ def create_app(node: Node) -> Flask:
 
     @app.get("/observations/<market>/<height>")
     def _observation(market, height):
-        return _reply(node.observation(_height(market), _height(height)))
+        return _reply(node.observation(_height(market, "market"), _height(height)))
 
     @app.post("/round/<phase>")
     def _round(phase):
