@@ -35,15 +35,20 @@ def timeout_seconds(text: str) -> float:
     return value
 
 
-def node_url(text: str) -> str:
-    bad = argparse.ArgumentTypeError(f"not a node URL (http://host:port): {text!r}")
+def _split_url(text, bad):
+    """``urlsplit(text)`` and its port, or ``bad`` for anything that is not a plain ASCII URL."""
     if not isinstance(text, str) or not text.isascii() or any(c.isspace() for c in text):
         raise bad
     try:
         parts = urlsplit(text)
-        port = parts.port
+        return parts, parts.port
     except ValueError:
         raise bad from None
+
+
+def node_url(text: str) -> str:
+    bad = argparse.ArgumentTypeError(f"not a node URL (http://host:port): {text!r}")
+    parts, port = _split_url(text, bad)
     if (parts.scheme not in ("http", "https") or not parts.hostname or port is None
             or not 1 <= port <= 65535 or parts.username is not None
             or parts.path not in ("", "/") or parts.query or parts.fragment):
@@ -54,13 +59,7 @@ def node_url(text: str) -> str:
 def rpc_url(text: str) -> str:
     """An Ethereum JSON-RPC URL: http(s)://host[:port][/path], checked before anything is built."""
     bad = argparse.ArgumentTypeError(f"not an Ethereum RPC URL (http://host[:port]): {text!r}")
-    if not isinstance(text, str) or not text.isascii() or any(c.isspace() for c in text):
-        raise bad
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        raise bad from None
+    parts, port = _split_url(text, bad)
     if (parts.scheme not in ("http", "https") or not parts.hostname
             or (port is not None and not 1 <= port <= 65535)):
         raise bad
