@@ -33,8 +33,16 @@ highest lock round whose polka verifies (so every validator locked at or
 below that round may prevote it), or, with no lock reported, any valid
 block.
 
-These pieces are not wired into the validator nodes yet: a node still signs
-one attestation per height (``ledger.chain.validator``).
+**Evidence.**  A ``RoundValidator`` catches the operator's second proposal
+in one round, and, through ``seen`` (a ``RoundTally`` of the votes in every
+certificate it is shown: polkas, commits, proofs of lock), a validator's two
+votes of one phase in one round; each goes once to ``keep`` (a node keeps it
+durably and serves it, ``GET /evidence``).  A ``RoundTally`` sends the double
+votes it catches to ``keep`` (default: its store's pending evidence).  A
+block carries them like any other evidence (``ledger.core.evidence``).
+
+A validator node runs these behind ``ledger.node.rounds_api``; the operator
+behind ``ledger.operator.rounds``.
 """
 
 import json
@@ -73,12 +81,29 @@ class RoundValidator:
     """One validator's side of the rounds: a ``ledger.chain.validator.Validator`` (its key,
     store and block checks) and its round log (``ledger.chain.roundlog``)."""
 
-    def __init__(self, validator, log=None, operator_key=None):
+    def __init__(self, validator, log=None, operator_key=None, keep=None):
         self.validator, self.name = validator, validator.name
         self.log = MemoryRoundLog() if log is None else log
         self.operator_key = operator_key
-        self.evidence = []                               # operator equivocations caught
+        self.evidence = []                               # round evidence caught here
+        self._keep = keep                                # where it goes (a node's logs)
+        self.seen = RoundTally(validator.store, keep=self._caught)   # votes in certificates
         self._mutex = threading.Lock()
+
+    def _caught(self, ev) -> None:
+        if ev not in self.evidence:
+            self.evidence.append(ev)
+            if self._keep is not None:
+                self._keep(ev)
+
+    def _witness(self, votes) -> None:
+        """Show the votes of a certificate this validator was given to ``seen``: a
+        validator's second vote of one phase in one round for another hash is evidence."""
+        for v in votes:
+            try:
+                self.seen.add(v)
+            except Misbehaviour:
+                pass                                     # kept by ``_caught``
 
     def _check_block(self, block, round_):
         check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
@@ -98,9 +123,8 @@ class RoundValidator:
                            "by the operator")
         prior = self.log.see(block.height, round_, bh, signature)
         if prior is not None:
-            ev = operator_round_equivocation(block.height, round_, prior, (bh, signature))
-            if ev not in self.evidence:
-                self.evidence.append(ev)
+            self._caught(operator_round_equivocation(block.height, round_, prior,
+                                                     (bh, signature)))
             raise Misbehaviour(f"the operator proposed two blocks in round {round_} of "
                                f"height {block.height}: evidence kept")
 
@@ -118,6 +142,7 @@ class RoundValidator:
                     check_int(pol_round, "polka round", 0, ROUND_BOUND, error=Rejected)
                     check_certificate(polka, _records(self.validator.store), PREVOTE, h,
                                       pol_round, bh)
+                    self._witness(polka)
                 if not prevote_allowed(lock, bh, round_, pol_round):
                     raise Locked(f"validator {self.name} is locked on block {h} "
                                  f"({lock.block_hash[:16]}…) since round {lock.round}")
@@ -130,6 +155,7 @@ class RoundValidator:
         h, bh = block.height, block.hash()
         polka = list(polka)
         check_certificate(polka, _records(self.validator.store), PREVOTE, h, round_, bh)
+        self._witness(polka)
         lock = (json.dumps(block_to_json(block)), json.dumps([vote_to_json(v) for v in polka]))
         with self._mutex:
             self.log.vote(PRECOMMIT, h, round_, bh, lock=lock)   # vote + lock, durable
@@ -141,8 +167,11 @@ class RoundValidator:
         hash per height has a commit, so the sign log's rule still holds, and the block's
         signatures are the ones every existing check reads (docs/liveness.md §Rounds)."""
         check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
-        check_certificate(list(precommits), _records(self.validator.store), PRECOMMIT,
+        precommits = list(precommits)
+        check_certificate(precommits, _records(self.validator.store), PRECOMMIT,
                           block.height, round_, block.hash())
+        self.seen.forget(block.height)
+        self._witness(precommits)
         return self.validator.attest(block)
 
     def lock_info(self, height: int):
@@ -173,12 +202,20 @@ def choose_reproposal(locks, records: dict):
 
 
 class RoundTally:
-    """The votes a round's collector accepted (module docstring)."""
+    """The votes a round's collector accepted (module docstring); ``keep(evidence)`` (default:
+    the store's pending evidence) receives each double vote caught."""
 
-    def __init__(self, store):
+    def __init__(self, store, keep=None):
         self.store = store
         self.votes = {}                 # (phase, h, r) → {validator: Vote}
         self.evidence = []
+        self._keep = keep or (lambda ev: store.add_pending_evidence(
+            ev["kind"], ev["validator"], ev["height"], ev))
+
+    def forget(self, below: int) -> None:
+        """Drop the votes of heights below ``below`` (final heights)."""
+        for k in [k for k in self.votes if k[1] < below]:
+            del self.votes[k]
 
     def add(self, vote) -> None:
         """Accept one vote (its signature checked); ``Misbehaviour`` for a double vote."""
@@ -190,6 +227,7 @@ class RoundTally:
             ev = double_vote(prior, vote)
             if ev not in self.evidence:
                 self.evidence.append(ev)
+                self._keep(ev)
             raise Misbehaviour(f"validator {vote.validator!r} sent two {vote.phase}s in round "
                                f"{vote.round} of height {vote.height}: evidence kept")
         at.setdefault(vote.validator, vote)

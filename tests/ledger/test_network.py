@@ -85,7 +85,7 @@ def chain(tmp_path_factory):
 
 @pytest.fixture
 def nodes():
-    registry = Nodes()
+    registry = Nodes(single_phase=True)          # these tests drive the legacy POST /propose
     yield registry
     registry.stop_all()
 

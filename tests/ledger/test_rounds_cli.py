@@ -23,7 +23,7 @@ def test_rounds_retry_after_two_of_four_down_finalizes_in_the_next_round(net, ca
 
     def batch(urls, folder):
         argv = ["operator", "batch", "--home", root / "op", "--orders", folder,
-                "--timeout", 60, "--propose-anyway", "--rounds"]
+                "--timeout", 60]
         for u in urls:
             argv += ["--validator", u]
         return _cli(capsys, *argv)
@@ -60,7 +60,7 @@ def test_rounds_proposal_lost_before_a_polka_a_new_block_finalizes(net, capsys):
 
     def batch(urls, folder):
         argv = ["operator", "batch", "--home", root / "op", "--orders", folder,
-                "--timeout", 60, "--propose-anyway", "--rounds"]
+                "--timeout", 60]
         for u in urls:
             argv += ["--validator", u]
         return _cli(capsys, *argv)
