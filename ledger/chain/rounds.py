@@ -5,14 +5,15 @@ The protocol and its safety and liveness argument are in docs/liveness.md
 
 * **prevote** (``RoundValidator.prevote(block, r, operator_signature,
   pol_round, polka)``): the validator checks the operator's signature over
-  ``votes.round_proposal_bytes`` (when the ledger names an operator; the
-  round log records the first proposal of each (h, r) durably, and a second
-  one is the operator's equivocation, kept in ``evidence``), then the **lock rule** (``prevote_allowed``): unlocked, or
-  locked on this very block, or shown a polka for this block at a round
-  ``pol_round`` with ``lock round < pol_round < r``; then the block itself
-  (``Validator.check``: the chain's rules and the proof); then it records the
-  prevote durably (``ledger.chain.roundlog``: one per round, rounds only go
-  up) and signs it.
+  ``votes.round_proposal_bytes`` (when the ledger names an operator), then
+  the block itself (``Validator.check``: the chain's rules and the proof);
+  only then the round log records the operator's proposal of (h, r) durably
+  (a second one with another hash is the operator's equivocation, kept as
+  evidence; a refused block leaves nothing stored); then the **lock rule**
+  (``prevote_allowed``): unlocked, or locked on this very block, or shown a
+  polka for this block at a round ``pol_round`` with ``lock round <
+  pol_round < r``; then it records the prevote durably
+  (``ledger.chain.roundlog``: one per round, rounds only go up) and signs it.
 * **precommit** (``RoundValidator.precommit(block, r, polka)``): only on a
   polka for this block in round r (prevotes from > 2/3 of the stake,
   ``votes.check_certificate``) and a block that passes ``check``; the
@@ -112,15 +113,24 @@ class RoundValidator:
             raise Rejected(f"validator {self.name} will not vote: {reason}")
 
     def _check_operator(self, block, round_, signature):
+        """The operator's signature on this round's proposal (cheap: before the proof)."""
         if not isinstance(block, Block):
             raise Rejected("a round proposal is a block")
         if self.operator_key is None:
             return
-        bh = block.hash()
         if not isinstance(signature, bytes) or not keys.verify(
-                self.operator_key, round_proposal_bytes(block.height, round_, bh), signature):
+                self.operator_key, round_proposal_bytes(block.height, round_, block.hash()),
+                signature):
             raise Rejected(f"round {round_} proposal of block {block.height} is not signed "
                            "by the operator")
+
+    def _record_proposal(self, block, round_, signature):
+        """Record the operator's proposal of (height, round) durably — only once the block
+        passed its checks, so a refused block leaves nothing stored — and catch a second one
+        with another hash (the operator's equivocation: ``Misbehaviour``, evidence kept)."""
+        if self.operator_key is None:
+            return
+        bh = block.hash()
         prior = self.log.see(block.height, round_, bh, signature)
         if prior is not None:
             self._caught(operator_round_equivocation(block.height, round_, prior,
@@ -134,6 +144,7 @@ class RoundValidator:
         check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
         self._check_operator(block, round_, operator_signature)     # cheap, before the proof
         self._check_block(block, round_)
+        self._record_proposal(block, round_, operator_signature)
         h, bh = block.height, block.hash()
         with self._mutex:
             lock = self.log.lock(h)
