@@ -54,12 +54,17 @@ input.
   later ``operator batch`` re-sends that same block in the next round —
   validators locked on it prevote it again, and those that attested it
   answer with the same signature — instead of proving a new one; the
-  orders in ``--orders`` wait for the batch after it.
+  orders in ``--orders`` wait for the batch after it.  Without a stored
+  proposal, the lock query comes first: when the validators are locked on a
+  block at the next height (the operator lost ``proposal.json``), that block
+  is stored and re-sent if ``pending.json`` still holds its states, and
+  otherwise the batch stops (exit 1, one line) without proving a block that
+  could not finish the height.
 """
 
 import glob
 import os
-__all__ = ["register", "run_init", "run_batch"]
+__all__ = ["register", "run_init", "run_batch", "settle_on_chain"]
 
 
 def run_init(args) -> int:
@@ -154,6 +159,7 @@ def run_batch(args) -> int:
     from ledger.operator.engine import Operator
     from ledger.operator.home import VK_FILE, OperatorHome, catch_up
     from ledger.operator.loop import run_batch as batch_loop
+    from ledger.cli.operator_send import locked_block, report_round, resend, round_fn
     from ledger.operator.reach import count_reach, probe, require_quorum
     from prover import load_ptau, setup
     from prover import STEPS
@@ -183,8 +189,11 @@ def run_batch(args) -> int:
                                               load_operator_key, store_proposal)
         op_key = load_operator_key(home.home, home.genesis)
         stored = live_proposal(home.home, home.store)
+        if stored is None and not args.single_phase:
+            stored = locked_block(console, home, op_key, head + 1, args,
+                                   [u for u, a in answers.items() if isinstance(a, dict)])
         if stored is not None:
-            return _resend(console, home, quorum, stored, args, onchain)
+            return resend(console, home, quorum, stored, args, onchain)
         if args.require_quorum:
             require_quorum(reach)      # no new proof is started that could not finalize
         elif not reach.quorum:
@@ -250,7 +259,7 @@ def run_batch(args) -> int:
 
             res = batch_loop(
                 operator, head + 1, mark, params, home.states,
-                _round_fn(args, home, quorum, op_key),
+                round_fn(args, home, quorum, op_key),
                 observations=observations, pending=pending, settle=settle,
                 deposits=deposits, withdrawals=withdrawals,
                 prove_progress=lambda name, i, n: bar.update(
@@ -259,14 +268,14 @@ def run_batch(args) -> int:
             bar.update(task, advance=1, description=f"block {block.height}")
         for order, why in res.proposal.rejected:
             console.print(f"  rejected by the engine: order of account {order.account}: {why}")
-        if not _report_round(console, home, quorum, block, rnd):
+        if not report_round(console, home, quorum, block, rnd):
             return 1
         console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
                       f"mark {block.mark_price}, volume {block.volume}, "
                       f"{len(block.active_orders())} orders; signed by "
                       f"{len(rnd.block.signatures)}/{len(args.validator)} validators; "
                       f"prove {res.prove_s:.2f} s, finality {res.finality_s:.2f} s")
-        return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
+        return 0 if onchain is None else settle_on_chain(onchain, args, rnd.block, console)
     finally:
         home.close()
 
@@ -316,7 +325,7 @@ def _onchain(args, home):
                    k_slots=home.k_slots)
 
 
-def _settle_on_chain(onchain, args, block, console) -> int:
+def settle_on_chain(onchain, args, block, console) -> int:
     """Gather the validators' Ethereum signatures and settle ``block``; the exit status."""
     from ledger.ethereum.chain import ChainError
     sigs, errors = onchain.remote_signatures(args.validator, block, timeout=args.timeout)
@@ -329,59 +338,6 @@ def _settle_on_chain(onchain, args, block, console) -> int:
         return 1
     console.print(f"SETTLED on-chain: block {block.height} (anchor 0x{done.anchor.hex()[:16]}…), "
                   f"gas {done.gas:,}, {done.seconds:.2f} s; contract height {onchain.height()}")
-
-
-def _report_round(console, home, quorum, block, rnd) -> bool:
-    """Print each validator's refusal; True when the block is final."""
-    for url, why in rnd.refusals.items():
-        console.print(f"  {url} did not sign: {why}", soft_wrap=True)
-    for url, why in rnd.finalize_errors.items():
-        console.print(f"  {url} did not store the block: {why}", soft_wrap=True)
-    if rnd.block is None:
-        total = home.store.total_stake()
-        if hasattr(rnd, "prevoted"):                 # the two-phase rounds
-            stake = {v.name: v.stake for v in home.store.validators() if not v.slashed}
-            got = (f"round {rnd.round}: prevotes hold "
-                   f"{sum(stake.get(n, 0) for n in set(rnd.prevoted))} of {total} stake, "
-                   f"precommits {sum(stake.get(n, 0) for n in set(rnd.precommitted))}, "
-                   f"attestations {quorum.signed_stake(block.height, block.hash())} "
-                   "(each needs > 2/3)")
-        else:
-            got = (f"{quorum.signed_stake(block.height, block.hash())} of {total} stake "
-                   "signed (needs > 2/3)")
-        console.print(f"NOT FINAL: block {block.height}: {got}; the next operator batch "
-                      "re-sends this same block", soft_wrap=True)
-        return False
-    return True
-
-
-def _round_fn(args, home, quorum, op_key):
-    """How a block is sent: the two-phase rounds (``ledger.operator.rounds.run_in_rounds``,
-    docs/liveness.md §Rounds), or with ``--single-phase`` the legacy single-phase round."""
-    if getattr(args, "single_phase", False):
-        from ledger.operator import round as single
-        return lambda b: single.run_round(args.validator, b, quorum, apply=True,
-                                          timeout=args.timeout)
-    from ledger.operator.rounds import run_in_rounds
-    return lambda b: run_in_rounds(args.validator, b, op_key, home.store, quorum,
-                                   timeout=args.timeout)
-
-
-def _resend(console, home, quorum, block, args, onchain=None) -> int:
-    """Re-send the stored proposal (``ledger.operator.proposal``) until its height is final."""
-    from ledger.operator.proposal import drop_proposal, load_operator_key
-    console.print(f"  re-sending the stored proposal for block {block.height} "
-                  f"({block.hash()[:16]}…); the orders in --orders wait for the next batch")
-    rnd = _round_fn(args, home, quorum, load_operator_key(home.home, home.genesis))(block)
-    if not _report_round(console, home, quorum, block, rnd):
-        return 1
-    home.reconcile()
-    drop_proposal(home.home)
-    console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
-                  f"mark {block.mark_price}, volume {block.volume}, "
-                  f"{len(block.active_orders())} orders; signed by "
-                  f"{len(rnd.block.signatures)}/{len(args.validator)} validators (re-sent)")
-    return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
 
 
 def register(sub) -> None:
