@@ -73,7 +73,7 @@ with python_kernels() if python else open(sys.argv[3]):
     mark("srs")
     pk, _ = setup(c, srs, vk=vk) if python else setup(c, srs)
     mark("setup")
-    asg = c.assignment(7, Opening(-2_000_000, 300, 40, 123456789), 10_000, 52, 0xBEEF)
+    asg = c.assignment(7, Opening(-2_000_000, 300, 40, 123456789), 10_000, 52, 0xBEEF, 1, 0xE5CA9E)
     proof, public = prove(pk, asg)
     mark("prove")
 ok = verify(vk, public, proof)
@@ -114,7 +114,7 @@ def in_process(srs, vk, repeat: int) -> dict:
 
     c = ExitCircuit()
     pk, _ = setup(c, srs, vk=vk)
-    asg = c.assignment(7, Opening(-2_000_000, 300, 40, 123456789), 10_000, 52, 0xBEEF)
+    asg = c.assignment(7, Opening(-2_000_000, 300, 40, 123456789), 10_000, 52, 0xBEEF, 1, 0xE5CA9E)
 
     def on_python():
         with python_kernels():

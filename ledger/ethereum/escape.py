@@ -148,9 +148,11 @@ def _signed_funding(published: int) -> int:
 
 def exit_view(escape, account: int) -> dict:
     """What the contract holds for an exit of ``account``: its stored commitment, owner, the
-    last mark and funding index F (signed), whether it is frozen or the account exited."""
+    last mark and funding index F (signed), whether it is frozen or the account exited, and
+    the deployment the statements name (the chain id, the contract's address as an int)."""
     f = escape.functions
     return {"commitment": f.commitmentOf(account).call(), "owner": f.ownerOf(account).call(),
+            "chain_id": escape.w3.eth.chain_id, "contract": int(escape.address, 16),
             "mark": f.lastMark().call(), "funding": _signed_funding(f.lastFunding().call()),
             "frozen": f.frozen().call(), "exited": f.exited(account).call()}
 
@@ -199,7 +201,8 @@ def prove_exit(pk, account: int, opening: Opening, view: dict):
     amount = exit_amount(opening, view["mark"], view["funding"])
     with python_kernels():
         proof, public = prove(pk, circuit.assignment(account, opening, view["mark"],
-                                                     view["funding"], recipient))
+                                                     view["funding"], recipient,
+                                                     view["chain_id"], view["contract"]))
     assert public[4] == amount
     if not verify(pk.vk, public, proof):
         raise ExitRefused("the exit proof does not verify against the exit verifier's key: "
@@ -234,7 +237,8 @@ def refuse_withdrawal(w3, escape, pk, account: int, opening: Opening, sender, *,
     if commitment(account, opening) != view["commitment"]:
         raise ExitRefused(f"the opening does not open account {account}'s stored commitment")
     asg = RefusalCircuit().assignment(account, opening, view["mark"], view["funding"],
-                                      f.lastMm().call(), f.requestedAmount(account).call())
+                                      f.lastMm().call(), f.requestedAmount(account).call(),
+                                      view["chain_id"], view["contract"])
     proof, _ = prove(pk, asg)
     fn = f.refuseWithdrawal(account, [int(w) for w in proof_words(proof)])
     return send(w3, fn, sender, gas=gas, contract=escape)

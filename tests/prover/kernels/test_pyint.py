@@ -197,7 +197,7 @@ _FRESH = textwrap.dedent("""
     c = ExitCircuit()
     with python_kernels():
         pk, _ = setup(c, ptau_powers("exit.ptau", vk.power), vk=vk)
-        proof, public = prove(pk, c.assignment(7, Opening(-2_000_000, 300, 40, 9), 10_000, 52, 7))
+        proof, public = prove(pk, c.assignment(7, Opening(-2_000_000, 300, 40, 9), 10_000, 52, 7, 1, 2))
     print(json.dumps({"ok": verify(vk, public, proof), "compiled": compiled}))
 """)
 
