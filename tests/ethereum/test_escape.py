@@ -20,7 +20,8 @@ from escape_fixtures import (
 )
 from ledger.ethereum.chain import ChainError, send
 from ledger.ethereum.escape import (
-    claim_exit, exit_view, freeze_after_change_hash, prove_exit,
+    ExitRefused, claim_exit, deployed_exit_key, exit_proving_key, exit_view,
+    freeze_after_change_hash, prove_exit,
 )
 from ledger.ethereum.settlement import certificate, settle
 from ledger.ethereum.words import proof_words
@@ -425,3 +426,25 @@ def test_refusal_for_another_chain_or_deployment_is_refused(world):
     send(w3, a.functions.refuseWithdrawal(2, _refusal(world, a, 5)), w3.eth.accounts[0],
          contract=a)
     assert a.functions.requestedAt(2).call() == 0 and b.functions.requestedAt(2).call() != 0
+
+
+# ---------------------------------------------------------------- the trader's key
+
+def test_the_trader_builds_its_key_from_the_deployed_one(world, frozen):
+    """``darkmatch exit``'s path: the exit verifier's key read from the chain, the proving key
+    made for it from the SRS, the proof checked against it before anything is sent."""
+    import dataclasses
+    escape = frozen["escape"]
+    vk = deployed_exit_key(escape)
+    assert vk == world.exit_vk
+    pk = exit_proving_key(world.exit_srs, vk)
+    amount, proof = prove_exit(pk, 1, frozen["op1"], exit_view(escape, 1))
+    assert amount == frozen["amount"]
+    assert verify(vk, escape.functions.exitInputs(1, amount).call(), proof)
+    with pytest.raises(ExitRefused, match="public input count"):
+        exit_proving_key(world.exit_srs, dataclasses.replace(vk, n_public=6))
+    with pytest.raises(ExitRefused, match=r"\[tau\]_2"):
+        exit_proving_key(world.exit_srs, world.vk)         # the block verifier's key: another SRS
+    wrong = exit_proving_key(world.exit_srs, dataclasses.replace(vk, Qm=vk.Ql))
+    with pytest.raises(ExitRefused, match="does not verify"):
+        prove_exit(wrong, 1, frozen["op1"], exit_view(escape, 1))
