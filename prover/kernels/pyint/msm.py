@@ -19,17 +19,28 @@ Steps (the maths of ``msm.py``):
    batch of additions;
 5. Horner over the windows: Σᵥ 2^(cv)·Tᵥ.
 
+Two cores: steps 1–4 of the upper half of the windows run in a forked child
+process (``_in_child``) while this process does the lower half; the child sends
+back its windows' sums (a few dozen ints).  Without ``os.fork``, on one CPU or
+for fewer than ``FORK_MIN`` points everything runs here.
+
 Affine addition: λ = (y₂ − y₁)/(x₂ − x₁), or 3x₁²/(2y₁) when P₁ = P₂;
 x₃ = λ² − x₁ − x₂, y₃ = λ(x₁ − x₃) − y₁; P + (−P) and infinity operands are
 the cases without a denominator.
 """
+
+import os
+import pickle
 
 from verifier.fields import Q_MOD
 
 from ..backend import implements
 from .field import FQ, batch_inverse, tree_inverse, words
 
-__all__ = ["add_pairs", "signed_digits", "msm_points"]
+__all__ = ["add_pairs", "signed_digits", "msm_points", "FORK_MIN"]
+
+#: from this many points on, half of the windows run in a forked child process
+FORK_MIN = 512
 
 #: a point is two lists' entries: x and y (ints: not tracked by the garbage collector, unlike
 #: tuples of them), infinity has x = y = None
@@ -99,14 +110,16 @@ def _add_split(x1, y1, x2, y2, special):
     return xs, ys
 
 
-def signed_digits(ks: list, c: int) -> list:
-    """Per window v (⌈255/c⌉ of them), the list of digit dᵥ of every scalar (module doc)."""
+def signed_digits(ks: list, c: int, windows) -> list:
+    """For each window v in ``windows``, the list of digit dᵥ of every scalar (module doc):
+    its c bits, plus the top bit of the window below, minus 2^c when its own top bit is set."""
     half, full, mask = 1 << (c - 1), 1 << c, (1 << c) - 1
-    out, prev = [], [0] * len(ks)
-    for v in range(-(-255 // c)):
-        raw = [(k >> (c * v)) & mask for k in ks]
-        out.append([r + (p >= half) - (full if r >= half else 0) for r, p in zip(raw, prev)])
-        prev = raw
+    out = []
+    for v in windows:
+        lo = c * v
+        raw = [(k >> lo) & mask for k in ks]
+        carry = [(k >> (lo - 1)) & 1 for k in ks] if v else [0] * len(ks)
+        out.append([r + b - (full if r >= half else 0) for r, b in zip(raw, carry)])
     return out
 
 
@@ -137,14 +150,12 @@ def _reduce(X: list, Y: list, B: list, nb: int):
     return out_x, out_y
 
 
-def msm_points(xs: list, ys: list, ks: list, c: int):
-    """Σ kᵢ·Pᵢ for affine points (x and y lists, no infinity) and int scalars < 2²⁵⁴;
-    (x, y) or None."""
+def _window_sums(xs: list, ys: list, ks: list, c: int, windows) -> tuple:
+    """(x, y) lists of Tᵥ = Σ_j j·B_j for the windows ``windows`` (steps 1–4)."""
     half, q_ = 1 << (c - 1), Q_MOD
-    digits = signed_digits(ks, c)
-    nw = len(digits)
+    nw = len(windows)
     X, Y, B = [], [], []
-    for v, dv in enumerate(digits):
+    for v, dv in enumerate(signed_digits(ks, c, windows)):
         bx = [[] for _ in range(half + 1)]
         by = [[] for _ in range(half + 1)]
         for x, y, d in zip(xs, ys, dv):
@@ -163,6 +174,52 @@ def msm_points(xs: list, ys: list, ks: list, c: int):
     for j in range(half - 1, -1, -1):                  # bucket j + 1 of every window
         sx, sy = add_pairs(sx, sy, bx[j::half], by[j::half])
         tx, ty = add_pairs(tx, ty, sx, sy)
+    return tx, ty
+
+
+def _in_child(fn, *args):
+    """Start ``fn(*args)`` in a forked child process; ``_result`` collects what it returns."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                        # the child: compute, send, leave
+        code = 1
+        try:
+            os.close(r)
+            with os.fdopen(w, "wb") as out:
+                out.write(pickle.dumps(fn(*args)))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    return pid, r
+
+
+def _result(child):
+    pid, r = child
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        raise RuntimeError("the MSM's worker process failed")
+    return pickle.loads(data)
+
+
+def _fork() -> bool:
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+
+def msm_points(xs: list, ys: list, ks: list, c: int):
+    """Σ kᵢ·Pᵢ for affine points (x and y lists, no infinity) and int scalars < 2²⁵⁴;
+    (x, y) or None."""
+    nw = -(-255 // c)
+    if len(xs) >= FORK_MIN and nw > 1 and _fork():
+        cut = nw // 2
+        child = _in_child(_window_sums, xs, ys, ks, c, range(cut, nw))
+        tx, ty = _window_sums(xs, ys, ks, c, range(cut))
+        ux, uy = _result(child)
+        tx, ty = tx + ux, ty + uy
+    else:
+        tx, ty = _window_sums(xs, ys, ks, c, range(nw))
     ax, ay = [None], [None]
     for v in range(nw - 1, -1, -1):
         for _ in range(c):

@@ -122,14 +122,22 @@ def _msm_both(points, scalars, c=0):
     return g1.array_to_points(got)[0]
 
 
-@pytest.mark.parametrize("n, c", [(1, 2), (3, 3), (17, 4), (70, 0), (300, 0)])
+@pytest.mark.parametrize("n, c", [(1, 2), (3, 3), (17, 4), (70, 0), (300, 0), (600, 0)])
 def test_msm_random(n, c):
     pts = _points(n)
     ks = [RNG.randrange(R_MOD) for _ in range(n)]
     assert _msm_both(pts, ks, c) == curve.g1_lincomb(pts, ks) == twin_msm.msm(pts, ks, c)
 
 
-def test_msm_edges():
+@pytest.fixture(params=["here", "forked"])
+def split(request, monkeypatch):
+    """The Python MSM with every window here, and with half of them in a forked process."""
+    from prover.kernels.pyint import msm as py_msm
+    monkeypatch.setattr(py_msm, "FORK_MIN", 10**9 if request.param == "here" else 1)
+    return request.param
+
+
+def test_msm_edges(split):
     P, S = _points(2)
     nP = curve.g1_neg(P)
     k = RNG.randrange(1, R_MOD)
