@@ -19,14 +19,20 @@ insurance fund's, as in a liquidation).
     funding      the market's cumulative funding index F (signed, −2^47 ≤ F < 2^47, as x mod r)
     amount       the exit amount (quote units)
     recipient    the Ethereum address paid, as a field element (< 2^160)
+    chain_id     the EVM chain id of the deployment (< 2^64)
+    contract     the Escape contract's address, as a field element (< 2^160)
 
-The contract fills account, commitment, mark and funding from its own storage
-and recipient from the claim, so a proof is only good for the stored state, at
-the frozen mark, paid to the address it names: nobody who sees the proof in
-the mempool can redirect it (the recipient is bound by its public row, like
-the settlement circuit's height, and range-checked), and a proof for a stale
-commitment or another account does not verify.  That each account exits once
-is the contract's bookkeeping.
+The contract fills account, commitment, mark and funding from its own storage,
+recipient from the account's owner, chain_id from ``block.chainid`` and
+contract from ``address(this)``, so a proof is only good for the stored state,
+at the frozen mark, paid to the address it names, on the one deployment it was
+made for: nobody who sees the proof in the mempool can redirect it, and a proof
+for a stale commitment, another account, another chain or another Escape
+contract (a second vault of the same ledger, a fork) does not verify.
+recipient is range-checked; chain_id and contract enter no arithmetic and are
+bound by their public rows alone (a row's public value is part of the
+statement, like the settlement circuit's height).  That each account exits
+once is the contract's bookkeeping.
 
 **Private inputs** (``EXIT_PRIVATE``): the opening cash, position, funding
 (F_a) and blinding, as in ``account_state``.
@@ -44,7 +50,7 @@ is the contract's bookkeeping.
   one row.  For q = 0 either s gives 0.  So amount is exactly max(0, q): the
   prover can neither over- nor under-claim.
 
-1,762 rows (a 2^11 domain; ``benchmarks/exit.py`` prints the figure and
+1,764 rows (a 2^11 domain; ``benchmarks/exit.py`` prints the figure and
 the prove time).
 """
 
@@ -57,11 +63,14 @@ from .builder import Circuit
 from .settlement_data import ACCOUNT_BITS, CASH_OFFSET, POSITION_OFFSET, PRICE_BITS
 
 __all__ = ["ExitCircuit", "ExitError", "EXIT_PUBLIC", "EXIT_PRIVATE", "RECIPIENT_BITS",
-           "EQUITY_BITS", "equity", "exit_amount", "public_inputs"]
+           "CHAIN_ID_BITS", "EQUITY_BITS", "equity", "exit_amount", "public_inputs",
+           "deployment"]
 
-EXIT_PUBLIC = ("account", "commitment", "mark", "funding", "amount", "recipient")
+EXIT_PUBLIC = ("account", "commitment", "mark", "funding", "amount", "recipient", "chain_id",
+               "contract")
 EXIT_PRIVATE = ("cash", "position", "funding_a", "blinding")
 RECIPIENT_BITS = 160
+CHAIN_ID_BITS = 64                     # EVM chain ids in use are far below 2^64
 EQUITY_BITS = 107                      # |equity| < 2^106, checked at import
 
 
@@ -97,12 +106,19 @@ def exit_amount(opening: Opening, mark: int, funding: int) -> int:
     return max(0, equity(opening, mark, funding))
 
 
+def deployment(chain_id: int, contract: int) -> list:
+    """[chain_id, contract]: the deployment a statement is bound to, checked (``ExitError``)."""
+    return [_int("chain id", chain_id, 0, 1 << CHAIN_ID_BITS),
+            _int("contract address", contract, 0, 1 << RECIPIENT_BITS)]
+
+
 def public_inputs(account: int, opening: Opening, mark: int, funding: int,
-                  recipient: int) -> list:
+                  recipient: int, chain_id: int, contract: int) -> list:
     """The exit statement's public inputs (``EXIT_PUBLIC`` order, signed F as F mod r)."""
     _int("recipient", recipient, 0, 1 << RECIPIENT_BITS)
     amount = exit_amount(opening, mark, funding)
-    return [account, commitment(account, opening), mark, funding % R_MOD, amount, recipient]
+    return [account, commitment(account, opening), mark, funding % R_MOD, amount, recipient,
+            *deployment(chain_id, contract)]
 
 
 class ExitCircuit(Circuit):
@@ -129,9 +145,10 @@ class ExitCircuit(Circuit):
             self.gate(sign, q, p["amount"], qm=-1, qr=1, qo=-1)     # amount = q − s·q
 
     def assignment(self, account: int, opening: Opening, mark: int, funding: int,
-                   recipient: int) -> dict:
+                   recipient: int, chain_id: int, contract: int) -> dict:
         """All inputs of an honest exit (public ones from ``public_inputs``)."""
-        out = dict(zip(EXIT_PUBLIC, public_inputs(account, opening, mark, funding, recipient)))
+        out = dict(zip(EXIT_PUBLIC, public_inputs(account, opening, mark, funding, recipient,
+                                                  chain_id, contract)))
         out.update(cash=opening.cash, position=opening.position, funding_a=opening.funding,
                    blinding=opening.blinding)
         return out

@@ -17,6 +17,14 @@ exchange.
     funding      the last funding index F (signed, −2^47 ≤ F < 2^47, as x mod r)
     mm_bps       the market's maintenance margin (basis points, < 2^14)
     amount       the requested withdrawal (< 2^64)
+    chain_id     the EVM chain id of the deployment (< 2^64)
+    contract     the Escape contract's address (< 2^160)
+
+The contract fills every input itself (``refusalInputs``: chain_id from
+``block.chainid``, contract from ``address(this)``), so a refusal made for one
+deployment cannot cancel a request on another that stores the same
+commitment.  chain_id and contract are bound by their public rows alone, as in
+the exit statement.
 
 **Private inputs**: the opening cash, position, F_a and blinding.
 
@@ -35,13 +43,14 @@ from verifier.fields import R_MOD
 from .account_state import FUNDING_BITS, FUNDING_OFFSET, Opening, commitment, open_gadget
 from .bits import range_check, sign_abs, signed_to_offset
 from .builder import Circuit
-from .exit import equity
+from .exit import deployment, equity
 from .settlement_data import ACCOUNT_BITS, BPS, FLOW_BITS, POSITION_BITS, PRICE_BITS
 
 __all__ = ["RefusalCircuit", "RefusalError", "REFUSAL_PUBLIC", "REFUSAL_PRIVATE",
            "BPS_BITS", "GAP_BITS", "refusable", "public_inputs"]
 
-REFUSAL_PUBLIC = ("account", "commitment", "mark", "funding", "mm_bps", "amount")
+REFUSAL_PUBLIC = ("account", "commitment", "mark", "funding", "mm_bps", "amount", "chain_id",
+                  "contract")
 REFUSAL_PRIVATE = ("cash", "position", "funding_a", "blinding")
 BPS_BITS = 14                           # a rate in basis points, ≤ 10⁴ < 2^14
 GAP_BITS = 122                          # |need| < 2^86, |10⁴·(q − amount)| < 2^121
@@ -67,11 +76,12 @@ def refusable(opening: Opening, mark: int, funding: int, mm_bps: int, amount: in
 
 
 def public_inputs(account: int, opening: Opening, mark: int, funding: int, mm_bps: int,
-                  amount: int) -> list:
+                  amount: int, chain_id: int, contract: int) -> list:
     """The refusal statement's public inputs (``REFUSAL_PUBLIC`` order, F as F mod r)."""
     if not refusable(opening, mark, funding, mm_bps, amount):
         raise RefusalError(f"a block can serve a withdrawal of {amount}: nothing to refuse")
-    return [account, commitment(account, opening), mark, funding % R_MOD, mm_bps, amount]
+    return [account, commitment(account, opening), mark, funding % R_MOD, mm_bps, amount,
+            *deployment(chain_id, contract)]
 
 
 class RefusalCircuit(Circuit):
@@ -101,10 +111,10 @@ class RefusalCircuit(Circuit):
             range_check(self, gap, GAP_BITS)
 
     def assignment(self, account: int, opening: Opening, mark: int, funding: int, mm_bps: int,
-                   amount: int) -> dict:
+                   amount: int, chain_id: int, contract: int) -> dict:
         """All inputs of an honest refusal (``RefusalError`` if a block could serve it)."""
-        out = dict(zip(REFUSAL_PUBLIC,
-                       public_inputs(account, opening, mark, funding, mm_bps, amount)))
+        out = dict(zip(REFUSAL_PUBLIC, public_inputs(account, opening, mark, funding, mm_bps,
+                                                     amount, chain_id, contract)))
         out.update(cash=opening.cash, position=opening.position, funding_a=opening.funding,
                    blinding=opening.blinding)
         return out

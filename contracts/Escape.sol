@@ -19,7 +19,9 @@ import "./Settlement.sol";
 ///     contract accepts no block and no deposit (Settlement checks `frozen`).
 ///   * `exit(account, amount, proof)`: on a frozen contract, pays `amount` to the account's owner
 ///     if the exit proof verifies on (account, its stored commitment, the last settled mark, the
-///     last funding index F as F mod r, amount, owner address). The exit circuit proves that
+///     last funding index F as F mod r, amount, owner address, block.chainid, address(this)):
+///     a proof made for another chain or another deployment does not verify here (nor does a
+///     refusal, whose statement names them too). The exit circuit proves that
 ///     amount = max(0, cash − pos·(F − F_a) + pos·M) for the opening of that commitment, so a
 ///     proof for another account, a stale commitment or more than the equity does not verify.
 ///     Each account exits once. The payout goes to the registered owner, never to the caller:
@@ -200,15 +202,18 @@ contract Escape is Settlement {
         emit WithdrawalRequested(account, amount, block.timestamp);
     }
 
-    /// @notice The refusal statement's public inputs for `account`'s pending request.
+    /// @notice The refusal statement's public inputs for `account`'s pending request, bound to
+    /// this chain and this contract.
     function refusalInputs(uint256 account) public view returns (uint256[] memory pub) {
-        pub = new uint256[](6);
+        pub = new uint256[](8);
         pub[0] = account;
         pub[1] = commitmentOf[account];
         pub[2] = lastMark;
         pub[3] = fundingField();
         pub[4] = lastMm;
         pub[5] = requestedAmount[account];
+        pub[6] = block.chainid;
+        pub[7] = uint256(uint160(address(this)));
     }
 
     /// @notice Cancel `account`'s pending request, proven unservable at the last mark (see the
@@ -259,15 +264,18 @@ contract Escape is Settlement {
         return f >= FUNDING_OFFSET ? f - FUNDING_OFFSET : R_MOD - (FUNDING_OFFSET - f);
     }
 
-    /// @notice The exit statement's public inputs for `account` claiming `amount`.
+    /// @notice The exit statement's public inputs for `account` claiming `amount`, bound to this
+    /// chain and this contract.
     function exitInputs(uint256 account, uint256 amount) public view returns (uint256[] memory pub) {
-        pub = new uint256[](6);
+        pub = new uint256[](8);
         pub[0] = account;
         pub[1] = commitmentOf[account];
         pub[2] = lastMark;
         pub[3] = fundingField();
         pub[4] = amount;
         pub[5] = uint256(uint160(ownerOf[account]));
+        pub[6] = block.chainid;
+        pub[7] = uint256(uint160(address(this)));
     }
 
     /// @notice On a frozen contract, pay `account`'s owner its equity at the last mark, proven.

@@ -6,6 +6,10 @@ interpolated on H (iNTT) and committed with the SRS; their evaluations on the
 4n coset are kept in the proving key for round 3.  Deterministic: the same
 circuit and SRS always give the same keys (snarkjs's vk when the gate lists
 agree).
+
+Given a verifying key already made for the same circuit and SRS (read back from
+a deployed verifier, say), ``setup(circuit, srs, vk=vk)`` builds the proving
+key alone: everything above but the eight commitments, which are the key's.
 """
 
 from dataclasses import dataclass
@@ -45,8 +49,23 @@ def domain_power(circuit) -> int:
     return _domain_power(circuit.n_gates)
 
 
-def setup(circuit, srs):
-    """Preprocess ``circuit`` (a ``circuits.Circuit``) with ``srs``; returns ``(pk, vk)``."""
+def _check_key(vk, cs, power: int, srs) -> None:
+    """A given key must have this circuit's shape and this SRS's [τ]₂ (its commitments are
+    taken as they are: a wrong one makes proofs that its verifier rejects)."""
+    have = (vk.power, vk.n_public, vk.k1, vk.k2, vk.X_2)
+    want = (power, cs.n_public, K1, K2, srs.g2[1])
+    names = ("domain power", "public input count", "k1", "k2", "[tau]_2")
+    wrong = [name for name, h, w in zip(names, have, want) if h != w]
+    if wrong:
+        raise ValueError(f"the verifying key is not this circuit's with this SRS: its "
+                         f"{', '.join(wrong)} differ")
+
+
+def setup(circuit, srs, *, vk=None):
+    """Preprocess ``circuit`` (a ``circuits.Circuit``) with ``srs``; returns ``(pk, vk)``.
+
+    ``vk``: this circuit's verifying key for ``srs``, made earlier: it is checked for shape
+    (``ValueError``) and used instead of committing to the eight polynomials again."""
     from circuits.builder import Circuit      # here: proving from a zkey never loads circuits
     if not isinstance(circuit, Circuit):
         raise TypeError("setup expects a circuits.Circuit")
@@ -69,6 +88,10 @@ def setup(circuit, srs):
     pk.coeffs = Preprocessed(**coeffs)
     pk.coset = Preprocessed(**{name: dom.to_coset(p) for name, p in coeffs.items()})
     dom.precompute()
+    if vk is not None:
+        _check_key(vk, cs, power, srs)
+        pk.vk = vk
+        return pk, vk
     c = pk.coeffs
     pk.vk = VerifyingKey(
         n_public=cs.n_public, power=power, k1=K1, k2=K2,

@@ -52,7 +52,7 @@ from .kernels import convert, fr, g1, msm, ntt
 
 __all__ = [
     "SRS", "PtauError", "DevelopmentSRSWarning", "PtauLayout", "MAX_POWER",
-    "dev_srs", "load_ptau", "export_ptau", "scan_ptau", "read_section", "write_ptau",
+    "dev_srs", "load_ptau", "ptau_powers", "export_ptau", "scan_ptau", "read_section", "write_ptau",
     "g1_to_lem", "g1_from_lem", "g2_to_lem", "g2_from_lem",
 ]
 
@@ -280,13 +280,8 @@ def _check_powers(P, t1, t2) -> None:
                     "(random-combination pairing check failed)")
 
 
-def load_ptau(path, *, max_power: int = None, lagrange: bool = True,
-              _allow_trivial: bool = False) -> SRS:
-    """Load and fully validate a .ptau; ``max_power`` keeps only the first 2·2^max_power − 1 powers.
-
-    ``lagrange``: also load (and check) section 12's blocks when the file has them.
-    Raises ``PtauError`` (a ``ValueError``) naming the first problem found.
-    """
+def _scan_sized(path) -> PtauLayout:
+    """``scan_ptau`` plus the sizes of sections 2 and 3 for the header's power."""
     lay = scan_ptau(path)
     N = 1 << lay.power
     if lay.sections[2][1] != (2 * N - 1) * 64:
@@ -295,6 +290,37 @@ def load_ptau(path, *, max_power: int = None, lagrange: bool = True,
     if lay.sections[3][1] not in (N * 128, 2 * 128):
         raise PtauError(f"section 3 (tauG2) has {lay.sections[3][1]} bytes; power {lay.power} "
                         f"needs {N * 128} ({N} points, or 2 in a minimal file)")
+    return lay
+
+
+def ptau_powers(path, power: int) -> SRS:
+    """The 2^power + 6 powers [τⁱ]₁ a 2^power-domain setup reads, and ([1]₂, [τ]₂), from a .ptau.
+
+    Only the container, the sizes and the encodings are checked: none of ``load_ptau``'s
+    curve, pairing and Lagrange checks (they cost MSMs and pairings).  For a prover whose
+    key is checked elsewhere: the exit's proving key is built with the deployed verifier's
+    key, which names [τ]₂, and its proof is verified against that key before it is sent,
+    so powers that are not that SRS's give a proof that is refused, never a wrong claim.
+    """
+    lay = _scan_sized(path)
+    if lay.power < power:
+        raise PtauError(f"the file holds 2^{lay.power} powers; 2^{power} are needed")
+    raw2 = read_section(lay, 3, 0, 256)
+    try:
+        g2 = (g2_from_lem(raw2[:128]), g2_from_lem(raw2[128:]))
+    except CurveError as e:
+        raise PtauError(f"tauG2: {e}") from None
+    return SRS(power=power, g1=_read_points(lay, 2, (1 << power) + 6), g2=g2)
+
+
+def load_ptau(path, *, max_power: int = None, lagrange: bool = True,
+              _allow_trivial: bool = False) -> SRS:
+    """Load and fully validate a .ptau; ``max_power`` keeps only the first 2·2^max_power − 1 powers.
+
+    ``lagrange``: also load (and check) section 12's blocks when the file has them.
+    Raises ``PtauError`` (a ``ValueError``) naming the first problem found.
+    """
+    lay = _scan_sized(path)
     power = lay.power if max_power is None else max(1, min(lay.power, int(max_power)))
     m = 2 * (1 << power) - 1
     P = _read_points(lay, 2, m)

@@ -45,6 +45,7 @@ separate values (they stay in registers); vector kernels take ``(n, 4)`` arrays.
 import numpy as np
 from numba import njit
 
+from .backend import switchable
 from .threads import parallel_for
 from .u128 import adc, montgomery_mul, sbb
 
@@ -234,6 +235,7 @@ def _inv_chunk(a, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = r0, r1, r2, r3
 
 
+@switchable
 def inv_vec(a):
     """Batch inversion of an (n, 4) array (Montgomery's trick, one inversion per chunk); 0 ↦ 0."""
     out = np.empty_like(a)
@@ -242,14 +244,19 @@ def inv_vec(a):
 
 
 @njit(cache=True)
-def powers(base, n):
-    """[1, b, b², …, b^(n−1)] as an (n, 4) array, for one element base of shape (4,)."""
+def _powers(base, n):
     out = np.empty((n, 4), dtype=np.uint64)
     p0, p1, p2, p3 = ONE0, ONE1, ONE2, ONE3
     for i in range(n):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = p0, p1, p2, p3
         p0, p1, p2, p3 = mul(p0, p1, p2, p3, base[0], base[1], base[2], base[3])
     return out
+
+
+@switchable
+def powers(base, n):
+    """[1, b, b², …, b^(n−1)] as an (n, 4) array, for one element base of shape (4,)."""
+    return _powers(base, n)
 '''
 
 
@@ -273,6 +280,7 @@ def _{name}_range({args}, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = {expr}
 
 
+@switchable
 def {name}({args}):
     """{doc}"""
     out = np.empty_like(a)

@@ -11,41 +11,61 @@ locally (``circuits.exit``, a 2^11 circuit: seconds) and sends the claim; the
 contract pays the account's registered owner its equity at the last mark,
 floored at zero.  Nothing here asks the operator anything.
 
-The exit proving key is rebuilt (deterministically) from the SRS the deployed
-exit verifier's key was made from: ``--ptau``, the ceremony's public file.
+The exit proving key is rebuilt from the deployed exit verifier's own key (read
+from the chain) and the powers of τ that key was made from: ``--ptau``, the
+ceremony's public file (only the powers the 2^11 domain needs are read).  The
+proof runs on the Python-int kernels (``prover.kernels.backend``): a fresh
+machine compiles nothing, and the proof is checked against the deployed key
+before the claim is sent.
 ``--key`` names an Ethereum key file (0600) to send from; without it the
 node's first unlocked account sends (anvil, the in-process chain).  Anyone may
 send: the payout always goes to the owner.
 """
 
-__all__ = ["register", "run_exit", "exit_srs"]
+__all__ = ["register", "run_exit", "exit_srs", "exit_powers"]
 
 
-def exit_srs(path):
-    """The SRS in ``path`` (.ptau), checked to hold the exit circuit's 2^k powers."""
+def _read_ptau(path, read):
+    """(``read(path, power)``, power) for the exit circuit's domain power; a bad file is a
+    one-line error naming the flag."""
     from circuits.exit import ExitCircuit
     from ledger.cli.main import UserError
-    from prover import load_ptau
-    from prover.setup import domain_power
     from ledger.core.errors import error_line
+    from prover.setup import domain_power
     from verifier.errors import DarkmatchError
     power = domain_power(ExitCircuit())
     try:
-        srs = load_ptau(path, max_power=power)
+        return read(path, power), power
     except (DarkmatchError, ValueError, OSError) as e:     # name the file and the flag
         raise UserError(f"--ptau {path}: {error_line(e)}") from None
+
+
+def exit_srs(path):
+    """The SRS in ``path`` (.ptau), fully checked, holding the exit circuit's 2^k powers (the
+    deployer's side: ``chain deploy --exit-ptau``)."""
+    from ledger.cli.main import UserError
+    from prover import load_ptau
+    srs, power = _read_ptau(path, lambda p, k: load_ptau(p, max_power=k))
     if srs.power < power:
         raise UserError(f"{path} holds 2^{srs.power} powers; the exit circuit needs 2^{power}")
     return srs
+
+
+def exit_powers(path):
+    """The powers of τ in ``path`` (.ptau) that the exit circuit's setup reads, without the
+    SRS checks (``prover.srs.ptau_powers``: the deployed key is the check)."""
+    from prover.srs import ptau_powers
+    return _read_ptau(path, ptau_powers)[0]
 
 
 def run_exit(args) -> int:
     from ledger.cli.account import escape_contract, recover_from_escape, recover_from_node
     from ledger.cli.main import UserError
     from ledger.ethereum.deploy import default_sender
-    from ledger.ethereum.escape import claim_exit, exit_keys, exit_view, prove_exit
+    from ledger.ethereum.escape import (claim_exit, deployed_exit_key, exit_proving_key,
+                                        exit_view, prove_exit)
     from ledger.ethereum.settlement import load_key_file
-    srs = exit_srs(args.ptau)                                 # bad files first, nothing sent
+    srs = exit_powers(args.ptau)                              # bad files first, nothing sent
     w3, escape = escape_contract(args.rpc, args.escape)
     if args.node is not None:
         account_id, _, got = recover_from_node(args.account_dir, args.node)
@@ -60,7 +80,7 @@ def run_exit(args) -> int:
     if view["commitment"] != got.commitment:
         raise UserError(f"the contract stores another commitment for account {account_id} "
                         f"than block {got.height} of the node (node and chain disagree)")
-    _, pk, _ = exit_keys(srs)
+    pk = exit_proving_key(srs, deployed_exit_key(escape))
     amount, proof = prove_exit(pk, account_id, got.opening, view)
     sender = load_key_file(args.key) if args.key else default_sender(w3)
     receipt = claim_exit(w3, escape, account_id, amount, proof, sender)

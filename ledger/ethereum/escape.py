@@ -4,8 +4,11 @@ and exit claims built on the trader's machine.
 ``Escape`` (contracts/Escape.sol) is the Settlement contract plus the escape hatch; its
 exit verifier is the same ``PlonkKeyVerifier`` contract deployed with the exit circuit's
 verification key.  ``exit_keys(srs)`` makes that key pair (the exit circuit is small: a
-2^11 domain); ``prove_exit`` proves a claim locally from the account's opening and the
-contract's own view (``exit_view``), and ``claim_exit`` sends it; ``refuse_withdrawal`` sends the
+2^11 domain); a trader instead reads the deployed key (``deployed_exit_key``) and builds the
+proving key for it (``exit_proving_key``: no commitments to make); ``prove_exit`` proves a
+claim locally from the account's opening and the contract's own view (``exit_view``) on the
+Python-int kernels (``prover.kernels.backend``: nothing to compile, so a fresh machine
+proves in seconds) and checks the proof against the key, and ``claim_exit`` sends it; ``refuse_withdrawal`` sends the
 refusal statement's proof (``refusal_keys``, ``circuits.refusal``) to cancel a forced withdrawal
 no block could serve.  ``recover_from_chain``
 decrypts the account's newest ``OpeningPublished`` event with the trader's key and checks it
@@ -22,18 +25,20 @@ from circuits.account_state import Opening
 from circuits.exit import ExitCircuit, exit_amount
 from circuits.settlement_data import FUNDING_OFFSET
 from prover import prove, setup
+from prover.kernels.backend import python_kernels
+from verifier import verify
 from verifier.errors import BadInput, Rejected
 
 from ledger.core.block import EncryptedOpening
 from ledger.core.custody import CustodyError, Recovered
 
 from .chain import send
-from .deploy import deploy, deploy_verifier
+from .deploy import at, deploy, deploy_verifier
 from .settlement import NONE, Genesis, Layout
-from .words import proof_words
+from .words import proof_words, vk_from_words
 
 __all__ = ["EscapeParams", "FREEZE_TAG", "deploy_escape", "freeze_after_change_hash",
-           "batch_params", "exit_keys", "exit_view", "published_opening", "recover_from_chain",
+           "batch_params", "exit_keys", "deployed_exit_key", "exit_proving_key", "exit_view", "published_opening", "recover_from_chain",
            "prove_exit",
            "claim_exit", "refusal_keys", "refuse_withdrawal", "ExitRefused"]
 
@@ -119,15 +124,35 @@ def exit_keys(srs):
     return circuit, pk, vk
 
 
+def deployed_exit_key(escape):
+    """The verification key of the exit verifier ``escape`` calls, read from the chain."""
+    verifier = at(escape.w3, "PlonkKeyVerifier", escape.functions.exitVerifier().call())
+    return vk_from_words(verifier.functions.verificationKey().call())
+
+
+def exit_proving_key(srs, vk):
+    """The exit circuit's proving key for ``srs`` and its verifying key ``vk`` (the deployed
+    one): setup without the commitments, on the Python-int kernels.  ``ExitRefused`` when
+    ``vk`` is not the exit circuit's shape or names another [τ]₂ than ``srs``."""
+    try:
+        with python_kernels():
+            pk, _ = setup(ExitCircuit(), srs, vk=vk)
+    except ValueError as e:
+        raise ExitRefused(f"the exit verifier's key does not fit: {e}") from None
+    return pk
+
+
 def _signed_funding(published: int) -> int:
     return published - FUNDING_OFFSET
 
 
 def exit_view(escape, account: int) -> dict:
     """What the contract holds for an exit of ``account``: its stored commitment, owner, the
-    last mark and funding index F (signed), whether it is frozen or the account exited."""
+    last mark and funding index F (signed), whether it is frozen or the account exited, and
+    the deployment the statements name (the chain id, the contract's address as an int)."""
     f = escape.functions
     return {"commitment": f.commitmentOf(account).call(), "owner": f.ownerOf(account).call(),
+            "chain_id": escape.w3.eth.chain_id, "contract": int(escape.address, 16),
             "mark": f.lastMark().call(), "funding": _signed_funding(f.lastFunding().call()),
             "frozen": f.frozen().call(), "exited": f.exited(account).call()}
 
@@ -163,16 +188,25 @@ def recover_from_chain(escape, account: int, secret: int) -> Recovered:
 
 def prove_exit(pk, account: int, opening: Opening, view: dict):
     """(amount, proof) for ``account`` with ``opening`` against the contract's ``view``; the
-    opening must open the stored commitment (else ``ExitRefused``, before any proving)."""
+    opening must open the stored commitment (else ``ExitRefused``, before any proving).
+
+    Proven on the Python-int kernels (the trader's machine compiles nothing) and verified
+    against ``pk.vk`` before it is returned: ``ExitRefused`` when the key's commitments are
+    not the exit circuit's with this SRS (a claim with it would be refused on-chain)."""
     from circuits.account_state import commitment
     if commitment(account, opening) != view["commitment"]:
         raise ExitRefused(f"the opening does not open account {account}'s stored commitment")
     recipient = int(view["owner"], 16)
     circuit = ExitCircuit()
     amount = exit_amount(opening, view["mark"], view["funding"])
-    proof, public = prove(pk, circuit.assignment(account, opening, view["mark"], view["funding"],
-                                                 recipient))
+    with python_kernels():
+        proof, public = prove(pk, circuit.assignment(account, opening, view["mark"],
+                                                     view["funding"], recipient,
+                                                     view["chain_id"], view["contract"]))
     assert public[4] == amount
+    if not verify(pk.vk, public, proof):
+        raise ExitRefused("the exit proof does not verify against the exit verifier's key: "
+                          "that key was made from another SRS or another exit circuit")
     return amount, proof
 
 
@@ -203,7 +237,8 @@ def refuse_withdrawal(w3, escape, pk, account: int, opening: Opening, sender, *,
     if commitment(account, opening) != view["commitment"]:
         raise ExitRefused(f"the opening does not open account {account}'s stored commitment")
     asg = RefusalCircuit().assignment(account, opening, view["mark"], view["funding"],
-                                      f.lastMm().call(), f.requestedAmount(account).call())
+                                      f.lastMm().call(), f.requestedAmount(account).call(),
+                                      view["chain_id"], view["contract"])
     proof, _ = prove(pk, asg)
     fn = f.refuseWithdrawal(account, [int(w) for w in proof_words(proof)])
     return send(w3, fn, sender, gas=gas, contract=escape)

@@ -12,7 +12,8 @@ tampered word list back for the pure-Python verifier in tests.
 
 from verifier.marshal import PROOF_EVALS, PROOF_POINTS, Proof, VerifyingKey
 
-__all__ = ["VK_POINTS", "vk_words", "proof_words", "proof_from_words", "vk_from_json"]
+__all__ = ["VK_POINTS", "vk_words", "vk_from_words", "proof_words", "proof_from_words",
+           "vk_from_json"]
 
 VK_POINTS = ("Qm", "Ql", "Qr", "Qo", "Qc", "S1", "S2", "S3")
 
@@ -35,6 +36,22 @@ def vk_words(vk) -> list:
     (x0, x1), (y0, y1) = vk.X_2
     words += [vk.n, vk.power, vk.omega, vk.k1, vk.k2, x1, x0, y1, y0, vk.n_public]
     return [int(w) for w in words]
+
+
+def vk_from_words(words) -> VerifyingKey:
+    """The inverse of ``vk_words`` (a deployed verifier's ``verificationKey()``); ``ValueError``
+    when n or ω disagree with log₂ n."""
+    words = [int(w) for w in words]
+    if len(words) != 26:
+        raise ValueError(f"a verification key has 26 words, got {len(words)}")
+    points = {name: None if (words[2 * i], words[2 * i + 1]) == (0, 0)
+              else (words[2 * i], words[2 * i + 1]) for i, name in enumerate(VK_POINTS)}
+    n, power, omega, k1, k2, x1, x0, y1, y0, n_public = words[16:]
+    vk = VerifyingKey(n_public=n_public, power=power, k1=k1, k2=k2, X_2=((x0, x1), (y0, y1)),
+                      **points)
+    if not 0 < power <= 28 or n != vk.n or omega != vk.omega:
+        raise ValueError("the key's n, log2 n and omega do not agree")
+    return vk
 
 
 def proof_words(proof) -> list:

@@ -11,6 +11,7 @@ separate values (they stay in registers); vector kernels take ``(n, 4)`` arrays.
 import numpy as np
 from numba import njit
 
+from .backend import switchable
 from .threads import parallel_for
 from .u128 import adc, montgomery_mul, sbb
 
@@ -169,6 +170,7 @@ def _mul_vec_range(a, b, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
+@switchable
 def mul_vec(a, b):
     """Elementwise a·b over (n, 4) arrays."""
     out = np.empty_like(a)
@@ -182,6 +184,7 @@ def _sqr_vec_range(a, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sqr_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
 
 
+@switchable
 def sqr_vec(a):
     """Elementwise a²."""
     out = np.empty_like(a)
@@ -195,6 +198,7 @@ def _add_vec_range(a, b, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = add(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
+@switchable
 def add_vec(a, b):
     """Elementwise a + b."""
     out = np.empty_like(a)
@@ -208,6 +212,7 @@ def _sub_vec_range(a, b, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = sub(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
 
 
+@switchable
 def sub_vec(a, b):
     """Elementwise a − b."""
     out = np.empty_like(a)
@@ -221,6 +226,7 @@ def _neg_vec_range(a, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = neg(a[i, 0], a[i, 1], a[i, 2], a[i, 3])
 
 
+@switchable
 def neg_vec(a):
     """Elementwise −a."""
     out = np.empty_like(a)
@@ -234,6 +240,7 @@ def _scale_vec_range(a, s, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3], s[0], s[1], s[2], s[3])
 
 
+@switchable
 def scale_vec(a, s):
     """a[i]·s for one element s of shape (4,)."""
     out = np.empty_like(a)
@@ -247,6 +254,7 @@ def _to_mont_vec_range(a, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3], R2_0, R2_1, R2_2, R2_3)
 
 
+@switchable
 def to_mont_vec(a):
     """Plain limbs (each < p) → Montgomery form."""
     out = np.empty_like(a)
@@ -260,6 +268,7 @@ def _from_mont_vec_range(a, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mul_i(a[i, 0], a[i, 1], a[i, 2], a[i, 3], ONE, Z, Z, Z)
 
 
+@switchable
 def from_mont_vec(a):
     """Montgomery form → plain limbs."""
     out = np.empty_like(a)
@@ -301,6 +310,7 @@ def _inv_chunk(a, out, lo, hi):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = r0, r1, r2, r3
 
 
+@switchable
 def inv_vec(a):
     """Batch inversion of an (n, 4) array (Montgomery's trick, one inversion per chunk); 0 ↦ 0."""
     out = np.empty_like(a)
@@ -309,11 +319,16 @@ def inv_vec(a):
 
 
 @njit(cache=True)
-def powers(base, n):
-    """[1, b, b², …, b^(n−1)] as an (n, 4) array, for one element base of shape (4,)."""
+def _powers(base, n):
     out = np.empty((n, 4), dtype=np.uint64)
     p0, p1, p2, p3 = ONE0, ONE1, ONE2, ONE3
     for i in range(n):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = p0, p1, p2, p3
         p0, p1, p2, p3 = mul(p0, p1, p2, p3, base[0], base[1], base[2], base[3])
     return out
+
+
+@switchable
+def powers(base, n):
+    """[1, b, b², …, b^(n−1)] as an (n, 4) array, for one element base of shape (4,)."""
+    return _powers(base, n)

@@ -50,6 +50,7 @@ from numba import njit
 from verifier.fields import R_MOD
 
 from . import convert, fq, g1, ifma, msm_vec
+from .backend import switchable
 from .g1 import _F0, _F1, INF_J, _a, _d, _inv, _load_a, _store, _x2, _z
 from .threads import num_threads, run_each
 
@@ -311,6 +312,7 @@ def _windows(points, inf, scalars, c, block, t, nt, sums):
         _segment_sums(sbuf, sstart, sln, (nb >> h) + 1, h, c * w, sums, w)
 
 
+@switchable
 def msm_affine(points, scalars, c, nt, block):
     """Σ kᵢ·Pᵢ as a (2, 4) affine array (all-zero = infinity); points (n, 2, 4) affine
     Montgomery, scalars (n, 4) plain limbs < 2²⁵⁴, window width c ≥ 2, nt worker threads,

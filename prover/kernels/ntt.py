@@ -42,6 +42,7 @@ from numba import njit
 from verifier.fields import FR_TWO_ADICITY, R_MOD, root_of_unity
 
 from . import convert
+from .backend import switchable
 from .fr import ONE0, ONE1, ONE2, ONE3, add, mul, powers, sqr, sub
 from .threads import num_threads, parallel_for
 
@@ -265,6 +266,7 @@ def _elem(s) -> np.ndarray:
     return s
 
 
+@switchable
 def _transform(a, reverse, mode, c, g, post=None):
     logn = _check(a)
     a = np.ascontiguousarray(a)

@@ -23,6 +23,7 @@ The row loops are nogil kernels over index ranges, run on all cores by
 import numpy as np
 from numba import njit
 
+from .backend import switchable
 from .fr import PARALLEL_MIN, Z, add, add_vec, mul_ti, pow_, sub
 from .threads import num_threads, parallel_for
 
@@ -89,6 +90,7 @@ def _fractions(a, b, c, s1, s2, s3, omegas, beta, gamma, k1, k2, num, den, lo, h
         _st(den, i, de)
 
 
+@switchable
 def permutation_fractions(a, b, c, s1, s2, s3, omegas, beta, gamma, k1, k2):
     """(num, den): the per-row numerators and denominators of z's fractions."""
     num = np.empty_like(a)
@@ -98,8 +100,7 @@ def permutation_fractions(a, b, c, s1, s2, s3, omegas, beta, gamma, k1, k2):
 
 
 @njit(cache=True)
-def grand_product(num, den_inv, one):
-    """z values on H and the product of all n fractions."""
+def _grand_product(num, den_inv, one):
     n = num.shape[0]
     z = np.empty_like(num)
     acc = _ld1(one)
@@ -109,6 +110,12 @@ def grand_product(num, den_inv, one):
     total = np.empty(4, dtype=np.uint64)
     total[0], total[1], total[2], total[3] = acc
     return z, total
+
+
+@switchable
+def grand_product(num, den_inv, one):
+    """z values on H and the product of all n fractions."""
+    return _grand_product(num, den_inv, one)
 
 
 @njit(cache=True, nogil=True)
@@ -136,6 +143,7 @@ def _quotient(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, g, w, zh_inv,
         xi = _m(xi, wv)
 
 
+@switchable
 def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, g, w, zh_inv,
                    beta, gamma, alpha, k1, k2, one):
     """t(x) on the 4n coset xᵢ = g·wⁱ (w = ω₄ₙ; see the module docstring), one row per point."""
@@ -152,6 +160,7 @@ def _axpy(acc, x, s, lo, hi):
         _st(acc, i, _a(_ld(acc, i), _m(sv, _ld(x, i))))
 
 
+@switchable
 def axpy(acc, x, s):
     """acc[i] += s·x[i] for i < len(x), in place."""
     _rows(_axpy, x.shape[0], acc, x, s)

@@ -28,6 +28,7 @@ from verifier.fields import R_MOD, root_of_unity
 
 from . import convert, fr
 from . import ntt as _ntt
+from .backend import switchable
 from .fr import ONE0, ONE1, ONE2, ONE3, add as _fadd, mul, pow_, sub as _fsub
 from .threads import parallel_for
 
@@ -59,6 +60,7 @@ def _horner_parts(c, z, parts, lo, hi):
             c, z, k * _CHUNK, min(n, (k + 1) * _CHUNK))
 
 
+@switchable
 def evaluate(coeffs: np.ndarray, z: np.ndarray) -> np.ndarray:
     """p(z) as a (4,) Montgomery array (0 for the empty polynomial).
 
@@ -97,6 +99,7 @@ def _div_by_linear(c, z):
     return q, rem
 
 
+@switchable
 def div_by_linear(coeffs: np.ndarray, z: np.ndarray):
     """(q, ρ) with p(X) = q(X)·(X − z) + ρ; q has n − 1 rows, ρ = p(z) is (4,)."""
     coeffs = np.ascontiguousarray(coeffs, dtype=np.uint64).reshape(-1, 4)

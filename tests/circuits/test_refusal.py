@@ -26,6 +26,7 @@ FAST = settings(max_examples=15, deadline=None)
 # 300·10,000·500 / 10⁴ = 150,000, so at most 846,400 can be withdrawn
 ALICE = Opening(cash=-2_000_000, position=300, funding=40, blinding=12345678901234567890)
 FREE = 996_400 - 150_000
+HERE = (31337, 0xE5CA9E00000000000000000000000000000000E5)     # chain id, Escape's address
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def test_the_bound_is_the_maintenance_requirement():
     under = Opening(cash=-10, position=0, funding=0, blinding=3)
     assert refusable(under, 100, 0, 500, 0)
     with pytest.raises(RefusalError, match="can serve"):
-        public_inputs(7, ALICE, 10_000, 52, 500, FREE)
+        public_inputs(7, ALICE, 10_000, 52, 500, FREE, *HERE)
     for bad in ((ALICE, 10_000, 52, 10_001, 1), (ALICE, 10_000, 52, 500, 1 << 64)):
         with pytest.raises(RefusalError):
             refusable(*bad)
@@ -57,17 +58,18 @@ def test_circuit_accepts_exactly_the_refusable_requests(circuit, cash, position,
                                                         funding, mm, amount):
     o = Opening(cash, position, fa, 99)
     if refusable(o, mark, funding, mm, amount):
-        circuit.check(circuit.assignment(5, o, mark, funding, mm, amount))
+        circuit.check(circuit.assignment(5, o, mark, funding, mm, amount, *HERE))
     else:                                   # a servable amount, forced in: no witness
         asg = {"account": 5, "commitment": commitment(5, o), "mark": mark,
                "funding": funding % R_MOD, "mm_bps": mm, "amount": amount, "cash": cash,
-               "position": position, "funding_a": fa, "blinding": 99}
+               "position": position, "funding_a": fa, "blinding": 99, "chain_id": HERE[0],
+               "contract": HERE[1]}
         with pytest.raises(UnsatisfiedError, match="refusal: below maintenance"):
             circuit.check(asg)
 
 
 def _asg(circuit, amount=FREE + 1):
-    return circuit.assignment(7, ALICE, 10_000, 52, 500, amount)
+    return circuit.assignment(7, ALICE, 10_000, 52, 500, amount, *HERE)
 
 
 def test_a_servable_request_cannot_be_proven(circuit):
@@ -121,7 +123,7 @@ def test_refusal_proves_and_verifies(keys, circuit):
     pk, vk, proof, public = keys
     print(f"\nrefusal circuit: {circuit.n_gates} gates, 2^{pk.vk.power}")
     assert pk.vk.power <= 11
-    assert public == public_inputs(7, ALICE, 10_000, 52, 500, FREE + 1)
+    assert public == public_inputs(7, ALICE, 10_000, 52, 500, FREE + 1, *HERE)
     assert verify(vk, public, proof)
 
 
@@ -131,6 +133,13 @@ def test_each_changed_public_input_is_rejected(keys, name):
     forged = list(public)
     forged[REFUSAL_PUBLIC.index(name)] = (forged[REFUSAL_PUBLIC.index(name)] + 1) % R_MOD
     assert not verify(vk, forged, proof)
+
+
+@pytest.mark.parametrize("where", [(HERE[0] + 1, HERE[1]), (HERE[0], HERE[1] ^ 1)])
+def test_refusal_for_another_deployment_is_rejected(keys, where):
+    """A refusal replayed on another chain, or on another Escape contract."""
+    _, vk, proof, _ = keys
+    assert not verify(vk, public_inputs(7, ALICE, 10_000, 52, 500, FREE + 1, *where), proof)
 
 
 def test_malicious_prover_skipping_checks_produces_no_valid_proof(keys, circuit, monkeypatch):

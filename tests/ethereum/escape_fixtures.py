@@ -1,6 +1,6 @@
 """A world for the Escape contract: a small statement whose public inputs follow a settlement
 layout with the perpetual globals and the slots' encryption keys, real account commitments,
-and the real exit circuit's keys.
+and the real exit and refusal circuits' keys.
 
 Layout: 9 globals (market, height, mark M, F + 2^47, fee total, insurance bps, insurance
 fund, block key E.x, E.y), 1 order slot of 2 fields, 3 account slots of 12 fields (active, id,
@@ -20,7 +20,7 @@ from circuits import encryption as enc
 from circuits.account_state import Opening, commitment
 from circuits.settlement_data import FUNDING_OFFSET
 from ledger.ethereum.deploy import deploy, deploy_verifier
-from ledger.ethereum.escape import EscapeParams, exit_keys
+from ledger.ethereum.escape import EscapeParams, exit_keys, refusal_keys
 from ledger.ethereum.settlement import Genesis, Layout, block_hash, certificate
 from prover import dev_srs, prove
 from prover.setup import setup
@@ -68,9 +68,11 @@ class EscapeWorld:
             self.pk, self.vk = setup(layout_circuit(), dev_srs(8))
             self.exit_srs = exit_srs or dev_srs(11)
             self.exit_circuit, self.exit_pk, self.exit_vk = exit_keys(self.exit_srs)
+            _, self.refusal_pk, self.refusal_vk = refusal_keys(self.exit_srs)
         self.committee = [Account.create() for _ in range(4)]
         self.verifier = deploy_verifier(w3, self.vk)
         self.exit_verifier = deploy_verifier(w3, self.exit_vk)
+        self.refusal_verifier = deploy_verifier(w3, self.refusal_vk)
         self.owners = dict(zip(ACCOUNTS, w3.eth.accounts[1:4]))
         rng = _Rng(14)
         self.secrets = {a: enc.keypair(rng) for a in ACCOUNTS}
@@ -100,7 +102,8 @@ class EscapeWorld:
         params = dataclasses.replace(params, **changes)
         escape = deploy(self.w3, "Escape", (self.verifier.address, token.address,
                                             LAYOUT.to_abi(), genesis.to_abi(),
-                                            params.to_abi(self.exit_verifier.address)))
+                                            params.to_abi(self.exit_verifier.address,
+                                                          self.refusal_verifier.address)))
         for who in self.w3.eth.accounts[:4]:
             token.functions.mint(who, 10**12).transact({"from": who})
             token.functions.approve(escape.address, 2**256 - 1).transact({"from": who})

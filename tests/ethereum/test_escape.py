@@ -1,6 +1,7 @@
 """Escape.sol on anvil: forced withdrawals, the freeze after the governed time and not before,
 a frozen contract refuses blocks, and exits with real exit proofs: the owner is paid its equity
-once; a proof for another account, a stale commitment or more than the equity is refused.
+once; a proof for another account, a stale commitment or more than the equity is refused, and
+so is an exit or a refusal made for another chain or another Escape deployment.
 
 Every refusal compares the contract's whole state (getters, the first 60 raw storage slots,
 token balances) before and after: nothing changes and nothing is paid.
@@ -11,16 +12,21 @@ from web3.logs import DISCARD
 
 from circuits.account_state import Opening, commitment
 from circuits.exit import exit_amount
+from circuits.refusal import RefusalCircuit
+from circuits.settlement_data import FUNDING_OFFSET
 from evm_fixtures import anvil  # noqa: F401 (fixture)
 from escape_fixtures import (
     ACCOUNTS, FREEZE_AFTER, GENESIS_HASH, LEDGER_ID, EscapeWorld,
 )
 from ledger.ethereum.chain import ChainError, send
 from ledger.ethereum.escape import (
-    claim_exit, exit_view, freeze_after_change_hash, prove_exit,
+    ExitRefused, claim_exit, deployed_exit_key, exit_proving_key, exit_view,
+    freeze_after_change_hash, prove_exit,
 )
 from ledger.ethereum.settlement import certificate, settle
 from ledger.ethereum.words import proof_words
+from prover import prove
+from verifier import verify
 from verifier.fields import R_MOD
 
 
@@ -298,10 +304,14 @@ def frozen(world):
     return dict(escape=escape, token=token, op0=op0, op1=op1, amount=amount, proof=proof)
 
 
-def _own_proof(world, account, opening, stored, recipient, mark=90, funding=5):
-    """A proof of the exit statement with the given public commitment (honest circuit)."""
+def _own_proof(world, escape, account, opening, stored, recipient, mark=90, funding=5,
+               where=None):
+    """A proof of the exit statement with the given public commitment (honest circuit), for
+    the deployment ``where`` = (chain id, contract address), by default ``escape`` here."""
     from prover import prove
-    asg = world.exit_circuit.assignment(account, opening, mark, funding, int(recipient, 16))
+    where = where or (world.w3.eth.chain_id, int(escape.address, 16))
+    asg = world.exit_circuit.assignment(account, opening, mark, funding, int(recipient, 16),
+                                        *where)
     asg["commitment"] = stored
     proof, _ = prove(world.exit_pk, asg)
     return exit_amount(opening, mark, funding), proof
@@ -323,14 +333,16 @@ def test_exit_proof_for_another_account_is_refused(world, frozen):
 
 def test_exit_proof_for_a_stale_commitment_is_refused(world, frozen):
     old = frozen["op0"]                                     # block 1: 60,000 cash, flat
-    amount, proof = _own_proof(world, 1, old, commitment(1, old), world.owners[1])
+    amount, proof = _own_proof(world, frozen["escape"], 1, old, commitment(1, old),
+                               world.owners[1])
     assert amount == 60_000
     refused(world.w3, frozen["escape"], frozen["token"], lambda: claim_exit(
         world.w3, frozen["escape"], 1, amount, proof, world.w3.eth.accounts[5]), "BadProof")
 
 
 def test_exit_proof_paying_another_address_is_refused(world, frozen):
-    amount, proof = _own_proof(world, 1, frozen["op1"], commitment(1, frozen["op1"]),
+    amount, proof = _own_proof(world, frozen["escape"], 1, frozen["op1"],
+                               commitment(1, frozen["op1"]),
                                world.w3.eth.accounts[5])
     assert amount == frozen["amount"]
     refused(world.w3, frozen["escape"], frozen["token"], lambda: claim_exit(
@@ -343,3 +355,96 @@ def test_a_forged_proof_word_is_refused(world, frozen):
     refused(world.w3, frozen["escape"], frozen["token"], lambda: claim_exit(
         world.w3, frozen["escape"], 1, frozen["amount"], words, world.w3.eth.accounts[5]),
         "BadProof|reverted")
+
+
+# ---------------------------------------------------------------- one deployment only
+
+def test_exit_proof_for_another_chain_is_refused(world, frozen):
+    w3, escape = world.w3, frozen["escape"]
+    here = (w3.eth.chain_id, int(escape.address, 16))
+    op1 = frozen["op1"]
+    amount, proof = _own_proof(world, escape, 1, op1, commitment(1, op1), world.owners[1],
+                               where=(here[0] + 1, here[1]))
+    assert amount == frozen["amount"]
+    refused(w3, escape, frozen["token"], lambda: claim_exit(
+        w3, escape, 1, amount, proof, w3.eth.accounts[5]), "BadProof")
+
+
+def test_exit_proof_is_refused_once_the_chain_id_is_another(world, frozen):
+    """The honest proof, made for this chain, submitted after the node's chain id changed
+    (anvil_setChainId): block.chainid is another, and the claim is refused."""
+    w3, escape = world.w3, frozen["escape"]
+    chain_id = w3.eth.chain_id
+    w3.provider.make_request("anvil_setChainId", [chain_id + 7])
+    try:
+        assert escape.functions.exitInputs(1, 0).call()[6] == chain_id + 7
+        refused(w3, escape, frozen["token"], lambda: claim_exit(
+            w3, escape, 1, frozen["amount"], frozen["proof"], w3.eth.accounts[5]), "BadProof")
+    finally:
+        w3.provider.make_request("anvil_setChainId", [chain_id])
+    assert w3.eth.chain_id == chain_id
+
+
+def test_exit_proof_for_another_deployment_is_refused(world, frozen):
+    """Two Escape contracts storing the same commitment for account 2: a proof made for one is
+    refused by the other, and the other's own proof pays."""
+    w3, a = world.w3, frozen["escape"]
+    b, token_b = world.fresh()
+    _freeze(world, b)
+    assert a.functions.commitmentOf(2).call() == b.functions.commitmentOf(2).call()
+    amount_a, proof_a = prove_exit(world.exit_pk, 2, world.openings[2], exit_view(a, 2))
+    assert verify(world.exit_vk, a.functions.exitInputs(2, amount_a).call(), proof_a)
+    refused(w3, b, token_b, lambda: claim_exit(w3, b, 2, amount_a, proof_a, w3.eth.accounts[5]),
+            "BadProof")
+    amount_b, proof_b = prove_exit(world.exit_pk, 2, world.openings[2], exit_view(b, 2))
+    claim_exit(w3, b, 2, amount_b, proof_b, w3.eth.accounts[5])
+    assert b.functions.exited(2).call() and not a.functions.exited(2).call()
+
+
+def _refusal(world, escape, amount, where=None):
+    """Words of a refusal proof for account 2 (its genesis opening) asking ``amount``, for the
+    deployment ``where`` (by default ``escape`` on this chain)."""
+    f = escape.functions
+    where = where or (world.w3.eth.chain_id, int(escape.address, 16))
+    asg = RefusalCircuit().assignment(2, world.openings[2], f.lastMark().call(),
+                                      f.lastFunding().call() - FUNDING_OFFSET, f.lastMm().call(),
+                                      amount, *where)
+    return [int(w) for w in proof_words(prove(world.refusal_pk, asg)[0])]
+
+
+def test_refusal_for_another_chain_or_deployment_is_refused(world):
+    w3 = world.w3
+    a, token = world.fresh()
+    b, _ = world.fresh()
+    for escape in (a, b):                     # account 2 holds nothing: 5 cannot be served
+        send(w3, escape.functions.requestWithdrawal(2, 5), world.owners[2], contract=escape)
+    here = (w3.eth.chain_id, int(a.address, 16))
+    for where in ((here[0] + 1, here[1]), (here[0], int(b.address, 16))):
+        words = _refusal(world, a, 5, where)
+        refused(w3, a, token, lambda: send(w3, a.functions.refuseWithdrawal(2, words),
+                                           w3.eth.accounts[0], contract=a), "BadProof")
+    send(w3, a.functions.refuseWithdrawal(2, _refusal(world, a, 5)), w3.eth.accounts[0],
+         contract=a)
+    assert a.functions.requestedAt(2).call() == 0 and b.functions.requestedAt(2).call() != 0
+
+
+# ---------------------------------------------------------------- the trader's key
+
+def test_the_trader_builds_its_key_from_the_deployed_one(world, frozen):
+    """``darkmatch exit``'s path: the exit verifier's key read from the chain, the proving key
+    made for it from the SRS, the proof checked against it before anything is sent."""
+    import dataclasses
+    escape = frozen["escape"]
+    vk = deployed_exit_key(escape)
+    assert vk == world.exit_vk
+    pk = exit_proving_key(world.exit_srs, vk)
+    amount, proof = prove_exit(pk, 1, frozen["op1"], exit_view(escape, 1))
+    assert amount == frozen["amount"]
+    assert verify(vk, escape.functions.exitInputs(1, amount).call(), proof)
+    with pytest.raises(ExitRefused, match="public input count"):
+        exit_proving_key(world.exit_srs, dataclasses.replace(vk, n_public=6))
+    with pytest.raises(ExitRefused, match=r"\[tau\]_2"):
+        exit_proving_key(world.exit_srs, world.vk)         # the block verifier's key: another SRS
+    wrong = exit_proving_key(world.exit_srs, dataclasses.replace(vk, Qm=vk.Ql))
+    with pytest.raises(ExitRefused, match="does not verify"):
+        prove_exit(wrong, 1, frozen["op1"], exit_view(escape, 1))

@@ -227,10 +227,11 @@ def test_an_unservable_request_is_refused_with_a_proof_and_cannot_freeze(world):
 
 def _refusal_words(world, opening, amount):
     """A refusal proof of ``amount`` for account 2 at the contract's current mark."""
-    f = world["onchain"].settlement.functions
+    escape = world["onchain"].settlement
+    f = escape.functions
     asg = RefusalCircuit().assignment(2, opening, f.lastMark().call(),
                                       f.lastFunding().call() - (1 << 47), f.lastMm().call(),
-                                      amount)
+                                      amount, world["w3"].eth.chain_id, int(escape.address, 16))
     return [int(w) for w in proof_words(prove(world["refusal_pk"], asg)[0])]
 
 
