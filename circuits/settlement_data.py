@@ -37,6 +37,8 @@ amounts (0 ≤ · < 2^64), the closing fill of a liquidated account, the batch's
 total fee, penalties, deficits, insurance shortfall and the insurance fund's old
 and new balances (0 ≤ · < 2^80).  Every one defaults to the value that makes the
 batch the spot-only settlement (F = 0, nothing liquidated, no flows, fund 0).
+A batch of K account slots liquidates at most ``liquidation_slots(K)`` =
+min(K, ``LIQUIDATION_SLOTS``) accounts: the circuit's liquidation slots.
 
 ``BatchWitness`` holds one batch for N order slots and K account slots
 (N = len(orders) = len(fills), K = len(old_accounts) = len(new_accounts));

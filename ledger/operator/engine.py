@@ -149,7 +149,7 @@ class Operator:
 
         ``observations``: the validators' signed prices for an oracle market;
         ``liquidate``: account ids to liquidate (default: every account the
-        monitor finds below maintenance, as many as the account slots allow);
+        monitor finds below maintenance, as many as the account and liquidation slots allow);
         ``prove_progress(step, i, n)`` follows the prover's named steps
         (``prover.prove``'s ``progress``).  ``deposits`` (account → amount) and
         ``withdrawals`` (signed ``WithdrawalRequest``s, carried by the block) are the

@@ -242,6 +242,17 @@ def test_two_liquidations_in_two_slots(sc):
     assert_valid(sc, w)
 
 
+def test_two_liquidations_that_close_against_each_other(sc):
+    """Long 10 with cash −970 and short 10 with cash 1 030 both have E = 30 < 50 at M = 100.
+    Their closing orders (sell 10 at 95, buy 10 at 105, the short's in the second liquidation
+    slot) cross each other at P = M = 100; each pays the penalty ⌊100·10·100/10⁴⌋ = 10."""
+    w = liquidation(orders=[], accounts=[account(1, -970, 10), account(3, 1030, -10)],
+                    liquidate=(0, 1), F=0)
+    assert w.closing_fills[:2] == [10, 10] and w.volume == 10 and w.penalties == 20
+    assert [(a.cash, a.position) for a in w.new_accounts[:2]] == [(20, 0), (20, 0)]
+    assert_valid(sc, w)
+
+
 def test_a_liquidation_slot_pointing_to_an_unflagged_account_is_refused(sc, monkeypatch):
     """Slot 0 takes the healthy buyer (slot 1), whose public flag is 0."""
     monkeypatch.setattr(settlement_perp, "_hint_pick", _pick({0: (0,), 1: (1,)}))

@@ -74,7 +74,7 @@ def test_long_run_through_the_ledger_rules_conserves_value(seed):
         pairs = [new_order(tkeys[a], a, 0, side, p, q, NO_EXPIRY) for a, side, p, q in specs]
         liq = pick_liquidations(states, plan.funding_index, mark, PARAMS, K,
                                 busy={a for a, *_ in specs})
-        assert set(liq) == due                                # all fit in K slots here
+        assert set(liq) == due          # all fit in K account and 4 liquidation slots here
         res = match_batch([op for _, op in pairs], states, mark, PARAMS,
                           funding_index=plan.funding_index, liquidate=liq,
                           reduce_only=plan.reduce_only, insurance=plan.insurance)
