@@ -9,9 +9,10 @@ circuit), starts ``--validators`` validator nodes as separate processes
 ``darkmatch validator init``), then runs ``--batches`` batches through the
 operator's one loop (``Market.batch`` → ``ledger.operator.loop.run_batch``):
 the traders' orders go to the operator, which matches and proves the batch;
-``ledger.operator.round.run_round`` proposes it to every node over HTTP,
-collects their attestations (each node re-checks the block and its proof),
-and broadcasts the finalize, which every node stores.
+``ledger.operator.rounds.run_in_rounds`` runs it in the two-phase rounds
+over HTTP (the validators' locks, then each node re-checks the block and its
+proof and prevotes, precommits on the polka and attests the commit), and
+broadcasts the finalize, which every node stores.
 
 Per batch it measures the prove time and the finality latency (proposal sent
 → every node answered that it stored the block); batches per minute is
@@ -42,7 +43,8 @@ sys.path.insert(0, ROOT)
 from ledger.core import keys  # noqa: E402
 from ledger.cli.main import main as cli_main  # noqa: E402
 from ledger.node.client import NodeClient  # noqa: E402
-from ledger.operator.round import collect_observations, run_round  # noqa: E402
+from ledger.operator.round import collect_observations  # noqa: E402
+from ledger.operator.rounds import run_in_rounds  # noqa: E402
 from ledger.node.service import URL_FILE  # noqa: E402
 from ledger.operator.scenario import MARK_PRICE, MARKET, Market  # noqa: E402
 from prover.kernels.warmup import warmup  # noqa: E402
@@ -126,8 +128,8 @@ def main(argv=None):
         operator_quorum = market.quorums[0]          # the operator's node counts signatures
         for height in range(1, args.batches + 1):
             observations, _ = collect_observations(urls, MARKET.market_id, height, timeout=60)
-            res = market.batch(height, lambda block: run_round(
-                urls, block, operator_quorum, apply=True, timeout=300),
+            res = market.batch(height, lambda block: run_in_rounds(
+                urls, block, None, operator_quorum.store, operator_quorum, timeout=300),
                 observations=observations)
             rnd, volume = res.round, res.proposal.block.volume
             if rnd.block is None or len(rnd.finalized) != len(urls):

@@ -13,7 +13,10 @@ Gates: per order slot = gates(N + 1, N) − gates(N, N), per account slot =
 gates(N, N + 1) − gates(N, N), for this tree and for the circuit at git
 revision ``--baseline`` (default: the spot-only circuit before the perpetual
 rules, built from ``git archive`` in a subprocess in the same run; skipped
-when git or the revision is missing).  With
+when git or the revision is missing).  A circuit with a fixed number of
+liquidation slots (min(N, 4): the same at N and N + 1, so they are not in the
+per-account slope; the whole circuit includes them) also reports that number
+and the gates of one more liquidation slot.  With
 ``--snarkjs`` it also runs ``snarkjs plonk verify`` on each proof (snarkjs from
 tests/ or benchmarks/ node_modules).  Prints a table, then as the LAST line one
 JSON object keyed by size with gates, prove_s, verify_s, proof_bytes, verified
@@ -55,8 +58,10 @@ BASELINE = "92acdb8"        # the spot-only settlement circuit
 _SLOPES = """
 import json, sys
 from circuits.settlement import settlement_circuit as s
-n = int(sys.argv[1]); base = s(n, n).n_gates
-print(json.dumps([base, s(n + 1, n).n_gates - base, s(n, n + 1).n_gates - base]))
+n = int(sys.argv[1]); c = s(n, n); base = c.n_gates
+lq = getattr(c, "n_liquidations", None)
+per_liq = None if lq is None or lq >= n else s(n, n, lq + 1).n_gates - base
+print(json.dumps([base, s(n + 1, n).n_gates - base, s(n, n + 1).n_gates - base, lq, per_liq]))
 """
 
 
@@ -64,8 +69,11 @@ def gate_slopes(n: int, root: str = ROOT) -> dict:
     """Gates of the N×N circuit and the extra gates of one more order / account slot."""
     out = subprocess.run([sys.executable, "-c", _SLOPES, str(n)], capture_output=True,
                          text=True, cwd=root, env=dict(os.environ, PYTHONPATH=root), check=True)
-    total, per_order, per_account = json.loads(out.stdout)
-    return dict(gates=total, per_order=per_order, per_account=per_account)
+    total, per_order, per_account, n_liq, per_liq = json.loads(out.stdout)
+    out = dict(gates=total, per_order=per_order, per_account=per_account)
+    if n_liq is not None:                    # circuits with a fixed number of liquidation slots
+        out.update(liquidation_slots=n_liq, per_liquidation_slot=per_liq)
+    return out
 
 
 def baseline_slopes(n: int, rev: str):
@@ -175,7 +183,10 @@ def main(argv=None):
           f"{'per account':>12}")
     for k, g in gates.items():
         if g:
-            print(f"  {k:<6} {'':>10} {g['gates']:>8} {g['per_order']:>10} {g['per_account']:>12}")
+            liq = (f"   ({g['liquidation_slots']} liquidation slots, "
+                   f"{g['per_liquidation_slot']} gates each)" if "liquidation_slots" in g else "")
+            print(f"  {k:<6} {'':>10} {g['gates']:>8} {g['per_order']:>10} {g['per_account']:>12}"
+                  f"{liq}")
     if gates["before"]:
         b, a = gates["before"], gates["after"]
         gates["ratio"] = {k: round(a[k] / b[k], 4) for k in ("gates", "per_order", "per_account")}

@@ -19,10 +19,11 @@ account slot k: active, account, old and new state commitment
 [``account{k}.liquidate`` …].  height is bound by its public row only.
 **Private inputs**: per order side (0 buy, 1 sell), price, size, nonce, rho,
 fill [``order{j}.side`` …]; per account the old cash, position, funding index
-F_a and blinding, the new blinding and the closing order's fill
-[``account{k}.cash``, ``.position``, ``.funding``, ``.blinding``,
-``.new_blinding``, ``.close_fill``].  New cash and position are not inputs:
-the circuit computes them.  Selection bits, fees and remainder lots are hints.
+F_a and blinding, and the new blinding [``account{k}.cash``, ``.position``,
+``.funding``, ``.blinding``, ``.new_blinding``]; per liquidation slot i the
+closing order's fill [``liquidation{i}.fill``].  New cash and position are not
+inputs: the circuit computes them.  Selection bits, fees and remainder lots are
+hints.
 
 Gates, in build order (every rule's rows carry its label, nested gadget labels
 kept behind it, e.g. "O1: pedersen: opening equals C"):
@@ -44,9 +45,13 @@ kept behind it, e.g. "O1: pedersen: opening equals C"):
   the identity (0, 1) = 0·G + 0·H, i.e. the all-zero dummy order with ρ = 0.
   The gadget range-checks account (40 bits), market (16), side (1), price and
   size (32), nonce (64) and ρ (251).
-* **A1 old state, funding, liquidation** (per account slot, before the
-  auction): ``circuits.settlement_perp`` — the old state opens with its F_a,
-  funding settles, a liquidated slot contributes a closing order.
+* **A1 old state, funding** (per account slot, before the auction):
+  ``circuits.settlement_perp`` — the old state opens with its F_a, funding
+  settles; a liquidated slot has no order and no withdrawal.
+* **liquidation slots** (λ = ``settlement_data.liquidation_slots(K)``, at most
+  4, whatever K): each holds one flagged account slot or none, proves it below
+  maintenance and contributes its closing order; after the auction, its
+  penalty and deficit (``settlement_perp``).
 * **R6, R1–R5, R7**: ``circuits.settlement_rules``, over the order slots and
   the closing orders.
 * **A1** (new states; flows and penalties in ``settlement_perp``) per order: fee = ⌊f·P·fee/10⁴⌋ as a hint with f·P·fee − 10⁴·fee ∈
@@ -57,44 +62,45 @@ kept behind it, e.g. "O1: pedersen: opening equals C"):
   slot's hash is unconstrained); cash, cash′ ∈ [−2^80, 2^80) and |pos|, |pos′| <
   2^40.  Freshness of the new blinding is the operator's duty (a circuit cannot
   see randomness).
-* **A2** E = cash′ + pos′·M; 10⁴·E − |pos′|·M·mm ∈ [0, 2^106) and g·(10⁴·E −
-  |pos′|·M·im) ∈ [0, 2^96) with g = [|pos| < |pos′|] (``bits.lt``, 40 bits).
-  |10⁴·E| < 2^95, so a negative difference is a field element above r − 2^96
-  and fails the range check.  On a liquidated slot (L = 1) the same two range
-  checks take the liquidation's below-maintenance gap and the penalty's case
-  gap instead (selected by L; the labels name both).  **reduce-only**:
-  reduce_only·g = 0.  **insurance**: fee total, penalties, deficits and the
-  fund's update (``settlement_perp``).
+* **A2** E = cash′ + pos′·M; (1 − L)·(10⁴·E − |pos′|·M·mm) ∈ [0, 2^96) (a
+  liquidated slot, L = 1, was proven below maintenance in its liquidation
+  slot and may stay below after a rationed close) and g·(10⁴·E − |pos′|·M·im)
+  ∈ [0, 2^96) with g = [|pos| < |pos′|] (``bits.lt``, 40 bits).  |10⁴·E| <
+  2^95, so a negative difference is a field element above r − 2^96 and fails
+  the range check.  **reduce-only**: reduce_only·g = 0.  **insurance**: fee
+  total, penalties, deficits and the fund's update (``settlement_perp``).
 
 Soundness of the inactive-slot handling does not rest on the Pedersen binding:
 size = fill = 0 there explicitly, and mⱼₖ = 0 (and liquidate = deposit =
-withdraw = 0).  R1–R4 make P volume-maximising and R7 makes it the feasible
-price nearest M (docs/perpetual.md).
+withdraw = 0, so no liquidation slot holds it).  R1–R4 make P volume-maximising
+and R7 makes it the feasible price nearest M (docs/perpetual.md).
 
 Cost (rows at 16 × 16; the table in circuits/README.md is generated): per
-order ≈ 3,900 (Pedersen 3,267), per account ≈ 3,570 (two Poseidon of 4 inputs:
-1,832; the perpetual rules ≈ 810), per (order, account) pair 8.
+order ≈ 3,890 (Pedersen 3,267), per account ≈ 3,110 (two Poseidon of 4 inputs:
+1,832; funding, flows and the liquidation slots' selection ≈ 350), per
+(order, account) pair 8, per liquidation slot ≈ 900 (fixed: λ ≤ 4).
 """
 
 from verifier.fields import R_MOD
 
-from .bits import lt, range_check, select, sign_abs, signed_to_offset
+from .bits import arith, lt, range_check, sign_abs, signed_to_offset
 from .builder import Circuit, CircuitError
 from .pedersen import open_gadget
 from . import settlement_perp as perp
 from .settlement_data import (
     ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
     ACCOUNT_BITS, BPS, CASH_BITS, POSITION_BITS, PRICE_BITS,
-    BatchWitness,
+    BatchWitness, liquidation_slots,
 )
 from .settlement_rules import price_rules, rule
 
 __all__ = ["SettlementCircuit", "settlement_circuit", "assignment", "build", "GLOBALS",
            "ORDER_PUBLIC", "ORDER_PRIVATE", "ACCOUNT_PUBLIC", "ACCOUNT_FLOW", "ACCOUNT_PRIVATE",
-           "MAX_SLOTS"]
+           "LIQUIDATION_PRIVATE", "MAX_SLOTS"]
 
 ORDER_PRIVATE = ("side", "price", "size", "nonce", "rho", "fill")
-ACCOUNT_PRIVATE = ("cash", "position", "funding", "blinding", "new_blinding", "close_fill")
+ACCOUNT_PRIVATE = ("cash", "position", "funding", "blinding", "new_blinding")
+LIQUIDATION_PRIVATE = ("fill",)
 MAX_SLOTS = 1024
 _BPS_BITS = 14            # 10⁴ < 2^14
 _FEE_BITS = 64            # fee ≤ f·P < 2^64
@@ -117,13 +123,20 @@ def _hint_fee(nf):
 class SettlementCircuit(Circuit):
     """The settlement circuit for fixed slot counts; a ``Circuit`` ``prover.setup`` accepts."""
 
-    def __init__(self, n_orders: int, n_accounts: int):
+    def __init__(self, n_orders: int, n_accounts: int, n_liquidations: int = None):
         for name, n in (("n_orders", n_orders), ("n_accounts", n_accounts)):
             if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SLOTS:
                 raise CircuitError(f"{name} must be an integer in [1, {MAX_SLOTS}], got {n!r}")
+        if n_liquidations is None:
+            n_liquidations = liquidation_slots(n_accounts)
+        if (isinstance(n_liquidations, bool) or not isinstance(n_liquidations, int)
+                or not 0 <= n_liquidations <= n_accounts):
+            raise CircuitError(f"n_liquidations must be an integer in [0, {n_accounts}], "
+                               f"got {n_liquidations!r}")
         super().__init__()
         self.n_orders, self.n_accounts = n_orders, n_accounts
-        build(self, n_orders, n_accounts)
+        self.n_liquidations = n_liquidations
+        build(self, n_orders, n_accounts, n_liquidations)
 
     def assignment(self, witness: BatchWitness) -> dict:
         """Input name → integer for ``witness`` (its slot counts must be the circuit's)."""
@@ -139,16 +152,24 @@ class SettlementCircuit(Circuit):
                 (int(not o.is_buy), o.price, o.size, o.nonce, o.rho, fill)
             out.update({f"order{j}.{n}": v for n, v in zip(ORDER_PRIVATE, vals)})
         for k, (old, new) in enumerate(zip(witness.old_accounts, witness.new_accounts)):
-            vals = (0,) * 6 if old is None else (old.cash, old.position, old.funding_index,
-                                                 old.blinding, new.blinding,
-                                                 witness.closing_fills[k])
+            vals = (0,) * 5 if old is None else (old.cash, old.position, old.funding_index,
+                                                 old.blinding, new.blinding)
             out.update({f"account{k}.{n}": v for n, v in zip(ACCOUNT_PRIVATE, vals)})
+        held = [k for k, flag in enumerate(witness.liquidate) if flag]
+        if len(held) > self.n_liquidations:
+            raise CircuitError(f"the witness liquidates {len(held)} accounts, the circuit has "
+                               f"{self.n_liquidations} liquidation slots")
+        for i in range(self.n_liquidations):
+            fill = witness.closing_fills[held[i]] if i < len(held) else 0
+            out[f"liquidation{i}.fill"] = fill
         return out
 
 
-def settlement_circuit(n_orders: int, n_accounts: int) -> SettlementCircuit:
-    """The batch-settlement circuit for ``n_orders`` order and ``n_accounts`` account slots."""
-    return SettlementCircuit(n_orders, n_accounts)
+def settlement_circuit(n_orders: int, n_accounts: int,
+                       n_liquidations: int = None) -> SettlementCircuit:
+    """The batch-settlement circuit for ``n_orders`` order and ``n_accounts`` account slots
+    (and ``settlement_data.liquidation_slots(n_accounts)`` liquidation slots unless given)."""
+    return SettlementCircuit(n_orders, n_accounts, n_liquidations)
 
 
 def assignment(witness: BatchWitness, circuit: SettlementCircuit = None) -> dict:
@@ -166,7 +187,7 @@ def _zero_unless(c, active, x) -> None:
     c.gate(active, x, None, qm=-1, qr=1)
 
 
-def build(c: Circuit, n_orders: int, n_accounts: int):
+def build(c: Circuit, n_orders: int, n_accounts: int, n_liquidations: int = None):
     """Add the settlement circuit's inputs and gates to ``c`` (``SettlementCircuit`` does this);
     returns (globals, order slots, account slots) as dicts of wires, for extensions
     (``settlement_cipher`` encrypts each account slot's new opening)."""
@@ -180,6 +201,10 @@ def build(c: Circuit, n_orders: int, n_accounts: int):
         o.update({n: c.private(f"order{j}.{n}") for n in ORDER_PRIVATE})
     for k, a in enumerate(accounts):
         a.update({n: c.private(f"account{k}.{n}") for n in ACCOUNT_PRIVATE})
+    if n_liquidations is None:
+        n_liquidations = liquidation_slots(n_accounts)
+    liquidations = [{n: c.private(f"liquidation{i}.{n}") for n in LIQUIDATION_PRIVATE}
+                    for i in range(n_liquidations)]
     _params(c, g)
     perp.perp_params(c, g)
     _slots(c, orders, accounts)
@@ -190,14 +215,14 @@ def build(c: Circuit, n_orders: int, n_accounts: int):
             open_gadget(c, (o["cx"], cy), o["account"], market, o["side"], o["price"],
                         o["size"], o["nonce"], o["rho"])
     match = _match(c, orders, accounts)
-    closing = []
     for k, a in enumerate(accounts):
         perp.old_state_and_funding(c, g, a, k)
-        mine = c.lincomb([(row[k], 1) for row in match])
-        closing.append(perp.closing_order(c, g, a, k, mine))
-    price_rules(c, g, orders, closing)
-    _accounts(c, g, orders, accounts, match, closing)
-    perp.insurance(c, g, orders, accounts)
+        perp.liquidated_alone(c, a, k, c.lincomb([(row[k], 1) for row in match]))
+    slots = perp.liquidation_rules(c, g, accounts, liquidations)
+    price_rules(c, g, orders, [s["close"] for s in slots])
+    perp.liquidation_outcomes(c, g, slots)
+    _accounts(c, g, orders, accounts, match, slots)
+    perp.insurance(c, g, orders, slots)
     return g, orders, accounts
 
 
@@ -248,7 +273,7 @@ def _match(c, orders, accounts) -> list:
     return match
 
 
-def _accounts(c, g, orders, accounts, match, closing) -> None:
+def _accounts(c, g, orders, accounts, match, slots) -> None:
     P, M = g["P"], g["M"]
     with rule(c, "A1"):
         with rule(c, "fees"):
@@ -260,12 +285,12 @@ def _accounts(c, g, orders, accounts, match, closing) -> None:
                 range_check(c, frac, _BPS_BITS)
                 range_check(c, c.lincomb([(frac, -1)], const=BPS - 1), _BPS_BITS)
                 o["signed"] = c.lincomb([(o["fill"], 1), (o["sf"], -2)])   # buy +f, sell −f
-    for k, (a, close) in enumerate(zip(accounts, closing)):
+    for k, a in enumerate(accounts):
         with rule(c, "A1"), rule(c, f"account slot {k}"):
             mine = [(row[k], o) for row, o in zip(match, orders)]
             dpos = c.lincomb([(c.mul(m, o["signed"]), 1) for m, o in mine])
             fees = c.lincomb([(c.mul(m, o["fee"]), 1) for m, o in mine])
-        perp.flows_and_penalty(c, g, a, k, close, dpos, fees)
+        perp.flows(c, g, a, k, dpos, fees, perp.liquidation_share(c, slots, k))
         with rule(c, "A1"), rule(c, f"account slot {k}"):
             cash_new_off = signed_to_offset(c, a["cash_new"], CASH_BITS)
             _, a["abs_new"] = sign_abs(c, a["pos_new"], POSITION_BITS)
@@ -273,18 +298,17 @@ def _accounts(c, g, orders, accounts, match, closing) -> None:
                                                        g["F"], a["new_blinding"]), a["new"])
     with rule(c, "A2"):
         for k, a in enumerate(accounts):
-            L = a["liquidate"]                    # a liquidated slot: the liquidation's checks
             equity = c.lincomb([(a["cash_new"], BPS), (c.mul(a["pos_new"], M), BPS)])  # 10⁴·E
             notional = c.mul(a["abs_new"], M)                             # |pos′|·M
-            with rule(c, f"maintenance margin, account slot {k} / liquidation: below "
-                         "maintenance"):
+            with rule(c, f"maintenance margin, account slot {k}"):
                 need = c.mul(notional, g["mm_bps"])
-                range_check(c, select(c, L, a["health_gap"],
-                                      c.lincomb([(equity, 1), (need, -1)])), perp.HEALTH_BITS)
-            with rule(c, f"initial margin, account slot {k} / liquidation: penalty"):
+                gap = c.lincomb([(equity, 1), (need, -1)])
+                # a liquidated slot is exempt: (1 − L)·gap, proven in its liquidation slot
+                range_check(c, arith(c, a["liquidate"], gap, qm=-1, qr=1), _MARGIN_BITS)
+            with rule(c, f"initial margin, account slot {k}"):
                 grew = lt(c, a["abs_old"], a["abs_new"], POSITION_BITS - 1)
                 need = c.mul(notional, g["im_bps"])
                 excess = c.mul(grew, c.lincomb([(equity, 1), (need, -1)]))
-                range_check(c, select(c, L, a["case_gap"], excess), _MARGIN_BITS)
+                range_check(c, excess, _MARGIN_BITS)
             with rule(c, f"reduce-only, account slot {k}"):
                 c.gate(g["reduce_only"], grew, None, qm=1)              # no |pos| grows

@@ -41,7 +41,7 @@ from .encryption import (
 from .account_state import Opening
 from .settlement import MAX_SLOTS, SettlementCircuit, build
 from .settlement import settlement_circuit as plain_circuit
-from .settlement_data import MARKET_BITS, BatchWitness
+from .settlement_data import MARKET_BITS, BatchWitness, liquidation_slots
 
 __all__ = ["EncryptedSettlementCircuit", "settlement_circuit", "CIPHER_GLOBALS",
            "CIPHER_SLOT", "cipher_names", "cipher_public_inputs", "block_ciphertexts",
@@ -77,7 +77,8 @@ class EncryptedSettlementCircuit(SettlementCircuit):
         _check_sizes(n_orders, n_accounts)
         Circuit.__init__(self)              # not SettlementCircuit's: build() is called here
         self.n_orders, self.n_accounts = n_orders, n_accounts
-        g, _, accounts = build(self, n_orders, n_accounts)
+        self.n_liquidations = liquidation_slots(n_accounts)
+        g, _, accounts = build(self, n_orders, n_accounts, self.n_liquidations)
         ex, ey = (self.public(n) for n in CIPHER_GLOBALS)
         slots = [{n: self.public(f"account{k}.{n}") for n in CIPHER_SLOT}
                  for k in range(n_accounts)]

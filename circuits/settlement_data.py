@@ -67,7 +67,8 @@ __all__ = [
     "NONCE_BITS", "HEIGHT_BITS", "BPS", "CASH_OFFSET", "POSITION_OFFSET", "SIDES",
     "GLOBALS", "ORDER_PUBLIC", "ACCOUNT_PUBLIC", "ACCOUNT_FLOW", "n_public_inputs",
     "public_names", "FUNDING_BITS", "FUNDING_OFFSET", "FLOW_BITS", "INSURANCE_BITS",
-    "PACK_SHIFT", "packed_position", "fee_of", "insurance_fee",
+    "PACK_SHIFT", "packed_position", "fee_of", "insurance_fee", "LIQUIDATION_SLOTS",
+    "liquidation_slots",
 ]
 
 PRICE_BITS = 32
@@ -87,6 +88,15 @@ FUNDING_OFFSET = 1 << (FUNDING_BITS - 1)
 FLOW_BITS = 64          # deposit, withdraw < 2^64
 INSURANCE_BITS = 80     # insurance fund, shortfall < 2^80
 PACK_SHIFT = POSITION_BITS     # position + 2^40 + 2^41·F_a
+#: At most this many accounts are liquidated in one batch: the circuit proves the liquidation
+#: rules (below maintenance, closing order, penalty) in this many liquidation slots, each
+#: pointing to one account slot, not in every account slot (docs/perpetual.md).
+LIQUIDATION_SLOTS = 4
+
+
+def liquidation_slots(n_accounts: int) -> int:
+    """The liquidation slots of a circuit with ``n_accounts`` account slots."""
+    return min(n_accounts, LIQUIDATION_SLOTS)
 
 #: The public-input layout, the one definition the circuit, ``BatchWitness.public_inputs`` and
 #: the ledger's block parser share: the batch header, then 4 inputs per order slot, then 4 per
@@ -301,6 +311,10 @@ class BatchWitness:
                 if v and self.old_accounts[k] is None:
                     raise ValueError(f"{name}[{k}] = {v} for an inactive account slot")
             object.__setattr__(self, name, list(value))
+        most = liquidation_slots(self.n_accounts)
+        if sum(self.liquidate) > most:
+            raise ValueError(f"liquidate flags {sum(self.liquidate)} accounts: a batch of "
+                             f"{self.n_accounts} account slots liquidates at most {most}")
 
     def _totals(self):
         if self.fee_total is None:

@@ -6,6 +6,10 @@ so gⁿ·ω₄ⁱ ≠ 1 and Z_H never vanishes there), where
 
     xᵢ = g·ω₄ₙⁱ,   Z_H(xᵢ) = gⁿ·ω₄^(i mod 4) − 1   (four distinct values),
     L₀(X) = (Xⁿ − 1)/(n(X − 1)) = (1/n)·Σⱼ Xʲ   (coefficients all 1/n).
+
+The points with i ≡ k (mod 4) form part k of the coset, the n-point coset
+hₖ·H with hₖ = g·ω₄ₙᵏ (``part_shift``); Z_H is the constant hₖⁿ − 1 there, and
+``to_coset_part`` evaluates a polynomial on it with one n-point NTT.
 """
 
 from dataclasses import dataclass
@@ -15,8 +19,8 @@ import numpy as np
 
 from verifier.fields import FR_GENERATOR, R_MOD, root_of_unity
 
-from .kernels import fr, ntt
-from .kernels.convert import fr_from_ints, fr_scalar
+from .kernels import fr, ntt, plonk
+from .kernels.convert import fr_scalar
 
 __all__ = ["Domain", "COSET_SHIFT"]
 
@@ -46,18 +50,6 @@ class Domain:
         return fr_scalar(COSET_SHIFT)
 
     @cached_property
-    def omega4(self) -> np.ndarray:
-        """ω₄ₙ, the step between consecutive coset points (Montgomery, shape (4,))."""
-        return fr_scalar(root_of_unity(self.power + 2))
-
-    @cached_property
-    def zh_inv(self) -> np.ndarray:
-        """1/Z_H(xᵢ) for i mod 4 = 0 … 3."""
-        gn = pow(COSET_SHIFT, self.n, R_MOD)
-        w4 = root_of_unity(2)
-        return fr_from_ints([pow(gn * pow(w4, i, R_MOD) - 1, -1, R_MOD) for i in range(4)])
-
-    @cached_property
     def l0_coset(self) -> np.ndarray:
         """L₀ on the coset."""
         coeffs = np.zeros((4 * self.n, 4), dtype=np.uint64)
@@ -65,9 +57,9 @@ class Domain:
         return ntt.coset_ntt(coeffs, self.shift)
 
     def precompute(self) -> "Domain":
-        """Compute the constants the prover reads (ωⁱ, L₀ on the coset, 1/Z_H) now, at setup,
+        """Compute the constants the prover reads (ωⁱ, L₀ on the coset) now, at setup,
         rather than in the first proof; snarkjs likewise keeps them in its zkey."""
-        _ = (self.omegas, self.l0_coset, self.zh_inv, self.omega4)    # each cached on first access
+        _ = (self.omegas, self.l0_coset)    # each cached on first access
         return self
 
     def to_coefficients(self, values: np.ndarray) -> np.ndarray:
@@ -79,6 +71,26 @@ class Domain:
         padded = np.zeros((4 * self.n, 4), dtype=np.uint64)
         padded[: coeffs.shape[0]] = coeffs
         return ntt.coset_ntt(padded, self.shift)
+
+    def part_shift(self, k: int) -> int:
+        """hₖ = g·ω₄ₙᵏ: the 4n coset's points 4j + k are hₖ·ωʲ, j < n (its part k)."""
+        return COSET_SHIFT * pow(root_of_unity(self.power + 2), k, R_MOD) % R_MOD
+
+    def to_coset_part(self, coeffs: np.ndarray, k: int) -> np.ndarray:
+        """Coefficients (any length) → values at hₖ·ωʲ, j < n: one n-point coset NTT after
+        folding coefficient n·m + i onto i with the factor hₖ^(nm) (on the part, Xⁿ = hₖⁿ)."""
+        n, h = self.n, self.part_shift(k)
+        if coeffs.shape[0] <= n:
+            head = np.zeros((n, 4), dtype=np.uint64)
+            head[: coeffs.shape[0]] = coeffs
+        else:
+            head = np.array(coeffs[:n])
+            hn = pow(h, n, R_MOD)
+            f = hn
+            for m in range(n, coeffs.shape[0], n):
+                plonk.axpy(head, np.ascontiguousarray(coeffs[m: m + n]), fr_scalar(f))
+                f = f * hn % R_MOD
+        return ntt.coset_ntt(head, fr_scalar(h))
 
     def from_coset(self, values: np.ndarray) -> np.ndarray:
         """Values on the 4n coset → coefficients (length 4n)."""

@@ -15,11 +15,13 @@ transactions and ``_head``), kept apart so each file stays short.  The rules:
   finality layer defines and checks.
 * **Evidence as chain state**: the slashing that counts is the one a block
   carries (``ledger.chain.rules``: ``Store.apply_block`` slashes and records
-  the evidence in the block's own transaction, and records a judged
-  operator equivocation in ``operator_faults``).  Evidence a node has seen
+  the evidence in the block's own transaction — ``double-sign``,
+  ``double-prevote`` and ``double-precommit`` slash their validator — and
+  records a judged ``operator-equivocation`` or
+  ``operator-round-equivocation`` in ``operator_faults``).  Evidence a node has seen
   but no block carried yet is *pending* (``add_pending_evidence``,
-  ``pending_evidence``; kinds ``double-sign``, ``invalid-proof`` and
-  ``double-observation``, two prices signed for one market and height,
+  ``pending_evidence``; kinds ``double-sign``, ``double-prevote``,
+  ``double-precommit``, ``invalid-proof`` and ``double-observation``, two prices signed for one market and height,
   ``ledger.chain.observation_evidence``): kept, served to the operator, never slashing on
   its own — otherwise a node that alone saw a double sign would count stake
   differently from the rest and refuse their next block.
@@ -166,7 +168,7 @@ class GovernanceTables:
         ``ledger.chain.rules`` checked it)."""
         for ev in block.evidence:
             body = canonical_json(ev).decode()
-            if ev["kind"] == "double-sign":
+            if "validator" in ev:          # a validator kind (ledger.core.evidence)
                 self._slash(c, ev["validator"])
                 c.execute("INSERT OR IGNORE INTO evidence (validator, kind, height, body) "
                           "VALUES (?, ?, ?, ?)", (ev["validator"], ev["kind"], ev["height"], body))

@@ -7,12 +7,17 @@ function; ``view`` is its ``LedgerView``), kept apart so each file stays short:
   carry its signature over ``ledger.core.block.proposal_bytes`` (else
   ``NotProposer``, HTTP 403);
 * ``check_evidence``: one ``ledger.core.evidence`` object against a view — a
-  ``double-sign`` names a registered, unslashed validator whose key verifies
-  both attestations; an ``operator-equivocation`` needs the genesis
-  operator's key to verify both proposal signatures, at a height not judged
-  before;
+  ``double-sign``, ``double-prevote`` or ``double-precommit`` names a
+  registered, unslashed validator whose key verifies both of its signed
+  messages (two attestations; two votes of that phase in the evidence's
+  round, ``ledger.core.round_messages.vote_bytes``); an
+  ``operator-equivocation`` or ``operator-round-equivocation`` needs the
+  genesis operator's key to verify both proposal signatures (of the height,
+  or of the evidence's round), at a height whose operator fault was not
+  judged before;
 * ``apply_evidence``: the validators and judged operator heights after it
-  (a double signer loses its whole stake);
+  (a validator caught signing twice loses its whole stake; an operator
+  fault records the height, once);
 * ``select_evidence``: which of the evidence a node or the operator holds a
   block on a view can carry (well-formed, holding, one per key and
   validator, sorted, bounded).
@@ -25,7 +30,10 @@ from verifier.errors import Rejected
 from ledger.core import keys
 from ledger.core.block import attestation_bytes, proposal_bytes
 from ledger.core.codec import canonical_json
-from ledger.core.evidence import DOUBLE_SIGN, MAX_EVIDENCE, evidence_from_json, evidence_key
+from ledger.core.evidence import (DOUBLE_PREVOTE, DOUBLE_SIGN, MAX_EVIDENCE,
+                                  OPERATOR_EQUIVOCATION, OPERATOR_ROUND_EQUIVOCATION,
+                                  VALIDATOR_KINDS, evidence_from_json, evidence_key)
+from ledger.core.round_messages import PRECOMMIT, PREVOTE, round_proposal_bytes, vote_bytes
 
 __all__ = ["NotProposer", "check_proposer", "check_evidence", "apply_evidence",
            "select_evidence"]
@@ -51,33 +59,49 @@ def check_proposer(operator_key, block) -> None:
                           "under the genesis operator key")
 
 
+def _signed_message(ev):
+    """(accused key kind, message(height, hash)) for evidence ``ev`` (a checked shape)."""
+    kind, h = ev["kind"], ev["height"]
+    if kind == DOUBLE_SIGN:
+        return lambda bh: attestation_bytes(h, bh)
+    if kind == OPERATOR_EQUIVOCATION:
+        return lambda bh: proposal_bytes(h, bh)
+    if kind == OPERATOR_ROUND_EQUIVOCATION:
+        return lambda bh: round_proposal_bytes(h, ev["round"], bh)
+    phase = PREVOTE if kind == DOUBLE_PREVOTE else PRECOMMIT
+    return lambda bh: vote_bytes(phase, h, ev["round"], bh)
+
+
 def check_evidence(view, ev: dict, label: str = "evidence", error=Rejected) -> None:
     """``error`` unless the (shape-checked) evidence ``ev`` holds against ``view`` (module doc)."""
     h = ev["height"]
     pairs = [(ev[s]["hash"], bytes.fromhex(ev[s]["signature"])) for s in ("first", "second")]
-    if ev["kind"] == DOUBLE_SIGN:
+    where = f"height {h}" + (f" round {ev['round']}" if "round" in ev else "")
+    if ev["kind"] in VALIDATOR_KINDS:
         rec = view.validators.get(ev["validator"])
         if rec is None:
             raise error(f"{label}: unknown validator {ev['validator']!r}")
         if rec.slashed:
             raise error(f"{label}: validator {ev['validator']!r} is already slashed")
-        key, message, who = rec.public_key, attestation_bytes, f"validator {ev['validator']!r}"
+        key, who = rec.public_key, f"validator {ev['validator']!r}"
     else:
         if view.operator is None:
             raise error(f"{label}: this ledger's genesis names no operator")
         if h in view.operator_faults:
             raise error(f"{label}: the operator's equivocation at height {h} is already judged")
-        key, message, who = view.operator, proposal_bytes, "the operator"
+        key, who = view.operator, "the operator"
+    message = _signed_message(ev)
     for bh, sig in pairs:
-        if not keys.verify(key, message(h, bh), sig):
-            raise error(f"{label}: a signature by {who} at height {h} does not verify")
+        if not keys.verify(key, message(bh), sig):
+            raise error(f"{label}: a {ev['kind']} signature by {who} at {where} does not "
+                        "verify")
 
 
 def apply_evidence(view, evidence) -> tuple:
     """(validators, operator_faults) after ``evidence`` (already checked)."""
     validators, faults = dict(view.validators), set(view.operator_faults)
     for ev in evidence:
-        if ev["kind"] == DOUBLE_SIGN:
+        if ev["kind"] in VALIDATOR_KINDS:
             rec = validators[ev["validator"]]
             validators[rec.name] = replace(rec, stake=0, slashed=True,
                                            slashed_stake=rec.slashed_stake + rec.stake)

@@ -5,14 +5,15 @@ The protocol and its safety and liveness argument are in docs/liveness.md
 
 * **prevote** (``RoundValidator.prevote(block, r, operator_signature,
   pol_round, polka)``): the validator checks the operator's signature over
-  ``votes.round_proposal_bytes`` (when the ledger names an operator; the
-  round log records the first proposal of each (h, r) durably, and a second
-  one is the operator's equivocation, kept in ``evidence``), then the **lock rule** (``prevote_allowed``): unlocked, or
-  locked on this very block, or shown a polka for this block at a round
-  ``pol_round`` with ``lock round < pol_round < r``; then the block itself
-  (``Validator.check``: the chain's rules and the proof); then it records the
-  prevote durably (``ledger.chain.roundlog``: one per round, rounds only go
-  up) and signs it.
+  ``votes.round_proposal_bytes`` (when the ledger names an operator), then
+  the block itself (``Validator.check``: the chain's rules and the proof);
+  only then the round log records the operator's proposal of (h, r) durably
+  (a second one with another hash is the operator's equivocation, kept as
+  evidence; a refused block leaves nothing stored); then the **lock rule**
+  (``prevote_allowed``): unlocked, or locked on this very block, or shown a
+  polka for this block at a round ``pol_round`` with ``lock round <
+  pol_round < r``; then it records the prevote durably
+  (``ledger.chain.roundlog``: one per round, rounds only go up) and signs it.
 * **precommit** (``RoundValidator.precommit(block, r, polka)``): only on a
   polka for this block in round r (prevotes from > 2/3 of the stake,
   ``votes.check_certificate``) and a block that passes ``check``; the
@@ -33,8 +34,16 @@ highest lock round whose polka verifies (so every validator locked at or
 below that round may prevote it), or, with no lock reported, any valid
 block.
 
-These pieces are not wired into the validator nodes yet: a node still signs
-one attestation per height (``ledger.chain.validator``).
+**Evidence.**  A ``RoundValidator`` catches the operator's second proposal
+in one round, and, through ``seen`` (a ``RoundTally`` of the votes in every
+certificate it is shown: polkas, commits, proofs of lock), a validator's two
+votes of one phase in one round; each goes once to ``keep`` (a node keeps it
+durably and serves it, ``GET /evidence``).  A ``RoundTally`` sends the double
+votes it catches to ``keep`` (default: its store's pending evidence).  A
+block carries them like any other evidence (``ledger.core.evidence``).
+
+A validator node runs these behind ``ledger.node.rounds_api``; the operator
+behind ``ledger.operator.rounds``.
 """
 
 import json
@@ -73,12 +82,29 @@ class RoundValidator:
     """One validator's side of the rounds: a ``ledger.chain.validator.Validator`` (its key,
     store and block checks) and its round log (``ledger.chain.roundlog``)."""
 
-    def __init__(self, validator, log=None, operator_key=None):
+    def __init__(self, validator, log=None, operator_key=None, keep=None):
         self.validator, self.name = validator, validator.name
         self.log = MemoryRoundLog() if log is None else log
         self.operator_key = operator_key
-        self.evidence = []                               # operator equivocations caught
+        self.evidence = []                               # round evidence caught here
+        self._keep = keep                                # where it goes (a node's logs)
+        self.seen = RoundTally(validator.store, keep=self._caught)   # votes in certificates
         self._mutex = threading.Lock()
+
+    def _caught(self, ev) -> None:
+        if ev not in self.evidence:
+            self.evidence.append(ev)
+            if self._keep is not None:
+                self._keep(ev)
+
+    def _witness(self, votes) -> None:
+        """Show the votes of a certificate this validator was given to ``seen``: a
+        validator's second vote of one phase in one round for another hash is evidence."""
+        for v in votes:
+            try:
+                self.seen.add(v)
+            except Misbehaviour:
+                pass                                     # kept by ``_caught``
 
     def _check_block(self, block, round_):
         check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
@@ -87,20 +113,28 @@ class RoundValidator:
             raise Rejected(f"validator {self.name} will not vote: {reason}")
 
     def _check_operator(self, block, round_, signature):
+        """The operator's signature on this round's proposal (cheap: before the proof)."""
         if not isinstance(block, Block):
             raise Rejected("a round proposal is a block")
         if self.operator_key is None:
             return
-        bh = block.hash()
         if not isinstance(signature, bytes) or not keys.verify(
-                self.operator_key, round_proposal_bytes(block.height, round_, bh), signature):
+                self.operator_key, round_proposal_bytes(block.height, round_, block.hash()),
+                signature):
             raise Rejected(f"round {round_} proposal of block {block.height} is not signed "
                            "by the operator")
+
+    def _record_proposal(self, block, round_, signature):
+        """Record the operator's proposal of (height, round) durably — only once the block
+        passed its checks, so a refused block leaves nothing stored — and catch a second one
+        with another hash (the operator's equivocation: ``Misbehaviour``, evidence kept)."""
+        if self.operator_key is None:
+            return
+        bh = block.hash()
         prior = self.log.see(block.height, round_, bh, signature)
         if prior is not None:
-            ev = operator_round_equivocation(block.height, round_, prior, (bh, signature))
-            if ev not in self.evidence:
-                self.evidence.append(ev)
+            self._caught(operator_round_equivocation(block.height, round_, prior,
+                                                     (bh, signature)))
             raise Misbehaviour(f"the operator proposed two blocks in round {round_} of "
                                f"height {block.height}: evidence kept")
 
@@ -110,6 +144,7 @@ class RoundValidator:
         check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
         self._check_operator(block, round_, operator_signature)     # cheap, before the proof
         self._check_block(block, round_)
+        self._record_proposal(block, round_, operator_signature)
         h, bh = block.height, block.hash()
         with self._mutex:
             lock = self.log.lock(h)
@@ -118,6 +153,7 @@ class RoundValidator:
                     check_int(pol_round, "polka round", 0, ROUND_BOUND, error=Rejected)
                     check_certificate(polka, _records(self.validator.store), PREVOTE, h,
                                       pol_round, bh)
+                    self._witness(polka)
                 if not prevote_allowed(lock, bh, round_, pol_round):
                     raise Locked(f"validator {self.name} is locked on block {h} "
                                  f"({lock.block_hash[:16]}…) since round {lock.round}")
@@ -130,6 +166,7 @@ class RoundValidator:
         h, bh = block.height, block.hash()
         polka = list(polka)
         check_certificate(polka, _records(self.validator.store), PREVOTE, h, round_, bh)
+        self._witness(polka)
         lock = (json.dumps(block_to_json(block)), json.dumps([vote_to_json(v) for v in polka]))
         with self._mutex:
             self.log.vote(PRECOMMIT, h, round_, bh, lock=lock)   # vote + lock, durable
@@ -141,8 +178,11 @@ class RoundValidator:
         hash per height has a commit, so the sign log's rule still holds, and the block's
         signatures are the ones every existing check reads (docs/liveness.md §Rounds)."""
         check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
-        check_certificate(list(precommits), _records(self.validator.store), PRECOMMIT,
+        precommits = list(precommits)
+        check_certificate(precommits, _records(self.validator.store), PRECOMMIT,
                           block.height, round_, block.hash())
+        self.seen.forget(block.height)
+        self._witness(precommits)
         return self.validator.attest(block)
 
     def lock_info(self, height: int):
@@ -173,12 +213,20 @@ def choose_reproposal(locks, records: dict):
 
 
 class RoundTally:
-    """The votes a round's collector accepted (module docstring)."""
+    """The votes a round's collector accepted (module docstring); ``keep(evidence)`` (default:
+    the store's pending evidence) receives each double vote caught."""
 
-    def __init__(self, store):
+    def __init__(self, store, keep=None):
         self.store = store
         self.votes = {}                 # (phase, h, r) → {validator: Vote}
         self.evidence = []
+        self._keep = keep or (lambda ev: store.add_pending_evidence(
+            ev["kind"], ev["validator"], ev["height"], ev))
+
+    def forget(self, below: int) -> None:
+        """Drop the votes of heights below ``below`` (final heights)."""
+        for k in [k for k in self.votes if k[1] < below]:
+            del self.votes[k]
 
     def add(self, vote) -> None:
         """Accept one vote (its signature checked); ``Misbehaviour`` for a double vote."""
@@ -190,6 +238,7 @@ class RoundTally:
             ev = double_vote(prior, vote)
             if ev not in self.evidence:
                 self.evidence.append(ev)
+                self._keep(ev)
             raise Misbehaviour(f"validator {vote.validator!r} sent two {vote.phase}s in round "
                                f"{vote.round} of height {vote.height}: evidence kept")
         at.setdefault(vote.validator, vote)

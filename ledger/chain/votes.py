@@ -24,9 +24,11 @@ named twice counts once.
 (h, r) for two hashes (``double_vote``), and two operator signatures on two
 proposals at one (h, r) (``operator_round_equivocation``).  Each is a dict
 with its two (hash, signature) pairs in increasing hash order, so one pair
-has one spelling; ``check_round_evidence`` verifies it against the
-validators' keys or the operator's key.  These objects are not yet carried
-by blocks (``ledger.core.evidence`` lists the kinds a block may carry).
+has one spelling (``ledger.core.evidence``: ``double-prevote``,
+``double-precommit``, ``operator-round-equivocation``); a block carries it
+like any other evidence and the chain's rules judge it
+(``ledger.chain.judge``); ``check_round_evidence`` verifies one against a
+validator set's records or the operator's key.
 """
 
 from typing import NamedTuple
@@ -34,43 +36,14 @@ from typing import NamedTuple
 from verifier.errors import Rejected
 
 from ledger.core import keys
-from ledger.core.domains import PRECOMMIT_DOMAIN, PREVOTE_DOMAIN, ROUND_PROPOSAL_DOMAIN
-from ledger.core.limits import HEIGHT_BOUND, ROUND_BOUND, check_int
+from ledger.core.evidence import OPERATOR_ROUND_EQUIVOCATION, make_evidence
+from ledger.core.round_messages import (PHASES, PRECOMMIT, PREVOTE, round_proposal_bytes,
+                                        vote_bytes)
 from ledger.chain.rules import is_quorum
 
 __all__ = ["PREVOTE", "PRECOMMIT", "PHASES", "Vote", "vote_bytes", "round_proposal_bytes",
            "sign_vote", "check_certificate", "double_vote", "operator_round_equivocation",
            "check_round_evidence", "vote_to_json", "vote_from_json"]
-
-PREVOTE, PRECOMMIT = "prevote", "precommit"
-PHASES = {PREVOTE: PREVOTE_DOMAIN, PRECOMMIT: PRECOMMIT_DOMAIN}
-
-
-def _hash_bytes(block_hash) -> bytes:
-    if not isinstance(block_hash, str) or len(block_hash) != 64:
-        raise Rejected("a block hash must be 64 hex digits")
-    try:
-        return bytes.fromhex(block_hash)
-    except ValueError:
-        raise Rejected("a block hash must be 64 hex digits") from None
-
-
-def _hr(height, round_):
-    check_int(height, "vote height", 1, HEIGHT_BOUND, error=Rejected)
-    check_int(round_, "vote round", 0, ROUND_BOUND, error=Rejected)
-    return height.to_bytes(8, "big") + round_.to_bytes(4, "big")
-
-
-def vote_bytes(phase: str, height: int, round_: int, block_hash: str) -> bytes:
-    """What a validator signs for its ``phase`` vote on ``block_hash`` in round ``round_``."""
-    if phase not in PHASES:
-        raise Rejected(f"unknown vote phase {phase!r}")
-    return PHASES[phase] + _hr(height, round_) + _hash_bytes(block_hash)
-
-
-def round_proposal_bytes(height: int, round_: int, block_hash: str) -> bytes:
-    """What the operator signs when it proposes ``block_hash`` in round ``round_``."""
-    return ROUND_PROPOSAL_DOMAIN + _hr(height, round_) + _hash_bytes(block_hash)
 
 
 class Vote(NamedTuple):
@@ -148,13 +121,10 @@ def check_certificate(votes, records: dict, phase: str, height: int, round_: int
     return sorted(signers)
 
 
-def _pair(kind, height, round_, one, two, **extra) -> dict:
-    (h1, s1), (h2, s2) = sorted([one, two])
-    if h1 == h2:
+def _pair(kind, height, round_, one, two, validator=None) -> dict:
+    if one[0] == two[0]:
         raise Rejected("a double vote needs two different hashes")
-    return {"kind": kind, "height": height, "round": round_, **extra,
-            "first": {"hash": h1, "signature": s1.hex()},
-            "second": {"hash": h2, "signature": s2.hex()}}
+    return make_evidence(kind, height, one, two, validator=validator, round_=round_)
 
 
 def double_vote(first: Vote, second: Vote) -> dict:
@@ -170,7 +140,7 @@ def double_vote(first: Vote, second: Vote) -> dict:
 def operator_round_equivocation(height: int, round_: int, one: tuple, two: tuple) -> dict:
     """Evidence: the operator's signatures on two proposals ((hash, signature) each) at one
     (height, round)."""
-    return _pair("operator-round-equivocation", height, round_, one, two)
+    return _pair(OPERATOR_ROUND_EQUIVOCATION, height, round_, one, two)
 
 
 def check_round_evidence(ev: dict, records: dict, operator_key=None) -> None:

@@ -1,12 +1,15 @@
 """``darkmatch operator init|batch``: the operator as a command, talking to validator nodes.
 
 Before matching and proving a new block, ``operator batch`` asks every
-``--validator``'s ``/status`` and stops (exit 1, one line naming each
-validator that is down) unless those that answer for this ledger hold > 2/3
-of the stake (``ledger.operator.reach``), or ``--propose-anyway`` is given
-(then it warns, and the proposal is re-sent by later batches until final; a
-stored proposal is always re-sent, it costs no proof); a home another
-``operator batch`` holds is
+``--validator``'s ``/status`` and prints one line per validator that is
+down; when those that answer for this ledger hold at most 2/3 of the stake
+(``ledger.operator.reach``) it prints a one-line warning on stderr and goes
+on: the block is proven, stored and proposed, the validators that are up
+vote now, and every later ``operator batch`` re-sends it until it is final
+(safe: the rounds and the sticky proposal, docs/liveness.md).
+``--require-quorum`` stops there instead (exit 1, before any proof is
+started); ``--propose-anyway`` is the default, accepted for older scripts.
+A home another ``operator batch`` holds is
 refused (``ledger.core.lock``); a ``--timeout`` that is not a finite number
 of seconds in (0, 3600] or a URL that is not ``http(s)://host:port`` is bad
 input.
@@ -23,8 +26,12 @@ input.
   ``order-<id>.opening.json``, as ``darkmatch order new`` writes them; a bad,
   spent or foreign order is skipped with one line saying why), matches and
   proves the batch with a progress bar, records the states it would leave,
-  proposes the block to every validator, and broadcasts it with the
-  signatures once validators with > 2/3 of the stake signed.  ``--mark`` is
+  runs the block in the two-phase rounds (``ledger.operator.rounds``: the
+  validators' locks, prevotes, precommits, then their attestations on the
+  commit), and broadcasts it with the attestations once validators with
+  > 2/3 of the stake gave them.  ``--single-phase`` sends the legacy
+  single-phase proposal instead (``ledger.operator.round``; only nodes run
+  with ``--single-phase`` answer it).  ``--mark`` is
   the mark price of a market without an oracle (default: the ledger's last
   one); for an oracle market the operator first collects every validator's
   signed price (``GET /observations/<market>/<height>``) and the mark is
@@ -44,14 +51,20 @@ input.
   **Sticky proposals.**  The block is signed with the operator key (when the
   genesis names an operator) and stored as ``proposal.json`` before it is
   sent (``ledger.operator.proposal``).  While its height is not final, every
-  later ``operator batch`` re-sends that same block — collecting the
-  signatures validators already gave — instead of proving a new one; the
-  orders in ``--orders`` wait for the batch after it.
+  later ``operator batch`` re-sends that same block in the next round —
+  validators locked on it prevote it again, and those that attested it
+  answer with the same signature — instead of proving a new one; the
+  orders in ``--orders`` wait for the batch after it.  Without a stored
+  proposal, the lock query comes first: when the validators are locked on a
+  block at the next height (the operator lost ``proposal.json``), that block
+  is stored and re-sent if ``pending.json`` still holds its states, and
+  otherwise the batch stops (exit 1, one line) without proving a block that
+  could not finish the height.
 """
 
 import glob
 import os
-__all__ = ["register", "run_init", "run_batch"]
+__all__ = ["register", "run_init", "run_batch", "settle_on_chain"]
 
 
 def run_init(args) -> int:
@@ -142,10 +155,11 @@ def run_batch(args) -> int:
     from ledger.chain.finality import Quorum
     from ledger.cli.main import UserError
     from ledger.core.codec import load_json_file
-    from ledger.operator import round as rounds
+    from ledger.operator import round as single
     from ledger.operator.engine import Operator
     from ledger.operator.home import VK_FILE, OperatorHome, catch_up
     from ledger.operator.loop import run_batch as batch_loop
+    from ledger.cli.operator_send import locked_block, report_round, resend, round_fn
     from ledger.operator.reach import count_reach, probe, require_quorum
     from prover import load_ptau, setup
     from prover import STEPS
@@ -175,14 +189,20 @@ def run_batch(args) -> int:
                                               load_operator_key, store_proposal)
         op_key = load_operator_key(home.home, home.genesis)
         stored = live_proposal(home.home, home.store)
+        if stored is None and not args.single_phase:
+            stored = locked_block(console, home, op_key, head + 1, args,
+                                   [u for u, a in answers.items() if isinstance(a, dict)])
         if stored is not None:
-            return _resend(console, home, quorum, stored, args, onchain)
-        if not args.propose_anyway:
+            return resend(console, home, quorum, stored, args, onchain)
+        if args.require_quorum:
             require_quorum(reach)      # no new proof is started that could not finalize
         elif not reach.quorum:
-            console.print(f"  WARNING: validators that answer hold {reach.reachable_stake} of "
-                          f"{reach.total_stake} stake: proposing anyway (--propose-anyway); "
-                          "the block is re-sent by the next batch", soft_wrap=True)
+            import sys
+            print(f"darkmatch operator: warning: the validators that answer hold "
+                  f"{reach.reachable_stake} of {reach.total_stake} stake (a quorum needs > 2/3): "
+                  f"block {head + 1} is proven and proposed anyway, and re-sent by each later "
+                  "operator batch until final (--require-quorum stops here instead)",
+                  file=sys.stderr, flush=True)
         evidence = gather_evidence(home.store, args.validator)
         if evidence:
             console.print(f"  the block carries {len(evidence)} evidence item(s): "
@@ -191,7 +211,7 @@ def run_batch(args) -> int:
         mark = last_mark if args.mark is None else args.mark
         observations = ()
         if home.store.market_state(home.market_id).oracle:      # the mark is the quorum's
-            observations, failures = rounds.collect_observations(
+            observations, failures = single.collect_observations(
                 args.validator, home.market_id, head + 1, timeout=args.timeout)
             for url, why in failures.items():
                 console.print(f"  {url} gave no price observation: {why}", soft_wrap=True)
@@ -239,7 +259,7 @@ def run_batch(args) -> int:
 
             res = batch_loop(
                 operator, head + 1, mark, params, home.states,
-                _round_fn(args, home, quorum, op_key),
+                round_fn(args, home, quorum, op_key),
                 observations=observations, pending=pending, settle=settle,
                 deposits=deposits, withdrawals=withdrawals,
                 prove_progress=lambda name, i, n: bar.update(
@@ -248,14 +268,14 @@ def run_batch(args) -> int:
             bar.update(task, advance=1, description=f"block {block.height}")
         for order, why in res.proposal.rejected:
             console.print(f"  rejected by the engine: order of account {order.account}: {why}")
-        if not _report_round(console, home, quorum, block, rnd):
+        if not report_round(console, home, quorum, block, rnd):
             return 1
         console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
                       f"mark {block.mark_price}, volume {block.volume}, "
                       f"{len(block.active_orders())} orders; signed by "
                       f"{len(rnd.block.signatures)}/{len(args.validator)} validators; "
                       f"prove {res.prove_s:.2f} s, finality {res.finality_s:.2f} s")
-        return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
+        return 0 if onchain is None else settle_on_chain(onchain, args, rnd.block, console)
     finally:
         home.close()
 
@@ -305,7 +325,7 @@ def _onchain(args, home):
                    k_slots=home.k_slots)
 
 
-def _settle_on_chain(onchain, args, block, console) -> int:
+def settle_on_chain(onchain, args, block, console) -> int:
     """Gather the validators' Ethereum signatures and settle ``block``; the exit status."""
     from ledger.ethereum.chain import ChainError
     sigs, errors = onchain.remote_signatures(args.validator, block, timeout=args.timeout)
@@ -318,50 +338,6 @@ def _settle_on_chain(onchain, args, block, console) -> int:
         return 1
     console.print(f"SETTLED on-chain: block {block.height} (anchor 0x{done.anchor.hex()[:16]}…), "
                   f"gas {done.gas:,}, {done.seconds:.2f} s; contract height {onchain.height()}")
-
-
-def _report_round(console, home, quorum, block, rnd) -> bool:
-    """Print each validator's refusal; True when the block is final."""
-    for url, why in rnd.refusals.items():
-        console.print(f"  {url} did not sign: {why}", soft_wrap=True)
-    for url, why in rnd.finalize_errors.items():
-        console.print(f"  {url} did not store the block: {why}", soft_wrap=True)
-    if rnd.block is None:
-        console.print(f"NOT FINAL: block {block.height}: "
-                      f"{quorum.signed_stake(block.height, block.hash())} of "
-                      f"{home.store.total_stake()} stake signed (needs > 2/3); the next "
-                      "operator batch re-sends this same block")
-        return False
-    return True
-
-
-def _round_fn(args, home, quorum, op_key):
-    """How a block is sent: today's single-phase round, or with ``--rounds`` the two-phase
-    rounds (``ledger.operator.rounds.run_in_rounds``, docs/liveness.md §Rounds)."""
-    if getattr(args, "rounds", False):
-        from ledger.operator.rounds import run_in_rounds
-        return lambda b: run_in_rounds(args.validator, b, op_key, home.store, quorum,
-                                       timeout=args.timeout)
-    from ledger.operator import round as rounds
-    return lambda b: rounds.run_round(args.validator, b, quorum, apply=True,
-                                      timeout=args.timeout)
-
-
-def _resend(console, home, quorum, block, args, onchain=None) -> int:
-    """Re-send the stored proposal (``ledger.operator.proposal``) until its height is final."""
-    from ledger.operator.proposal import drop_proposal, load_operator_key
-    console.print(f"  re-sending the stored proposal for block {block.height} "
-                  f"({block.hash()[:16]}…); the orders in --orders wait for the next batch")
-    rnd = _round_fn(args, home, quorum, load_operator_key(home.home, home.genesis))(block)
-    if not _report_round(console, home, quorum, block, rnd):
-        return 1
-    home.reconcile()
-    drop_proposal(home.home)
-    console.print(f"FINAL: block {block.height} ({block.hash()[:16]}…): price {block.price}, "
-                  f"mark {block.mark_price}, volume {block.volume}, "
-                  f"{len(block.active_orders())} orders; signed by "
-                  f"{len(rnd.block.signatures)}/{len(args.validator)} validators (re-sent)")
-    return 0 if onchain is None else _settle_on_chain(onchain, args, rnd.block, console)
 
 
 def register(sub) -> None:
@@ -393,12 +369,17 @@ def register(sub) -> None:
     b.add_argument("--mark", type=int, help="mark price (default: the ledger's last mark)")
     b.add_argument("--timeout", type=timeout_seconds, default=120.0,
                    help="seconds to wait for each validator (default 120)")
+    b.add_argument("--require-quorum", action="store_true",
+                   help="stop before proving (exit 1) when the validators that answer hold "
+                        "no quorum (default: warn on stderr, prove and propose; the next "
+                        "batch re-sends the block)")
     b.add_argument("--propose-anyway", action="store_true",
-                   help="prove and propose even when the validators that answer hold no "
-                        "quorum (those up sign now; the next batch re-sends the block)")
-    b.add_argument("--rounds", action="store_true",
-                   help="run the block in two-phase rounds with locks (prevote, precommit, "
-                        "attest; docs/liveness.md), which a lost or split proposal cannot stop")
+                   help="the default (kept so that older scripts still run)")
+    b.add_argument("--single-phase", action="store_true",
+                   help="legacy: send the block as one single-phase proposal (POST /propose, "
+                        "only nodes run with --single-phase answer) instead of the two-phase "
+                        "rounds; a height run that way stops for good if proposal.json is "
+                        "lost (docs/liveness.md)")
     b.add_argument("--rpc", metavar="URL", type=rpc_url,
                    help="settle the final block on this Ethereum node (needs --deployment)")
     b.add_argument("--deployment", default="deployment.json", metavar="FILE",

@@ -25,6 +25,8 @@ bound                  value                       meaning
 ``STAKE_BOUND``        2^62                        one validator's stake (sums stay < 2^63)
 ``MAX_BLOCK_SLOTS``    the circuit's ``MAX_SLOTS``  order or account slots a block may declare
 ``MAX_BATCH_SLOTS``    64                          slots an operator home or the demo lays out
+``MAX_LIQUIDATIONS``   ``LIQUIDATION_SLOTS`` = 4   accounts one batch liquidates (the circuit's
+                                                   liquidation slots; fewer when K is smaller)
 ``MAX_OBSERVATIONS``   256                         price observations one block may carry
 ``MAX_OBSERVATION_AGE`` 0                          blocks an observation may trail its block
 ``MAX_FEED_BYTES``     65 536                      a price source's answer (file or HTTP)
@@ -39,13 +41,14 @@ an ``int`` (a ``bool`` is refused) with lo ≤ value < hi (either bound may be
 
 from circuits.settlement import MAX_SLOTS as _CIRCUIT_MAX_SLOTS
 from circuits.settlement_data import (ACCOUNT_BITS, CASH_OFFSET, FLOW_BITS, FUNDING_OFFSET,
-                                      INSURANCE_BITS, MARKET_BITS, POSITION_OFFSET, PRICE_BITS,
-                                      SIZE_BITS)
+                                      INSURANCE_BITS, LIQUIDATION_SLOTS, MARKET_BITS,
+                                      POSITION_OFFSET, PRICE_BITS, SIZE_BITS)
 from verifier.errors import BadInput
 
 __all__ = ["MAX_TIMEOUT_S",
            "PRICE_BOUND", "SIZE_BOUND", "CASH_BOUND", "POSITION_BOUND", "ACCOUNT_BOUND",
            "MARKET_BOUND", "FUNDING_BOUND", "FLOW_BOUND", "INSURANCE_BOUND", "INT64_BOUND", "HEIGHT_BOUND", "ROUND_BOUND", "STAKE_BOUND", "MAX_BLOCK_SLOTS",
+           "MAX_LIQUIDATIONS",
            "MAX_BATCH_SLOTS", "MAX_OBSERVATIONS", "MAX_OBSERVATION_AGE",
            "MAX_FEED_BYTES", "FEED_TIMEOUT_S", "check_int"]
 
@@ -65,6 +68,7 @@ ROUND_BOUND = 1 << 31
 STAKE_BOUND = 1 << 62
 MAX_BLOCK_SLOTS = _CIRCUIT_MAX_SLOTS
 MAX_BATCH_SLOTS = 64
+MAX_LIQUIDATIONS = LIQUIDATION_SLOTS
 MAX_OBSERVATIONS = 256
 #: an observation must be for exactly its block's height: with any slack the operator
 #: could choose between a validator's older and newer prices

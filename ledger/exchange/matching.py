@@ -45,7 +45,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from circuits.settlement_data import AccountState, BatchWitness, MarketParams, OrderOpening
+from circuits.settlement_data import (AccountState, BatchWitness, MarketParams, OrderOpening,
+                                      liquidation_slots)
 from verifier.errors import BadInput
 from verifier.fields import R_MOD
 
@@ -404,6 +405,9 @@ def to_witness(res: MatchResult, height, n_slots, k_slots, *, openings=None,
     if len(res.active) > n_slots or len(res.participants) > k_slots:
         raise BadInput(f"{len(res.active)} orders / {len(res.participants)} accounts do not "
                          f"fit {n_slots} × {k_slots} slots")
+    if len(res.liquidated) > liquidation_slots(k_slots):
+        raise BadInput(f"{len(res.liquidated)} liquidations do not fit the "
+                       f"{liquidation_slots(k_slots)} liquidation slots of {k_slots} account slots")
     if openings is not None and not isinstance(openings, Mapping):
         openings = dict(enumerate(openings))
     orders = [_opening(res.orders[i], (openings or {}).get(i)) for i in res.active]

@@ -4,15 +4,17 @@ Evidence slashes only when a block carries it (``ledger.chain.rules``), and the
 operator gathers what every validator holds before each block
 (``ledger.operator.proposal.gather_evidence``).  Gossip makes that gathering
 independent of which node saw the misbehaviour: when a node catches a double
-sign or an operator equivocation it sends everything it holds to each peer at
+sign, a double vote in a round or an operator equivocation it sends everything it holds to each peer at
 once, in the background (``spread``: one request per peer, each with the
 node's peer timeout, failures only logged).
 
 ``POST /evidence`` takes ``{"kind": "darkmatch-evidence", "version": 1,
 "evidence": [...]}`` (``accept``): each item must be a well-formed
-``ledger.core.evidence`` object (else 400) whose signatures verify under
-this ledger's keys (else 422, nothing kept); evidence already judged by the
-chain is ``known``; the rest is kept as pending evidence.  A node does not
+``ledger.core.evidence`` object of any kind (else 400) whose signatures
+verify under this ledger's keys (else 422, nothing kept: one forged item
+refuses the whole document); evidence already judged by the chain is
+``known``; the rest is kept: a validator's as pending evidence in the store,
+the operator's in the node's proposal log (one per height).  A node does not
 pass on what it was sent (the node that caught it sends to all its peers).
 """
 
@@ -21,7 +23,7 @@ import threading
 from verifier.errors import Rejected
 
 from ledger.core.codec import check_object, get_list
-from ledger.core.evidence import DOUBLE_SIGN, MAX_EVIDENCE, evidence_from_json
+from ledger.core.evidence import MAX_EVIDENCE, VALIDATOR_KINDS, evidence_from_json
 from ledger.chain.rules import check_evidence
 from ledger.node.client import NodeClient, each
 
@@ -43,7 +45,7 @@ def parse_evidence_doc(obj, what: str = "evidence") -> list:
 
 
 def _judged(view, ev) -> bool:
-    if ev["kind"] == DOUBLE_SIGN:
+    if ev["kind"] in VALIDATOR_KINDS:
         rec = view.validators.get(ev["validator"])
         return rec is not None and rec.slashed
     return ev["height"] in view.operator_faults
@@ -61,8 +63,8 @@ def accept(store, proposals, obj) -> dict:
         fresh.append(ev)
     added = 0
     for ev in fresh:
-        if ev["kind"] == DOUBLE_SIGN:
-            added += store.add_pending_evidence(DOUBLE_SIGN, ev["validator"], ev["height"], ev)
+        if ev["kind"] in VALIDATOR_KINDS:
+            added += store.add_pending_evidence(ev["kind"], ev["validator"], ev["height"], ev)
         else:
             added += proposals.keep(ev)
     return {"status": "ok", "added": added, "known": len(items) - added}

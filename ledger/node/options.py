@@ -10,7 +10,7 @@ __all__ = ["add_run_arguments"]
 
 def add_run_arguments(p) -> None:
     """Add a node's options (``--home``, ``--host``, ``--port``, ``--peer``, ``--threads``,
-    ``--peer-timeout``, ``--rpc``, ``--deployment``) to ``p``."""
+    ``--peer-timeout``, ``--rpc``, ``--deployment``, ``--single-phase``) to ``p``."""
     p.add_argument("--home", required=True, metavar="DIR",
                    help="validator home (darkmatch validator init)")
     p.add_argument("--host", default="127.0.0.1",
@@ -25,5 +25,9 @@ def add_run_arguments(p) -> None:
                    "contract on (hard finality in /status; needs --deployment)")
     p.add_argument("--deployment", metavar="FILE",
                    help="deployment.json of the ledger's settlement contract")
+    p.add_argument("--single-phase", action="store_true",
+                   help="also answer single-phase proposals (POST /propose; legacy: a height "
+                        "run that way stops for good if its proposal is lost, "
+                        "docs/liveness.md); by default every height runs in rounds")
     p.add_argument("--peer-timeout", type=float, default=10.0, metavar="SECONDS",
                    help="seconds each request to a peer may take (default 10)")

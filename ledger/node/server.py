@@ -5,8 +5,9 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     GET  /status            chain id, genesis hash, validator, head {height, hash}, state root,
                             peers, bad_peers (peers that served a bad block), syncing,
                             ethereum {address, soft, hard, contract, collateral, cap, ...}
-    POST /propose           a block without signatures → the attestation
-                            {"validator", "height", "hash", "signature"} (hex)
+    POST /propose           legacy single-phase proposal, answered only by a node run with
+                            --single-phase (else 409): a block without signatures → the
+                            attestation {"validator", "height", "hash", "signature"} (hex)
     POST /finalize          a block with its signatures → {"status": "stored"|"known", ...}
     GET  /blocks/<height>   a finalized block with its signatures; 404 past the head
     POST /param-change      a parameter change with its quorum's signatures (``ledger.chain.params``)
@@ -21,7 +22,7 @@ Routes (JSON in and out; the client side is ``ledger.node.client``):
     GET  /evidence          the evidence this node holds (``ledger.core.evidence`` objects)
     POST /evidence          evidence a peer caught (``ledger.node.gossip``) → {"added", "known"}
     POST /round/prevote, /round/precommit, /round/attest, GET /round/lock/<height>
-                            the two-phase rounds (``ledger.node.rounds_api``)
+                            the two-phase rounds every height runs in (``ledger.node.rounds_api``)
 
 **Errors** are ``{"error": "<one line>"}`` with a 4xx status: 400 malformed
 input (not JSON, wrong kind, bad field), 404 unknown route or height, 405
@@ -229,7 +230,8 @@ def run_node(args) -> int:
     if not 0 < peer_timeout <= 3600:                 # NaN and inf fail too
         raise BadInput("--peer-timeout must be a number of seconds in (0, 3600]")
     node = _node(args.home, args.peer, rpc=getattr(args, "rpc", None),
-                 deployment=getattr(args, "deployment", None))
+                 deployment=getattr(args, "deployment", None),
+                 single_phase=getattr(args, "single_phase", False))
     node.peer_timeout = peer_timeout
     try:
         try:

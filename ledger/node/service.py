@@ -3,40 +3,31 @@
 ``ledger.node.server`` puts this behind HTTP; everything here is plain Python so it
 can be tested and reasoned about without a socket.
 
-**Home folder** (``init_home`` lays it out from checked files)::
+**Home folder**: ``ledger.node.home`` (layout, ``init_home``; re-exported here).
 
-    LOCK                     flock'd by the running node: a second one on this home is refused
-    genesis.json             the ledger's genesis (ledger.core.genesis)
-    key.pem                  the validator's Ed25519 key (ledger.core.keys, mode 0600)
-    verification_key.json    the settlement circuit's key (snarkjs JSON, verifier.VerifyingKey)
-    node.db                  the node's SQLite store (ledger.chain.store.Store, created at genesis)
-                             and its sign log (ledger.chain.signlog, table ``signlog``)
-    node.url                 written by the server once it listens (its actual URL)
-    eth.key                  the validator's Ethereum key (hex, mode 0600): signs final blocks
-                             for the settlement contract (``ledger.node.ethereum``)
+**Rounds** (``ledger.node.rounds_api``): every height runs in the two-phase
+rounds of docs/liveness.md §Rounds — prevote, precommit and the attestation
+on a commit — through ``rounds`` (a ``RoundValidator`` whose round log is in
+``node.db``).  Round evidence the node catches (the operator's two proposals
+in one round, a validator's two votes of one phase in one round seen in the
+certificates it is shown) is kept (``proposals``, the store's pending
+evidence), served (``GET /evidence``) and passed to the peers
+(``ledger.node.gossip``).
 
-**Proposal** (``propose``): a block without signatures.  A block above head + 1
-first triggers a catch-up; then ``Validator.attest`` runs the checks of
-docs/design.md §Block checks in order (``ledger.chain.validator``) and, if they pass, records the height and hash
-in the sign log *durably* and only then signs; a block at a height the node
-signed before (even before a restart) with another hash is refused.
-
-**Operator signature** (when the genesis names an operator): a proposal
-must carry the operator's signature over its proposal bytes (else 403,
-``rules.check_proposer``); the node records the first signed proposal per
-height (``ledger.chain.proposals``) and a second, different one is the
-operator's equivocation: 403, and the pair is kept as evidence
-(``evidence``, ``GET /evidence``) and passed to the peers
-(``ledger.node.gossip``, ``POST /evidence``).  The same proposal again — an operator
-re-sending its stored block after a failed round — is answered with the
-same attestation (the sign log allows the same hash twice and Ed25519
-signatures are deterministic).
-
-**Rounds** (``ledger.node.rounds_api``): prevote, precommit and the
-attestation on a commit of docs/liveness.md §Rounds, through ``rounds``
-(a ``RoundValidator`` whose round log is in ``node.db``).  Once this node
-voted in a round at a height, ``propose`` refuses that height (409): an
-attestation without a commit there would be a lock no polka releases.
+**Single-phase proposal** (``propose``, ``POST /propose``): refused (409,
+``SinglePhaseOff``) unless the node runs with ``single_phase=True``
+(``validator run --single-phase``, a legacy mode: a height run that way
+stops for good if its proposal is lost, docs/liveness.md).  In that mode a
+block above head + 1 first triggers a catch-up; then ``Validator.attest``
+runs the checks of docs/design.md §Block checks in order and, if they pass,
+records the height and hash in the sign log *durably* and only then signs;
+a block at a height the node signed before (even before a restart) with
+another hash is refused, and so is a height it voted in rounds (409: an
+attestation without a commit there would be a lock no polka releases).
+When the genesis names an operator, a proposal must carry its signature
+(else 403, ``rules.check_proposer``); the node records the first signed
+proposal per height (``ledger.chain.proposals``) and a second, different
+one is the operator's equivocation: 403, and the pair is kept as evidence.
 
 **Finalized block** (``finalize``): a block with its signatures, stored by
 ``Quorum.finalize_signed`` (``ledger.chain.finality``: every signature verifies,
@@ -87,43 +78,39 @@ the server runs only when ``DARKMATCH_NODE_FAULT`` is set; this class has no
 fault branch.
 """
 
-import json
 import os
 import sys
 import threading
 
-from verifier import FormatError, VerifyingKey
 from verifier.errors import BadInput, Conflict, DarkmatchError, Misbehaviour, Rejected
 
 from ledger.core.block import block_from_json, block_to_json
-from ledger.core.codec import CodecError, load_json_file
 from ledger.core.observation import observation_to_json
 from ledger.chain.finality import Quorum
-from ledger.core.genesis import genesis_to_json, load_genesis
+from ledger.core.genesis import load_genesis
 from ledger.core.lock import HomeLock
-from ledger.core.keys import atomic_write, load_private_key, public_key_hex, save_private_key
+from ledger.core.keys import load_private_key
 from ledger.node import gossip
 from ledger.node.catchup import from_peers
 from ledger.node.client import NodeClient, attestation_to_json
+from ledger.node.home import (GENESIS_FILE, KEY_FILE, STORE_FILE, URL_FILE, VK_FILE, init_home,
+                              load_verifying_key)
 from ledger.node.observer import NotObserved, load_observer, market_figures
-from ledger.node.ethereum import ETH_KEY_FILE, NodeEthereum
-from ledger.ethereum.settlement import new_key_file
+from ledger.node.ethereum import NodeEthereum
 from ledger.chain.params import apply_approved, approval_from_json, approval_to_json
 from ledger.chain.proposals import ProposalLog
 from ledger.chain.roundlog import RoundLog
 from ledger.chain.rounds import RoundValidator
 from ledger.chain.rules import check_proposer, select_evidence
-from ledger.core.evidence import EVIDENCE_KINDS
+from ledger.core.evidence import EVIDENCE_KINDS, VALIDATOR_KINDS
 from ledger.core.limits import HEIGHT_BOUND
 from ledger.chain.signlog import SignLog
 from ledger.chain.store import Store
 from ledger.chain.validator import Validator
 
-__all__ = ["Node", "NotFound", "init_home", "load_verifying_key", "GENESIS_FILE", "KEY_FILE",
+__all__ = ["Node", "NotFound", "SinglePhaseOff", "init_home", "load_verifying_key", "GENESIS_FILE", "KEY_FILE",
            "VK_FILE", "STORE_FILE", "URL_FILE", "PEER_TIMEOUT"]
 
-GENESIS_FILE, KEY_FILE, VK_FILE = "genesis.json", "key.pem", "verification_key.json"
-STORE_FILE, URL_FILE = "node.db", "node.url"
 PEER_TIMEOUT = 10.0
 
 
@@ -143,45 +130,8 @@ class NotFound(DarkmatchError, ValueError):
     exit_code = 1
 
 
-def load_verifying_key(path) -> VerifyingKey:
-    """The verification key in ``path`` (snarkjs JSON), fully checked; one-line ``BadInput``."""
-    try:
-        return VerifyingKey.from_json(load_json_file(path, "verification key"))
-    except FormatError as e:
-        raise CodecError(f"verification key {os.fspath(path)}: {e}") from None
-
-
-def init_home(home, genesis_path, key_path, vk_path) -> dict:
-    """Check the three files and lay out a validator home folder (module doc); a summary.
-
-    Refuses a folder that already holds any of the node's files; writes nothing
-    when a file is bad.
-    """
-    home = os.fspath(home)
-    genesis = load_genesis(genesis_path)
-    key = load_private_key(key_path)
-    vk = load_verifying_key(vk_path)
-    pub = public_key_hex(key)
-    names = [v.name for v in genesis.validators if v.public_key == pub]
-    if not names:
-        raise BadInput(f"key {os.fspath(key_path)} is not a validator key of genesis "
-                         f"{os.fspath(genesis_path)}")
-    if os.path.exists(home) and not os.path.isdir(home):
-        raise BadInput(f"validator home is not a directory: {home}")
-    for f in (GENESIS_FILE, KEY_FILE, VK_FILE, STORE_FILE, ETH_KEY_FILE):
-        if os.path.lexists(os.path.join(home, f)):
-            raise BadInput(f"{os.path.join(home, f)} already exists (home already initialised)")
-    os.makedirs(home, mode=0o700, exist_ok=True)
-    atomic_write(os.path.join(home, GENESIS_FILE),
-                 (json.dumps(genesis_to_json(genesis), indent=1) + "\n").encode(), mode=0o644)
-    save_private_key(key, os.path.join(home, KEY_FILE))
-    atomic_write(os.path.join(home, VK_FILE), (json.dumps(vk.to_json(), indent=1) + "\n").encode(),
-                 mode=0o644)
-    eth = new_key_file(os.path.join(home, ETH_KEY_FILE))
-    with Store.open(os.path.join(home, STORE_FILE)) as store:
-        gh = store.init_genesis(genesis)
-    return {"validator": names[0], "chain_id": genesis.chain_id, "genesis_hash": gh,
-            "home": home, "eth_address": eth.address}
+class SinglePhaseOff(Conflict):
+    """A single-phase proposal to a node that runs heights in rounds only (HTTP 409)."""
 
 
 class Node:
@@ -190,13 +140,13 @@ class Node:
     fault = None        #: the test fault of a ``ledger.node.faults.FaultyNode``
 
     def __init__(self, home, peers=(), *, log=None, rpc=None, deployment=None,
-                 peer_timeout: float = PEER_TIMEOUT):
+                 peer_timeout: float = PEER_TIMEOUT, single_phase: bool = False):
         home = os.fspath(home)
         if not os.path.isdir(home):
             raise BadInput(f"validator home not found: {home} (run: darkmatch validator init)")
         self.home = home
         self.peers = [NodeClient(p, peer_timeout).url for p in dict.fromkeys(peers)]
-        self.peer_timeout = peer_timeout
+        self.peer_timeout, self.single_phase = peer_timeout, single_phase
         self.url, self.bad_peers, self.syncing = None, {}, False
         self._print = log or (lambda m: print(m, file=sys.stderr, flush=True))
         self.home_lock = HomeLock(home, "validator home", GENESIS_FILE).acquire()  # HomeInUse
@@ -216,7 +166,8 @@ class Node:
             self.quorum = Quorum(self.store, self.vk)
             self.validator = Validator(key, self.store, self.vk, self.signlog,
                                        proof_verdict=self.quorum.proof_verdict)
-            self.rounds = RoundValidator(self.validator, RoundLog(db), genesis.operator)
+            self.rounds = RoundValidator(self.validator, RoundLog(db), genesis.operator,
+                                         keep=self._keep_round_evidence)
             self.observer = load_observer(home, key, self.validator.name, self.store)
             self.eth = NodeEthereum(home, self.store, rpc=rpc, deployment=deployment)
         except BaseException:
@@ -230,6 +181,15 @@ class Node:
 
     def log(self, msg: str) -> None:
         self._print(f"[validator {self.name}] {msg}")
+
+    def _keep_round_evidence(self, ev) -> None:
+        """Keep round evidence this node caught (``RoundValidator``) and pass it on."""
+        if ev["kind"] in VALIDATOR_KINDS:
+            self.store.add_pending_evidence(ev["kind"], ev["validator"], ev["height"], ev)
+        else:
+            self.proposals.keep(ev)
+        self.log(f"evidence: {ev['kind']} at height {ev['height']} round {ev['round']}")
+        gossip.spread(self)
 
     def close(self) -> None:
         self.rounds.log.close()
@@ -303,6 +263,11 @@ class Node:
         block = block_from_json(obj, "proposal")              # BadInput if malformed
         if block.signatures:
             raise BadInput("a proposal carries no signatures (they go to /finalize)")
+        if not self.single_phase:
+            raise SinglePhaseOff(
+                f"validator {self.name} runs every height in two-phase rounds "
+                "(POST /round/prevote); it answers no single-phase proposal (a node started "
+                "with --single-phase does)")
         check_proposer(self.operator, block)                   # 403 unless the operator's
         if self.operator is not None:
             ev = self.proposals.see(block.height, block.hash(), block.operator_signature)

@@ -21,7 +21,9 @@ before a proposal leaves the operator, the states it would leave are
 written durably to ``pending.json`` (atomic rename, fsync); ``reconcile``
 (run on every open) then picks, for each account, the state — current or
 pending — whose commitment equals the commitment *the ledger holds*, writes
-``states.json`` and drops ``pending.json``.  A block that finalized while
+``states.json`` and drops ``pending.json`` once its height is final or
+passed (while its height is open it stays: the validators may be locked on
+its block, ``pending_for``).  A block that finalized while
 the operator was down is fetched first (``catch_up``, re-checked like any
 node's) and its pending states adopted; a block that never finalized leaves
 the current states.  An account whose commitment matches neither is a
@@ -187,6 +189,18 @@ class OperatorHome:
         _write_private(self.path(PENDING_FILE), states_to_json(
             new_states, height=block.height, hash=block.hash()))
 
+    def pending_for(self, block):
+        """The states ``pending.json`` holds for exactly ``block`` (its height and hash), or
+        None: what lets the operator re-propose a block the validators are locked on after
+        losing ``proposal.json`` (docs/liveness.md)."""
+        if not os.path.exists(self.path(PENDING_FILE)):
+            return None
+        doc = load_json_file(self.path(PENDING_FILE), PENDING_FILE)
+        if not isinstance(doc, dict) or (doc.get("height"), doc.get("hash")) != \
+                (block.height, block.hash()):
+            return None
+        return self._read_states(PENDING_FILE)
+
     def reconcile(self) -> int:
         """Adopt, per account, the current or pending state the ledger's commitment opens to.
 
@@ -198,8 +212,8 @@ class OperatorHome:
             pending = self._read_states(PENDING_FILE)
             # a proposal still out (``ledger.operator.proposal``) keeps its pending states
             height = load_json_file(self.path(PENDING_FILE), PENDING_FILE).get("height")
-            live = (os.path.exists(self.path("proposal.json")) and isinstance(height, int)
-                    and height > self.store.head()[0])
+            # (or whose block the validators may be locked on: kept while its height is open)
+            live = isinstance(height, int) and height > self.store.head()[0]
         adopted, states = 0, {}
         for a, cur in self.states.items():
             on_ledger = self.store.account_commitment(a)

@@ -16,11 +16,15 @@ position) and whether it is below maintenance (``margin.liquidatable``).
 ``pick_liquidations`` lists the liquidatable accounts with a position or a
 negative equity, lowest ratio first, as many as fit: with ``busy`` the
 accounts that already need an account slot (their orders), the batch's
-accounts busy ∪ liquidated stay within ``limit`` slots.
+accounts busy ∪ liquidated stay within ``limit`` slots, and the liquidated
+ones within the circuit's liquidation slots (``MAX_LIQUIDATIONS``, fewer when
+``limit`` is smaller); the rest wait for the next batch.
 """
 
 from dataclasses import dataclass
 
+from circuits.settlement_data import liquidation_slots
+from ledger.core.limits import MAX_LIQUIDATIONS
 from ledger.exchange import margin as mg
 
 __all__ = ["AccountRisk", "account_risk", "risk_report", "pick_liquidations"]
@@ -59,8 +63,9 @@ def pick_liquidations(states: dict, funding_index: int, mark: int, params,
     due = [r.account for r in risk_report(states, funding_index, mark, params)
            if r.below_maintenance and (r.position != 0 or r.equity < 0)]
     chosen, used = [], set(busy)
+    most = MAX_LIQUIDATIONS if limit is None else min(liquidation_slots(limit), MAX_LIQUIDATIONS)
     for a in due:
-        if limit is None or len(used | {a}) <= limit:
+        if len(chosen) < most and (limit is None or len(used | {a}) <= limit):
             chosen.append(a)
             used.add(a)
     return sorted(chosen)

@@ -3,9 +3,10 @@
 Every way of running the operator — the command (``darkmatch operator
 batch``, ``ledger.cli.operator``), the demo (``ledger.operator.scenario``)
 and the ledger benchmark (``benchmarks/ledger.py``) — runs a batch through
-``run_batch``; they differ only in the round (validators in-process, or
-validator nodes over HTTP with ``ledger.operator.round.run_round``) and in
-where the operator's private states live:
+``run_batch``; they differ only in where the round runs (validators
+in-process, ``ledger.operator.rounds.run_local``, or validator nodes over
+HTTP, ``ledger.operator.rounds.run_in_rounds``: both the two-phase rounds of
+docs/liveness.md) and in where the operator's private states live:
 
 1. **propose**: ``Operator.propose`` matches the pending orders, proves the
    batch and packages the block (``ledger.operator.engine``) with the
@@ -17,7 +18,8 @@ where the operator's private states live:
    nothing; it may return the block to send instead (the operator command
    signs it and stores it as its sticky proposal, ``ledger.operator.proposal``);
 3. **round**: ``round_fn(block)`` gathers validator signatures and returns a
-   ``ledger.operator.round.Round`` whose ``block`` is the signed, stored block
+   round result (``ledger.operator.rounds.TwoPhase``; the legacy single-phase
+   ``ledger.operator.round.Round``) whose ``block`` is the signed, stored block
    once validators holding > 2/3 of the stake signed (None otherwise);
 4. **reconcile**, only once final: the operator drops the settled orders
    (``Operator.settled``) and ``settle(proposal)`` adopts the new states.
@@ -30,7 +32,6 @@ import time
 from dataclasses import dataclass
 
 from ledger.operator.engine import Proposal
-from ledger.operator.round import Round
 
 __all__ = ["BatchResult", "run_batch"]
 
@@ -38,7 +39,7 @@ __all__ = ["BatchResult", "run_batch"]
 @dataclass(frozen=True)
 class BatchResult:
     proposal: Proposal
-    round: Round
+    round: object               #: the round's result (``block`` set once final)
     prove_s: float
     finality_s: float
     sent: object = None         #: the block sent to the round (signed, carrying evidence)

@@ -1,4 +1,10 @@
-"""One round of the validator network, the operator's side: propose, collect a quorum, finalize.
+"""The legacy single-phase round, the operator's side: propose, collect a quorum, finalize; and
+the price observations every batch collects first.
+
+Every batch runs in the two-phase rounds (``ledger.operator.rounds``,
+docs/liveness.md); ``run_round`` is what ``operator batch --single-phase``
+sends, to nodes run with ``--single-phase`` (a height run that way can stop
+for good if its proposal is lost: docs/liveness.md §Why single-phase is off).
 
 ``run_round(urls, block, quorum)`` proposes ``block`` to every validator at
 once (``ledger.node.client.each``: a down, slow or faulty validator only

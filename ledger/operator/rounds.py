@@ -19,10 +19,20 @@ every round a validator reports voting in, ``choose_reproposal``'s pick:
 Each request has ``timeout`` seconds and all validators are asked at once.
 
 ``run_in_rounds(urls, block, op_key, store, quorum)`` is what ``operator
-batch --rounds`` runs for a new or a stored block: the lock query, then
-``run_two_phase`` in the round it names.
+batch`` runs for a new or a stored block: the lock query, then
+``run_two_phase`` in the round it names.  The lock query is never skipped,
+even for a block the operator has just proven: an operator that lost its
+home does not know which rounds the validators voted in, and a second
+proposal in a round they saw would be its own equivocation.
+
+``run_local(validators, block, round_, quorums)`` is the same round with
+in-process ``RoundValidator``s (the demo, ``ledger.operator.scenario``).
+Double votes caught by the round's ``RoundTally`` go to the operator's
+store as pending evidence, which the next block carries
+(``ledger.operator.proposal.gather_evidence``).
 """
 
+import time
 from dataclasses import dataclass, field
 
 from ledger.core import keys
@@ -33,7 +43,7 @@ from ledger.chain.rounds import RoundTally, choose_reproposal
 from ledger.chain.votes import round_proposal_bytes, vote_from_json, vote_to_json
 from ledger.node.client import DEFAULT_TIMEOUT, NodeClient, each, parse_attestation
 
-__all__ = ["TwoPhase", "run_two_phase", "run_in_rounds", "reproposal"]
+__all__ = ["TwoPhase", "run_two_phase", "run_in_rounds", "run_local", "reproposal"]
 
 
 @dataclass
@@ -50,6 +60,9 @@ class TwoPhase:
     finalize_errors: dict = field(default_factory=dict)   # url → one line
     evidence: list = field(default_factory=list)
     stored_hash: str = None                               # apply=True: the local store's result
+    prevoted: list = field(default_factory=list)          # validators whose prevote counted
+    precommitted: list = field(default_factory=list)      # validators whose precommit counted
+
 
 
 def _ask(urls, phase, body, timeout):
@@ -61,8 +74,11 @@ def _tally(answers, tally, phase, out):
     for url, (obj, err) in answers.items():
         if err is None:
             try:
-                tally.add(vote_from_json(obj))
+                vote = vote_from_json(obj)
+                tally.add(vote)
                 ok.append(url)
+                (out.prevoted if phase == "prevote" else out.precommitted).append(
+                    vote.validator)
             except ValueError as e:
                 err = str(e)
         if err is not None:
@@ -128,8 +144,11 @@ def run_in_rounds(urls, block, op_key, store, quorum, *, timeout: float = DEFAUL
     """``block`` in the next round of its height (``reproposal``): re-proposed with the polka
     of the highest lock when the validators are locked on it; not sent when they are locked on
     another block (whose private states this operator does not hold): a ``TwoPhase`` whose
-    refusals say so.  The final block is stored in ``quorum``'s store."""
-    nxt, pick = reproposal(urls, block.height, store, timeout=timeout)
+    refusals say so.  A validator that did not answer the lock query is left out of the round
+    (so a hung one costs the round one timeout, not one per phase) and catches up later.  The
+    final block is stored in ``quorum``'s store."""
+    silent = {}
+    nxt, pick = reproposal(urls, block.height, store, timeout=timeout, failed=silent)
     if pick is not None and pick[1].hash() != block.hash():
         out = TwoPhase(round=nxt)
         out.refusals["the lock query"] = (f"validators are locked on another block {block.height} "
@@ -137,15 +156,77 @@ def run_in_rounds(urls, block, op_key, store, quorum, *, timeout: float = DEFAUL
                                 "re-proposed, with its private states")
         return out
     pol_round, polka = (pick[0], pick[2]) if pick is not None else (None, ())
-    return run_two_phase(urls, block, nxt, op_key, store, pol_round=pol_round, polka=polka,
-                         quorum=quorum, apply=True, timeout=timeout)
+    out = run_two_phase([u for u in urls if u not in silent], block, nxt, op_key, store,
+                        pol_round=pol_round, polka=polka, quorum=quorum, apply=True,
+                        timeout=timeout)
+    for url, why in silent.items():
+        out.refusals[url] = f"lock query: {why}"
+        out.finalize_errors[url] = "not sent: no answer to the lock query (it catches up)"
+    return out
 
 
-def reproposal(urls, height: int, store, *, timeout: float = DEFAULT_TIMEOUT):
-    """(next round, (pol_round, block, polka) to re-propose or None) (module docstring)."""
+def run_local(validators, block, round_: int, quorums, *, op_key=None,
+              on_validator=None) -> TwoPhase:
+    """One round in this process (the demo's validators): each ``RoundValidator`` prevotes,
+    precommits on the polka and attests the commit, as ``run_two_phase`` asks nodes to; every
+    ``Quorum`` in ``quorums`` (one per node's store, the operator's first) counts the
+    attestations and stores the block.  ``on_validator(name, seconds)`` follows each
+    validator's last answer, with the time it spent in all three."""
+    out, tally = TwoPhase(round=round_), RoundTally(quorums[0].store)
+    h, bh, spent = block.height, block.hash(), {}
+    sig = None if op_key is None else keys.sign(op_key, round_proposal_bytes(h, round_, bh))
+
+    def ask(phase, names, call):
+        done = []
+        for v in validators:
+            if v.name not in names:
+                continue
+            t = time.perf_counter()
+            try:
+                vote = call(v)
+                if phase != "attest":
+                    tally.add(vote)
+                    (out.prevoted if phase == "prevote" else out.precommitted).append(v.name)
+                else:
+                    out.attestations[v.name] = vote
+                done.append(v.name)
+            except ValueError as e:
+                out.refusals[v.name] = f"{phase}: {e}"
+            spent[v.name] = spent.get(v.name, 0.0) + time.perf_counter() - t
+        return done
+
+    heard = ask("prevote", {v.name for v in validators},
+                lambda v: v.prevote(block, round_, sig))
+    got = tally.polka(h, round_)
+    if got is None or got[0] != bh:
+        return out
+    out.polka = got[1]
+    ask("precommit", set(heard), lambda v: v.precommit(block, round_, out.polka))
+    got = tally.commit(h, round_)
+    if got is None:
+        return out
+    out.commit = got[1]
+    for name in ask("attest", set(heard), lambda v: v.attest_commit(block, round_, out.commit)):
+        if on_validator is not None:
+            on_validator(name, spent[name])
+    out.evidence = tally.evidence
+    for quorum in quorums:
+        for att in out.attestations.values():
+            quorum.add(att, block)
+        quorum.finalize(block)
+    out.block = quorums[0].store.get_block(h)
+    return out
+
+
+def reproposal(urls, height: int, store, *, timeout: float = DEFAULT_TIMEOUT, failed=None):
+    """(next round, (pol_round, block, polka) to re-propose or None) (module docstring);
+    ``failed`` (a dict) receives url → one line for each validator that gave no answer."""
     locks, top = [], -1
-    for obj, err in each(list(dict.fromkeys(urls)),
-                         lambda u: NodeClient(u, timeout).round_lock(height), timeout).values():
+    for url, (obj, err) in each(list(dict.fromkeys(urls)),
+                                lambda u: NodeClient(u, timeout).round_lock(height),
+                                timeout).items():
+        if err is not None and failed is not None:
+            failed[url] = err
         try:
             if err is None and isinstance(obj, dict) and isinstance(obj.get("top_round"), int) \
                     and not isinstance(obj["top_round"], bool) \

@@ -41,7 +41,9 @@ follows it:
 2. the operator matches and proves the batch (``Operator.propose``: mark,
    funding, liquidations and insurance by the chain's rules);
 3. every validator checks the block against its own ledger and the proof, and
-   signs (``Validator.attest``);
+   votes in round 0 of the two-phase rounds (docs/liveness.md §Rounds):
+   prevote, precommit on the polka, and its attestation on the commit
+   (``ledger.operator.rounds.run_local``);
 4. every node (the operator's and each validator's) collects the signatures
    (``chain.finality.Quorum``) and stores the block once more than 2/3 of the
    stake signed; the operator drops the settled orders and adopts the new
@@ -49,7 +51,7 @@ follows it:
 
 Steps 2–4 are the operator's one loop (``ledger.operator.loop.run_batch``);
 ``Market.batch(height, round_fn)`` runs it with any round, so a caller can
-run steps 3–4 over HTTP instead (``ledger.operator.round.run_round``;
+run steps 3–4 over HTTP instead (``ledger.operator.rounds.run_in_rounds``;
 ``benchmarks/ledger.py`` does), and ``Market.local_round`` is the in-process
 one.
 ``run_batch`` returns a ``BatchReport``: clearing price, mark and index, volume,
@@ -92,7 +94,8 @@ from ledger.exchange.oracle import SimulatedFeed
 from ledger.node.observer import Observer
 from ledger.operator.engine import Operator
 from ledger.operator.loop import BatchResult, run_batch
-from ledger.operator.round import Round
+from ledger.operator.rounds import run_local
+from ledger.chain.rounds import RoundValidator
 from ledger.core.limits import MAX_BATCH_SLOTS
 from ledger.core.orders import new_order
 from ledger.chain.store import Store
@@ -133,7 +136,7 @@ class BatchReport:
     rejected: int              #: orders the engine refused (dropped: they expire)
     gates: int
     prove_s: float
-    verify_s: float            #: median over the validators of check (state + proof) and sign
+    verify_s: float            #: median over the validators of check (state + proof) and vote
     finality_s: float          #: block proposed → stored final on every node
     signers: int
     funding_index: int = 0     #: F after the block (for the next one)
@@ -173,6 +176,8 @@ class Market:
         self.validators = [Validator(key, store, vk, proof_verdict=q.proof_verdict)
                            for key, store, q in zip(validator_keys.values(), self.nodes[1:],
                                                     self.quorums[1:])]
+        #: the validators' side of the two-phase rounds (round logs in memory)
+        self.round_validators = [RoundValidator(v) for v in self.validators]
         self.states = {a.account_id: a.initial_state() for a in genesis.accounts}
         self.mark = genesis.market(MARKET.market_id).mark_price
         self.feeds = {}
@@ -303,8 +308,9 @@ class Market:
     def batch(self, height, round_fn, note=None, prove_progress=None,
               observations=None) -> BatchResult:
         """One batch through the operator's loop (``ledger.operator.loop.run_batch``) with
-        any round: ``round_fn(block)`` → ``Round`` (``ledger.operator.round.run_round``
-        over HTTP in ``benchmarks/ledger.py``; ``local_round`` in ``run_batch``).
+        any round: ``round_fn(block)`` → a round result with ``block`` set once final
+        (``ledger.operator.rounds.run_in_rounds`` over HTTP in ``benchmarks/ledger.py``;
+        ``local_round`` in ``run_batch``).
         ``observations``: the validators' signed prices (default: the in-process
         validators'; over HTTP, ``ledger.operator.round.collect_observations``)."""
         self._submit_orders(height, note)
@@ -315,23 +321,19 @@ class Market:
                          observations=observations, settle=self.settle,
                          prove_progress=prove_progress, **flows)
 
-    def local_round(self, block, step=None, verify_times=None) -> Round:
-        """Steps 3–4 in this process: every validator checks and signs, every node
-        collects the signatures and stores the block once final."""
+    def local_round(self, block, step=None, verify_times=None):
+        """Steps 3–4 in this process, in round 0 of the two-phase rounds
+        (``ledger.operator.rounds.run_local``): every validator checks the block (state +
+        proof) and prevotes, precommits on the polka and attests the commit; every node
+        collects the attestations and stores the block once final."""
         step = step or (lambda name: None)
-        rnd = Round()
-        for v in self.validators:
-            t = time.perf_counter()
-            rnd.attestations[v.name] = v.attest(block)  # check (state + proof), then sign
+
+        def done(name, seconds):
             if verify_times is not None:
-                verify_times.append(time.perf_counter() - t)
-            step(f"validator {v.name} checked and signed")
-        for quorum in self.quorums:
-            for a in rnd.attestations.values():
-                quorum.add(a, block)
-            quorum.finalize(block)
-        rnd.block = self.operator.store.get_block(block.height)
-        return rnd
+                verify_times.append(seconds)
+            step(f"validator {name} checked and signed")
+
+        return run_local(self.round_validators, block, 0, self.quorums, on_validator=done)
 
     def run_batch(self, height, step=None, note=None) -> BatchReport:
         """One batch end to end with the in-process validators (module docstring).

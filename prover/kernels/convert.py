@@ -30,8 +30,31 @@ def limbs_to_ints(a: np.ndarray) -> list:
     return [int.from_bytes(raw[i:i + 32], "little") for i in range(0, len(raw), 32)]
 
 
+def _below(limbs: np.ndarray, modulus: np.ndarray) -> bool:
+    """Every row of plain limbs (n, 4) is < modulus (4,), compared from the top limb down."""
+    lt = np.zeros(limbs.shape[0], dtype=bool)
+    eq = np.ones(limbs.shape[0], dtype=bool)
+    for k in (3, 2, 1, 0):
+        lt |= eq & (limbs[:, k] < modulus[k])
+        eq &= limbs[:, k] == modulus[k]
+    return bool(lt.all())
+
+
 def fr_from_ints(xs) -> np.ndarray:
-    """Ints (any sign/size) reduced mod r → Montgomery (n, 4)."""
+    """Ints (any sign/size) reduced mod r → Montgomery (n, 4).
+
+    Fast path for a witness (a long list of Python ints already in [0, r)): the bytes
+    without a per-element ``% r``, then one vectorised check that every value is < r;
+    anything else (negative, ≥ r, not a Python int) takes the reducing path."""
+    if isinstance(xs, list):
+        try:
+            buf = b"".join([x.to_bytes(32, "little") for x in xs])
+        except (AttributeError, OverflowError, TypeError):
+            buf = None
+        if buf is not None:
+            limbs = np.frombuffer(buf, dtype="<u8").reshape(-1, 4).astype(np.uint64)
+            if _below(limbs, fr.MODULUS_LIMBS):
+                return fr.to_mont_vec(limbs)
     return fr.to_mont_vec(ints_to_limbs(int(x) % R_MOD for x in xs))
 
 

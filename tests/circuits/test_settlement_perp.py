@@ -4,11 +4,12 @@ witness (built by the independent helper in settlement_cases), breaks one thing 
 circuit refuses it with the rule's label."""
 
 import pytest
-from settlement_cases import account, assert_valid, liquidation, order, refuses, settle
+from settlement_cases import PERP, account, assert_valid, liquidation, order, refuses, settle
 
 from circuits import settlement_perp, settlement_rules
 from circuits.settlement import settlement_circuit
-from circuits.settlement_data import FUNDING_OFFSET
+from circuits.builder import CircuitError
+from circuits.settlement_data import FUNDING_OFFSET, LIQUIDATION_SLOTS, liquidation_slots
 from verifier.fields import R_MOD
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ def test_reduce_only_allows_positions_to_shrink(sc):
 def test_liquidating_a_healthy_account_is_refused(sc):
     w = liquidation(F=0)                # equity 60 ≥ 50 without the funding payment
     refuses(sc, sc.assignment(w),
-            "A2: maintenance margin, account slot 0 / liquidation: below maintenance")
+            "liquidation: below maintenance, liquidation slot 0")
 
 
 def test_a_penalty_above_the_rule_is_refused(sc):
@@ -102,11 +103,11 @@ def test_a_forged_penalty_case_split_is_refused(sc, monkeypatch):
     asg["penalties"] += 20
     asg["insurance_new"] += 20
     monkeypatch.setattr(settlement_perp, "_hint_at_least", lambda e, base: 0)
-    refuses(sc, asg, "A2: initial margin, account slot 0 / liquidation: penalty")
+    refuses(sc, asg, "liquidation: penalty, liquidation slot 0")
     monkeypatch.undo()
     monkeypatch.setattr(settlement_perp, "_hint_negative", lambda e: 0)   # E = −20 < 0
     refuses(sc, sc.assignment(liquidation(cash=-1020, F=0)),
-            "liquidation: penalty, account slot 0")
+            "liquidation: penalty, liquidation slot 0")
 
 
 def test_a_wrong_funding_payment_is_refused(sc):
@@ -187,7 +188,7 @@ def test_a_liquidated_account_cannot_trade_or_withdraw(sc):
 
 def test_the_closing_order_fills_by_the_auction_rules(sc):
     asg = sc.assignment(liquidation(orders=[order(2, "buy", 95, 4)], P=95))
-    asg["account0.close_fill"] = 5      # more than the 4 lots bid
+    asg["liquidation0.fill"] = 5      # more than the 4 lots bid
     refuses(sc, asg, r"R3\)")
 
 
@@ -219,3 +220,76 @@ def test_R7_the_nearest_price_when_the_mark_is_not_feasible(sc):
 def test_R7_a_forged_inverse_is_refused(sc, monkeypatch):
     monkeypatch.setattr(settlement_rules, "_hint_inverse", lambda v: 0)
     refuses(sc, sc.assignment(fair_book(103, M=104)), r"R7\)")
+
+
+# ------------------------------------------------------------------ liquidation slots
+def two_liquidations(**kw):
+    """Accounts 1 and 3 (slots 0 and 2) long 10 each and liquidatable after F = 3; account 2
+    buys their 20 lots at 100."""
+    return liquidation(orders=[order(2, "buy", 100, 20)],
+                       accounts=[account(1, -940, 10), account(2, 10**6), account(3, -940, 10)],
+                       liquidate=(0, 2), **kw)
+
+
+def _pick(mapping):
+    """A cheating prover's selection: liquidation slot i holds the account slots mapping[i]."""
+    return lambda i, flags: [int(k in mapping.get(i, ())) for k in range(len(flags))]
+
+
+def test_two_liquidations_in_two_slots(sc):
+    w = two_liquidations()
+    assert w.closing_fills[:3] == [10, 0, 10] and w.penalties == 20
+    assert_valid(sc, w)
+
+
+def test_a_liquidation_slot_pointing_to_an_unflagged_account_is_refused(sc, monkeypatch):
+    """Slot 0 takes the healthy buyer (slot 1), whose public flag is 0."""
+    monkeypatch.setattr(settlement_perp, "_hint_pick", _pick({0: (0,), 1: (1,)}))
+    refuses(sc, sc.assignment(liquidation()), "liquidation: slot selection")
+
+
+def test_an_account_liquidated_outside_a_slot_is_refused(sc, monkeypatch):
+    """The flag is public and set, but no liquidation slot holds the account: its closing
+    order, penalty and below-maintenance proof would all be skipped."""
+    monkeypatch.setattr(settlement_perp, "_hint_pick", _pick({}))
+    refuses(sc, sc.assignment(liquidation()), "liquidation: slot selection")
+    monkeypatch.undo()
+    one = settlement_circuit(4, 4, n_liquidations=1)
+    one.cs = one.compile()
+    with pytest.raises(CircuitError, match="1 liquidation slots"):
+        one.assignment(two_liquidations())
+    asg = one.assignment(liquidation(accounts=[account(1, -940, 10), account(2, 10**6),
+                                               account(3, 10**6)]))
+    asg["account2.liquidate"] = 1          # a second flag, with no slot left for it
+    refuses(one, asg, "liquidation: slot selection")
+
+
+def test_two_liquidation_slots_naming_the_same_account_are_refused(sc, monkeypatch):
+    monkeypatch.setattr(settlement_perp, "_hint_pick", _pick({0: (0,), 1: (0,)}))
+    refuses(sc, sc.assignment(liquidation()), "liquidation: slot selection")
+    monkeypatch.undo()
+    asg = sc.assignment(liquidation())     # or a flag of 2 for an account two slots hold
+    asg["account0.liquidate"] = 2
+    refuses(sc, asg, "slots")
+
+
+def test_one_liquidation_slot_holding_two_accounts_is_refused(sc, monkeypatch):
+    monkeypatch.setattr(settlement_perp, "_hint_pick", _pick({0: (0, 2)}))
+    refuses(sc, sc.assignment(two_liquidations()), "liquidation: slot selection")
+
+
+def test_liquidation_slots_out_of_slot_order_are_refused(sc, monkeypatch):
+    """Swapping the two accounts between the slots would let the prover choose which closing
+    order comes first (R5 gives remainder lots to the earliest)."""
+    monkeypatch.setattr(settlement_perp, "_hint_pick", _pick({0: (2,), 1: (0,)}))
+    refuses(sc, sc.assignment(two_liquidations()), "liquidation: slot selection")
+    monkeypatch.setattr(settlement_perp, "_hint_pick", _pick({1: (0,)}))   # a gap first
+    refuses(sc, sc.assignment(liquidation()), "liquidation: slot selection")
+
+
+def test_a_batch_liquidates_at_most_the_liquidation_slots():
+    assert liquidation_slots(1) == 1 and liquidation_slots(64) == LIQUIDATION_SLOTS == 4
+    with pytest.raises(ValueError, match="5 accounts: a batch of 5 account slots liquidates "
+                                         "at most 4"):
+        settle([], [account(i, -940, 10) for i in range(1, 6)], P=100, M=100, params=PERP,
+               F=3, liquidate=range(5), slots=(4, 5))

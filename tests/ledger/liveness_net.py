@@ -98,10 +98,11 @@ def node_home(chain, root, name):
 
 
 class Served:
-    """A ``Node`` over ``home`` answering HTTP on a loopback port from a thread."""
+    """A ``Node`` over ``home`` answering HTTP on a loopback port from a thread
+    (``single_phase=True``: it also answers the legacy ``POST /propose``)."""
 
-    def __init__(self, home, peers=()):
-        self.node = Node(home, peers, log=lambda m: None)
+    def __init__(self, home, peers=(), single_phase=False):
+        self.node = Node(home, peers, log=lambda m: None, single_phase=single_phase)
         self.server = make_server("127.0.0.1", 0, create_app(self.node), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.node.url = self.url

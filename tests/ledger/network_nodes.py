@@ -5,6 +5,9 @@ process); ``NodeProcess`` starts ``python -m ledger.node.server --port 0`` (or t
 ``darkmatch validator run`` CLI), waits until it has written ``node.url`` and
 answers ``GET /status`` with its start catch-up done, and kills it (SIGKILL) on ``kill``/``stop``; the
 ``Nodes`` registry stops every process it started, for fixtures' teardown.
+Nodes run every height in rounds, as in production; ``single_phase=True``
+starts them with ``--single-phase`` for the tests of the legacy ``POST
+/propose`` path.
 Timeouts are generous: the tests must hold on a loaded 2-core machine.
 """
 
@@ -59,8 +62,9 @@ def make_home(root, name, genesis, key, vk_json):
 class NodeProcess:
     """One node process over ``home`` (started by ``start``)."""
 
-    def __init__(self, home, peers=(), fault=None, cli=False):
+    def __init__(self, home, peers=(), fault=None, cli=False, single_phase=False):
         self.home, self.peers, self.fault, self.cli = home, list(peers), fault, cli
+        self.single_phase = single_phase
         self.proc, self.url, self.log = None, None, None
 
     def start(self):
@@ -75,6 +79,8 @@ class NodeProcess:
         argv = [sys.executable, *entry, "--home", str(self.home), "--port", "0"]
         for p in self.peers:
             argv += ["--peer", p]
+        if self.single_phase:
+            argv.append("--single-phase")
         self.log = open(self.home / "node.log", "ab")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      cwd=_ROOT)
@@ -120,13 +126,14 @@ class NodeProcess:
 
 
 class Nodes:
-    """Every node process a test started; ``stop_all`` kills them (teardown)."""
+    """Every node process a test started; ``stop_all`` kills them (teardown).
+    ``single_phase=True``: the nodes also answer the legacy ``POST /propose``."""
 
-    def __init__(self):
-        self.all = []
+    def __init__(self, single_phase=False):
+        self.all, self.single_phase = [], single_phase
 
     def start(self, home, peers=(), fault=None, cli=False, wait=True):
-        n = NodeProcess(home, peers, fault, cli).start()
+        n = NodeProcess(home, peers, fault, cli, self.single_phase).start()
         self.all.append(n)
         if wait:
             n.wait_ready()

@@ -4,6 +4,7 @@ healthy account."""
 from hypothesis import given, settings, strategies as st
 
 from circuits.settlement_data import AccountState, MarketParams
+from ledger.core.limits import MAX_LIQUIDATIONS
 from ledger.exchange import margin as mg
 from ledger.operator.liquidations import account_risk, pick_liquidations, risk_report
 
@@ -37,6 +38,16 @@ def test_the_slot_limit_keeps_the_worst_first():
     assert pick_liquidations(states, 0, 10_000, P, limit=3, busy={7, 8}) == [1]
     assert pick_liquidations(states, 0, 10_000, P, limit=2, busy={8}) == [1]
     assert pick_liquidations(states, 0, 10_000, P, limit=2, busy={1, 4}) == [1, 4]
+
+
+def test_at_most_the_liquidation_slots_per_batch_worst_first():
+    """Six accounts due: the circuit's four liquidation slots take the four lowest ratios; the
+    other two wait for the next batch (fewer slots when the batch has fewer account slots)."""
+    states = {a: _s(a, -96_000 - 100 * a, 10) for a in range(1, 7)}   # higher id, worse
+    assert MAX_LIQUIDATIONS == 4
+    assert pick_liquidations(states, 0, 10_000, P) == [3, 4, 5, 6]
+    assert pick_liquidations(states, 0, 10_000, P, limit=64) == [3, 4, 5, 6]
+    assert pick_liquidations(states, 0, 10_000, P, limit=3) == [4, 5, 6]
 
 
 @settings(max_examples=500, deadline=None)

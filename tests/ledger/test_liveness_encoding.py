@@ -9,6 +9,7 @@ import pytest
 from ledger_chain import PROOF, build_block, make_genesis
 from liveness_net import Served, node_home, shared_chain, sign_proposal
 from network_nodes import http
+from rounds_net import op_sign
 
 from ledger.chain.store import Store
 from ledger.core.block import Block, BlockError, block_from_json, block_to_json
@@ -93,6 +94,7 @@ def _stored(node):
     """What a refused proposal must leave untouched: sign log and proposal record."""
     c = node.store._conn
     return (node.signlog.get(1), c.execute("SELECT * FROM proposals").fetchall(),
+            node.rounds.log.top_round(1), c.execute("SELECT * FROM round_proposals").fetchall(),
             node.store.head())
 
 
@@ -104,19 +106,24 @@ def test_a_respelled_proposal_is_refused_with_400_before_signing(live_chain, ser
     mutate(bad)
     assert bad != good
     before = [_stored(n.node) for n in served]
+    prevote = {"block": bad, "round": 0, "operator_signature": op_sign(
+        live_chain, live_chain["block1"], 0).hex()}
     for n in served:
-        status, body, _ = http(n.url + "/propose", "POST", json.dumps(bad))
-        assert status == 400, (label, status, body)
-        assert body["error"] and len(body["error"].splitlines()) == 1
+        for route, body in (("/propose", bad), ("/round/prevote", prevote)):
+            status, answer, _ = http(n.url + route, "POST", json.dumps(body))
+            assert status == 400, (label, route, status, answer)
+            assert answer["error"] and len(answer["error"].splitlines()) == 1
     assert [_stored(n.node) for n in served] == before
     with pytest.raises(BlockError):
         block_from_json(bad)
 
 
 def test_the_canonical_spelling_is_signed_with_one_hash_by_every_validator(live_chain, served):
-    b = sign_proposal(live_chain, live_chain["block1"])
-    atts = [NodeClient(n.url, 60).propose(b) for n in served]
-    assert {a.block_hash for a in atts} == {b.hash()}
+    b = live_chain["block1"]
+    votes = [NodeClient(n.url, 60).round_vote("prevote", {
+        "block": block_to_json(b), "round": 0,
+        "operator_signature": op_sign(live_chain, b, 0).hex()}) for n in served]
+    assert {v["hash"] for v in votes} == {b.hash()}
     assert block_from_json(json.loads(json.dumps(block_to_json(b)))).hash() == b.hash()
 
 

@@ -9,6 +9,7 @@ import pytest
 from ledger_chain import build_block, make_genesis, make_orders
 from liveness_net import Served, node_home, shared_chain, sign_proposal
 from network_nodes import http
+from rounds_net import op_sign
 
 from ledger.chain.rules import apply_block, check_block, genesis_view, select_evidence
 from ledger.chain.store import Store
@@ -202,8 +203,10 @@ def test_a_block_carrying_evidence_slashes_on_every_node_and_catch_up_agrees(cha
         evs = gather_evidence(op_store, urls)                   # what the operator carries
         assert [(e["kind"], e["validator"]) for e in evs] == [("double-sign", "v3")]
         b2 = sign_proposal(chain, chain["block2"].with_evidence(evs))
-        atts = [NodeClient(u, 60).propose(b2) for u in urls]   # validators check the evidence
-        assert {a.block_hash for a in atts} == {b2.hash()}
+        votes = [NodeClient(u, 60).round_vote("prevote", {     # validators check the evidence
+            "block": block_to_json(b2.with_operator_signature(None)), "round": 0,
+            "operator_signature": op_sign(chain, b2, 0).hex()}) for u in urls]
+        assert {v["hash"] for v in votes} == {b2.hash()}
         final = _sigs(chain, b2, ["v0", "v1", "v2", "v3"])     # v3 still counts at height 2
         for u in urls:
             assert NodeClient(u, 60).finalize(final)["status"] == "stored"

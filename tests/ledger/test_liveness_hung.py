@@ -1,7 +1,7 @@
 """A node stays responsive whatever its peers do: a hung peer (accepts connections, never
 answers) never holds the node's lock, ``/status`` answers at once while catch-up waits on it,
-proposals ahead of the head answer 409 at once, a round with one hung validator costs one
-timeout, and peers answering garbage or 5xx are listed in ``bad_peers``."""
+proposals ahead of the head (round prevotes, the default path) answer 409 at once, a round
+with one hung validator costs one timeout, and peers answering garbage or 5xx are listed in ``bad_peers``."""
 
 import json
 import os
@@ -12,8 +12,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from liveness_net import HungPeer, Served, node_home, shared_chain, sign_proposal
+from liveness_net import HungPeer, Served, node_home, shared_chain
 from network_nodes import Nodes, http, make_home
+from rounds_net import op_sign
 
 from ledger.chain.finality import Quorum
 from ledger.chain.store import Store
@@ -21,7 +22,7 @@ from ledger.core import keys
 from ledger.core.block import block_to_json
 from ledger.node.client import NodeClient
 from ledger.node.server import main as node_main
-from ledger.operator.round import run_round
+from ledger.operator.rounds import run_in_rounds
 
 PEER_TIMEOUT = 2.0
 
@@ -59,6 +60,12 @@ def _sigs(chain, block, names):
                                   for n in names])
 
 
+def _prevote_body(chain, block, round_=0):
+    """The JSON text of the operator's round proposal of ``block`` (POST /round/prevote)."""
+    return json.dumps({"block": block_to_json(block), "round": round_,
+                       "operator_signature": op_sign(chain, block, round_).hex()})
+
+
 def timed(fn):
     t = time.monotonic()
     out = fn()
@@ -68,10 +75,10 @@ def timed(fn):
 def test_proposals_ahead_answer_409_at_once_and_status_stays_prompt(chain, tmp_path, hung,
                                                                      cleanup):
     node = serve(node_home(chain, tmp_path, "v0"), [hung.url], cleanup)
-    ahead = json.dumps(block_to_json(sign_proposal(chain, chain["block2"])))
+    ahead = _prevote_body(chain, chain["block2"])
 
     def propose():
-        return timed(lambda: http(node.url + "/propose", "POST", ahead, timeout=30))
+        return timed(lambda: http(node.url + "/round/prevote", "POST", ahead, timeout=30))
 
     with ThreadPoolExecutor(4) as pool:                 # four proposals ahead at once
         answers = list(pool.map(lambda _: propose(), range(4)))
@@ -82,11 +89,10 @@ def test_proposals_ahead_answer_409_at_once_and_status_stays_prompt(chain, tmp_p
     assert node.node.syncing
     (status, st, _), took = timed(lambda: http(node.url + "/status", timeout=30))
     assert status == 200 and st["head"]["height"] == 0 and took < 1.0, took
-    # and the node's lock is free: a proposal at head + 1 is checked and signed meanwhile
-    (status, att, _), took = timed(lambda: http(
-        node.url + "/propose", "POST",
-        json.dumps(block_to_json(sign_proposal(chain, chain["block1"]))), timeout=30))
-    assert status == 200 and att["hash"] == chain["block1"].hash()
+    # and the node's lock is free: a proposal at head + 1 is checked and prevoted meanwhile
+    (status, vote, _), took = timed(lambda: http(
+        node.url + "/round/prevote", "POST", _prevote_body(chain, chain["block1"]), timeout=30))
+    assert status == 200 and vote["hash"] == chain["block1"].hash()
     assert took < PEER_TIMEOUT, took
 
 
@@ -164,14 +170,15 @@ def test_a_round_with_one_hung_validator_costs_one_timeout(chain, tmp_path, hung
     store = Store.open(tmp_path / "op.db")
     store.init_genesis(chain["genesis"])
     timeout = 6.0
-    block = sign_proposal(chain, chain["block1"])
-    r, took = timed(lambda: run_round(urls + [hung.url], block, Quorum(store, chain["vk"]),
-                                      timeout=timeout, apply=True))
+    block = chain["block1"]
+    r, took = timed(lambda: run_in_rounds(urls + [hung.url], block, chain["op_key"], store,
+                                          Quorum(store, chain["vk"]), timeout=timeout))
     assert r.block is not None and len(r.attestations) == 3            # 30 of 40
     assert hung.url in r.refusals and "not sent" in r.finalize_errors[hung.url]
     assert set(r.finalized) == set(urls)
-    # the hung validator costs the proposal phase its timeout; the finalize is not sent to
-    # it, so the round does not wait a second timeout (that would be >= 2 timeouts)
+    # the hung validator costs the lock query its timeout; it is then left out of the
+    # prevote, precommit, attestation and finalize requests, so the round does not wait a
+    # second timeout (that would be >= 2 timeouts)
     assert timeout <= took < 2 * timeout - 1, took
     store.close()
 
@@ -189,10 +196,10 @@ def test_processes_a_stopped_peer_neither_holds_proposals_nor_status(chain, tmp_
         os.kill(peer.proc.pid, signal.SIGSTOP)
         stopped = peer
         node = nodes.start(homes[0], peers=[peer.url])     # ready after one peer timeout
-        ahead = json.dumps(block_to_json(sign_proposal(chain, chain["block2"])))
+        ahead = _prevote_body(chain, chain["block2"])
         with ThreadPoolExecutor(4) as pool:
             answers = list(pool.map(lambda _: timed(lambda: http(
-                node.url + "/propose", "POST", ahead, timeout=60)), range(4)))
+                node.url + "/round/prevote", "POST", ahead, timeout=60)), range(4)))
         for (status, body, _), took in answers:
             assert status == 409 and "node is behind" in body["error"] and took < 1.0, took
         for _ in range(3):

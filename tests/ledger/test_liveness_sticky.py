@@ -35,7 +35,7 @@ def net(chain, tmp_path):
     served = {}
 
     def start(i):
-        served[i] = Served(homes[i])
+        served[i] = Served(homes[i], single_phase=True)     # the legacy POST /propose
         return served[i].url
 
     yield homes, start, served

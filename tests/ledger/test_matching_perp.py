@@ -85,6 +85,34 @@ def test_a_flat_account_with_negative_equity_is_brought_to_zero_by_the_fund():
     assert sc.public_values(sc.check(sc.assignment(w))) == w.public_inputs()
 
 
+def test_a_flat_liquidation_does_not_take_the_remainder_lot_order():
+    """Account 1 is flat (a deficit only), 2 and 3 sell 10 each at the band edge 95, which is
+    P; the 5 lots bid are shared 2 + 2 and the remainder lot goes to the earliest closing order
+    (account 2's).  Account 1's empty closing order is not "at P", so it does not take that
+    place in R5's order."""
+    accounts = {1: dict(cash=-25, position=0), 2: dict(cash=-940, position=10),
+                3: dict(cash=-940, position=10), 4: RICH}
+    res = match_batch([buy(4, 95, 5)], accounts, 100, PERP, funding_index=3,
+                      liquidate=[1, 2, 3], insurance=1000)
+    assert res.price == 95 and res.closing_fills == {2: 3, 3: 2}
+    w = res.to_witness(5, 2, 4, openings=[dict(nonce=1, rho=11)],
+                       old_blindings={1: 7, 2: 8, 3: 9, 4: 10})
+    sc = settlement_circuit(2, 4)
+    assert sc.public_values(sc.check(sc.assignment(w))) == w.public_inputs()
+
+
+def test_a_batch_liquidates_at_most_the_liquidation_slots():
+    accounts = {a: dict(cash=-940, position=10) for a in range(1, 6)}
+    accounts[9] = RICH
+    res = match_batch([buy(9, 100, 50)], accounts, 100, PERP, funding_index=3,
+                      liquidate=[1, 2, 3, 4, 5], insurance=1000)
+    assert res.liquidated == (1, 2, 3, 4, 5)
+    with pytest.raises(ValueError, match="5 liquidations do not fit the 4 liquidation slots "
+                                         "of 8 account slots"):
+        res.to_witness(5, 2, 8, openings=[dict(nonce=1, rho=11)],
+                       old_blindings={a: a for a in accounts})
+
+
 def test_a_healthy_account_cannot_be_liquidated():
     with pytest.raises(ValueError, match="account 1 is not below maintenance margin"):
         match_batch([], {1: dict(cash=-940, position=10)}, 100, PERP, liquidate=[1])

@@ -85,7 +85,7 @@ def chain(tmp_path_factory):
 
 @pytest.fixture
 def nodes():
-    registry = Nodes()
+    registry = Nodes(single_phase=True)          # these tests drive the legacy POST /propose
     yield registry
     registry.stop_all()
 
@@ -363,12 +363,12 @@ deadline = time.monotonic() + 120
 while not os.path.exists(os.path.join(home, "node.url")):
     assert time.monotonic() < deadline, "node never listened"
     time.sleep(0.05)
-from ledger.core.block import block_from_json
+from ledger.core.block import block_from_json, block_to_json
 from ledger.node.client import NodeClient
 client = NodeClient(open(os.path.join(home, "node.url")).read().strip())
 with open(block_file) as f:
     block = block_from_json(json.load(f))
-client.propose(block)                      # the proof is checked, in this process
+client.round_vote("prevote", {"block": block_to_json(block), "round": 0})   # proof checked here
 print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"prover", "numba"})))
 """
 
@@ -382,4 +382,4 @@ def test_node_checks_proofs_without_prover_or_numba(chain, homes, tmp_path):
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-3000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
-    assert "signed block 1" in out.stderr
+    assert "prevoted block 1" in out.stderr

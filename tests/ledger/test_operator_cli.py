@@ -106,21 +106,21 @@ def test_batch_of_order_files_finalizes_on_every_node(net, capsys):
 def test_operator_resumes_after_crash_once_its_block_went_out(net, capsys, monkeypatch):
     """Killed after the validators finalized block h but before it stored it: the next run
     fetches block h (re-checked), adopts the pending states and batches block h + 1."""
-    import ledger.operator.round as network
-    real = network.run_round
+    import ledger.operator.rounds as network
+    real = network.run_two_phase
     start = _heads(net)[0]
 
-    def crash_after_broadcast(urls, block, quorum, **kw):
-        real(urls, block, quorum, **{**kw, "apply": False})
+    def crash_after_broadcast(*a, **kw):
+        real(*a, **{**kw, "apply": False})
         raise KeyboardInterrupt                     # as if killed before storing it
-    monkeypatch.setattr(network, "run_round", crash_after_broadcast)
+    monkeypatch.setattr(network, "run_two_phase", crash_after_broadcast)
     orders = _orders(net, "orders2", [(1, "sell", 100, 3), (2, "buy", 100, 3)])
     rc, _, _ = _cli(capsys, *_batch(net, orders))
     assert rc == 130
     home = net["root"] / "op"
     assert (home / "pending.json").exists()
     assert _heads(net) == [start + 1] * 4
-    monkeypatch.setattr(network, "run_round", real)
+    monkeypatch.setattr(network, "run_two_phase", real)
     orders = _orders(net, "orders3", [(3, "sell", 100, 2), (4, "buy", 100, 2)])
     rc, out, err = _cli(capsys, *_batch(net, orders))
     assert rc == 0, out + err

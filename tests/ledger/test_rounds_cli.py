@@ -1,13 +1,20 @@
-"""`darkmatch operator batch --rounds` against validator processes (docs/liveness.md §Rounds):
-a batch with 2 of 4 validators up is not final; the retry with all 4 up runs the stored block
-in the next round and finalizes it, with today's attestations on the stored block."""
+"""`darkmatch operator batch` (two-phase rounds by default) against validator processes
+(docs/liveness.md §Rounds): a batch with 2 of 4 validators up is not final; the retry with all
+4 up runs the stored block in the next round and finalizes it, with today's attestations on the
+stored block; a proposal lost before a polka is replaced by a new block; one lost after the
+validators locked on it is proposed again from their lock when pending.json still holds its
+states, and otherwise nothing is proven."""
 
 import json
+
+import pytest
 
 from network_nodes import make_home
 from test_liveness_cli import _cli, _dead_url, _orders, net  # noqa: F401  (the fixture)
 
-from ledger.core.block import block_from_json
+from ledger.core import keys
+from ledger.core.block import block_from_json, block_to_json
+from ledger.core.round_messages import round_proposal_bytes
 from ledger.node.client import NodeClient
 
 
@@ -23,7 +30,7 @@ def test_rounds_retry_after_two_of_four_down_finalizes_in_the_next_round(net, ca
 
     def batch(urls, folder):
         argv = ["operator", "batch", "--home", root / "op", "--orders", folder,
-                "--timeout", 60, "--propose-anyway", "--rounds"]
+                "--timeout", 60]
         for u in urls:
             argv += ["--validator", u]
         return _cli(capsys, *argv)
@@ -60,7 +67,7 @@ def test_rounds_proposal_lost_before_a_polka_a_new_block_finalizes(net, capsys):
 
     def batch(urls, folder):
         argv = ["operator", "batch", "--home", root / "op", "--orders", folder,
-                "--timeout", 60, "--propose-anyway", "--rounds"]
+                "--timeout", 60]
         for u in urls:
             argv += ["--validator", u]
         return _cli(capsys, *argv)
@@ -79,3 +86,69 @@ def test_rounds_proposal_lost_before_a_polka_a_new_block_finalizes(net, capsys):
     assert len(heads) == 1 and heads != {lost.hash()}          # the new block, everywhere
     locks = [NodeClient(u, 30).request("GET", "/round/lock/1") for u in urls]
     assert {x["top_round"] for x in locks} == {1}
+
+
+def _lock_two_at(root, urls, block):
+    """Round 1 of ``block``: all four prevote, the first two precommit (they lock on it), and
+    the operator dies before any commit."""
+    op_key = keys.load_private_key(root / "op" / "operator_key.pem")
+    body = {"block": block_to_json(block.with_operator_signature(None)), "round": 1,
+            "operator_signature": keys.sign(op_key, round_proposal_bytes(
+                block.height, 1, block.hash())).hex()}
+    polka = [NodeClient(u, 30).round_vote("prevote", body) for u in urls]
+    for u in urls[:2]:
+        NodeClient(u, 30).round_vote("precommit", {"block": body["block"], "round": 1,
+                                                   "polka": polka})
+    assert [NodeClient(u, 30).round_lock(block.height)["lock"] is not None for u in urls] == \
+        [True, True, False, False]
+
+
+@pytest.mark.parametrize("pending_kept", [True, False])
+def test_a_block_the_validators_are_locked_on_is_proposed_again_or_nothing_is_proven(
+        net, capsys, pending_kept):  # noqa: F811
+    """The operator lost proposal.json after two validators locked on its block.  With
+    pending.json kept, the next batch finds the lock, proposes that block again (no proof)
+    and finalizes it; with pending.json lost too, it stops with one line (exit 1) before
+    proving: no new block could finish the height."""
+    root, nodes = net["root"], net["nodes"]
+    rc, out, err = _cli(capsys, "operator", "init", "--home", root / "op", "--genesis",
+                        root / "genesis.json", "--slots", 2, "--key", root / "op-account")
+    assert rc == 0, out + err
+    vk_json = json.loads((root / "op" / "verification_key.json").read_text())
+    homes = [make_home(root, n, net["genesis"], k, vk_json) for n, k in net["vkeys"].items()]
+    urls = [n.url for n in nodes.start_many(homes)]
+
+    def batch(folder):
+        argv = ["operator", "batch", "--home", root / "op", "--orders", folder, "--timeout", 60]
+        for u in urls:
+            argv += ["--validator", u]
+        return _cli(capsys, *argv)
+
+    first = _orders(root, "orders1", [(1, "buy", 100, 4), (2, "sell", 100, 4)])
+    rc, out, err = batch(first)                                  # block 1, final
+    assert rc == 0 and "FINAL: block 1" in out, out + err
+    rc, out, err = _cli(capsys, "operator", "batch", "--home", root / "op", "--orders",
+                        _orders(root, "orders2", [(1, "sell", 100, 2), (2, "buy", 100, 2)]),
+                        "--timeout", 60, "--validator", urls[0], "--validator", _dead_url(),
+                        "--validator", _dead_url(), "--validator", _dead_url())
+    assert rc == 1 and "NOT FINAL: block 2" in out, out + err   # round 0: one prevote
+    stored = block_from_json(json.loads((root / "op" / "proposal.json").read_text()))
+    _lock_two_at(root, urls, stored)
+    (root / "op" / "proposal.json").unlink()                     # the disk loses it
+    if not pending_kept:
+        (root / "op" / "pending.json").unlink()
+    other = _orders(root, "orders3", [(1, "buy", 100, 1), (2, "sell", 100, 1)])
+    rc, out, err = batch(other)
+    if pending_kept:
+        assert rc == 0, out + err
+        assert "validators are locked on block 2" in out and "proposing it again" in out
+        assert "FINAL: block 2" in out and "proving" not in out
+        assert {NodeClient(u, 30).status()["head"]["hash"] for u in urls} == {stored.hash()}
+        assert not (root / "op" / "pending.json").exists()
+        rc, out, err = batch(other)                              # the states were adopted
+        assert rc == 0 and "FINAL: block 3" in out, out + err
+    else:
+        assert rc == 1 and "Traceback" not in err and len(err.splitlines()) == 1, err
+        assert "validators are locked on block 2" in err and "does not hold" in err
+        assert not (root / "op" / "proposal.json").exists()      # nothing was proven
+        assert {NodeClient(u, 30).status()["head"]["height"] for u in urls} == {1}

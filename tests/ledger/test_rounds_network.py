@@ -27,7 +27,7 @@ def chain(tmp_path_factory):
 @pytest.fixture
 def net(chain, tmp_path):
     homes = [node_home(chain, tmp_path, f"v{i}") for i in range(4)]
-    served = [Served(h) for h in homes]
+    served = [Served(h, single_phase=True) for h in homes]    # one test asks /propose too
     store = Store.open(tmp_path / "op.db")
     store.init_genesis(chain["genesis"])
     yield served, store

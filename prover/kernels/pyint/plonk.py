@@ -1,9 +1,10 @@
 """The fused PLONK loops and the polynomial helpers on Python ints (``plonk.py``, ``poly.py``).
 
 Same formulas as the kernels (see their module docstrings): the permutation
-fractions and grand product of round 2, the quotient on the 4n coset of round
-3, the linear combinations of the opening, Horner evaluation and synthetic
-division by (X − z).  Arrays are read into field values once
+fractions and grand product of round 2, the quotient's numerator on one part
+of the 4n coset and the parts' recombination (round 3), the linear
+combinations of the opening, Horner evaluation and synthetic division by
+(X − z).  Arrays are read into field values once
 (``field.FR.values``) and written back once.
 """
 
@@ -12,8 +13,8 @@ from verifier.fields import R_MOD
 from ..backend import implements
 from .field import FR, limbs, words
 
-__all__ = ["permutation_fractions", "grand_product", "quotient_evals", "axpy", "evaluate",
-           "div_by_linear"]
+__all__ = ["permutation_fractions", "grand_product", "quotient_part", "combine_parts", "axpy",
+           "evaluate", "div_by_linear"]
 
 
 @implements("plonk.permutation_fractions")
@@ -39,31 +40,51 @@ def grand_product(num, den_inv, one):
     return FR.montgomery(z).reshape(-1, 4), FR.montgomery([acc])[0]
 
 
-@implements("plonk.quotient_evals")
-def quotient_evals(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, pi, l0, g, w, zh_inv,
-                   beta, gamma, alpha, k1, k2, one):
+@implements("plonk.quotient_part")
+def quotient_part(a, b, c, z, qm, ql, qr, qo, qc, s1, s2, s3, l0, pub, pi, k, h, w,
+                  beta, gamma, alpha, k1, k2, one):
     r = R_MOD
     n = a.shape[0]
     be, ga, al = FR.one_value(beta), FR.one_value(gamma), FR.one_value(alpha)
     bk1, bk2 = be * FR.one_value(k1) % r, be * FR.one_value(k2) % r
-    al2, o = al * al % r, FR.one_value(one)
+    o = FR.one_value(one)
     A, B, C, Zv = FR.values(a), FR.values(b), FR.values(c), FR.values(z)
-    S1, S2, S3 = FR.values(s1), FR.values(s2), FR.values(s3)
-    zh = FR.values(zh_inv)
-    xs, x, step = [], FR.one_value(g), FR.one_value(w)
-    for _ in range(n):
-        xs.append(x)
-        x = x * step % r
+    # part k reads the 4n arrays at rows 4j + k only: one strided slice each
+    pre = [FR.values(x[k::4]) for x in (qm, ql, qr, qo, qc, s1, s2, s3)]
+    L0 = FR.values(l0[k::4])
+    if pi.shape[0]:
+        P = FR.values(pi[k::4])
+    else:                                   # Lᵢ(xⱼ) = L₀ at part row (j − i) mod n
+        pubs = FR.values(pub)
+        P = [sum(p * L0[(j - i) % n] for i, p in enumerate(pubs)) % r for j in range(n)]
+    x, step = FR.one_value(h), FR.one_value(w)
     t = []
-    for i, (ai, bi, ci, zi, m, lq, rq, oq, cq, pv, lv, u, v, s, x) in enumerate(zip(
-            A, B, C, Zv, FR.values(qm), FR.values(ql), FR.values(qr), FR.values(qo),
-            FR.values(qc), FR.values(pi), FR.values(l0), S1, S2, S3, xs)):
+    for j, (ai, bi, ci, zi, m, lq, rq, oq, cq, u, v, s, pv, lv) in enumerate(zip(
+            A, B, C, Zv, *pre, P, L0)):
         gate = ai * bi % r * m + ai * lq + bi * rq + ci * oq + pv + cq
         p1 = (ai + be * x + ga) * (bi + bk1 * x + ga) % r * (ci + bk2 * x + ga) % r * zi
         p2 = ((ai + be * u + ga) * (bi + be * v + ga) % r * (ci + be * s + ga) % r
-              * Zv[(i + 4) % n])
-        num = (gate + al * ((p1 - p2) % r) + al2 * ((zi - o) * lv % r)) % r
-        t.append(num * zh[i % 4] % r)
+              * Zv[j + 1 if j + 1 < n else 0])
+        t.append((gate + al * ((p1 - p2 + al * ((zi - o) * lv % r)) % r)) % r)
+        x = x * step % r
+    return FR.montgomery(t)
+
+
+@implements("plonk.combine_parts")
+def combine_parts(u0, u1, u2, u3, w4inv, gs):
+    r = R_MOD
+    wi = FR.one_value(w4inv)
+    g = FR.values(gs)
+    t = []
+    U = [FR.values(u) for u in (u0, u1, u2, u3)]
+    e = [(x0 + x2) % r for x0, x2 in zip(U[0], U[2])]
+    f = [(x0 - x2) % r for x0, x2 in zip(U[0], U[2])]
+    s = [(x1 + x3) % r for x1, x3 in zip(U[1], U[3])]
+    d = [wi * (x1 - x3) % r for x1, x3 in zip(U[1], U[3])]
+    t += [(x + y) % r for x, y in zip(e, s)]
+    t += [g[1] * (x + y) % r for x, y in zip(f, d)]
+    t += [g[2] * (x - y) % r for x, y in zip(e, s)]
+    t += [g[3] * (x - y) % r for x, y in zip(f, d)]
     return FR.montgomery(t)
 
 

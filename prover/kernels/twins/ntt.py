@@ -63,10 +63,11 @@ def coset_ntt(a, g: int) -> list:
     return ntt([x * pow(g, j, R_MOD) % R_MOD for j, x in enumerate(a)])
 
 
-def coset_intt(e, g: int) -> list:
-    """Inverse of ``coset_ntt``: ``intt``, then scale coefficient j by g^(−j)."""
+def coset_intt(e, g: int, scale: int = 1) -> list:
+    """Inverse of ``coset_ntt``: ``intt``, then scale coefficient j by g^(−j) (and all by
+    ``scale``)."""
     g_inv = pow(g, -1, R_MOD)
-    return [x * pow(g_inv, j, R_MOD) % R_MOD for j, x in enumerate(intt(e))]
+    return [x * scale * pow(g_inv, j, R_MOD) % R_MOD for j, x in enumerate(intt(e))]
 
 
 def bitrev(i: int, bits: int) -> int:

@@ -123,3 +123,24 @@ def test_generated_files_are_current(tmp_path):
     for name in ("fr", "fq"):
         assert (root / "prover" / "kernels" / f"{name}.py").read_text() == gen_field.render(name), (
             f"prover/kernels/{name}.py is stale: run python tools/gen_field.py")
+
+
+def test_fr_from_ints_fast_path_and_reduction_agree():
+    """A list of ints in [0, r) takes the byte fast path; values ≥ r, negative, ≥ 2²⁵⁶, bools
+    and numpy ints take the reducing path; every case gives the reduced Montgomery limbs."""
+    rng = random.Random(7)
+    edge = [0, 1, R_MOD - 1, (1 << 255) - 1 - ((1 << 255) - 1) % R_MOD]
+    cases = [
+        edge + [rng.randrange(R_MOD) for _ in range(200)],
+        edge + [R_MOD],                               # one value = r: must wrap to 0
+        [R_MOD + 5, 2 * R_MOD + 1, (1 << 256) - 1],
+        [-1, -R_MOD, 3],
+        [(1 << 256) + 2, 7],
+        [True, False, 2],
+        list(np.arange(5, dtype=np.int64)),
+    ]
+    for xs in cases:
+        got = cv.fr_from_ints(xs)
+        want = fr.to_mont_vec(cv.ints_to_limbs(int(x) % R_MOD for x in xs))
+        assert np.array_equal(got, want)
+        assert cv.fr_to_ints(got) == [int(x) % R_MOD for x in xs]

@@ -106,6 +106,17 @@ def test_parallel_path_matches_twin(monkeypatch, block_log, width, k):
     assert ints(ntt.coset_intt(A, cv.fr_scalar(g))) == twin.coset_intt(a, g)
 
 
+@pytest.mark.parametrize("k", [0, 3, 14])
+def test_coset_intt_scale_matches_twin(k):
+    """``scale`` multiplies every coefficient (folded into the 1/n factor), serial and parallel."""
+    a = rand(1 << k, 50 + k)
+    A = cv.fr_from_ints(a)
+    for scale in (1, 3, R_MOD - 2):
+        got = ints(ntt.coset_intt(A, cv.fr_scalar(5), scale=scale))
+        assert got == twin.coset_intt(a, 5, scale)
+        assert got == [x * scale % R_MOD for x in twin.coset_intt(a, 5)]
+
+
 @pytest.mark.parametrize("k", [0, 1, 4, 14])
 def test_constant_inputs(k):
     n = 1 << k

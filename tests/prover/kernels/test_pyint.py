@@ -75,7 +75,7 @@ def test_every_switchable_kernel_has_an_implementation_and_back():
     switchable = {getattr(m, name).kernel_name for m in MODULES for name in dir(m)
                   if hasattr(getattr(m, name), "kernel_name")}
     assert switchable == set(backend.registered())
-    assert {"msm.msm_affine", "ntt._transform", "plonk.quotient_evals", "fr.inv_vec"} <= switchable
+    assert {"msm.msm_affine", "ntt._transform", "plonk.quotient_part", "plonk.combine_parts", "fr.inv_vec"} <= switchable
 
 
 @pytest.mark.parametrize("field, ints, p", [(fr, cv.fr_from_ints, R_MOD), (fq, cv.fq_from_ints, Q_MOD)])
@@ -164,11 +164,18 @@ def test_plonk_loops(n):
     assert same(*both(plonk.permutation_fractions, *arrs, *ch[:2], cv.fr_scalar(2),
                       cv.fr_scalar(3)))
     assert same(*both(plonk.grand_product, num, fr.inv_vec(den), cv.fr_one()))
-    big = [fr_arr(4 * n) for _ in range(14)]
-    zh = fr_arr(4)
-    args = (*big, cv.fr_scalar(5), cv.fr_scalar(RNG.randrange(R_MOD)), zh, *ch[:3],
-            cv.fr_scalar(2), cv.fr_scalar(3), cv.fr_one())
-    assert same(*both(plonk.quotient_evals, *args))
+    wires = [fr_arr(n) for _ in range(4)]
+    pre = [fr_arr(4 * n) for _ in range(9)]                  # qM … σ₃, L₀ on the 4n coset
+    pub, empty = fr_arr(3), fr_arr(0).reshape(0, 4)
+    for k in range(4):
+        for pub_k, pi in ((pub, empty), (empty, fr_arr(4 * n))):   # PI summed, or read
+            args = (*wires, *pre, pub_k, pi, k, cv.fr_scalar(RNG.randrange(R_MOD)),
+                    cv.fr_scalar(RNG.randrange(R_MOD)), *ch[:3], cv.fr_scalar(2),
+                    cv.fr_scalar(3), cv.fr_one())
+            assert same(*both(plonk.quotient_part, *args))
+    parts = [fr_arr(n) for _ in range(4)]
+    assert same(*both(plonk.combine_parts, *parts, cv.fr_scalar(RNG.randrange(R_MOD)),
+                      fr_arr(4)))
     acc, x = fr_arr(n + 3), fr_arr(n)
 
     def axpy(acc, x, s):
