@@ -301,6 +301,7 @@ def ptau_powers(path, power: int) -> SRS:
     key is checked elsewhere: the exit's proving key is built with the deployed verifier's
     key, which names [τ]₂, and its proof is verified against that key before it is sent,
     so powers that are not that SRS's give a proof that is refused, never a wrong claim.
+    The ``SRS`` returned holds only those powers (for ``setup``, not for ``export_ptau``).
     """
     lay = _scan_sized(path)
     if lay.power < power:

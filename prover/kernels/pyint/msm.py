@@ -178,9 +178,15 @@ def _window_sums(xs: list, ys: list, ks: list, c: int, windows) -> tuple:
 
 
 def _in_child(fn, *args):
-    """Start ``fn(*args)`` in a forked child process; ``_result`` collects what it returns."""
+    """Start ``fn(*args)`` in a forked child process; ``_result`` collects what it returns.
+    None when no process can be started (then the caller computes it here)."""
     r, w = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return None
     if pid == 0:                                        # the child: compute, send, leave
         code = 1
         try:
@@ -216,7 +222,8 @@ def msm_points(xs: list, ys: list, ks: list, c: int):
         cut = nw // 2
         child = _in_child(_window_sums, xs, ys, ks, c, range(cut, nw))
         tx, ty = _window_sums(xs, ys, ks, c, range(cut))
-        ux, uy = _result(child)
+        ux, uy = (_window_sums(xs, ys, ks, c, range(cut, nw)) if child is None
+                  else _result(child))
         tx, ty = tx + ux, ty + uy
     else:
         tx, ty = _window_sums(xs, ys, ks, c, range(nw))

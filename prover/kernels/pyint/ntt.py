@@ -53,7 +53,11 @@ def _stage_twiddles(logn: int) -> list:
 
 
 def dft(vals: list, logn: int) -> list:
-    """[Σ_j vals_j·ω^(ij)] for n = 2^logn values mod r, ω = root_of_unity(logn)."""
+    """[Σ_j vals_j·ω^(ij)] for n = 2^logn values mod r, ω = root_of_unity(logn).
+
+    Sums and differences are left unreduced until the end: a stage adds at most a
+    reduced product or doubles a value, so after all stages |x| < 2^logn·r, and the
+    products' remainders stay cheap; twiddle 1 (j = 0) is not multiplied at all."""
     r = R_MOD
     x = [vals[i] for i in bit_reversal(logn)]
     n = 1 << logn
@@ -64,16 +68,16 @@ def dft(vals: list, logn: int) -> list:
             for j in range(m):
                 t = tw[j]
                 u = x[j::step]
-                v = [h * t % r for h in x[j + m::step]]
-                x[j::step] = [(p + q) % r for p, q in zip(u, v)]
-                x[j + m::step] = [(p - q) % r for p, q in zip(u, v)]
+                v = x[j + m::step] if j == 0 else [h * t % r for h in x[j + m::step]]
+                x[j::step] = [p + q for p, q in zip(u, v)]
+                x[j + m::step] = [p - q for p, q in zip(u, v)]
         else:
             for k in range(0, n, step):
                 u = x[k:k + m]
                 v = [h * t % r for h, t in zip(x[k + m:k + step], tw)]
-                x[k:k + m] = [(p + q) % r for p, q in zip(u, v)]
-                x[k + m:k + step] = [(p - q) % r for p, q in zip(u, v)]
-    return x
+                x[k:k + m] = [p + q for p, q in zip(u, v)]
+                x[k + m:k + step] = [p - q for p, q in zip(u, v)]
+    return [v % r for v in x]
 
 
 def _geometric(vals: list, g: int) -> list:

@@ -129,11 +129,16 @@ def test_msm_random(n, c):
     assert _msm_both(pts, ks, c) == curve.g1_lincomb(pts, ks) == twin_msm.msm(pts, ks, c)
 
 
-@pytest.fixture(params=["here", "forked"])
+@pytest.fixture(params=["here", "forked", "no fork"])
 def split(request, monkeypatch):
-    """The Python MSM with every window here, and with half of them in a forked process."""
+    """The Python MSM with every window here, with half of them in a forked process, and when
+    no process can be forked (both halves here)."""
     from prover.kernels.pyint import msm as py_msm
     monkeypatch.setattr(py_msm, "FORK_MIN", 10**9 if request.param == "here" else 1)
+    if request.param == "no fork":
+        def refuse():
+            raise OSError("no more processes")
+        monkeypatch.setattr(py_msm.os, "fork", refuse)
     return request.param
 
 
