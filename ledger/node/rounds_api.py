@@ -16,8 +16,11 @@ A block above head + 1 answers 409 at once and starts a catch-up (as
 ``POST /propose``); a height already final is 409.  Malformed input is 400,
 a vote the rules forbid (locked, voted another block in the round, a later
 round voted) is 409, a certificate or block that fails a check is 422, the
-operator's second proposal in one round is 403 (its evidence is kept in
-``RoundValidator.evidence``).  Every answer is one line on error.
+operator's second proposal in one round is 403.  Round evidence the node
+catches (that second proposal; a validator's two votes of one phase in one
+round among the certificates it is shown) is kept by the node, served by
+``GET /evidence`` and passed to its peers (``ledger.node.service``).  Every
+answer is one line on error.
 """
 
 from verifier.errors import Conflict, Rejected

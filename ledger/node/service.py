@@ -346,6 +346,7 @@ class Node:
             except ValueError as e:
                 raise Rejected(str(e)) from None
             self.quorum.forget(self.store.head()[0] + 1)
+            self.rounds.seen.forget(self.store.head()[0] + 1)
         if self.operator is not None and block.operator_signature is not None and \
                 _signed_by_operator(self.operator, block):
             # a final block is a proposal the operator signed too: a different signed

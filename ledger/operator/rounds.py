@@ -64,7 +64,6 @@ class TwoPhase:
     precommitted: list = field(default_factory=list)      # validators whose precommit counted
 
 
-
 def _ask(urls, phase, body, timeout):
     return each(urls, lambda u: NodeClient(u, timeout).round_vote(phase, body), timeout)
 

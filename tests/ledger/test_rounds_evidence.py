@@ -17,7 +17,7 @@ from ledger.chain.judge import check_evidence
 from ledger.chain.rounds import RoundTally, RoundValidator
 from ledger.chain.rules import genesis_view, select_evidence
 from ledger.chain.store import Store
-from ledger.chain.votes import PRECOMMIT, PREVOTE, double_vote, sign_vote
+from ledger.chain.votes import PRECOMMIT, PREVOTE, double_vote, sign_vote, vote_to_json
 from ledger.core import keys
 from ledger.core.block import block_to_json
 from ledger.core.codec import CodecError
@@ -270,3 +270,35 @@ def test_a_tally_is_not_fooled_by_a_forged_vote(chain, tmp_path):
         tally.add(forged)
     assert store.pending_evidence() == [] and tally.evidence == []
     store.close()
+
+
+def test_double_precommits_a_node_sees_in_two_commits_are_served_over_http(chain, tmp_path):
+    """A node shown, over HTTP, a commit for block 1 and then one for block 1' in the same
+    round (a byzantine majority's) keeps the double precommits of the validators in both,
+    serves them (GET /evidence) and still attests only block 1."""
+    s = Served(node_home(chain, tmp_path, "v0"))
+    try:
+        a, b = chain["block1"], chain["conflict1"]
+        k = chain["vkeys"]
+        client = NodeClient(s.url, TIMEOUT)
+        ja = block_to_json(a)
+        client.round_vote("prevote", {"block": ja, "round": 0,
+                                      "operator_signature": op_sign(chain, a, 0).hex()})
+
+        def votes(phase, block, names):
+            return [vote_to_json(sign_vote(k[n], n, phase, 1, 0, block.hash())) for n in names]
+        client.round_vote("precommit", {"block": ja, "round": 0,
+                                        "polka": votes(PREVOTE, a, ("v0", "v1", "v3"))})
+        att = client.round_vote("attest", {"block": ja, "round": 0,
+                                           "commit": votes(PRECOMMIT, a, ("v0", "v1", "v3"))})
+        assert att["hash"] == a.hash()
+        status, body, _ = http(s.url + "/round/attest", "POST", json.dumps({
+            "block": block_to_json(b), "round": 0,
+            "commit": votes(PRECOMMIT, b, ("v1", "v2", "v3"))}))
+        assert status == 409 and "already signed" in body["error"], body
+        held = client.evidence()
+        assert sorted((e["kind"], e["validator"], e["round"]) for e in held) == \
+            [(DOUBLE_PRECOMMIT, "v1", 0), (DOUBLE_PRECOMMIT, "v3", 0)]
+        assert s.node.signlog.get(1) == a.hash()
+    finally:
+        s.stop()
