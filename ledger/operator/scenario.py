@@ -70,7 +70,6 @@ import json
 import os
 import random
 import statistics
-import time
 import warnings
 from dataclasses import dataclass
 

@@ -15,7 +15,7 @@ import socket
 import time
 
 import pytest
-from ledger_chain import PARAMS, make_genesis
+from ledger_chain import make_genesis
 from network_nodes import Nodes, db_snapshot, make_home
 
 from ledger.cli.main import main
