@@ -5,9 +5,12 @@ each size a valid liquidation proves and the cheats a slot count invites are ref
 slot can hold, a slot holding an unflagged account, slots swapped.  The encrypted circuit
 (``circuits.settlement_cipher``) carries the same slots: a liquidation proves there, a forged
 selection is refused, and the liquidated account's ciphertext must be of its state after the
-close."""
+close.  With the real prover (2 × 2, λ = 2) two liquidations prove and verify, and mixed
+selection bits give no valid proof even to a prover that skips its own checks."""
 
+import importlib
 import random
+import warnings
 
 import pytest
 from forge import forge, same_gates, tapped, tapped_cipher
@@ -19,7 +22,12 @@ from circuits.builder import CircuitError
 from circuits.settlement import settlement_circuit
 from circuits.settlement_cipher import EncryptedSettlementCircuit
 from circuits.settlement_data import liquidation_slots
+from prover import dev_srs, prove, setup
+from prover.setup import domain_power
+from verifier import verify
 from verifier.fields import R_MOD
+
+prove_mod = importlib.import_module("prover.steps")
 
 SELECT = "liquidation: slot selection"
 
@@ -185,3 +193,42 @@ def test_cipher_the_liquidated_account_is_encrypted_after_its_close(cipher):
                            tau=enc.tweak(w.height, PERP.market_id))
     asg = dict(good, **{f"account0.c{i}": x for i, x in enumerate(unclosed)})
     refuses(cipher, asg, "encryption, account slot 0")
+
+
+# ------------------------------------------------------------------ the real prover
+@pytest.fixture(scope="module")
+def proving():
+    """A 2 × 2 circuit (λ = 2) with keys; the cheating prover solves with its gates."""
+    c = tapped(2, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        srs = dev_srs(domain_power(c))
+    pk, vk = setup(c, srs)
+    return c, pk, vk
+
+
+def test_a_two_slot_liquidation_proves_and_verifies(proving):
+    c, pk, vk = proving
+    w = crossing((2, 2))
+    proof, public = prove(pk, c.assignment(w))
+    assert public == w.public_inputs() and verify(vk, public, proof)
+    for name in ("account0.liquidate", "account1.liquidate", "penalties", "deficits"):
+        forged = list(public)
+        forged[c.public_names.index(name)] += 1
+        assert not verify(vk, forged, proof), name
+
+
+def test_a_prover_skipping_checks_gets_no_proof_for_mixed_selection_bits(proving, monkeypatch):
+    """The non-boolean mix of the two crossing liquidations, proven by a prover that skips its
+    own gate, degree and opening checks: the proof does not verify."""
+    c, pk, vk = proving
+    w = crossing((2, 2))
+    with forge(c, SELECT, "_hint_pick", selection({0: 2, 1: R_MOD - 1}), nth=0), \
+            forge(c, SELECT, "_hint_pick", selection({0: R_MOD - 1, 1: 2}), nth=1):
+        refuses(c, c.assignment(w), SELECT)
+        monkeypatch.setattr(type(c), "check", lambda self, a, cs=None: self.solve(a))
+        monkeypatch.setattr(prove_mod.quotient, "check_degree", lambda t, n: None)
+        monkeypatch.setattr(prove_mod.opening, "check_exact", lambda *r: None)
+        proof, public = prove(pk, c.assignment(w))
+    assert public == w.public_inputs()
+    assert not verify(vk, public, proof)
