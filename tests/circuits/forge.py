@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from circuits.settlement import SettlementCircuit
 from circuits.settlement_cipher import EncryptedSettlementCircuit
 
-__all__ = ["tapped", "tapped_cipher", "forge", "same_gates"]
+__all__ = ["forge", "same_gates", "tapped", "tapped_cipher"]
 
 
 class _Tap:

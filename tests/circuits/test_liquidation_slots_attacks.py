@@ -9,6 +9,8 @@ maintenance, a flat account, a closing order of the wrong side / limit / size / 
 empty slot that fills, charges or pays, the insurance fund with every slot empty, and the
 waiver of A2 for an account that is not in a slot."""
 
+from contextlib import ExitStack
+
 import pytest
 from forge import forge, same_gates, tapped
 from settlement_cases import PERP, account, assert_valid, liquidation, order, refuses, settle
@@ -36,7 +38,6 @@ def pick(mapping):
 
 def forged_pick(sc, mapping):
     """A context: every liquidation slot's selection bits are ``mapping``'s."""
-    from contextlib import ExitStack
     stack = ExitStack()
     make = pick(mapping)
     for i in range(sc.n_liquidations):
