@@ -78,7 +78,8 @@ and R7 makes it the feasible price nearest M (docs/perpetual.md).
 Cost (rows at 16 × 16; the table in circuits/README.md is generated): per
 order ≈ 3,890 (Pedersen 3,267), per account ≈ 3,110 (two Poseidon of 4 inputs:
 1,832; funding, flows and the liquidation slots' selection ≈ 350), per
-(order, account) pair 8, per liquidation slot ≈ 900 (fixed: λ ≤ 4).
+(order, account) pair 8, per liquidation slot ≈ 870 plus ≈ 14 per account slot
+it can hold (937 at 4 × 4, 1,095 at 16 × 16, 1,773 at 64 × 64; λ ≤ 4).
 """
 
 from verifier.fields import R_MOD
