@@ -16,6 +16,9 @@ __all__ = ["report_round", "round_fn", "locked_block", "resend"]
 
 def report_round(console, home, quorum, block, rnd) -> bool:
     """Print each validator's refusal; True when the block is final."""
+    for url, why in getattr(rnd, "bad", {}).items():
+        console.print(f"  {url} answered the lock query with an unbacked claim, {why}",
+                      soft_wrap=True)
     for url, why in rnd.refusals.items():
         console.print(f"  {url} did not sign: {why}", soft_wrap=True)
     for url, why in rnd.finalize_errors.items():
