@@ -57,9 +57,11 @@ input.
   orders in ``--orders`` wait for the batch after it.  Without a stored
   proposal, the lock query comes first: when the validators are locked on a
   block at the next height (the operator lost ``proposal.json``), that block
-  is stored and re-sent if ``pending.json`` still holds its states, and
-  otherwise the batch stops (exit 1, one line) without proving a block that
-  could not finish the height.
+  is stored and re-sent (no proof).  If ``pending.json`` lost its states,
+  the accounts it touches are first marked state unknown in the home: the
+  block finishes the height, and later batches refuse those accounts'
+  orders (one line each) until ``darkmatch operator recover`` takes their
+  states back from their owners (``ledger.cli.operator_recover``).
 """
 
 import glob
@@ -223,10 +225,16 @@ def run_batch(args) -> int:
             operator = Operator(home.store, None, vk_home, home.n_slots, home.k_slots,
                                 progress=lambda m: bar.update(task, description=m),
                                 encrypted=bool(home.store.view().encryption_keys))
-            skipped = 0
+            skipped, unknown = 0, home.unknown
             for order_path, opening_path in pairs:
                 try:
-                    operator.submit(*_load_pair(order_path, opening_path))
+                    order, opening = _load_pair(order_path, opening_path)
+                    if order.account in unknown:
+                        raise UserError(f"account {order.account}'s state is unknown (lost "
+                                        f"with block {unknown[order.account]}'s private "
+                                        "states) until its owner hands it back (darkmatch "
+                                        "operator recover)")
+                    operator.submit(order, opening)
                 except ValueError as e:
                     skipped += 1
                     console.print(f"  skipped {os.path.basename(order_path)}: {e}",
@@ -258,7 +266,7 @@ def run_batch(args) -> int:
                 drop_proposal(home.home)
 
             res = batch_loop(
-                operator, head + 1, mark, params, home.states,
+                operator, head + 1, mark, params, home.known_states(),
                 round_fn(args, home, quorum, op_key),
                 observations=observations, pending=pending, settle=settle,
                 deposits=deposits, withdrawals=withdrawals,
@@ -390,4 +398,6 @@ def register(sub) -> None:
                    help="Ethereum key (0600) to send settle from (default: the node's first account)")
     b.set_defaults(func=run_batch)
     from ledger.cli.monitor import add_monitor_parser
+    from ledger.cli.operator_recover import register_recover
     add_monitor_parser(s)
+    register_recover(s)
