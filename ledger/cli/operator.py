@@ -162,6 +162,7 @@ def run_batch(args) -> int:
     from ledger.operator.home import VK_FILE, OperatorHome, catch_up
     from ledger.operator.loop import run_batch as batch_loop
     from ledger.cli.operator_send import locked_block, report_round, resend, round_fn
+    from ledger.cli.operator_recover import check_known, leave_out_unknown
     from ledger.operator.reach import count_reach, probe, require_quorum
     from prover import load_ptau, setup
     from prover import STEPS
@@ -187,6 +188,7 @@ def run_batch(args) -> int:
             console.print(f"  validator {url} is down: {why}", soft_wrap=True)
         if home.reconcile():
             console.print("  adopted the states of a block that finalized while we were away")
+        deposits, withdrawals = leave_out_unknown(home.unknown, deposits, withdrawals, console)
         from ledger.operator.proposal import (drop_proposal, gather_evidence, live_proposal,
                                               load_operator_key, store_proposal)
         op_key = load_operator_key(home.home, home.genesis)
@@ -229,11 +231,7 @@ def run_batch(args) -> int:
             for order_path, opening_path in pairs:
                 try:
                     order, opening = _load_pair(order_path, opening_path)
-                    if order.account in unknown:
-                        raise UserError(f"account {order.account}'s state is unknown (lost "
-                                        f"with block {unknown[order.account]}'s private "
-                                        "states) until its owner hands it back (darkmatch "
-                                        "operator recover)")
+                    check_known(order.account, unknown)
                     operator.submit(order, opening)
                 except ValueError as e:
                     skipped += 1

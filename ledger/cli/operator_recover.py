@@ -13,9 +13,46 @@ Every state must be an unknown account's and open the commitment the
 operator's ledger holds now; otherwise the command stops with one line
 (exit 2) and stores nothing.  The accounts recovered take part in the next
 batch again.
+
+``check_known`` and ``leave_out_unknown`` are how ``operator batch`` keeps
+unknown accounts out of a block: their orders are refused, their withdrawal
+requests wait, and the contract's deposit queue is taken only up to the
+first deposit to one (a block consumes a prefix of the queue), each said in
+one line.
 """
 
-__all__ = ["register_recover", "run_recover"]
+__all__ = ["register_recover", "run_recover", "leave_out_unknown", "check_known"]
+
+
+def check_known(account: int, unknown: dict) -> None:
+    """A one-line ``UserError`` when ``account``'s state is unknown (its order is refused)."""
+    if account in unknown:
+        from ledger.cli.main import UserError
+        raise UserError(f"account {account}'s state is unknown (lost with block "
+                        f"{unknown[account]}'s private states) until its owner hands it back "
+                        "(darkmatch operator recover)")
+
+
+def leave_out_unknown(unknown: dict, deposits, withdrawals, console) -> tuple:
+    """(deposits, withdrawals) without the accounts in ``unknown`` (module docstring)."""
+    if not unknown:
+        return deposits, withdrawals
+    if deposits:
+        kept = {}
+        for a, amount in deposits.items():
+            if a in unknown:
+                console.print(f"  the deposit queue waits at account {a}: its state is unknown "
+                              "(darkmatch operator recover)", soft_wrap=True)
+                break
+            kept[a] = amount
+        deposits = kept
+    if withdrawals:
+        for w in withdrawals:
+            if w.account in unknown:
+                console.print(f"  the withdrawal of account {w.account} waits: its state is "
+                              "unknown (darkmatch operator recover)", soft_wrap=True)
+        withdrawals = [w for w in withdrawals if w.account not in unknown]
+    return deposits, withdrawals
 
 
 def run_recover(args) -> int:

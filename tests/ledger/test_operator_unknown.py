@@ -67,3 +67,27 @@ def test_a_mark_whose_block_did_not_finalize_is_dropped(chain, home):
     home.store.apply_block(chain["block1"], expected_parent=home.store.head()[1])
     assert home.reconcile() == 2                                       # 1, 2: pending adopted
     assert home.unknown == {} and sorted(home.known_states()) == [1, 2, 3, 4]
+
+
+class _Lines:
+    def __init__(self):
+        self.lines = []
+
+    def print(self, text, **_):
+        self.lines.append(text)
+
+
+def test_a_batch_leaves_unknown_accounts_out_of_deposits_withdrawals_and_orders():
+    from types import SimpleNamespace
+
+    from ledger.cli.operator_recover import check_known, leave_out_unknown
+    out = _Lines()
+    ws = [SimpleNamespace(account=a) for a in (1, 3)]
+    deposits, withdrawals = leave_out_unknown({1: 2}, {3: 5, 1: 7, 4: 2}, ws, out)
+    assert deposits == {3: 5}                      # the queue's prefix before account 1
+    assert [w.account for w in withdrawals] == [3]
+    assert len(out.lines) == 2 and all("account 1" in x for x in out.lines)
+    assert leave_out_unknown({}, {1: 7}, ws, out) == ({1: 7}, ws)
+    check_known(3, {1: 2})
+    with pytest.raises(ValueError, match="account 1's state is unknown .*block 2"):
+        check_known(1, {1: 2})
