@@ -163,8 +163,8 @@ def run_in_rounds(urls, block, op_key, store, quorum, *, timeout: float = DEFAUL
     if pick is not None and pick[1].hash() != block.hash():
         out = TwoPhase(round=nxt, bad=bad)
         out.refusals["the lock query"] = (f"validators are locked on another block {block.height} "
-                                f"({pick[1].hash()[:16]}…, round {pick[0]}): it must be "
-                                "re-proposed, with its private states")
+                                f"({pick[1].hash()[:16]}…, round {pick[0]}): that block must "
+                                "be re-proposed (operator batch does it from the lock)")
         return out
     pol_round, polka = (pick[0], pick[2]) if pick is not None else (None, ())
     out = run_two_phase([u for u in urls if u not in silent], block, nxt, op_key, store,
