@@ -26,7 +26,9 @@ connection, as ``ledger.chain.signlog``)::
 
 ``see(height, round, hash, signature)`` records the first operator-signed
 proposal of each (height, round) and answers the earlier (hash, signature)
-when another hash arrives for it (the operator's equivocation), else None.
+when another hash arrives for it (the operator's equivocation), else None;
+``proposal(height, round)`` is that first (hash, signature) or None (what a
+validator shows to back the round it reports, ``ledger.node.rounds_api``).
 
 ``vote(phase, height, round, hash, lock=None)`` is one ``BEGIN IMMEDIATE …
 COMMIT`` on a ``synchronous=FULL`` WAL connection that re-reads the height's
@@ -147,6 +149,10 @@ class MemoryRoundLog:
     def lock(self, height):
         return self._locks.get(height)
 
+    def proposal(self, height, round_):
+        with self._lock:
+            return self._proposals.get((height, round_))
+
     def close(self) -> None:
         pass
 
@@ -204,6 +210,14 @@ class RoundLog:
             except sqlite3.Error as e:
                 raise RoundLogError(f"round log error: {e}") from None
         return None if row[0] == block_hash else (row[0], bytes.fromhex(row[1]))
+
+    def proposal(self, height, round_):
+        """The operator's proposal of (height, round) recorded first: (hash, signature), or
+        None."""
+        with self._lock:
+            row = self._conn.execute("SELECT hash, signature FROM round_proposals WHERE "
+                                     "height = ? AND round = ?", (height, round_)).fetchone()
+        return None if row is None else (row[0], bytes.fromhex(row[1]))
 
     def voted(self, phase, height, round_):
         """The hash this validator voted in ``phase`` of (height, round), or None."""

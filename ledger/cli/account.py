@@ -17,7 +17,8 @@ public key) — a default that makes ids unique with high probability for small
 ledgers; the genesis (which refuses duplicate ids) has the last word.
 ``account show`` prints the id and keys and checks that the files match.
 ``account state --node URL`` recovers the account's state from the node's blocks
-alone (``ledger.core.custody.recover``) and prints it with its margin; ``--rpc URL
+alone (``ledger.core.custody.recover``) and prints it with its margin (``--out FILE``
+also writes it as a states file, refusing to replace one, for ``operator recover``); ``--rpc URL
 --escape ADDRESS`` does it from the Escape contract's events instead, checked against
 the commitment the contract stores.
 """
@@ -216,6 +217,23 @@ def recover_from_escape(account_dir, escape):
     return account_id, recover_from_chain(escape, account_id, load_encryption_secret(account_dir))
 
 
+def _write_state(path, account_id, got) -> None:
+    """The recovered opening as an operator states file (``operator recover --state``)."""
+    import json
+
+    from circuits.settlement_data import AccountState
+    from ledger.cli.main import UserError
+    from ledger.core.keys import atomic_write
+    from ledger.operator.home import states_to_json
+    op = got.opening
+    state = AccountState(account_id, op.cash, op.position, op.blinding, op.funding)
+    try:
+        atomic_write(path, (json.dumps(states_to_json({account_id: state}, height=got.height),
+                                       indent=1) + "\n").encode(), mode=0o600)
+    except OSError as e:
+        raise UserError(f"cannot write {path}: {e.strerror or e}") from None
+
+
 def run_state(args) -> int:
     """Recover the account's state from a node's blocks, or from the chain, and print it."""
     from ledger.cli.main import UserError
@@ -233,6 +251,8 @@ def run_state(args) -> int:
         view = exit_view(escape, account_id)
         mark, funding, mm, im, source = view["mark"], view["funding"], 0, 0, "the chain"
     op = got.opening
+    if getattr(args, "out", None):
+        _write_state(args.out, account_id, got)
     m = margin(op, mark, funding, mm, im)
     print(f"account {account_id} at block {got.height} (recovered from {source}, opens its "
           f"commitment {got.commitment:#x})")
@@ -280,4 +300,7 @@ def register(sub) -> None:
     st.add_argument("--rpc", metavar="URL", type=rpc_url,
                     help="an Ethereum RPC URL: read the Escape contract's events instead")
     st.add_argument("--escape", metavar="ADDRESS", help="the Escape contract (with --rpc)")
+    st.add_argument("--out", metavar="FILE",
+                    help="also write the opening (0600) as a states file, to hand to an "
+                         "operator that lost it (darkmatch operator recover --state FILE)")
     st.set_defaults(func=run_state)

@@ -57,9 +57,11 @@ input.
   orders in ``--orders`` wait for the batch after it.  Without a stored
   proposal, the lock query comes first: when the validators are locked on a
   block at the next height (the operator lost ``proposal.json``), that block
-  is stored and re-sent if ``pending.json`` still holds its states, and
-  otherwise the batch stops (exit 1, one line) without proving a block that
-  could not finish the height.
+  is stored and re-sent (no proof).  If ``pending.json`` lost its states,
+  the accounts it touches are first marked state unknown in the home: the
+  block finishes the height, and later batches refuse those accounts'
+  orders (one line each) until ``darkmatch operator recover`` takes their
+  states back from their owners (``ledger.cli.operator_recover``).
 """
 
 import glob
@@ -160,6 +162,7 @@ def run_batch(args) -> int:
     from ledger.operator.home import VK_FILE, OperatorHome, catch_up
     from ledger.operator.loop import run_batch as batch_loop
     from ledger.cli.operator_send import locked_block, report_round, resend, round_fn
+    from ledger.cli.operator_recover import check_known, leave_out_unknown
     from ledger.operator.reach import count_reach, probe, require_quorum
     from prover import load_ptau, setup
     from prover import STEPS
@@ -185,6 +188,7 @@ def run_batch(args) -> int:
             console.print(f"  validator {url} is down: {why}", soft_wrap=True)
         if home.reconcile():
             console.print("  adopted the states of a block that finalized while we were away")
+        deposits, withdrawals = leave_out_unknown(home.unknown, deposits, withdrawals, console)
         from ledger.operator.proposal import (drop_proposal, gather_evidence, live_proposal,
                                               load_operator_key, store_proposal)
         op_key = load_operator_key(home.home, home.genesis)
@@ -223,10 +227,12 @@ def run_batch(args) -> int:
             operator = Operator(home.store, None, vk_home, home.n_slots, home.k_slots,
                                 progress=lambda m: bar.update(task, description=m),
                                 encrypted=bool(home.store.view().encryption_keys))
-            skipped = 0
+            skipped, unknown = 0, home.unknown
             for order_path, opening_path in pairs:
                 try:
-                    operator.submit(*_load_pair(order_path, opening_path))
+                    order, opening = _load_pair(order_path, opening_path)
+                    check_known(order.account, unknown)
+                    operator.submit(order, opening)
                 except ValueError as e:
                     skipped += 1
                     console.print(f"  skipped {os.path.basename(order_path)}: {e}",
@@ -258,7 +264,7 @@ def run_batch(args) -> int:
                 drop_proposal(home.home)
 
             res = batch_loop(
-                operator, head + 1, mark, params, home.states,
+                operator, head + 1, mark, params, home.known_states(),
                 round_fn(args, home, quorum, op_key),
                 observations=observations, pending=pending, settle=settle,
                 deposits=deposits, withdrawals=withdrawals,
@@ -390,4 +396,6 @@ def register(sub) -> None:
                    help="Ethereum key (0600) to send settle from (default: the node's first account)")
     b.set_defaults(func=run_batch)
     from ledger.cli.monitor import add_monitor_parser
+    from ledger.cli.operator_recover import register_recover
     add_monitor_parser(s)
+    register_recover(s)

@@ -3,9 +3,8 @@
 * ``round_fn`` — the two-phase rounds (``ledger.operator.rounds.run_in_rounds``,
   docs/liveness.md §Rounds), or with ``--single-phase`` the legacy round;
 * ``locked_block`` — with no stored proposal, the block the validators are
-  locked on at the next height: stored and re-sent when ``pending.json``
-  still holds its states, else a one-line ``Conflict`` (no proof is started
-  that could not finish the height);
+  locked on at the next height: stored and re-sent (when ``pending.json``
+  lost its states, the accounts it touches are marked state unknown first);
 * ``resend`` — the stored proposal, re-sent until final;
 * ``report_round`` — each validator's refusal, and how far a round that did
   not finish got.
@@ -16,6 +15,9 @@ __all__ = ["report_round", "round_fn", "locked_block", "resend"]
 
 def report_round(console, home, quorum, block, rnd) -> bool:
     """Print each validator's refusal; True when the block is final."""
+    for url, why in getattr(rnd, "bad", {}).items():
+        console.print(f"  {url} answered the lock query with an unbacked claim, {why}",
+                      soft_wrap=True)
     for url, why in rnd.refusals.items():
         console.print(f"  {url} did not sign: {why}", soft_wrap=True)
     for url, why in rnd.finalize_errors.items():
@@ -52,26 +54,29 @@ def round_fn(args, home, quorum, op_key):
 
 def locked_block(console, home, op_key, height, args, urls):
     """With no stored proposal: the block the validators at ``urls`` are locked on at
-    ``height``, stored again as the proposal when ``pending.json`` still holds the states it
-    leaves (then it is re-sent, no proof); None when nobody is locked (a new block may be
-    proposed).  ``Conflict`` (exit 1, one line) when they are locked on a block whose states
-    this home lost: no new block could finish the height, so none is proven."""
-    from verifier.errors import Conflict
-
+    ``height``, stored again as the proposal (then it is re-sent, no proof: its proof was
+    verified when the validators prevoted it); None when nobody is locked (a new block may be
+    proposed).  When ``pending.json`` no longer holds the states it leaves, the accounts it
+    touches are first marked "state unknown" in the home (``OperatorHome.mark_unknown``):
+    later batches leave them out until their owners hand their states back (``darkmatch
+    operator recover``, docs/liveness.md)."""
     from ledger.operator.proposal import store_proposal
     from ledger.operator.rounds import reproposal
     _, pick = reproposal(urls, height, home.store, timeout=args.timeout)
     if pick is None:
         return None
     pol_round, block, _ = pick
-    if home.pending_for(block) is None:
-        raise Conflict(f"validators are locked on block {height} ({block.hash()[:16]}…, round "
-                       f"{pol_round}) whose private states this operator home does not hold "
-                       "(proposal.json and pending.json lost): that block must finish the "
-                       "height, and rebuilding its states is not built (docs/liveness.md)")
-    console.print(f"  validators are locked on block {height} ({block.hash()[:16]}…, round "
-                  f"{pol_round}) and pending.json holds its states: proposing it again",
-                  soft_wrap=True)
+    if home.pending_for(block) is not None:
+        console.print(f"  validators are locked on block {height} ({block.hash()[:16]}…, "
+                      f"round {pol_round}) and pending.json holds its states: proposing it "
+                      "again", soft_wrap=True)
+    else:
+        lost = home.mark_unknown(block)
+        console.print(f"  validators are locked on block {height} ({block.hash()[:16]}…, "
+                      f"round {pol_round}) whose private states this home lost: proposing it "
+                      f"again; account(s) {', '.join(map(str, lost))} are marked state unknown "
+                      "until their owners hand their states back (darkmatch operator recover)",
+                      soft_wrap=True)
     return store_proposal(home.home, block, op_key)
 
 

@@ -1,7 +1,8 @@
 """A ledger block: one proven batch, its public orders, the new state root, its hash.
 
 (The slot records, the encrypted tail, the withdrawal rule and the canonical
-proof check are ``ledger.core.block_parts``; the names are re-exported here.)
+proof check are ``ledger.core.block_parts``; the checks a block runs when it is built
+are ``ledger.core.block_check``; the names users need are re-exported here.)
 
 A block (docs/design.md §Blocks) carries the batch's public inputs and proof, the new state
 root, the public orders of its active order slots and, once finalized, the
@@ -83,8 +84,7 @@ import copy
 import hashlib
 from dataclasses import dataclass
 
-from circuits.settlement_data import (ACCOUNT_PUBLIC, GLOBALS, MARKET_BITS,
-                                      ORDER_PUBLIC,
+from circuits.settlement_data import (MARKET_BITS,
                                       MarketParams, n_public_inputs)
 from verifier.fields import R_MOD
 
@@ -101,16 +101,15 @@ from ledger.core.codec import (
     get_list,
     get_str,
 )
-from ledger.core.evidence import MAX_EVIDENCE, evidence_from_json, evidence_key
+from ledger.core.evidence import MAX_EVIDENCE, evidence_key
 from ledger.core.genesis import NAME_PATTERN
-from ledger.core.limits import (ACCOUNT_BOUND, HEIGHT_BOUND, MAX_BLOCK_SLOTS,
-                                MAX_OBSERVATIONS, PRICE_BOUND, SIZE_BOUND, check_int)
-from ledger.core.observation import Observation, observation_from_json, observation_to_json
-from ledger.core.orders import SignedOrder, order_from_json, order_to_json
+from ledger.core.limits import MAX_OBSERVATIONS
+from ledger.core.observation import observation_from_json, observation_to_json
+from ledger.core.orders import order_from_json, order_to_json
 from ledger.core.block_parts import (AccountSlot, BlockError, EncryptedOpening, OrderSlot,
-                                     check_canonical_proof, check_withdrawals, cipher_inputs,
-                                     cipher_slots)
+                                     check_canonical_proof, cipher_inputs)
 from ledger.core.withdrawals import request_from_json, request_to_json
+from ledger.core.block_check import HEADER_INPUTS, MAX_HEIGHT, MAX_SLOTS, validate
 
 __all__ = [
     "Block", "BlockError", "OrderSlot", "AccountSlot", "EncryptedOpening", "attestation_bytes",
@@ -120,11 +119,6 @@ __all__ = [
 ]
 
 BLOCK_KIND = "darkmatch-block"
-HEADER_INPUTS = len(GLOBALS)
-_OW, _AW = len(ORDER_PUBLIC), len(ACCOUNT_PUBLIC)   # inputs per order / account slot
-MAX_SLOTS = MAX_BLOCK_SLOTS
-MAX_HEIGHT = HEIGHT_BOUND
-_PROOF_BYTES = 1 << 16
 
 
 def attestation_bytes(height: int, block_hash: str) -> bytes:
@@ -135,21 +129,6 @@ def attestation_bytes(height: int, block_hash: str) -> bytes:
 def proposal_bytes(height: int, block_hash: str) -> bytes:
     """What the operator signs when it proposes block ``height`` with hash ``block_hash``."""
     return PROPOSAL_DOMAIN + height.to_bytes(8, "big") + bytes.fromhex(block_hash)
-
-
-def _int(name, v, lo, hi):
-    return check_int(v, name, lo, hi, error=BlockError)
-
-
-def _fields(names, values) -> dict:
-    """The public inputs ``values`` by their layout ``names`` (``circuits.settlement_data``)."""
-    return dict(zip(names, values))
-
-
-def _hex32(v, name):
-    if not isinstance(v, str) or len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
-        raise BlockError(f"{name} must be 64 lowercase hex digits")
-    return v
 
 
 @dataclass(frozen=True)
@@ -187,119 +166,8 @@ class Block:
             raise BlockError(f"block {self.height!r}: {e}") from None
 
     def _validate(self):
-        _int("height", self.height, 1, MAX_HEIGHT)
-        _hex32(self.parent_hash, "parent_hash")
-        _hex32(self.state_root, "state_root")
-        N = _int("n_orders", self.n_orders, 0, MAX_SLOTS)
-        K = _int("n_accounts", self.n_accounts, 0, MAX_SLOTS)
-        pi = self.public_inputs
-        plain = n_public_inputs(N, K)
-        if len(pi) not in (plain, plain + cipher_inputs(K)):
-            raise BlockError(f"{len(pi)} public inputs for {N} order and {K} account slots "
-                             f"(expected {plain}, or {plain + cipher_inputs(K)} with "
-                             "encrypted openings)")
-        for i, v in enumerate(pi):
-            _int(f"public input {i}", v, 0, R_MOD)
-        header = _fields(GLOBALS, pi[:HEADER_INPUTS])
-        market_id = header["market_id"]
-        if header["height"] != self.height:
-            raise BlockError(f"public input height {header['height']} differs from the block's")
-        _int("clearing price", header["P"], 1, PRICE_BOUND)
-        _int("mark price", header["M"], 1, PRICE_BOUND)
-        _int("volume", header["V"], 0, SIZE_BOUND)
-        try:
-            params = MarketParams(market_id, header["im_bps"], header["mm_bps"],
-                                  header["fee_bps"], header["band_bps"],
-                                  header["liquidation_bps"], header["insurance_bps"])
-        except ValueError as e:
-            raise BlockError(f"market parameters: {e}") from None
-        if not isinstance(self.proof, dict) or len(canonical_json(self.proof)) > _PROOF_BYTES:
-            raise BlockError(f"proof must be a JSON object of at most {_PROOF_BYTES} bytes")
-        check_canonical_proof(self.proof)
-        if len(self.orders) != N:
-            raise BlockError(f"{len(self.orders)} orders for {N} order slots")
-        if len(self.observations) > MAX_OBSERVATIONS:
-            raise BlockError(f"{len(self.observations)} observations (at most {MAX_OBSERVATIONS})")
-        if not all(isinstance(o, Observation) for o in self.observations):
-            raise BlockError("observations must be Observation records")
-        if header["reduce_only"] not in (0, 1):
-            raise BlockError("reduce_only flag must be 0 or 1")
-
-        order_slots, account_slots, seen = [], [], set()
-        for j in range(N):
-            slot = _fields(ORDER_PUBLIC, pi[HEADER_INPUTS + _OW * j: HEADER_INPUTS + _OW * (j + 1)])
-            active, account, x, y = slot["active"], slot["account"], slot["cx"], slot["cy"]
-            order = self.orders[j]
-            if active not in (0, 1):
-                raise BlockError(f"order slot {j}: active flag must be 0 or 1")
-            if not active:
-                if account or x or y or order is not None:
-                    raise BlockError(f"order slot {j} is inactive but not empty")
-            else:
-                if not isinstance(order, SignedOrder):
-                    raise BlockError(f"order slot {j} is active but has no order")
-                if (order.account, tuple(order.commitment)) != (account, (x, y)):
-                    raise BlockError(f"order slot {j}: account or commitment differs from the "
-                                     "public inputs")
-                if order.market != market_id:
-                    raise BlockError(f"order slot {j}: order for market {order.market}, "
-                                     f"batch in market {market_id}")
-                if (x, y) in seen:
-                    raise BlockError(f"order slot {j}: commitment appears twice in the block")
-                seen.add((x, y))
-            order_slots.append(OrderSlot(bool(active), account, (x, y)))
-        base, last = HEADER_INPUTS + _OW * N, -1
-        for k in range(K):
-            slot = _fields(ACCOUNT_PUBLIC, pi[base + _AW * k: base + _AW * (k + 1)])
-            active, account, old, new = slot["active"], slot["id"], slot["old"], slot["new"]
-            if active not in (0, 1):
-                raise BlockError(f"account slot {k}: active flag must be 0 or 1")
-            if not active and (account or old or new):
-                raise BlockError(f"account slot {k} is inactive but not empty")
-            if active:
-                _int(f"account slot {k}: account", account, 0, ACCOUNT_BOUND)
-                if account <= last:
-                    raise BlockError(f"account slot {k}: account ids must be strictly increasing")
-                last = account
-            account_slots.append(AccountSlot(bool(active), account, old, new))
-        cipher = cipher_slots(pi[plain:], account_slots) if len(pi) > plain else None
-        ids = {s.account for s in account_slots if s.active}
-        for j, s in enumerate(order_slots):
-            if s.active and s.account not in ids:
-                raise BlockError(f"order slot {j}: account {s.account} has no account slot")
-        check_withdrawals(self.withdrawals, pi, base + _AW * K, account_slots)
-        names = set()
-        for i, sig in enumerate(self.signatures):
-            if (len(sig) != 2 or not isinstance(sig[0], str) or not isinstance(sig[1], bytes)
-                    or len(sig[1]) != keys.SIGNATURE_BYTES):
-                raise BlockError(f"signature {i} must be (validator name, 64 bytes)")
-            if sig[0] in names:
-                raise BlockError(f"two signatures by validator {sig[0]!r}")
-            names.add(sig[0])
-        osig = self.operator_signature
-        if osig is not None and (not isinstance(osig, bytes)
-                                 or len(osig) != keys.SIGNATURE_BYTES):
-            raise BlockError("operator signature must be 64 bytes")
-        if len(self.evidence) > MAX_EVIDENCE:
-            raise BlockError(f"{len(self.evidence)} evidence items (at most {MAX_EVIDENCE})")
-        last = None
-        for i, ev in enumerate(self.evidence):
-            try:
-                evidence_from_json(ev, f"evidence[{i}]")
-            except ValueError as e:
-                raise BlockError(str(e)) from None
-            if ev["height"] >= self.height:
-                raise BlockError(f"evidence[{i}] is about height {ev['height']}, not below the "
-                                 "block's")
-            if last is not None and not last < evidence_key(ev):
-                raise BlockError(f"evidence[{i}]: evidence must be in strictly increasing "
-                                 "(kind, validator, height) order")
-            last = evidence_key(ev)
-        object.__setattr__(self, "_header", header)
-        object.__setattr__(self, "_params", params)
-        object.__setattr__(self, "_order_slots", tuple(order_slots))
-        object.__setattr__(self, "_account_slots", tuple(account_slots))
-        object.__setattr__(self, "_cipher", cipher)
+        for name, value in validate(self).items():
+            object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------ views
     @property

@@ -10,6 +10,9 @@
     POST /round/attest     {"block", "round", "commit"} → today's attestation of a block
                            that has a commit (> 2/3 precommits in that round)
     GET  /round/lock/<height>   {"height", "top_round": the highest round it voted in or null,
+                           "proposal": null | {"round", "hash", "signature"}: the operator's
+                           signed proposal of that round, which the validator recorded before
+                           voting in it (what backs ``top_round``),
                            "lock": null | {"round", "block", "polka"}}
 
 A block above head + 1 answers 409 at once and starts a catch-up (as
@@ -103,4 +106,8 @@ def round_lock(node, height: int) -> dict:
     info = node.rounds.lock_info(height)
     lock = None if info is None else {"round": info[0], "block": block_to_json(info[1]),
                                       "polka": [vote_to_json(v) for v in info[2]]}
-    return {"height": height, "top_round": node.rounds.log.top_round(height), "lock": lock}
+    top = node.rounds.log.top_round(height)
+    seen = None if top is None else node.rounds.log.proposal(height, top)
+    proposal = None if seen is None else {"round": top, "hash": seen[0],
+                                          "signature": seen[1].hex()}
+    return {"height": height, "top_round": top, "proposal": proposal, "lock": lock}

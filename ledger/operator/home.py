@@ -29,6 +29,20 @@ node's) and its pending states adopted; a block that never finalized leaves
 the current states.  An account whose commitment matches neither is a
 one-line error (the operator's files are not this ledger's).
 
+**Accounts whose state is unknown.**  When the validators are locked on a
+block whose ``pending.json`` this home lost, that block must still finish
+its height (``ledger.cli.operator_send.locked_block`` re-proposes it); the
+states it leaves are then known only to their owners, who decrypt them from
+the block's encrypted tail.  Before it is re-sent, ``mark_unknown(block)``
+records the accounts it touches in ``unknown.json`` (0600: ``{"kind",
+"version", "accounts": {id: height}}``); ``reconcile`` keeps such an
+account's old state without raising and ``unknown`` lists it, so later
+batches leave it out (its orders are refused with one line), until
+``recover(states)`` takes back an opening that opens the commitment the
+ledger holds (a wrong one is refused with one line, nothing stored).  A mark
+whose block did not finalize (the account's state still opens the ledger's
+commitment once that height is passed) is dropped by ``reconcile``.
+
 **One process at a time.**  An ``OperatorHome`` holds the exclusive lock on
 ``LOCK`` in the home (``ledger.core.lock``) from opening to ``close``, so two
 ``operator batch`` runs on one home never interleave; the second is refused
@@ -51,9 +65,10 @@ from ledger.node.catchup import fetch_finalized
 from ledger.chain.store import Store
 
 __all__ = ["OperatorHome", "init_operator_home", "states_to_json", "states_from_json",
-           "catch_up", "CONFIG_FILE", "STATES_FILE", "PENDING_FILE", "SRS_FILE", "VK_FILE"]
+           "catch_up", "CONFIG_FILE", "STATES_FILE", "PENDING_FILE", "UNKNOWN_FILE", "SRS_FILE", "VK_FILE"]
 
 CONFIG_FILE, STATES_FILE, PENDING_FILE = "operator.json", "states.json", "pending.json"
+UNKNOWN_FILE, UNKNOWN_KIND = "unknown.json", "darkmatch-operator-unknown"
 SRS_FILE, VK_FILE, GENESIS_FILE, STORE_FILE = ("srs.ptau", "verification_key.json",
                                                "genesis.json", "node.db")
 CONFIG_KIND, STATES_KIND = "darkmatch-operator", "darkmatch-operator-states"
@@ -201,6 +216,72 @@ class OperatorHome:
             return None
         return self._read_states(PENDING_FILE)
 
+    def _marks(self) -> dict:
+        """account → height of the block whose lost states made it unknown."""
+        path = self.path(UNKNOWN_FILE)
+        if not os.path.exists(path):
+            return {}
+        try:
+            obj = check_object(load_json_file(path, UNKNOWN_FILE), path, UNKNOWN_KIND, 1,
+                               ("accounts",))
+            items = obj["accounts"]
+            if not isinstance(items, dict):
+                raise CodecError(f"{path}: accounts must be an object")
+            return {int(a): int(h) for a, h in items.items()}
+        except (CodecError, TypeError, ValueError) as e:
+            raise BadInput(f"{path}: {e}") from None
+
+    def _write_marks(self, marks: dict) -> None:
+        if not marks:
+            if os.path.exists(self.path(UNKNOWN_FILE)):
+                os.unlink(self.path(UNKNOWN_FILE))
+            return
+        _write_private(self.path(UNKNOWN_FILE), {"kind": UNKNOWN_KIND, "version": 1,
+                                                 "accounts": {str(a): h for a, h in
+                                                              sorted(marks.items())}})
+
+    @property
+    def unknown(self) -> dict:
+        """account → the height whose block left it in a state this home does not hold."""
+        return self._marks()
+
+    def known_states(self) -> dict:
+        """The states a batch may use: every account but the unknown ones."""
+        marks = self._marks()
+        return {a: s for a, s in self.states.items() if a not in marks}
+
+    def mark_unknown(self, block) -> list:
+        """Durably mark the accounts ``block`` touches as unknown (module docstring), before
+        it is re-sent without its private states; their ids."""
+        marks = self._marks()
+        touched = sorted({s.account for s in block.account_slots if s.active})
+        for a in touched:
+            marks[a] = block.height
+        self._write_marks(marks)
+        return touched
+
+    def recover(self, states: dict) -> list:
+        """Take back the openings ``states`` (account → ``AccountState``) of unknown accounts;
+        ``BadInput`` (one line, nothing stored) unless every one is unknown here and opens the
+        commitment the ledger holds now.  The accounts recovered."""
+        marks = self._marks()
+        for a, st in sorted(states.items()):
+            if a not in marks:
+                raise BadInput(f"account {a}: its state is not unknown here (nothing to "
+                               "recover)")
+            if a not in self.states:
+                raise BadInput(f"account {a} is not in this operator's market")
+            on_ledger = self.store.account_commitment(a)
+            if st.commitment() != on_ledger:
+                raise BadInput(f"account {a}: the state given does not open the commitment "
+                               f"the ledger holds ({on_ledger:#x}) at block "
+                               f"{self.store.head()[0]}")
+        self.states = {**self.states, **states}
+        _write_private(self.path(STATES_FILE), states_to_json(self.states,
+                                                              height=self.store.head()[0]))
+        self._write_marks({a: h for a, h in marks.items() if a not in states})
+        return sorted(states)
+
     def reconcile(self) -> int:
         """Adopt, per account, the current or pending state the ledger's commitment opens to.
 
@@ -214,13 +295,19 @@ class OperatorHome:
             height = load_json_file(self.path(PENDING_FILE), PENDING_FILE).get("height")
             # (or whose block the validators may be locked on: kept while its height is open)
             live = isinstance(height, int) and height > self.store.head()[0]
-        adopted, states = 0, {}
+        adopted, states, marks = 0, {}, self._marks()
+        head = self.store.head()[0]
         for a, cur in self.states.items():
             on_ledger = self.store.account_commitment(a)
             if cur.commitment() == on_ledger:
                 states[a] = cur
+                if a in marks and marks[a] <= head:
+                    del marks[a]                 # its block did not finalize: known again
             elif a in pending and pending[a].commitment() == on_ledger:
                 states[a], adopted = pending[a], adopted + 1
+                marks.pop(a, None)
+            elif a in marks:
+                states[a] = cur                  # unknown until its owner hands it back
             else:
                 raise Conflict(f"account {a}: neither the operator's state nor its pending "
                                  "state opens the ledger's commitment (wrong home or ledger?)")
@@ -228,5 +315,6 @@ class OperatorHome:
                                                               height=self.store.head()[0]))
         if pending and not live:
             os.unlink(self.path(PENDING_FILE))
+        self._write_marks(marks)
         self.states = states
         return adopted

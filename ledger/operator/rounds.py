@@ -14,9 +14,19 @@ returns a ``TwoPhase`` with what each phase got.
 
 ``reproposal(urls, height, store)`` asks every validator for its lock
 (``GET /round/lock/<height>``) and answers (the round to open: one above
-every round a validator reports voting in, ``choose_reproposal``'s pick:
-(pol_round, block, polka) of the highest lock whose polka verifies, or None).
-Each request has ``timeout`` seconds and all validators are asked at once.
+every *backed* round a validator reports voting in and every backed lock,
+``choose_reproposal``'s pick: (pol_round, block, polka) of the highest lock
+whose polka verifies, or None).  Each request has ``timeout`` seconds and
+all validators are asked at once.  **A claim counts only when the operator
+can check it**, so one faulty validator cannot make the operator skip to a
+round near ``ROUND_BOUND`` and leave the height no rounds: a reported round
+must come with the operator's own signed proposal of that round (an honest
+validator records it before voting in the round, and the operator never
+signs a round it did not open); a lock must hold a polka (> 2/3 of the
+stake's prevotes) for a block at this height.  Anything else is ignored and
+the validator listed in ``bad``.  On a ledger whose genesis names no
+operator there is no signature to check: a round counts once more than a
+third of the validators report it (so at least one honest one voted in it).
 
 ``run_in_rounds(urls, block, op_key, store, quorum)`` is what ``operator
 batch`` runs for a new or a stored block: the lock query, then
@@ -40,7 +50,8 @@ from ledger.core.block import block_from_json, block_to_json
 from ledger.core.limits import ROUND_BOUND
 from ledger.chain.finality import Quorum
 from ledger.chain.rounds import RoundTally, choose_reproposal
-from ledger.chain.votes import round_proposal_bytes, vote_from_json, vote_to_json
+from ledger.chain.votes import (PREVOTE, check_certificate, round_proposal_bytes,
+                                vote_from_json, vote_to_json)
 from ledger.node.client import DEFAULT_TIMEOUT, NodeClient, each, parse_attestation
 
 __all__ = ["TwoPhase", "run_two_phase", "run_in_rounds", "run_local", "reproposal"]
@@ -62,6 +73,7 @@ class TwoPhase:
     stored_hash: str = None                               # apply=True: the local store's result
     prevoted: list = field(default_factory=list)          # validators whose prevote counted
     precommitted: list = field(default_factory=list)      # validators whose precommit counted
+    bad: dict = field(default_factory=dict)               # url → an unbacked lock-query claim
 
 
 def _ask(urls, phase, body, timeout):
@@ -146,18 +158,19 @@ def run_in_rounds(urls, block, op_key, store, quorum, *, timeout: float = DEFAUL
     refusals say so.  A validator that did not answer the lock query is left out of the round
     (so a hung one costs the round one timeout, not one per phase) and catches up later.  The
     final block is stored in ``quorum``'s store."""
-    silent = {}
-    nxt, pick = reproposal(urls, block.height, store, timeout=timeout, failed=silent)
+    silent, bad = {}, {}
+    nxt, pick = reproposal(urls, block.height, store, timeout=timeout, failed=silent, bad=bad)
     if pick is not None and pick[1].hash() != block.hash():
-        out = TwoPhase(round=nxt)
+        out = TwoPhase(round=nxt, bad=bad)
         out.refusals["the lock query"] = (f"validators are locked on another block {block.height} "
-                                f"({pick[1].hash()[:16]}…, round {pick[0]}): it must be "
-                                "re-proposed, with its private states")
+                                f"({pick[1].hash()[:16]}…, round {pick[0]}): that block must "
+                                "be re-proposed (operator batch does it from the lock)")
         return out
     pol_round, polka = (pick[0], pick[2]) if pick is not None else (None, ())
     out = run_two_phase([u for u in urls if u not in silent], block, nxt, op_key, store,
                         pol_round=pol_round, polka=polka, quorum=quorum, apply=True,
                         timeout=timeout)
+    out.bad = bad
     for url, why in silent.items():
         out.refusals[url] = f"lock query: {why}"
         out.finalize_errors[url] = "not sent: no answer to the lock query (it catches up)"
@@ -217,25 +230,84 @@ def run_local(validators, block, round_: int, quorums, *, op_key=None,
     return out
 
 
-def reproposal(urls, height: int, store, *, timeout: float = DEFAULT_TIMEOUT, failed=None):
+def _backed_top(obj, height: int, operator_key):
+    """The highest round a lock answer reports, once backed (module docstring): the
+    operator's own signature over its proposal of that round, which an honest validator
+    recorded before voting in it.  None: no round voted.  ``ValueError`` (one line): an
+    unbacked or malformed claim."""
+    top = obj.get("top_round")
+    if top is None:
+        return None
+    if not isinstance(top, int) or isinstance(top, bool) or not 0 <= top < ROUND_BOUND - 1:
+        raise ValueError(f"top_round {top!r} is not a round")
+    if operator_key is None:
+        return top                                       # judged by count (``reproposal``)
+    p = obj.get("proposal")
+    if not isinstance(p, dict) or p.get("round") != top:
+        raise ValueError(f"round {top} is reported without the operator's proposal of it")
+    try:
+        msg, sig = round_proposal_bytes(height, top, p.get("hash")), bytes.fromhex(
+            p.get("signature"))
+    except (TypeError, ValueError):
+        raise ValueError(f"round {top} is reported with a malformed proposal") from None
+    if not keys.verify(operator_key, msg, sig):
+        raise ValueError(f"round {top} is reported with a proposal the operator did not sign")
+    return top
+
+
+def _backed_lock(obj, height: int, records: dict):
+    """(lock round, block, polka) of a lock answer, or None; ``ValueError`` (one line) for a
+    lock whose polka does not verify or whose block is not at ``height``."""
+    lock = obj.get("lock")
+    if lock is None:
+        return None
+    try:
+        info = (lock["round"], block_from_json(lock["block"], "locked block"),
+                [vote_from_json(v) for v in lock["polka"]])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("a malformed lock") from None
+    if info[1].height != height:
+        raise ValueError(f"a lock on a block at height {info[1].height}, not {height}")
+    try:
+        check_certificate(info[2], records, PREVOTE, height, info[0], info[1].hash())
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"a lock whose polka does not verify: {e}") from None
+    return info
+
+
+def reproposal(urls, height: int, store, *, timeout: float = DEFAULT_TIMEOUT, failed=None,
+               bad=None):
     """(next round, (pol_round, block, polka) to re-propose or None) (module docstring);
-    ``failed`` (a dict) receives url → one line for each validator that gave no answer."""
-    locks, top = [], -1
-    for url, (obj, err) in each(list(dict.fromkeys(urls)),
-                                lambda u: NodeClient(u, timeout).round_lock(height),
+    ``failed`` (a dict) receives url → one line for each validator that gave no answer,
+    ``bad`` url → one line for each whose round or lock claim is not backed (ignored)."""
+    urls, failed = list(dict.fromkeys(urls)), {} if failed is None else failed
+    bad = {} if bad is None else bad
+    view, records = store.view(), {v.name: v for v in store.validators()}
+    locks, tops = [], []
+    for url, (obj, err) in each(urls, lambda u: NodeClient(u, timeout).round_lock(height),
                                 timeout).items():
-        if err is not None and failed is not None:
+        if err is not None:
             failed[url] = err
+            continue
+        if not isinstance(obj, dict):
+            bad[url] = "the lock answer is not an object"
+            continue
         try:
-            if err is None and isinstance(obj, dict) and isinstance(obj.get("top_round"), int) \
-                    and not isinstance(obj["top_round"], bool) \
-                    and 0 <= obj["top_round"] < ROUND_BOUND - 1:
-                top = max(top, obj["top_round"])
-            lock = obj["lock"] if err is None and isinstance(obj, dict) else None
-            if lock is not None:
-                locks.append((lock["round"], block_from_json(lock["block"], "locked block"),
-                              [vote_from_json(v) for v in lock["polka"]]))
-        except (ValueError, KeyError, TypeError):
-            continue                                     # a garbled answer: no lock counted
-    pick = choose_reproposal(locks, {v.name: v for v in store.validators()})
+            top = _backed_top(obj, height, view.operator)
+            lock = _backed_lock(obj, height, records)
+        except ValueError as e:
+            bad[url] = f"ignored: {e}"
+            continue
+        if top is not None:
+            tops.append(top)
+        if lock is not None:
+            locks.append(lock)
+    if view.operator is None and tops:
+        # no operator signature to check: a round counts once more than a third of the
+        # validators report it (at least one honest one voted in it)
+        need = len([r for r in records.values() if not r.slashed]) // 3 + 1
+        tops = sorted(tops, reverse=True)
+        tops = [tops[need - 1]] if len(tops) >= need else []
+    pick = choose_reproposal(locks, records)
+    top = max(tops + [-1] + ([pick[0]] if pick is not None else []))
     return top + 1, pick

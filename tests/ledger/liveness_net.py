@@ -67,7 +67,8 @@ def proven_chain(root):
         op.submit(*new_order(akeys[a], a, PARAMS.market_id, side, 100, 1, 50))
     p2 = op.propose(2, 100, PARAMS, {**states, **p1.new_states})
     return {"genesis": genesis, "vk": vk, "vkeys": vkeys, "op_key": op_key, "akeys": akeys,
-            "block1": p1.block, "conflict1": conflict, "block2": p2.block}
+            "block1": p1.block, "conflict1": conflict, "block2": p2.block,
+            "states1": dict(p1.new_states)}
 
 
 _SHARED = {}

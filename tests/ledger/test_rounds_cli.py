@@ -2,8 +2,8 @@
 (docs/liveness.md §Rounds): a batch with 2 of 4 validators up is not final; the retry with all
 4 up runs the stored block in the next round and finalizes it, with today's attestations on the
 stored block; a proposal lost before a polka is replaced by a new block; one lost after the
-validators locked on it is proposed again from their lock when pending.json still holds its
-states, and otherwise nothing is proven."""
+validators locked on it is proposed again from their lock; when pending.json lost its states,
+the accounts it touched wait for their owners to hand them back (operator recover)."""
 
 import json
 
@@ -104,12 +104,13 @@ def _lock_two_at(root, urls, block):
 
 
 @pytest.mark.parametrize("pending_kept", [True, False])
-def test_a_block_the_validators_are_locked_on_is_proposed_again_or_nothing_is_proven(
-        net, capsys, pending_kept):  # noqa: F811
-    """The operator lost proposal.json after two validators locked on its block.  With
-    pending.json kept, the next batch finds the lock, proposes that block again (no proof)
-    and finalizes it; with pending.json lost too, it stops with one line (exit 1) before
-    proving: no new block could finish the height."""
+def test_a_block_the_validators_are_locked_on_is_proposed_again(net, capsys, pending_kept):  # noqa: F811
+    """The operator lost proposal.json after two validators locked on its block.  The next
+    batch finds the lock and proposes that block again (no proof): it finalizes.  With
+    pending.json kept its states are adopted; with pending.json lost too, the accounts it
+    touched are marked state unknown: their orders are refused with one line until each
+    owner decrypts its opening from the block (account state --out) and the operator takes
+    it back (operator recover; a wrong opening is refused, nothing stored)."""
     root, nodes = net["root"], net["nodes"]
     rc, out, err = _cli(capsys, "operator", "init", "--home", root / "op", "--genesis",
                         root / "genesis.json", "--slots", 2, "--key", root / "op-account")
@@ -139,16 +140,43 @@ def test_a_block_the_validators_are_locked_on_is_proposed_again_or_nothing_is_pr
         (root / "op" / "pending.json").unlink()
     other = _orders(root, "orders3", [(1, "buy", 100, 1), (2, "sell", 100, 1)])
     rc, out, err = batch(other)
+    assert rc == 0, out + err
+    assert "validators are locked on block 2" in out and "proposing it again" in out
+    assert "FINAL: block 2" in out and "proving" not in out
+    assert {NodeClient(u, 30).status()["head"]["hash"] for u in urls} == {stored.hash()}
+    assert not (root / "op" / "pending.json").exists()
     if pending_kept:
-        assert rc == 0, out + err
-        assert "validators are locked on block 2" in out and "proposing it again" in out
-        assert "FINAL: block 2" in out and "proving" not in out
-        assert {NodeClient(u, 30).status()["head"]["hash"] for u in urls} == {stored.hash()}
-        assert not (root / "op" / "pending.json").exists()
+        assert not (root / "op" / "unknown.json").exists()
         rc, out, err = batch(other)                              # the states were adopted
         assert rc == 0 and "FINAL: block 3" in out, out + err
-    else:
-        assert rc == 1 and "Traceback" not in err and len(err.splitlines()) == 1, err
-        assert "validators are locked on block 2" in err and "does not hold" in err
-        assert not (root / "op" / "proposal.json").exists()      # nothing was proven
-        assert {NodeClient(u, 30).status()["head"]["height"] for u in urls} == {1}
+        return
+    assert "account(s) 1, 2 are marked state unknown" in out
+    assert json.loads((root / "op" / "unknown.json").read_text())["accounts"] == \
+        {"1": 2, "2": 2}
+    rc, out, err = batch(other)                                  # both accounts left out
+    assert rc == 2 and "Traceback" not in err and len(err.splitlines()) == 1, out + err
+    assert out.count("state is unknown (lost with block 2") == 2 and "no order" in err
+    for a in (1, 2):                                             # each owner decrypts its own
+        rc, out, err = _cli(capsys, "account", "state", "--account-dir", root / f"t{a}",
+                            "--node", urls[a], "--out", root / f"state{a}.json")
+        assert rc == 0 and "at block 2" in out, out + err
+    bad = json.loads((root / "state1.json").read_text())
+    bad["states"][0]["blinding"] = str(int(bad["states"][0]["blinding"]) + 1)
+    (root / "bad.json").write_text(json.dumps(bad))
+    before = [(root / "op" / f).read_bytes() for f in ("states.json", "unknown.json")]
+    for wrong in (root / "bad.json", root / "missing.json"):
+        rc, out, err = _cli(capsys, "operator", "recover", "--home", root / "op", "--state",
+                            root / "state2.json", "--state", wrong)
+        assert rc == 2 and "Traceback" not in err and len(err.splitlines()) == 1, out + err
+    assert "does not open the commitment" in _cli(
+        capsys, "operator", "recover", "--home", root / "op", "--state", root / "bad.json")[2]
+    assert [(root / "op" / f).read_bytes() for f in ("states.json", "unknown.json")] == before
+    rc, out, err = _cli(capsys, "operator", "recover", "--home", root / "op", "--state",
+                        root / "state1.json", "--state", root / "state2.json")
+    assert rc == 0 and "recovered account(s) 1, 2" in out, out + err
+    assert not (root / "op" / "unknown.json").exists()
+    rc, out, err = _cli(capsys, "operator", "recover", "--home", root / "op", "--state",
+                        root / "state1.json")
+    assert rc == 2 and "not unknown" in err, out + err
+    rc, out, err = batch(other)                                  # both trade again
+    assert rc == 0 and "FINAL: block 3" in out, out + err

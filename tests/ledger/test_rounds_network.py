@@ -13,6 +13,9 @@ from rounds_net import op_sign
 from ledger.chain.store import Store
 from ledger.core import keys
 from ledger.core.block import block_to_json
+from ledger.core.limits import ROUND_BOUND
+from ledger.core.round_messages import round_proposal_bytes
+from ledger.chain.votes import sign_vote
 from ledger.node.client import NodeClient
 from ledger.operator.rounds import reproposal, run_in_rounds, run_two_phase
 
@@ -105,4 +108,56 @@ def test_malformed_round_requests_are_refused_with_one_line(chain, net):
             (path, body, code, obj)
     assert served[0].node.rounds.log.voted("prevote", 1, 0) is None
     code, obj, _ = http(url + "/round/lock/1")
-    assert code == 200 and obj == {"height": 1, "top_round": None, "lock": None}
+    assert code == 200 and obj == {"height": 1, "top_round": None, "proposal": None,
+                                   "lock": None}
+
+
+def _lie(served, chain, how):
+    """Make ``served``'s node answer the lock query with an unbacked claim (``how``)."""
+    log, rounds, huge = served.node.rounds.log, served.node.rounds, ROUND_BOUND - 2
+    if how == "huge round":
+        log.top_round = lambda h: huge
+        log.proposal = lambda h, r: None
+    elif how == "huge round, its own signature":
+        log.top_round = lambda h: huge
+        log.proposal = lambda h, r: (chain["block1"].hash(), keys.sign(
+            chain["vkeys"]["v3"], round_proposal_bytes(h, r, chain["block1"].hash())))
+    elif how == "huge round, the operator's round-0 signature":
+        log.top_round = lambda h: huge
+        log.proposal = lambda h, r: (chain["block1"].hash(), op_sign(chain, chain["block1"], 0))
+    else:                                   # a forged lock on another block at round 7
+        b = chain["conflict1"]
+        fake = [sign_vote(chain["vkeys"]["v3"], "v3", "prevote", 1, 7, b.hash())]
+        rounds.lock_info = lambda h: (7, b, fake)
+
+
+@pytest.mark.parametrize("how", ["huge round", "huge round, its own signature",
+                                 "huge round, the operator's round-0 signature",
+                                 "forged lock"])
+def test_one_lying_validator_cannot_make_the_operator_skip_rounds(chain, net, how):
+    """One validator of four answers the lock query with a round near the limit (without the
+    operator's signed proposal of it, or with a signature that is not the operator's or not
+    for that round) or a forged lock: its claim is ignored and listed, the height finalizes
+    in round 0 with the honest three, and no round counter jumps."""
+    served, store = net
+    urls = [s.url for s in served]
+    _lie(served[3], chain, how)
+    r = run_in_rounds(urls, chain["block1"], chain["op_key"], store, None, timeout=TIMEOUT)
+    assert r.block is not None and r.round == 0, (r.refusals, r.bad)
+    assert set(r.bad) == {urls[3]} and "ignored" in r.bad[urls[3]]
+    assert all(s.node.store.head() == (1, chain["block1"].hash()) for s in served[:3])
+    assert [s.node.rounds.log.top_round(1) for s in served[:3]] == [0, 0, 0]
+
+
+def test_an_honest_lock_answer_is_backed_by_the_operators_proposal(chain, net):
+    """An honest validator's lock answer carries the operator's signed proposal of its top
+    round, which the operator's own key verifies: that round counts."""
+    served, store = net
+    urls = [s.url for s in served]
+    prevote(urls[0], chain, chain["block1"], 2)
+    ans = NodeClient(urls[0], TIMEOUT).round_lock(1)
+    assert ans["top_round"] == 2 and ans["proposal"] == {
+        "round": 2, "hash": chain["block1"].hash(),
+        "signature": op_sign(chain, chain["block1"], 2).hex()}
+    bad = {}
+    assert reproposal(urls, 1, store, timeout=TIMEOUT, bad=bad) == (3, None) and bad == {}

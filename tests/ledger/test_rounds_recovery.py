@@ -93,3 +93,42 @@ def test_a_lie_about_a_lock_is_not_re_proposed(chain, tmp_path):
     # and a polka shown with a re-proposal must be real: the locked v0 refuses the fake one
     with pytest.raises(ValueError):
         vals[0].prevote(other, 6, op_sign(chain, other, 6), 5, fake)
+
+
+class _Answers:
+    """A stand-in for ``NodeClient`` whose lock answers come from ``table`` (url → answer)."""
+
+    table = {}
+
+    def __init__(self, url, timeout):
+        self.url = url
+
+    def round_lock(self, height):
+        return self.table[self.url]
+
+
+@pytest.mark.parametrize("operator", [True, False], ids=["operator", "no operator"])
+def test_unbacked_rounds_do_not_count(chain, tmp_path, monkeypatch, operator):
+    """Rounds reported without the operator's signed proposal are ignored (each validator
+    listed); on a ledger with no operator a round counts once more than a third of the
+    validators report it, so one validator alone cannot name a round near the limit."""
+    import dataclasses
+
+    from ledger.chain.store import Store
+    from ledger.core.limits import ROUND_BOUND
+    from ledger.operator import rounds as op_rounds
+    genesis = chain["genesis"] if operator else dataclasses.replace(chain["genesis"],
+                                                                   operator=None)
+    store = Store.open(tmp_path / "op.db")
+    store.init_genesis(genesis)
+    _Answers.table = {f"http://v{i}": {"height": 1, "top_round": r, "proposal": None,
+                                       "lock": None}
+                      for i, r in enumerate((3, 1, 1, ROUND_BOUND - 2))}
+    monkeypatch.setattr(op_rounds, "NodeClient", _Answers)
+    bad = {}
+    nxt, pick = op_rounds.reproposal(list(_Answers.table), 1, store, timeout=5, bad=bad)
+    assert pick is None
+    if operator:
+        assert nxt == 0 and len(bad) == 4
+    else:
+        assert nxt == 4 and bad == {}                  # the second-highest report: 3
