@@ -67,6 +67,12 @@ def _check_args(args):
         if not args.fresh:
             raise UserError(f"{args.out} already holds a demo ledger; use --fresh to replace it "
                             "or --out for another folder")
+    if args.rpc:                         # before --fresh removes anything, and before minutes of setup
+        from ledger.ethereum.chain import ChainUnavailable, connect
+        try:
+            connect(args.rpc, timeout=10)
+        except ChainUnavailable as e:
+            raise UserError(f"--rpc: {e}") from None
 
 
 #: what a demo writes into --out (and all that --fresh removes: never the folder itself)
@@ -236,7 +242,7 @@ def _claim(chain) -> int:
 def register(sub) -> None:
     from ledger.core.arguments import rpc_url
     p = sub.add_parser("demo", help="run the end-to-end demo: orders to finalized blocks",
-                       description=__doc__.splitlines()[0].strip("`"))
+                       description=__doc__.splitlines()[0].replace("``", ""))
     p.add_argument("--out", default="darkmatch-demo", help="working folder (default darkmatch-demo)")
     p.add_argument("--batches", type=int, default=5, help="batches to run (default 5: the shock comes at block 3)")
     p.add_argument("--traders", type=int, default=8, help="traders, one order each per batch "
