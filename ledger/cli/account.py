@@ -240,6 +240,9 @@ def run_state(args) -> int:
     from ledger.core.custody import margin
     if (args.node is None) == (args.rpc is None):
         raise UserError("give exactly one source: --node URL, or --rpc URL with --escape")
+    if args.rpc is not None and args.escape is None:
+        raise UserError("--rpc needs --escape ADDRESS: the Escape contract whose events hold "
+                        "the openings")
     if args.node is not None:
         account_id, block, got = recover_from_node(args.account_dir, args.node)
         mark, funding = block.mark_price, block.header["funding_index"] - (1 << 47)

@@ -10,6 +10,8 @@
     darkmatch chain deposit --account ID --amount N [--mint]
     darkmatch chain withdraw --account-dir DIR --amount N [--out withdrawals]
     darkmatch chain claim   --account ID
+    darkmatch chain request --account-dir DIR --amount N --escape ADDRESS   # forced withdrawal
+    darkmatch chain freeze  --account ID --escape ADDRESS                   # anyone, when due
 
 Every command but ``up`` takes ``--rpc URL`` (default http://127.0.0.1:8545)
 and sends from ``--key FILE`` (an Ethereum key, mode 0600, from ``darkmatch
@@ -350,3 +352,6 @@ def register(sub) -> None:
     common(cl)
     cl.add_argument("--account", type=_positive, required=True)
     cl.set_defaults(func=run_claim)
+
+    from ledger.cli.escape import register_chain
+    register_chain(s, DEFAULT_RPC)

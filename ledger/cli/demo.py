@@ -67,6 +67,12 @@ def _check_args(args):
         if not args.fresh:
             raise UserError(f"{args.out} already holds a demo ledger; use --fresh to replace it "
                             "or --out for another folder")
+    if args.rpc:                         # before --fresh removes anything, and before minutes of setup
+        from ledger.ethereum.chain import ChainUnavailable, connect
+        try:
+            connect(args.rpc, timeout=10)
+        except ChainUnavailable as e:
+            raise UserError(f"--rpc: {e}") from None
 
 
 #: what a demo writes into --out (and all that --fresh removes: never the folder itself)
@@ -176,14 +182,19 @@ def run(args) -> int:
         console.print(f"  security budget: collateral {sec['collateral']:,} of cap {sec['cap']:,} "
                       f"({sec['collateral'] / sec['stake']:.2%} of the committee's stake)")
     if final is not None:
-        from ledger.cli.demo_exit import exit_table
+        from ledger.cli.demo_exit import exit_table, unpaid
         console.print(exit_table(final))
+        if unpaid(final):
+            console.print(f"  [bold red]exits refused: {unpaid(final):,} owed that the vault "
+                          "cannot pay[/] (bad debt beyond the insurance fund; the contract pays "
+                          "exits in the order they come: docs/custody.md §Solvency of the exit)")
         v, i, w = final["vault"], final["insurance"], final["rewards"]
+        d = i + w + final["owed"] - v
         console.print(f"  exits paid {sum(r['paid'] for r in final['rows']):,}; the vault keeps "
                       f"{v:,} = insurance fund {i:,} + rewards {w:,}"
                       + (f" + unclaimed withdrawals {final['owed']:,}" if final["owed"] else "")
-                      + (f" (bad debt {i + w + final['owed'] - v:,} covered by the fund)"
-                         if v != i + w + final["owed"] else ""))
+                      + (f" (bad debt {d:,} covered by the fund)" if d > 0 else
+                         f" + {-d:,} that refused exits left" if d < 0 else ""))
     out = args.out
     console.print(f"  check the blocks: darkmatch verify --vk {out}/verification_key.json "
                   f"--genesis {out}/genesis.json --block {out}/blocks/block-*.json")
@@ -236,7 +247,7 @@ def _claim(chain) -> int:
 def register(sub) -> None:
     from ledger.core.arguments import rpc_url
     p = sub.add_parser("demo", help="run the end-to-end demo: orders to finalized blocks",
-                       description=__doc__.splitlines()[0].strip("`"))
+                       description=__doc__.splitlines()[0].replace("``", ""))
     p.add_argument("--out", default="darkmatch-demo", help="working folder (default darkmatch-demo)")
     p.add_argument("--batches", type=int, default=5, help="batches to run (default 5: the shock comes at block 3)")
     p.add_argument("--traders", type=int, default=8, help="traders, one order each per batch "

@@ -14,6 +14,10 @@ After the demo's batches (``ledger.cli.demo``) on a self-custody market
    settled mark, floored at zero;
 4. the vault is left with the insurance fund and the validators' rewards
    (less any bad debt the fund covered): ``docs/custody.md``, solvency.
+   When the bad debt exceeded the fund, the vault holds less than the
+   accounts' equity: the contract refuses the exits it cannot pay
+   (``Insolvent``), and the table shows each such trader as refused, with the
+   amount it was owed, instead of stopping the demo.
 
 ``final_act(market, chain)`` does 1–3 and returns the rows and the vault's
 figures; ``exit_table`` renders them.
@@ -21,12 +25,12 @@ figures; ``exit_table`` renders them.
 
 import time
 
-__all__ = ["final_act", "exit_table"]
+__all__ = ["final_act", "exit_table", "unpaid"]
 
 
 def final_act(market, chain) -> dict:
     """Freeze the stalled contract and exit every trader (module docstring)."""
-    from ledger.ethereum.chain import advance_clock, send
+    from ledger.ethereum.chain import ChainError, advance_clock, send
     from ledger.ethereum.escape import claim_exit, exit_view, prove_exit, recover_from_chain
     escape, w3 = chain.onchain.settlement, chain.w3
     f = escape.functions
@@ -40,10 +44,15 @@ def final_act(market, chain) -> dict:
         amount, proof = prove_exit(market.custody["exit_pk"], account, got.opening,
                                    exit_view(escape, account))
         before = chain.balance(account)
-        receipt = claim_exit(w3, escape, account, amount, proof, wallet)
+        try:
+            receipt = claim_exit(w3, escape, account, amount, proof, wallet)
+            gas, refused = receipt.gasUsed, None
+        except ChainError as e:          # e.g. Insolvent: the vault holds less than is owed
+            gas, refused = None, str(e).removeprefix("transaction refused: ")
         rows.append({"account": account, "height": got.height, "cash": got.opening.cash,
                      "position": got.opening.position, "paid": chain.balance(account) - before,
-                     "amount": amount, "gas": receipt.gasUsed, "seconds": time.perf_counter() - t})
+                     "amount": amount, "gas": gas, "refused": refused,
+                     "seconds": time.perf_counter() - t})
     return {"rows": rows, "frozen_at": frozen_at, "mark": f.lastMark().call(),
             "vault": f.collateral().call(), "insurance": f.insurance().call(),
             "rewards": f.rewards().call(), "owed": f.owed().call()}
@@ -57,6 +66,14 @@ def exit_table(result):
     for col in ("trader", "state of block", "cash", "position", "exit paid", "gas", "recover+prove+claim s"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in result["rows"]:
+        paid = f"{r['paid']:,}" if r.get("refused") is None else \
+            f"0 (owed {r['amount']:,}: refused, {r['refused']})"
+        gas = "-" if r["gas"] is None else f"{r['gas']:,}"
         table.add_row(str(r["account"]), str(r["height"]), f"{r['cash']:,}", f"{r['position']:,}",
-                      f"{r['paid']:,}", f"{r['gas']:,}", f"{r['seconds']:.2f}")
+                      paid, gas, f"{r['seconds']:.2f}")
     return table
+
+
+def unpaid(result) -> int:
+    """What the refused exits were owed: the vault's shortfall against the accounts' equity."""
+    return sum(r["amount"] for r in result["rows"] if r.get("refused") is not None)

@@ -20,9 +20,23 @@ before the claim is sent.
 ``--key`` names an Ethereum key file (0600) to send from; without it the
 node's first unlocked account sends (anvil, the in-process chain).  Anyone may
 send: the payout always goes to the owner.
+
+The two steps before an exit, also from the command line (registered under
+``darkmatch chain``, run here):
+
+    darkmatch chain request --account-dir alice --amount N --rpc URL --escape ADDRESS [--key F]
+    darkmatch chain freeze  --account ID --rpc URL --escape ADDRESS [--key F]
+
+``request`` is the owner's forced withdrawal (``Escape.requestWithdrawal``: the
+sender must be the account's registered owner); ``freeze`` may be sent by
+anyone once that request has waited the governed time unserved, or once no
+block has settled for that long.  A refusal by the contract is one line
+(``darkmatch: refused: …``, exit 1) naming it, e.g. ``TooEarly`` with the time
+from which the freeze is allowed.
 """
 
-__all__ = ["register", "run_exit", "exit_srs", "exit_powers"]
+__all__ = ["register", "register_chain", "run_exit", "run_request", "run_freeze", "exit_srs",
+           "exit_powers"]
 
 
 def _read_ptau(path, read):
@@ -87,6 +101,87 @@ def run_exit(args) -> int:
     print(f"account {account_id}: exit of {amount} paid to {view['owner']} "
           f"(mark {view['mark']}, funding index {view['funding']}, gas {receipt.gasUsed})")
     return 0
+
+
+def _send(w3, escape, fn, key):
+    """Send ``fn`` to the Escape contract from ``--key`` (or the node's first account): the
+    receipt, or ``None`` after printing the contract's refusal (one line)."""
+    import sys
+    from ledger.ethereum.chain import ChainError, send
+    from ledger.ethereum.deploy import default_sender
+    from ledger.ethereum.settlement import load_key_file
+    sender = load_key_file(key) if key else default_sender(w3)
+    try:
+        return send(w3, fn, sender, contract=escape)
+    except ChainError as e:
+        print(f"darkmatch: refused: {e}", file=sys.stderr)
+        return None
+
+
+def run_request(args) -> int:
+    """The owner's forced withdrawal: ``Escape.requestWithdrawal(account, amount)``."""
+    from ledger.cli.account import escape_contract, load_account_public
+    from ledger.cli.main import UserError
+    account_id, _ = load_account_public(args.account_dir)
+    if args.amount <= 0:
+        raise UserError(f"--amount must be positive: {args.amount}")
+    w3, escape = escape_contract(args.rpc, args.escape)
+    receipt = _send(w3, escape, escape.functions.requestWithdrawal(account_id, args.amount),
+                    args.key)
+    if receipt is None:
+        return 1
+    at = escape.functions.requestedAt(account_id).call()
+    after = escape.functions.freezeAfter().call()
+    print(f"account {account_id}: forced withdrawal of {args.amount} requested at {at}; "
+          f"unless a block serves it, anyone may freeze the contract from {at + after}")
+    return 0
+
+
+def run_freeze(args) -> int:
+    """Freeze the Escape contract (``Escape.freeze(account)``): anyone may send it."""
+    from ledger.cli.account import escape_contract
+    w3, escape = escape_contract(args.rpc, args.escape)
+    receipt = _send(w3, escape, escape.functions.freeze(args.account), args.key)
+    if receipt is None:
+        return 1
+    print(f"the contract {escape.address} is frozen (at {escape.functions.frozenAt().call()}): "
+          "each account now exits with `darkmatch exit`")
+    return 0
+
+
+def _account_id(text):
+    import argparse
+    try:
+        v = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return v
+
+
+def register_chain(sub, rpc_default: str) -> None:
+    """``chain request`` and ``chain freeze`` on ``darkmatch chain``'s subparsers ``sub``."""
+    from ledger.core.arguments import rpc_url
+
+    def common(q):
+        q.add_argument("--rpc", default=rpc_default, type=rpc_url, help="Ethereum JSON-RPC URL")
+        q.add_argument("--escape", required=True, metavar="ADDRESS", help="the Escape contract")
+        q.add_argument("--key", help="Ethereum key file (0600) to send from; default: the "
+                                     "node's first account")
+
+    r = sub.add_parser("request", help="force a withdrawal on an Escape contract (as its owner)")
+    common(r)
+    r.add_argument("--account-dir", default=".", metavar="DIR",
+                   help="the trader's account folder (account.json; default: .)")
+    r.add_argument("--amount", type=_account_id, required=True, help="quote units")
+    r.set_defaults(func=run_request)
+    f = sub.add_parser("freeze", help="freeze an Escape contract (a request waited too long, "
+                                      "or no block settled)")
+    common(f)
+    f.add_argument("--account", type=_account_id, required=True,
+                   help="the account whose request waited (any account when blocks stopped)")
+    f.set_defaults(func=run_freeze)
 
 
 def register(sub) -> None:

@@ -139,17 +139,38 @@ class Anvil:
         self.stop()
 
 
+def _revert_bytes(e):
+    """The raw revert data of an eth-tester ``TransactionFailed`` (bytes in its own or a
+    cause's arguments), as 0x-hex; None if there is none."""
+    seen = 0
+    while e is not None and seen < 8:
+        for a in getattr(e, "args", ()):
+            if isinstance(a, (bytes, bytearray)) and len(a) >= 4:
+                return "0x" + bytes(a).hex()
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return None
+
+
 def _reason(w3, contract, e) -> str:
     """A revert's reason: the custom error's name and arguments when the ABI declares it."""
     data = getattr(e, "data", None)
     if isinstance(data, dict):
         data = data.get("data")
+    if data is None:
+        data = _revert_bytes(e)
     if isinstance(data, str) and data.startswith("0x") and len(data) >= 10 and contract is not None:
         from eth_utils import keccak
         for item in contract.abi:
             if item.get("type") == "error":
                 sig = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
                 if keccak(text=sig)[:4].hex() == data[2:10]:
+                    words = data[10:]
+                    n = len(item["inputs"])
+                    if n and len(words) == 64 * n and \
+                            all(i["type"] == "uint256" for i in item["inputs"]):
+                        values = ", ".join(str(int(words[64 * k:64 * k + 64], 16))
+                                           for k in range(n))
+                        return f"{item['name']}({values})"
                     return item["name"]
     msg = str(e.args[0] if getattr(e, "args", None) else e)
     return msg.splitlines()[0][:200]
@@ -159,6 +180,10 @@ def send(w3, fn, sender, *, gas: int = None, contract=None):
     """Send a prepared contract call ``fn`` as a transaction; the receipt, or ``ChainError``."""
     from web3.exceptions import ContractCustomError, ContractLogicError
     try:
+        from eth_tester.exceptions import TransactionFailed   # the in-process chain's revert
+    except ImportError:                                        # pragma: no cover — eth-tester absent
+        TransactionFailed = ContractLogicError
+    try:
         if hasattr(sender, "key"):
             tx = fn.build_transaction({"from": sender.address,
                                        "nonce": w3.eth.get_transaction_count(sender.address),
@@ -167,7 +192,7 @@ def send(w3, fn, sender, *, gas: int = None, contract=None):
             h = w3.eth.send_raw_transaction(signed.raw_transaction)
         else:
             h = fn.transact({"from": sender, **({"gas": gas} if gas else {})})
-    except (ContractLogicError, ContractCustomError) as e:
+    except (ContractLogicError, ContractCustomError, TransactionFailed) as e:
         raise ChainError(f"transaction refused: {_reason(w3, contract, e)}") from None
     receipt = w3.eth.wait_for_transaction_receipt(h, timeout=120)
     if receipt.status != 1:
