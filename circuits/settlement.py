@@ -78,10 +78,10 @@ withdraw = 0, so no liquidation slot holds it).  R1–R4 make P volume-maximisin
 and R7 makes it the feasible price nearest M (docs/perpetual.md).
 
 Cost (rows at 16 × 16; the table in circuits/README.md is generated): per
-order ≈ 3,890 (Pedersen 3,267), per account ≈ 3,110 (two Poseidon of 4 inputs:
-1,832; funding, flows and the liquidation slots' selection ≈ 350), per
+order ≈ 3,890 (Pedersen 3,267), per account ≈ 3,100 (two Poseidon of 4 inputs:
+1,832; funding, flows and the liquidation slots' selection ≈ 340), per
 (order, account) pair 8, per liquidation slot ≈ 870 plus ≈ 14 per account slot
-it can hold (937 at 4 × 4, 1,095 at 16 × 16, 1,773 at 64 × 64; λ ≤ 4).
+it can hold (1,098 at 16 × 16; λ ≤ 4).
 """
 
 from verifier.fields import R_MOD
