@@ -59,8 +59,10 @@ kept behind it, e.g. "O1: pedersen: opening equals C"):
   account: Δpos = Σⱼ mⱼₖ·gⱼ, Fee = Σⱼ mⱼₖ·feeⱼ; pos′ = pos + Δpos, cash′ =
   cash − P·Δpos − Fee.  Old and new states open by Poseidon(id, cash + 2^80,
   pos + 2^40 + 2^41·F_a, blinding) = commitment, as a·(hash − commitment) = 0 (an inactive
-  slot's hash is unconstrained); cash, cash′ ∈ [−2^80, 2^80) and |pos|, |pos′| <
-  2^40.  Freshness of the new blinding is the operator's duty (a circuit cannot
+  slot's hash is unconstrained); cash, cash′ ∈ [−2^80, 2^80), |pos| < 2^40 and
+  |pos′| < 2^32 (``POSITION_CAP_BITS``: a closing order and the volume that fills
+  it stay below 2^32, so a larger position could never be liquidated; genesis
+  positions are 0, so every old position is below 2^32 too).  Freshness of the new blinding is the operator's duty (a circuit cannot
   see randomness).
 * **A2** E = cash′ + pos′·M; (1 − L)·(10⁴·E − |pos′|·M·mm) ∈ [0, 2^96) (a
   liquidated slot, L = 1, was proven below maintenance in its liquidation
@@ -76,10 +78,10 @@ withdraw = 0, so no liquidation slot holds it).  R1–R4 make P volume-maximisin
 and R7 makes it the feasible price nearest M (docs/perpetual.md).
 
 Cost (rows at 16 × 16; the table in circuits/README.md is generated): per
-order ≈ 3,890 (Pedersen 3,267), per account ≈ 3,110 (two Poseidon of 4 inputs:
-1,832; funding, flows and the liquidation slots' selection ≈ 350), per
+order ≈ 3,890 (Pedersen 3,267), per account ≈ 3,100 (two Poseidon of 4 inputs:
+1,832; funding, flows and the liquidation slots' selection ≈ 340), per
 (order, account) pair 8, per liquidation slot ≈ 870 plus ≈ 14 per account slot
-it can hold (937 at 4 × 4, 1,095 at 16 × 16, 1,773 at 64 × 64; λ ≤ 4).
+it can hold (1,098 at 16 × 16; λ ≤ 4).
 """
 
 from verifier.fields import R_MOD
@@ -90,7 +92,7 @@ from .pedersen import open_gadget
 from . import settlement_perp as perp
 from .settlement_data import (
     ACCOUNT_FLOW, ACCOUNT_PUBLIC, GLOBALS, ORDER_PUBLIC,
-    ACCOUNT_BITS, BPS, CASH_BITS, POSITION_BITS, PRICE_BITS,
+    ACCOUNT_BITS, BPS, CASH_BITS, POSITION_BITS, POSITION_CAP_BITS, PRICE_BITS,
     BatchWitness, liquidation_slots,
 )
 from .settlement_rules import price_rules, rule
@@ -294,7 +296,7 @@ def _accounts(c, g, orders, accounts, match, slots) -> None:
         perp.flows(c, g, a, k, dpos, fees, perp.liquidation_share(c, slots, k))
         with rule(c, "A1"), rule(c, f"account slot {k}"):
             cash_new_off = signed_to_offset(c, a["cash_new"], CASH_BITS)
-            _, a["abs_new"] = sign_abs(c, a["pos_new"], POSITION_BITS)
+            _, a["abs_new"] = sign_abs(c, a["pos_new"], POSITION_CAP_BITS)   # |pos′| < 2^32
             perp.opens(c, a["active"], perp.state_hash(c, a["id"], cash_new_off, a["pos_new"],
                                                        g["F"], a["new_blinding"]), a["new"])
     with rule(c, "A2"):

@@ -65,7 +65,8 @@ from . import babyjub, pedersen, poseidon
 
 __all__ = [
     "MarketParams", "OrderOpening", "AccountState", "BatchWitness",
-    "PRICE_BITS", "SIZE_BITS", "CASH_BITS", "POSITION_BITS", "ACCOUNT_BITS", "MARKET_BITS",
+    "PRICE_BITS", "SIZE_BITS", "CASH_BITS", "POSITION_BITS", "POSITION_CAP_BITS",
+    "ACCOUNT_BITS", "MARKET_BITS",
     "NONCE_BITS", "HEIGHT_BITS", "BPS", "CASH_OFFSET", "POSITION_OFFSET", "SIDES",
     "GLOBALS", "ORDER_PUBLIC", "ACCOUNT_PUBLIC", "ACCOUNT_FLOW", "n_public_inputs",
     "public_names", "FUNDING_BITS", "FUNDING_OFFSET", "FLOW_BITS", "INSURANCE_BITS",
@@ -76,7 +77,10 @@ __all__ = [
 PRICE_BITS = 32
 SIZE_BITS = 32
 CASH_BITS = 81          # |cash| < 2^80: offset 2^80, range 2^81
-POSITION_BITS = 41      # |position| < 2^40: offset 2^40, range 2^41
+POSITION_BITS = 41      # |position| < 2^40: offset 2^40, range 2^41 (the commitment's packing)
+#: every new state's |position| < 2^32 (sign_abs width): a position's closing order and the
+#: batch volume that fills it must stay below 2^32 lots, so a larger one could never be closed
+POSITION_CAP_BITS = 33
 ACCOUNT_BITS = pedersen.WIDTHS["account"]
 MARKET_BITS = pedersen.WIDTHS["market"]
 NONCE_BITS = pedersen.WIDTHS["nonce"]

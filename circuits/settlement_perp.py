@@ -39,7 +39,9 @@ deposit d, withdrawal w, and the batch's public F, M, P, rates:
   z·(−E − 1) + (1 − z)·E ∈ [0, 2^90) prove both bits (|E| < 2^89; a wrong c or
   z makes one term negative; these two small windows also pin base to the
   integer floor).  penalty = c·base + (1 − c)(1 − z)·E = min(base, E⁺),
-  deficit = z·(−E) = E⁻ (all 0 in an empty slot), and the account slot it
+  deficit = z·(−E)·[pos′ = 0]: the fund pays E⁻ only for a position the batch
+  closed in full (a rationed close leaves the account below maintenance, with
+  its loss, to be liquidated again; all 0 in an empty slot), and the account slot it
   holds gets Δpos = Σᵢ m_ik·Δcᵢ and Δcash = Σᵢ m_ik·(−P·Δcᵢ − penaltyᵢ + deficitᵢ).
 * **flows**: d, w ∈ [0, 2^64); pos′ = pos + Δpos + Δpos_liq and
   cash′ = cash_f − P·Δpos − fees + d − w + Δcash_liq (no trading fee on the
@@ -230,7 +232,8 @@ def liquidation_outcomes(c, g, slots) -> None:
             range_check(c, c.add(e, c.mul(zb, c.lincomb([(e, -2)], const=-1))), SIGN_BITS)
             keep = arith(c, cb, zb, qm=1, ql=-1, qr=-1, qc=1)           # (1 − c)(1 − z)
             s["penalty"] = c.add(c.mul(cb, base), c.mul(keep, e))
-            s["deficit"] = c.mul(zb, e, k=-1)
+            closed = is_zero(c, pos_new)                                # [pos′ = 0]
+            s["deficit"] = c.mul(c.mul(zb, e, k=-1), closed)            # z·(−E)·[pos′ = 0]
             s["dpos"] = dpos
             s["dcash"] = c.lincomb([(c.mul(P, dpos), -1), (s["penalty"], -1),
                                     (s["deficit"], 1)])

@@ -1,7 +1,7 @@
 """Every numeric limit of the ledger, defined once, and the one integer check.
 
 The circuit fixes the widths of what it range-checks (``circuits.settlement_data``:
-``PRICE_BITS``, ``SIZE_BITS``, ``CASH_BITS``, ``POSITION_BITS``,
+``PRICE_BITS``, ``SIZE_BITS``, ``CASH_BITS``, ``POSITION_CAP_BITS``,
 ``ACCOUNT_BITS``, ``MARKET_BITS``); the ledger's bounds are derived from
 them, so that nothing the ledger accepts can fail to fit the circuit:
 
@@ -11,7 +11,9 @@ bound                  value                       meaning
 ``PRICE_BOUND``        2^PRICE_BITS = 2^32         1 ≤ price (limit, clearing, mark) < it
 ``SIZE_BOUND``         2^SIZE_BITS = 2^32          1 ≤ size < it; 0 ≤ volume < it
 ``CASH_BOUND``         2^(CASH_BITS−1) = 2^80      |cash| < it (signed, offset in the circuit)
-``POSITION_BOUND``     2^(POSITION_BITS−1) = 2^40  |position| < it
+``POSITION_BOUND``     2^(POSITION_CAP_BITS−1)     |position| < it (new states; an order that
+                       = 2^32                      would reach it is refused): a closing order
+                                                   and the batch volume must stay below 2^32
 ``ACCOUNT_BOUND``      2^ACCOUNT_BITS              0 ≤ account id < it
 ``MARKET_BOUND``       2^MARKET_BITS               0 ≤ market id < it
 ``FUNDING_BOUND``      2^(FUNDING_BITS−1) = 2^47   |funding index| < it (−2^47 ≤ F < 2^47)
@@ -42,7 +44,7 @@ an ``int`` (a ``bool`` is refused) with lo ≤ value < hi (either bound may be
 from circuits.settlement import MAX_SLOTS as _CIRCUIT_MAX_SLOTS
 from circuits.settlement_data import (ACCOUNT_BITS, CASH_OFFSET, FLOW_BITS, FUNDING_OFFSET,
                                       INSURANCE_BITS, LIQUIDATION_SLOTS, MARKET_BITS,
-                                      POSITION_OFFSET, PRICE_BITS, SIZE_BITS)
+                                      POSITION_CAP_BITS, PRICE_BITS, SIZE_BITS)
 from verifier.errors import BadInput
 
 __all__ = ["MAX_TIMEOUT_S",
@@ -55,7 +57,7 @@ __all__ = ["MAX_TIMEOUT_S",
 PRICE_BOUND = 1 << PRICE_BITS
 SIZE_BOUND = 1 << SIZE_BITS
 CASH_BOUND = CASH_OFFSET
-POSITION_BOUND = POSITION_OFFSET
+POSITION_BOUND = 1 << (POSITION_CAP_BITS - 1)
 ACCOUNT_BOUND = 1 << ACCOUNT_BITS
 MARKET_BOUND = 1 << MARKET_BITS
 FUNDING_BOUND = FUNDING_OFFSET

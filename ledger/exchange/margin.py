@@ -20,7 +20,9 @@ All integers (docs/design.md §Statement); never a float, never true division.
   An account failing maintenance is reported as "maintenance" (even when it also
   fails initial); otherwise a failing initial check is "initial".
 
-* Ranges the circuit can carry: |cash'| < 2⁸⁰ and |position'| < 2⁴⁰; a new state
+* Ranges the circuit can carry: |cash'| < 2⁸⁰ and |position'| < 2³² (``POSITION_BOUND``:
+  a larger position could never be liquidated, its closing order and the batch volume
+  must stay below 2³²); a new state
   outside them is reported like a margin failure (the account's orders cannot settle).
 
 Perpetual-market rules (docs/perpetual.md; the circuit proves the same):
@@ -36,7 +38,7 @@ Perpetual-market rules (docs/perpetual.md; the circuit proves the same):
   E·10⁴ < |position|·M·mm_bps.  The closing order (``closing_order``) is opposite to
   the position, of size |position|, limit M ± ⌊band·M/10⁴⌋.  After the batch, with E
   the equity at M of the closed state: penalty = min(⌊liq_bps·fill·P/10⁴⌋, E⁺) and
-  deficit = E⁻ (``liquidation_outcome``).
+  deficit = E⁻ only when the position is now 0 (``liquidation_outcome``).
 * Insurance (``insurance_update``): new = old + penalties − deficits + fee share
   (``fee_split``), and a shortfall fills the fund up to exactly 0 when it cannot
   cover the deficits.
@@ -87,7 +89,7 @@ def check_state(state: Balance):
     if not -CASH_BOUND < state.cash < CASH_BOUND:
         return f"new cash {state.cash} out of range (|cash| < 2^80)"
     if not -POSITION_BOUND < state.position < POSITION_BOUND:
-        return f"new position {state.position} out of range (|position| < 2^40)"
+        return f"new position {state.position} out of range (|position| < 2^32)"
     return None
 
 
@@ -157,10 +159,13 @@ def closing_order(position: int, mark: int, band_bps: int) -> tuple:
 def liquidation_outcome(closed: Balance, mark: int, close_fill: int, price: int,
                         liquidation_bps: int) -> tuple:
     """(penalty, deficit) of a liquidated account whose state after funding, fills and
-    deposits is ``closed``: min(⌊liq·fill·P/10⁴⌋, E⁺) and E⁻, with E its equity at M."""
+    deposits is ``closed``: min(⌊liq·fill·P/10⁴⌋, E⁺) and E⁻·[position = 0], with E its
+    equity at M.  The fund pays a deficit only once the position is closed in full: after a
+    rationed close the account keeps its loss, stays below maintenance and is liquidated
+    again in a later batch (otherwise the fund would pay for a position that keeps trading)."""
     e = equity(closed, mark)
     base = liquidation_bps * close_fill * price // BPS
-    return (min(base, max(e, 0)), max(-e, 0))
+    return (min(base, max(e, 0)), max(-e, 0) if closed.position == 0 else 0)
 
 
 def fee_split(fee_total: int, insurance_bps: int) -> tuple:

@@ -154,7 +154,7 @@ def _accounts(accounts) -> tuple:
             cash = check_int(_field(acc, "cash"), "cash", 1 - CASH_BOUND, CASH_BOUND,
                              text="in (-2^80, 2^80)")
             pos = check_int(_field(acc, "position"), "position", 1 - POSITION_BOUND,
-                            POSITION_BOUND, text="in (-2^40, 2^40)")
+                            POSITION_BOUND, text="in (-2^32, 2^32)")
             fa = check_int(_field(acc, "funding_index", 0), "funding_index", -FUNDING_BOUND,
                            FUNDING_BOUND, text="in [-2^47, 2^47)")
         except ValueError as e:

@@ -97,7 +97,7 @@ def new_states(orders, fills, accounts, P, params=PARAMS, tag=1, M=None, F=0, li
         if k in liquidate:
             e = cash + pos * M
             pen = min(params.liquidation_bps * abs(cf) * P // 10_000, max(e, 0))
-            dfc = max(-e, 0)
+            dfc = max(-e, 0) if pos == 0 else 0          # only a position closed in full
             cash += dfc - pen
             pens, defs = pens + pen, defs + dfc
         out.append(account(a.account, cash, pos, tag=(tag, a.blinding), funding=F))

@@ -6,7 +6,7 @@ from settlement_cases import account, assert_valid, base_batch, order, refuses, 
 
 from circuits import poseidon, settlement
 from circuits.settlement import settlement_circuit
-from circuits.settlement_data import CASH_OFFSET, POSITION_OFFSET, MarketParams
+from circuits.settlement_data import CASH_OFFSET, POSITION_CAP_BITS, POSITION_OFFSET, MarketParams
 from verifier.fields import R_MOD
 
 
@@ -68,7 +68,8 @@ def test_A1_a_fee_off_by_a_fraction_is_refused(sc, monkeypatch, forge):
 
 
 def test_A1_position_stays_in_range(sc):
-    top = POSITION_OFFSET - 1
+    """A new position stays below 2^32 lots (``POSITION_CAP_BITS``; docs/perpetual.md)."""
+    top = (1 << (POSITION_CAP_BITS - 1)) - 1
     orders = [order(1, "buy", 100, 1), order(2, "sell", 100, 1)]
     w = settle(orders, [account(1, 10**9, top - 1), account(2, 10**9)], P=100, M=100)
     assert_valid(sc, w)
@@ -76,7 +77,7 @@ def test_A1_position_stays_in_range(sc):
                fills=[0, 0], volume=0)             # a valid witness to tamper with
     asg = sc.assignment(w)
     asg["order0.fill"] = asg["order1.fill"] = asg["V"] = 1
-    new = w.new_accounts[0]                        # position would become 2^40
+    new = w.new_accounts[0]                        # position would become 2^32
     asg["account0.new"] = poseidon.hash([1, new.cash - 100 + CASH_OFFSET,
                                          top + 1 + POSITION_OFFSET, new.blinding])
     refuses(sc, asg, "A1: account slot 0")

@@ -119,7 +119,7 @@ def check_batch(orders, accounts, mark, params, res):
         assert (new.cash, new.position) == (cash, pos)
         assert type(new.cash) is int and type(new.position) is int
         if a in participants:                                                # A2
-            assert abs(cash) < 2**80 and abs(pos) < 2**40
+            assert abs(cash) < 2**80 and abs(pos) < 2**32
             equity = cash + pos * mark
             assert equity * BPS >= abs(pos) * mark * params["mm_bps"]
             if abs(pos) > abs(acc["position"]):

@@ -196,12 +196,12 @@ def test_volume_of_exactly_2_32_is_capped():
 
 def test_new_states_outside_the_circuits_ranges_are_rejected():
     params = dict(im_bps=0, mm_bps=0, fee_bps=0, band_bps=0)
-    big = {1: dict(cash=2**80 - 1, position=-5), 2: dict(cash=0, position=2**40 - 5),
+    big = {1: dict(cash=2**80 - 1, position=-5), 2: dict(cash=0, position=2**32 - 5),
            3: dict(cash=2**79, position=0)}
     res = run([sell(1, 100, 1), buy(2, 100, 5), sell(3, 100, 4)], big, params=params)
     assert res.rejected == [
         (0, f"account 1: new cash {2**80 + 99} out of range (|cash| < 2^80)"),
-        (1, f"account 2: new position {2**40} out of range (|position| < 2^40)")]
+        (1, f"account 2: new position {2**32} out of range (|position| < 2^32)")]
     assert res.volume == 0
 
 
@@ -274,7 +274,7 @@ def test_basic_rejections_and_strict_mode():
     ([dict(buy(1, 100, 1), market=1, market_id=2)], {1: RICH}, 100, PARAMS, "order 0: market"),
     ([], {1: dict(cash=1.5, position=0)}, 100, PARAMS, "account 1: cash"),
     ([], {1: dict(cash=2**80, position=0)}, 100, PARAMS, "account 1: cash"),
-    ([], {1: dict(cash=0, position=-2**40)}, 100, PARAMS, "account 1: position"),
+    ([], {1: dict(cash=0, position=-2**32)}, 100, PARAMS, "account 1: position"),
     ([], {"1": RICH}, 100, PARAMS, "account id"),
     ([], {1: RICH}, 0, PARAMS, "mark_price"),
     ([], {1: RICH}, 2**32, PARAMS, "mark_price"),

@@ -41,7 +41,7 @@ def test_liquidation_outcome_penalty_and_deficit():
     assert mg.liquidation_outcome(mg.Balance(30, 0), 100, 10, 100, 100) == (10, 0)
     assert mg.liquidation_outcome(mg.Balance(4, 0), 100, 10, 100, 100) == (4, 0)
     assert mg.liquidation_outcome(mg.Balance(-20, 0), 100, 10, 100, 100) == (0, 20)
-    assert mg.liquidation_outcome(mg.Balance(-700, 6), 100, 4, 95, 100) == (0, 100)
+    assert mg.liquidation_outcome(mg.Balance(-700, 6), 100, 4, 95, 100) == (0, 0)   # open
 
 
 def test_fee_split_and_insurance_update():
