@@ -143,3 +143,31 @@ def test_a_crash_between_recording_a_vote_and_answering_answers_the_same_vote(ch
     pc = v.precommit(a, 0, polka(chain, a, 0))
     assert pc.block_hash == a.hash() and v.log.lock(1).block_hash == a.hash()
     assert json.loads(v.log.lock(1).block)["height"] == 1
+
+
+def test_votes_of_one_chain_are_no_votes_on_another_with_the_same_validator_keys(chain,
+                                                                                  tmp_path):
+    """The vote message names no chain id: replay protection comes from the block hash,
+    whose parent chain starts at the genesis hash, which covers the chain id.  A chain with
+    the same validators and operator but another chain id refuses the first chain's polka."""
+    from dataclasses import replace as dc_replace
+
+    from ledger.chain.store import Store
+    from ledger.chain.validator import Validator
+    from ledger.chain.rounds import RoundValidator
+    from ledger.core.genesis import genesis_hash
+
+    g = chain["genesis"]
+    other = dc_replace(g, chain_id="live-chain-2")
+    assert genesis_hash(other) != genesis_hash(g)
+    assert chain["block1"].parent_hash == genesis_hash(g)
+    store = Store.open(tmp_path / "other.db")
+    store.init_genesis(other)
+    v = RoundValidator(Validator(chain["vkeys"]["v0"], store, chain["vk"]),
+                       operator_key=other.operator)
+    a = chain["block1"]
+    with pytest.raises(Rejected, match="will not vote"):       # block 1 of the first chain
+        v.prevote(a, 0, op_sign(chain, a, 0))
+    with pytest.raises(Rejected, match="will not vote"):
+        v.precommit(a, 0, polka(chain, a, 0))
+    assert v.log.top_round(1) is None and v.log.lock(1) is None
