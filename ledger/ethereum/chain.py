@@ -9,8 +9,10 @@
 * ``connect(url)`` — an HTTP provider for any RPC URL.
 
 ``send(w3, fn, sender)`` sends one contract call as a transaction and returns
-its receipt; a revert becomes ``ChainError`` carrying the contract's reason
-(custom error name where the ABI knows it).  ``sender`` is an address the
+its receipt; a revert, on anvil or on the in-process chain (eth-tester's
+``TransactionFailed``), becomes ``ChainError`` carrying the contract's reason:
+the custom error's name where the ABI knows it, with its arguments when they
+are all uint256 (``Insolvent(owed, collateral)``, ``TooEarly(at)``).  ``sender`` is an address the
 node holds unlocked, or an eth-account ``LocalAccount`` that signs here.
 ``advance_clock(w3, ts)`` makes the chain's next block carry timestamp ``ts``
 (eth-tester's time travel, or ``evm_setNextBlockTimestamp`` on anvil): the
