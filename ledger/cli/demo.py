@@ -30,7 +30,10 @@ the gas of ``settle`` and the hard-finality latency (stored final → settled).
 
 ``--exit`` adds the final act of self-custody (``ledger.cli.demo_exit``): the
 market is a self-custody one (encrypted openings, the Escape contract; each
-trader deposits its whole starting collateral), and after the batches the
+trader deposits its whole collateral, ``exit_deposit``: trader 1 with
+``DEPOSIT``, enough to stay solvent through the shock, since a bad debt
+beyond the insurance fund would leave the vault short of the last exits),
+and after the batches the
 operator stops, the chain's clock passes the freeze time, the contract is
 frozen and every trader exits with its own proof; a second table shows what
 each received and the vault is left with the insurance fund and the rewards.
@@ -41,11 +44,20 @@ import shutil
 import statistics
 import time
 
-__all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS", "DEPOSIT", "WITHDRAWAL", "WITHDRAWER"]
+__all__ = ["register", "run", "DEMO_FILES", "DEMO_DIRS", "DEPOSIT", "WITHDRAWAL", "WITHDRAWER",
+           "exit_deposit"]
 
 DEPOSIT = 1_000_000          #: each trader's on-chain deposit before the first batch
 WITHDRAWAL = 250_000         #: what trader ``WITHDRAWER`` withdraws in the last batch
 WITHDRAWER = 2               #: a trader with room to withdraw (trader 1 is the leveraged one)
+
+
+def exit_deposit(account: int) -> int:
+    """What trader ``account`` deposits in the self-custody demo (``--exit``): its starting
+    collateral, but the leveraged trader 1 at least ``DEPOSIT``, so that the shock leaves
+    it solvent and the vault can pay every exit."""
+    from ledger.operator.scenario import start_cash
+    return max(start_cash(account), DEPOSIT) if account == 1 else start_cash(account)
 
 
 def _check_args(args):
@@ -211,11 +223,10 @@ def _attach_chain(args, market, console):
     try:
         w3 = connect(args.rpc) if args.rpc else in_process()
         chain = market.attach_chain(w3)
-        from ledger.operator.scenario import start_cash
         queued = 0
         for account in market.trader_keys:      # self-custody: the whole collateral is on-chain
             if args.exit:
-                chain.deposit(account, start_cash(account))
+                chain.deposit(account, exit_deposit(account))
             elif account != 1:                  # trader 1 stays thin: the shock liquidates it
                 chain.deposit(account, DEPOSIT)
             else:

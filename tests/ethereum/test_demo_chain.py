@@ -4,9 +4,8 @@
 import re
 
 from evm_fixtures import anvil  # noqa: F401 (fixture)
-from ledger.cli.demo import WITHDRAWAL, WITHDRAWER
+from ledger.cli.demo import WITHDRAWAL, WITHDRAWER, exit_deposit
 from ledger.cli.main import main
-from ledger.operator.scenario import start_cash
 
 
 def test_demo_settles_on_the_in_process_chain(tmp_path, capsys):
@@ -59,7 +58,24 @@ def test_demo_exit_every_trader_exits_and_the_vault_keeps_fund_and_rewards(tmp_p
     paid, vault, fund, rewards = (int(g.replace(",", "")) for g in m.groups())
     assert "bad debt" not in out and vault == fund + rewards and fund > 0 and rewards > 0
     claimed = int(re.search(rf"trader {WITHDRAWER} claimed ([\d,]+)", out).group(1).replace(",", ""))
-    assert paid + vault + claimed == sum(start_cash(a) for a in (1, 2))
+    assert paid + vault + claimed == sum(exit_deposit(a) for a in (1, 2))
+
+
+def test_default_demo_exit_pays_every_trader_through_the_shock(tmp_path, capsys):
+    """The README's self-custody act as shipped (8 traders, 5 batches, the −12 % shock):
+    every exit is paid and the vault ends with exactly the fund and the rewards."""
+    assert main(["demo", "--out", str(tmp_path), "--exit"]) == 0
+    out = capsys.readouterr().out
+    flat = " ".join(out.split())
+    assert "TRIPPED" in out and "refused" not in flat and "bad debt" not in flat
+    m = re.search(r"exits paid ([\d,]+); the vault keeps ([\d,]+) = insurance fund ([\d,]+) "
+                  r"\+ rewards ([\d,]+)", flat)
+    assert m is not None, flat
+    paid, vault, fund, rewards = (int(g.replace(",", "")) for g in m.groups())
+    claimed = int(re.search(rf"trader {WITHDRAWER} claimed ([\d,]+)", flat).group(1)
+                  .replace(",", ""))
+    assert vault == fund + rewards and fund > 0 and rewards > 0
+    assert paid + vault + claimed == sum(exit_deposit(a) for a in range(1, 9))
 
 
 def test_demo_exit_needs_a_chain(tmp_path, capsys):
