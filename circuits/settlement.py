@@ -81,7 +81,7 @@ Cost (rows at 16 × 16; the table in circuits/README.md is generated): per
 order ≈ 3,890 (Pedersen 3,267), per account ≈ 3,100 (two Poseidon of 4 inputs:
 1,832; funding, flows and the liquidation slots' selection ≈ 340), per
 (order, account) pair 8, per liquidation slot ≈ 870 plus ≈ 14 per account slot
-it can hold (1,098 at 16 × 16; λ ≤ 4).
+it can hold (1,098 at 16 × 16, 1,776 at 64 × 64; λ ≤ 4).
 """
 
 from verifier.fields import R_MOD
