@@ -57,7 +57,7 @@ from ledger.core.limits import ROUND_BOUND, check_int
 from ledger.chain.roundlog import MemoryRoundLog
 from ledger.chain.votes import (PRECOMMIT, PREVOTE, check_certificate, double_vote,
                                 operator_round_equivocation, round_proposal_bytes, sign_vote,
-                                vote_from_json, vote_to_json)
+                                vote_from_json, vote_list, vote_to_json)
 
 __all__ = ["Locked", "prevote_allowed", "RoundValidator", "RoundTally", "choose_reproposal"]
 
@@ -142,6 +142,7 @@ class RoundValidator:
                 polka=()):
         """This validator's prevote for ``block`` in ``round_`` (module docstring)."""
         check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
+        polka = vote_list(polka, "a polka")
         self._check_operator(block, round_, operator_signature)     # cheap, before the proof
         self._check_block(block, round_)
         self._record_proposal(block, round_, operator_signature)
@@ -162,9 +163,9 @@ class RoundValidator:
 
     def precommit(self, block, round_: int, polka):
         """This validator's precommit for ``block`` in ``round_`` on a polka (module doc)."""
+        polka = vote_list(polka, "a polka")
         self._check_block(block, round_)
         h, bh = block.height, block.hash()
-        polka = list(polka)
         check_certificate(polka, _records(self.validator.store), PREVOTE, h, round_, bh)
         self._witness(polka)
         lock = (json.dumps(block_to_json(block)), json.dumps([vote_to_json(v) for v in polka]))
@@ -178,7 +179,7 @@ class RoundValidator:
         hash per height has a commit, so the sign log's rule still holds, and the block's
         signatures are the ones every existing check reads (docs/liveness.md §Rounds)."""
         check_int(round_, "round", 0, ROUND_BOUND, error=Rejected)
-        precommits = list(precommits)
+        precommits = vote_list(precommits, "a commit")
         check_certificate(precommits, _records(self.validator.store), PRECOMMIT,
                           block.height, round_, block.hash())
         self.seen.forget(block.height)

@@ -36,6 +36,8 @@ from typing import NamedTuple
 from verifier.errors import Rejected
 
 from ledger.core import keys
+from ledger.core.codec import CodecError, check_fields, get_hex, get_int
+from ledger.core.limits import HEIGHT_BOUND, ROUND_BOUND
 from ledger.core.evidence import OPERATOR_ROUND_EQUIVOCATION, make_evidence
 from ledger.core.round_messages import (PHASES, PRECOMMIT, PREVOTE, round_proposal_bytes,
                                         vote_bytes)
@@ -43,7 +45,7 @@ from ledger.chain.rules import is_quorum
 
 __all__ = ["PREVOTE", "PRECOMMIT", "PHASES", "Vote", "vote_bytes", "round_proposal_bytes",
            "sign_vote", "check_certificate", "double_vote", "operator_round_equivocation",
-           "check_round_evidence", "vote_to_json", "vote_from_json"]
+           "check_round_evidence", "vote_to_json", "vote_from_json", "vote_list"]
 
 
 class Vote(NamedTuple):
@@ -72,24 +74,38 @@ def vote_to_json(v: Vote) -> dict:
             "hash": v.block_hash, "signature": v.signature.hex()}
 
 
+_VOTE_FIELDS = ("phase", "validator", "height", "round", "hash", "signature")
+
+
 def vote_from_json(obj) -> Vote:
-    """A ``Vote`` from its JSON object; ``Rejected`` (one line) if malformed."""
-    if not isinstance(obj, dict) or set(obj) != {"phase", "validator", "height", "round",
-                                                 "hash", "signature"}:
-        raise Rejected("a vote is an object with phase, validator, height, round, hash, "
-                       "signature")
-    sig = obj["signature"]
-    if not isinstance(sig, str) or len(sig) != 2 * keys.SIGNATURE_BYTES:
-        raise Rejected("a vote signature must be 128 hex digits")
+    """A ``Vote`` from its JSON object in its one spelling (``vote_to_json``'s: exactly these
+    fields, integers as JSON numbers, hash and signature in lowercase hex); ``Rejected`` (one
+    line) otherwise, so one signed vote has one JSON form and a re-spelled copy is refused."""
+    what = "a vote"
     try:
-        sig = bytes.fromhex(sig)
-    except ValueError:
-        raise Rejected("a vote signature must be 128 hex digits") from None
+        check_fields(obj, what, _VOTE_FIELDS)
+        get_hex(obj, "hash", what, 32)
+        sig = get_hex(obj, "signature", what, keys.SIGNATURE_BYTES)
+        get_int(obj, "height", what, 1, HEIGHT_BOUND)
+        get_int(obj, "round", what, 0, ROUND_BOUND)
+    except CodecError as e:
+        raise Rejected(str(e)) from None
     if not isinstance(obj["validator"], str):
         raise Rejected("a vote's validator must be a name")
+    if not isinstance(obj["phase"], str) or obj["phase"] not in PHASES:
+        raise Rejected(f"a vote's phase must be one of {', '.join(PHASES)}")
     v = Vote(obj["phase"], obj["validator"], obj["height"], obj["round"], obj["hash"], sig)
     v.message()                                     # checks phase, height, round, hash
     return v
+
+
+def vote_list(votes, what: str = "a certificate") -> list:
+    """``votes`` as a list if it is a list or tuple of ``Vote``s; ``Rejected`` (one line)."""
+    if not isinstance(votes, (list, tuple)):
+        raise Rejected(f"{what} is a list of votes, not {type(votes).__name__}")
+    if not all(isinstance(v, Vote) for v in votes):
+        raise Rejected(f"{what} holds votes only")
+    return list(votes)
 
 
 def check_certificate(votes, records: dict, phase: str, height: int, round_: int,
@@ -98,11 +114,10 @@ def check_certificate(votes, records: dict, phase: str, height: int, round_: int
 
     ``records``: validator name → ``rules.ValidatorRecord`` of the height's validator set."""
     message = vote_bytes(phase, height, round_, block_hash)
+    votes = vote_list(votes, f"a {phase} certificate")
     total = sum(r.stake for r in records.values() if not r.slashed)
     signers = {}
     for v in votes:
-        if not isinstance(v, Vote):
-            raise Rejected("a certificate holds votes")
         if (v.phase, v.height, v.round, v.block_hash) != (phase, height, round_, block_hash):
             raise Rejected(f"a {phase} certificate for round {round_} of block {height} holds "
                            f"a {v.phase} for round {v.round} of block {v.height} "
@@ -143,23 +158,52 @@ def operator_round_equivocation(height: int, round_: int, one: tuple, two: tuple
     return _pair(OPERATOR_ROUND_EQUIVOCATION, height, round_, one, two)
 
 
+_ROUND_KINDS = ("double-prevote", "double-precommit", OPERATOR_ROUND_EQUIVOCATION)
+
+
+def _evidence_pairs(ev: dict, kind: str) -> list:
+    """The two (hash hex, signature bytes) pairs of round evidence ``ev`` in its one spelling;
+    ``Rejected`` (one line) for any other shape."""
+    what = f"{kind} evidence"
+    names = ("kind", "height", "round", "first", "second")
+    try:
+        check_fields(ev, what, names + (("validator",) if kind != OPERATOR_ROUND_EQUIVOCATION
+                                       else ()))
+        get_int(ev, "height", what, 1, HEIGHT_BOUND)
+        get_int(ev, "round", what, 0, ROUND_BOUND)
+        pairs = []
+        for side in ("first", "second"):
+            check_fields(ev[side], f"{what}: {side}", ("hash", "signature"))
+            get_hex(ev[side], "hash", f"{what}: {side}", 32)
+            pairs.append((ev[side]["hash"],
+                          get_hex(ev[side], "signature", f"{what}: {side}",
+                                  keys.SIGNATURE_BYTES)))
+    except CodecError as e:
+        raise Rejected(str(e)) from None
+    return pairs
+
+
 def check_round_evidence(ev: dict, records: dict, operator_key=None) -> None:
-    """``Rejected`` unless both signatures of ``ev`` verify under the accused's key."""
-    kind, h, r = ev.get("kind"), ev.get("height"), ev.get("round")
-    pairs = [(ev[s]["hash"], bytes.fromhex(ev[s]["signature"])) for s in ("first", "second")]
+    """``Rejected`` unless both signatures of ``ev`` verify under the accused's key (and
+    ``ev`` is round evidence in its one spelling)."""
+    if not isinstance(ev, dict):
+        raise Rejected(f"round evidence is an object, not {type(ev).__name__}")
+    kind = ev.get("kind")
+    if not isinstance(kind, str) or kind not in _ROUND_KINDS:
+        raise Rejected(f"unknown round evidence kind {kind!r}")
+    if kind == OPERATOR_ROUND_EQUIVOCATION and operator_key is None:
+        raise Rejected("this ledger names no operator")
+    pairs = _evidence_pairs(ev, kind)
+    h, r = ev["height"], ev["round"]
     if pairs[0][0] >= pairs[1][0]:
         raise Rejected("evidence hashes must differ and be in increasing order")
-    if kind in ("double-prevote", "double-precommit"):
-        rec = records.get(ev.get("validator"))
-        if rec is None:
-            raise Rejected(f"evidence names unknown validator {ev.get('validator')!r}")
-        key, msg = rec.public_key, (lambda bh: vote_bytes(kind[len("double-"):], h, r, bh))
-    elif kind == "operator-round-equivocation":
-        if operator_key is None:
-            raise Rejected("this ledger names no operator")
+    if kind == OPERATOR_ROUND_EQUIVOCATION:
         key, msg = operator_key, (lambda bh: round_proposal_bytes(h, r, bh))
     else:
-        raise Rejected(f"unknown round evidence kind {kind!r}")
+        rec = records.get(ev["validator"]) if isinstance(ev["validator"], str) else None
+        if rec is None:
+            raise Rejected(f"evidence names unknown validator {ev['validator']!r}")
+        key, msg = rec.public_key, (lambda bh: vote_bytes(kind[len("double-"):], h, r, bh))
     for bh, sig in pairs:
         if not keys.verify(key, msg(bh), sig):
             raise Rejected(f"{kind} evidence at height {h} round {r}: a signature does "

@@ -8,12 +8,15 @@ is an attestation, the other kind of vote or a proposal::
     round_proposal_bytes(h, r, H)     = ROUND_PROPOSAL_DOMAIN ‖ h ‖ r ‖ H
 
 with ``phase`` ``"prevote"`` or ``"precommit"``, ``1 ≤ h < HEIGHT_BOUND``,
-``0 ≤ r < ROUND_BOUND`` and ``H`` a block hash (64 hex digits).  They live
+``0 ≤ r < ROUND_BOUND`` and ``H`` a block hash (64 lowercase hex digits: one
+spelling, so one signed message has one JSON form).  They live
 in the core because two layers read them: the rounds themselves
 (``ledger.chain.votes``) and the chain's rules that judge round evidence a
 block carries (``ledger.chain.judge``).  A malformed argument is a one-line
 ``Rejected``.
 """
+
+import re
 
 from verifier.errors import Rejected
 
@@ -26,13 +29,14 @@ PREVOTE, PRECOMMIT = "prevote", "precommit"
 PHASES = {PREVOTE: PREVOTE_DOMAIN, PRECOMMIT: PRECOMMIT_DOMAIN}
 
 
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
 def _hash_bytes(block_hash) -> bytes:
-    if not isinstance(block_hash, str) or len(block_hash) != 64:
-        raise Rejected("a block hash must be 64 hex digits")
-    try:
-        return bytes.fromhex(block_hash)
-    except ValueError:
-        raise Rejected("a block hash must be 64 hex digits") from None
+    """The 32 bytes of a block hash spelled as 64 lowercase hex digits (its one spelling)."""
+    if not isinstance(block_hash, str) or not _HASH.fullmatch(block_hash):
+        raise Rejected("a block hash must be 64 lowercase hex digits")
+    return bytes.fromhex(block_hash)
 
 
 def _hr(height, round_) -> bytes:
@@ -43,7 +47,7 @@ def _hr(height, round_) -> bytes:
 
 def vote_bytes(phase: str, height: int, round_: int, block_hash: str) -> bytes:
     """What a validator signs for its ``phase`` vote on ``block_hash`` in round ``round_``."""
-    if phase not in PHASES:
+    if not isinstance(phase, str) or phase not in PHASES:
         raise Rejected(f"unknown vote phase {phase!r}")
     return PHASES[phase] + _hr(height, round_) + _hash_bytes(block_hash)
 

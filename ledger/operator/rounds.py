@@ -86,10 +86,11 @@ def _tally(answers, tally, phase, out):
         if err is None:
             try:
                 vote = vote_from_json(obj)
-                tally.add(vote)
+                tally.add(vote)            # a copy of a vote already counted: the same vote
                 ok.append(url)
-                (out.prevoted if phase == "prevote" else out.precommitted).append(
-                    vote.validator)
+                counted = out.prevoted if phase == "prevote" else out.precommitted
+                if vote.validator not in counted:        # a vote counts for its signer
+                    counted.append(vote.validator)
             except ValueError as e:
                 err = str(e)
         if err is not None:
@@ -257,7 +258,9 @@ def _backed_top(obj, height: int, operator_key):
 
 def _backed_lock(obj, height: int, records: dict):
     """(lock round, block, polka) of a lock answer, or None; ``ValueError`` (one line) for a
-    lock whose polka does not verify or whose block is not at ``height``."""
+    lock whose polka does not verify or whose block (or the answer) is not at ``height``."""
+    if type(obj.get("height")) is not int or obj["height"] != height:
+        raise ValueError(f"an answer for height {obj.get('height')!r}, not {height}")
     lock = obj.get("lock")
     if lock is None:
         return None
