@@ -101,7 +101,9 @@ def test_a_repeated_prevote_and_one_after_a_restart_answer_the_same_vote(chain, 
         r = c2.post("/round/prevote", json=body(chain, b, 0))   # never another block
         assert r.status_code in (403, 409) and "signature" not in r.json
         lock = c2.get("/round/lock/1").json
-        assert lock == {"height": 1, "top_round": 0, "lock": None}
+        assert lock == {"height": 1, "top_round": 0, "lock": None,     # with the proposal it
+                        "proposal": {"round": 0, "hash": a.hash(),    # voted on (lock query)
+                                     "signature": op_sign(chain, a, 0).hex()}}
         # the round is over for it once it voted in a later one
         assert c2.post("/round/prevote", json=body(chain, b, 1)).status_code == 200
         r = c2.post("/round/prevote", json=body(chain, a, 0))
