@@ -276,19 +276,8 @@ def run_withdraw(args) -> int:
     return 0
 
 
-def _positive(text):
-    import argparse
-    try:
-        v = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
-    return v
-
-
 def register(sub) -> None:
-    from ledger.core.arguments import rpc_url
+    from ledger.core.arguments import non_negative_int, rpc_url
     p = sub.add_parser("chain", help="a local Ethereum node and the settlement contract",
                        description="Start anvil; deploy, inspect and use the settlement contract.")
     s = p.add_subparsers(dest="chain_command", metavar="SUBCOMMAND", parser_class=type(p))
@@ -316,13 +305,14 @@ def register(sub) -> None:
                    help="with --ledger: a validator node (repeat for each)")
     d.add_argument("--owner", action="append", default=[], metavar="ACCOUNT=ADDRESS",
                    help="with --ledger: an account's withdrawal address (default: the sender)")
-    d.add_argument("--stake-unit", type=_positive, default=1,
+    d.add_argument("--stake-unit", type=non_negative_int, default=1,
                    help="with --ledger: collateral tokens per unit of ledger stake (default 1)")
-    d.add_argument("--cap-bps", type=_positive, default=10_000,
+    d.add_argument("--cap-bps", type=non_negative_int, default=10_000,
                    help="with --ledger: collateral cap in basis points of the stake (default 10000)")
     d.add_argument("--exit-ptau", metavar="FILE", help="with --ledger whose genesis registers "
                    "encryption keys: the SRS the exit verifier's key is made from")
-    d.add_argument("--freeze-after", type=_positive, default=7 * 24 * 3600, metavar="SECONDS",
+    d.add_argument("--freeze-after", type=non_negative_int, default=7 * 24 * 3600,
+                   metavar="SECONDS",
                    help="with an encrypted --ledger: Escape's freeze time (default 7 days)")
     d.add_argument("--layout", help="public-input layout JSON (without --ledger)")
     d.add_argument("--genesis", help="settlement genesis JSON (without --ledger)")
@@ -336,21 +326,21 @@ def register(sub) -> None:
 
     dp = s.add_parser("deposit", help="queue a deposit for an account")
     common(dp)
-    dp.add_argument("--account", type=_positive, required=True)
-    dp.add_argument("--amount", type=_positive, required=True)
+    dp.add_argument("--account", type=non_negative_int, required=True)
+    dp.add_argument("--amount", type=non_negative_int, required=True)
     dp.add_argument("--mint", action="store_true", help="mint the amount first (test token only)")
     dp.set_defaults(func=run_deposit)
 
     wd = s.add_parser("withdraw", help="sign a withdrawal request for the operator")
     common(wd)
     wd.add_argument("--account-dir", required=True, help="the trader's account folder (key.pem)")
-    wd.add_argument("--amount", type=_positive, required=True)
+    wd.add_argument("--amount", type=non_negative_int, required=True)
     wd.add_argument("--out", default="withdrawals", help="folder for withdraw-<id>.json")
     wd.set_defaults(func=run_withdraw)
 
     cl = s.add_parser("claim", help="claim an account's settled withdrawals (as its owner)")
     common(cl)
-    cl.add_argument("--account", type=_positive, required=True)
+    cl.add_argument("--account", type=non_negative_int, required=True)
     cl.set_defaults(func=run_claim)
 
     from ledger.cli.escape import register_chain

@@ -149,20 +149,9 @@ def run_freeze(args) -> int:
     return 0
 
 
-def _account_id(text):
-    import argparse
-    try:
-        v = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
-    return v
-
-
 def register_chain(sub, rpc_default: str) -> None:
     """``chain request`` and ``chain freeze`` on ``darkmatch chain``'s subparsers ``sub``."""
-    from ledger.core.arguments import rpc_url
+    from ledger.core.arguments import non_negative_int, rpc_url
 
     def common(q):
         q.add_argument("--rpc", default=rpc_default, type=rpc_url, help="Ethereum JSON-RPC URL")
@@ -174,12 +163,12 @@ def register_chain(sub, rpc_default: str) -> None:
     common(r)
     r.add_argument("--account-dir", default=".", metavar="DIR",
                    help="the trader's account folder (account.json; default: .)")
-    r.add_argument("--amount", type=_account_id, required=True, help="quote units")
+    r.add_argument("--amount", type=non_negative_int, required=True, help="quote units")
     r.set_defaults(func=run_request)
     f = sub.add_parser("freeze", help="freeze an Escape contract (a request waited too long, "
                                       "or no block settled)")
     common(f)
-    f.add_argument("--account", type=_account_id, required=True,
+    f.add_argument("--account", type=non_negative_int, required=True,
                    help="the account whose request waited (any account when blocks stopped)")
     f.set_defaults(func=run_freeze)
 

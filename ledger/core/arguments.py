@@ -1,4 +1,4 @@
-"""Argument types shared by several commands: a timeout in seconds and a node URL.
+"""Argument types shared by several commands: a timeout, a node URL, a non-negative integer.
 
 In the base layer so that both the ``darkmatch`` commands (``ledger.cli``) and a
 node's own options (``ledger.node.options``) use the one definition.
@@ -14,13 +14,15 @@ circuits, so the limit is imported when a value is checked.)
 * ``node_url`` — ``http://host:port`` or ``https://host:port`` (an optional
   trailing ``/``), with a host and a port in 1…65535; no user, path, query or
   fragment.  The URL is returned without its trailing slash.
+* ``non_negative_int`` — an integer ≥ 0 (decimal, or ``0x…`` hex): amounts,
+  account ids, contract settings.
 """
 
 import argparse
 import math
 from urllib.parse import urlsplit
 
-__all__ = ["timeout_seconds", "node_url", "rpc_url"]
+__all__ = ["timeout_seconds", "node_url", "rpc_url", "non_negative_int"]
 
 
 def timeout_seconds(text: str) -> float:
@@ -32,6 +34,16 @@ def timeout_seconds(text: str) -> float:
     if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT_S:
         raise argparse.ArgumentTypeError(
             f"{text!r} seconds: a timeout must be finite, above 0 and at most {MAX_TIMEOUT_S}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
     return value
 
 
