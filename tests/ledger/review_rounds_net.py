@@ -1,16 +1,34 @@
 """Test helpers for the rounds review: byzantine validators the operator talks to over HTTP —
 ``Fake`` answers every request with one fixed JSON value; ``Relay`` forwards each round
-request to an honest node and answers with that node's vote passed through ``change``."""
+request to an honest node and answers with that node's vote passed through ``change`` —
+and ``honest_validators``, the three honest served nodes beside them."""
 
+import contextlib
 import json
 import threading
+
+from liveness_net import Served, node_home
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from ledger.chain.store import Store
 from ledger.node.client import NodeClient
 
-__all__ = ["Fake", "Relay"]
+__all__ = ["Fake", "Relay", "honest_validators"]
+
+
+@contextlib.contextmanager
+def honest_validators(chain, root):
+    """(three served honest validators v0..v2 of ``chain``, an operator store at genesis)."""
+    served = [Served(node_home(chain, root, f"v{i}")) for i in range(3)]
+    store = Store.open(root / "op.db")
+    store.init_genesis(chain["genesis"])
+    try:
+        yield served, store
+    finally:
+        for s in served:
+            s.stop()
 
 
 class _Served:

@@ -4,10 +4,9 @@ own answer, answers garbage, or reports a lock whose polka does not verify.  Wit
 honest validators up the round still reaches a commit, and a false lock is not re-proposed."""
 
 import pytest
-from liveness_net import Served, node_home, shared_chain
-from review_rounds_net import Fake, Relay
+from liveness_net import shared_chain
+from review_rounds_net import Fake, Relay, honest_validators
 
-from ledger.chain.store import Store
 from ledger.chain.votes import PREVOTE, sign_vote, vote_to_json
 from ledger.core.block import block_to_json
 from ledger.operator.rounds import reproposal, run_two_phase
@@ -20,12 +19,8 @@ def chain(tmp_path_factory):
 
 @pytest.fixture
 def honest(chain, tmp_path):
-    served = [Served(node_home(chain, tmp_path, f"v{i}")) for i in range(3)]
-    store = Store.open(tmp_path / "op.db")
-    store.init_genesis(chain["genesis"])
-    yield served, store
-    for s in served:
-        s.stop()
+    with honest_validators(chain, tmp_path) as vs:
+        yield vs
 
 
 def _round(chain, store, urls):

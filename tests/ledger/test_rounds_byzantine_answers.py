@@ -5,12 +5,11 @@ or copied as is).  None of them stops a round that three honest validators of fo
 finish, and each bad answer is that validator's refusal or ignored lock claim."""
 
 import pytest
-from liveness_net import Served, node_home, shared_chain
+from liveness_net import shared_chain
 from network_nodes import http
-from review_rounds_net import Fake, Relay
+from review_rounds_net import Fake, Relay, honest_validators
 from rounds_net import op_sign
 
-from ledger.chain.store import Store
 from ledger.chain.votes import PREVOTE, sign_vote, vote_to_json
 from ledger.core.block import block_to_json
 from ledger.core.limits import ROUND_BOUND
@@ -25,13 +24,8 @@ def chain(tmp_path_factory):
 
 @pytest.fixture
 def net(chain, tmp_path):
-    """(three served honest validators v0..v2, an operator store at genesis)."""
-    served = [Served(node_home(chain, tmp_path, f"v{i}")) for i in range(3)]
-    store = Store.open(tmp_path / "op.db")
-    store.init_genesis(chain["genesis"])
-    yield served, store
-    for s in served:
-        s.stop()
+    with honest_validators(chain, tmp_path) as vs:
+        yield vs
 
 
 def test_a_lock_from_another_height_is_ignored_and_named(chain, net):
