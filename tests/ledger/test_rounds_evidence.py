@@ -113,8 +113,10 @@ def test_the_rules_judge_each_round_kind_and_refuse_forgeries(chain):
                                     op_round_equivocation(chain, round_=4)]
                              + [ev for _, ev in _forged(chain)], max_height=1)
     # one item per validator (v3 once), one operator fault per height, no forgery
-    assert sorted((e["kind"], e.get("validator")) for e in chosen) == \
-        [(DOUBLE_PREVOTE, "v3"), (OPERATOR_ROUND_EQUIVOCATION, None)]
+    # (which of v3's two faults is kept depends on the evidence hashes, which differ per run)
+    got = sorted((e["kind"], e.get("validator")) for e in chosen)
+    assert len(got) == 2 and got[1] == (OPERATOR_ROUND_EQUIVOCATION, None)
+    assert got[0] in ((DOUBLE_PREVOTE, "v3"), (DOUBLE_PRECOMMIT, "v3"))
 
 
 def test_double_votes_caught_by_a_tally_or_a_validator_are_kept(chain, tmp_path):
