@@ -50,6 +50,16 @@ def net(tmp_path, capsys):
     nodes.stop_all()
 
 
+def _operator_and_homes(net, capsys):
+    """`operator init` (2 slots, the genesis operator key) in ROOT/op; the validators' homes."""
+    root = net["root"]
+    rc, out, err = _cli(capsys, "operator", "init", "--home", root / "op", "--genesis",
+                        root / "genesis.json", "--slots", 2, "--key", root / "op-account")
+    assert rc == 0, out + err
+    vk_json = json.loads((root / "op" / "verification_key.json").read_text())
+    return [make_home(root, n, net["genesis"], k, vk_json) for n, k in net["vkeys"].items()]
+
+
 def _orders(root, name, specs):
     for a, side, price, size in specs:
         assert main(["order", "new", "--account-dir", str(root / f"t{a}"), "--market", "0",
@@ -71,11 +81,7 @@ def test_operator_init_needs_the_genesis_operator_key(net, capsys):
 
 def test_retry_after_two_of_four_down_resends_the_stored_block_and_finalizes(net, capsys):
     root, nodes = net["root"], net["nodes"]
-    rc, out, err = _cli(capsys, "operator", "init", "--home", root / "op", "--genesis",
-                        root / "genesis.json", "--slots", 2, "--key", root / "op-account")
-    assert rc == 0, out + err
-    vk_json = json.loads((root / "op" / "verification_key.json").read_text())
-    homes = [make_home(root, n, net["genesis"], k, vk_json) for n, k in net["vkeys"].items()]
+    homes = _operator_and_homes(net, capsys)
     up = [n.url for n in nodes.start_many(homes[:2])]
     orders = _orders(root, "orders1", [(1, "buy", 100, 4), (2, "sell", 100, 4)])
 

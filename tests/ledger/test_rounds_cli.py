@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from network_nodes import make_home
-from test_liveness_cli import _cli, _dead_url, _orders, net  # noqa: F401  (the fixture)
+from test_liveness_cli import _cli, _dead_url, _operator_and_homes, _orders, net  # noqa: F401  (the fixture)
 
 from ledger.core import keys
 from ledger.core.block import block_from_json, block_to_json
@@ -20,11 +19,7 @@ from ledger.node.client import NodeClient
 
 def test_rounds_retry_after_two_of_four_down_finalizes_in_the_next_round(net, capsys):  # noqa: F811
     root, nodes = net["root"], net["nodes"]
-    rc, out, err = _cli(capsys, "operator", "init", "--home", root / "op", "--genesis",
-                        root / "genesis.json", "--slots", 2, "--key", root / "op-account")
-    assert rc == 0, out + err
-    vk_json = json.loads((root / "op" / "verification_key.json").read_text())
-    homes = [make_home(root, n, net["genesis"], k, vk_json) for n, k in net["vkeys"].items()]
+    homes = _operator_and_homes(net, capsys)
     up = [n.url for n in nodes.start_many(homes[:2])]
     orders = _orders(root, "orders1", [(1, "buy", 100, 4), (2, "sell", 100, 4)])
 
@@ -58,11 +53,7 @@ def test_rounds_retry_after_two_of_four_down_finalizes_in_the_next_round(net, ca
 
 def test_rounds_proposal_lost_before_a_polka_a_new_block_finalizes(net, capsys):  # noqa: F811
     root, nodes = net["root"], net["nodes"]
-    rc, out, err = _cli(capsys, "operator", "init", "--home", root / "op", "--genesis",
-                        root / "genesis.json", "--slots", 2, "--key", root / "op-account")
-    assert rc == 0, out + err
-    vk_json = json.loads((root / "op" / "verification_key.json").read_text())
-    homes = [make_home(root, n, net["genesis"], k, vk_json) for n, k in net["vkeys"].items()]
+    homes = _operator_and_homes(net, capsys)
     up = [n.url for n in nodes.start_many(homes[:2])]
 
     def batch(urls, folder):
@@ -112,11 +103,7 @@ def test_a_block_the_validators_are_locked_on_is_proposed_again(net, capsys, pen
     owner decrypts its opening from the block (account state --out) and the operator takes
     it back (operator recover; a wrong opening is refused, nothing stored)."""
     root, nodes = net["root"], net["nodes"]
-    rc, out, err = _cli(capsys, "operator", "init", "--home", root / "op", "--genesis",
-                        root / "genesis.json", "--slots", 2, "--key", root / "op-account")
-    assert rc == 0, out + err
-    vk_json = json.loads((root / "op" / "verification_key.json").read_text())
-    homes = [make_home(root, n, net["genesis"], k, vk_json) for n, k in net["vkeys"].items()]
+    homes = _operator_and_homes(net, capsys)
     urls = [n.url for n in nodes.start_many(homes)]
 
     def batch(folder):
